@@ -1,0 +1,59 @@
+import { randomBytes } from 'node:crypto';
+import { cp, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+/** A file to put in the output: text to write, or a file to copy. */
+export type OutputFile = { text: string } | { copyFrom: string };
+
+/**
+ * Write `files` (relative path -> content) as the new `outDir`, atomically:
+ * everything goes into a temporary sibling folder that replaces `outDir`
+ * only when all of it is written. On any failure `outDir` is untouched.
+ */
+export async function writeOutput(outDir: string, files: Map<string, OutputFile>): Promise<void> {
+  const parent = path.dirname(outDir);
+  const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
+  const temp = path.join(parent, `.${path.basename(outDir)}.tmp-${tag}`);
+  const old = path.join(parent, `.${path.basename(outDir)}.old-${tag}`);
+  await mkdir(temp, { recursive: true });
+  try {
+    const made = new Set<string>();
+    for (const [rel, file] of files) {
+      const target = safeJoin(temp, rel);
+      const dir = path.dirname(target);
+      if (!made.has(dir)) {
+        await mkdir(dir, { recursive: true });
+        made.add(dir);
+      }
+      if ('text' in file) await writeFile(target, file.text);
+      else await cp(file.copyFrom, target, { dereference: true });
+    }
+    let hadOld = true;
+    try {
+      await rename(outDir, old);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      hadOld = false;
+    }
+    try {
+      await rename(temp, outDir);
+    } catch (err) {
+      if (hadOld) await rename(old, outDir);
+      throw err;
+    }
+    if (hadOld) await rm(old, { recursive: true, force: true });
+  } catch (err) {
+    await rm(temp, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** Join a relative output path under `root`, refusing anything that would escape it. */
+export function safeJoin(root: string, rel: string): string {
+  const target = path.resolve(root, rel);
+  const back = path.relative(root, target);
+  if (back === '' || back.startsWith('..') || path.isAbsolute(back)) {
+    throw new Error(`output path ${JSON.stringify(rel)} is outside the output folder`);
+  }
+  return target;
+}

@@ -1,0 +1,36 @@
+/** The validated, resolved site configuration. */
+export interface Author {
+  name?: string;
+  email?: string;
+}
+
+export interface Config {
+  /** Absolute path of the config file. */
+  file: string;
+  /** The folder the config file is in; relative paths resolve against it. */
+  root: string;
+  site: {
+    title: string;
+    description: string;
+    /** Absolute, always ending in `/`. */
+    baseUrl: string;
+    language: string;
+    timezone: string;
+    permalink: string;
+    author: Author;
+  };
+  content: {
+    /** Absolute path. */
+    dir: string;
+    summaryLength: number;
+  };
+  build: {
+    /** Absolute path. */
+    out: string;
+    /** Absolute path (may not exist). */
+    static: string;
+  };
+  feeds: {
+    limit: number;
+  };
+}

@@ -1,0 +1,101 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parse as parseToml, TomlError } from 'smol-toml';
+import { GazetteError, GazetteErrors } from '../errors.js';
+import type { Config } from './config.js';
+import { validate } from './schema.js';
+import { configSchema } from './site-schema.js';
+
+export interface LoadedConfig {
+  config: Config;
+  /** One line each: unknown keys and the like. */
+  warnings: string[];
+}
+
+/** Turn parsed TOML into a Config, or throw with every problem found. */
+export function resolveConfig(data: unknown, file: string): LoadedConfig {
+  const rel = displayPath(file);
+  const checked = validate(configSchema, data);
+  if (checked.errors.length > 0) {
+    throw new GazetteErrors(
+      checked.errors.map((e) => new GazetteError(e, { file: rel })),
+      `${rel}: ${checked.errors.length} problem${checked.errors.length === 1 ? '' : 's'} in the config`,
+    );
+  }
+  const v = checked.value as {
+    site: Record<string, string> & { author: Record<string, string | undefined> };
+    content: { dir: string; summary_length: number };
+    build: { out: string; static: string };
+    feeds: { limit: number };
+  };
+  const root = path.dirname(file);
+  const baseUrl = new URL(v.site.base_url!);
+  if (!baseUrl.pathname.endsWith('/')) baseUrl.pathname += '/';
+  const author = { name: v.site.author.name, email: v.site.author.email };
+  const config: Config = {
+    file,
+    root,
+    site: {
+      title: v.site.title!,
+      description: v.site.description ?? '',
+      baseUrl: baseUrl.href,
+      language: Intl.getCanonicalLocales(v.site.language!)[0]!,
+      timezone: v.site.timezone!,
+      permalink: v.site.permalink!,
+      author: Object.fromEntries(Object.entries(author).filter(([, x]) => x !== undefined)),
+    },
+    content: { dir: path.resolve(root, v.content.dir), summaryLength: v.content.summary_length },
+    build: { out: path.resolve(root, v.build.out), static: path.resolve(root, v.build.static) },
+    feeds: { limit: v.feeds.limit },
+  };
+  const warnings = checked.warnings.map((w) => `${rel}: ${w}`);
+  checkOutFolder(config, rel);
+  return { config, warnings };
+}
+
+/** The output folder is replaced on every build: refuse one that holds the site itself. */
+function checkOutFolder(config: Config, rel: string): void {
+  const out = config.build.out;
+  const inside = (parent: string, child: string) => {
+    const r = path.relative(parent, child);
+    return r === '' || (!r.startsWith('..') && !path.isAbsolute(r));
+  };
+  for (const [what, dir] of [['the config folder', config.root], ['content.dir', config.content.dir], ['build.static', config.build.static]] as const) {
+    if (inside(out, dir)) {
+      throw new GazetteError(`build.out (${out}) would contain ${what}; each build replaces build.out whole, so choose a folder of its own`, { file: rel });
+    }
+  }
+}
+
+export async function loadConfig(configPath: string): Promise<LoadedConfig> {
+  const file = path.resolve(configPath);
+  const rel = displayPath(file);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new GazetteError(`config file not found (use --config PATH)`, { file: rel });
+    throw new GazetteError(`cannot read config file: ${(err as Error).message}`, { file: rel });
+  }
+  let data: unknown;
+  try {
+    data = parseToml(text.replace(/^\uFEFF/, ''));
+  } catch (err) {
+    if (err instanceof TomlError) {
+      throw new GazetteError(`invalid TOML: ${firstLine(err.message)}`, { file: rel, line: err.line, column: err.column });
+    }
+    throw err;
+  }
+  return resolveConfig(data, file);
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0]!.replace(/^Invalid TOML document:\s*/, '');
+}
+
+/** A path as the user would like to read it: relative to the working folder when inside it. */
+export function displayPath(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
+}

@@ -1,0 +1,100 @@
+/**
+ * A small declarative schema for `gazette.toml`. Validation reports every
+ * problem at once, each with the key's dotted path; unknown keys are
+ * warnings, never errors.
+ */
+
+export type Scalar = string | number | boolean;
+
+export interface FieldSpec {
+  kind: 'string' | 'integer' | 'boolean';
+  required?: boolean;
+  default?: Scalar;
+  /** Returns a reason when the value is unacceptable. */
+  check?: (value: never) => string | undefined;
+  /** One sentence for the README's config reference. */
+  doc: string;
+}
+
+export interface TableSpec {
+  [key: string]: FieldSpec | TableSpec;
+}
+
+export interface Validation {
+  value: Record<string, unknown>;
+  errors: string[];
+  warnings: string[];
+}
+
+function isField(spec: FieldSpec | TableSpec): spec is FieldSpec {
+  return typeof (spec as FieldSpec).kind === 'string' && typeof (spec as FieldSpec).doc === 'string';
+}
+
+function isTable(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
+}
+
+function describe(value: unknown): string {
+  if (Array.isArray(value)) return 'an array';
+  if (value instanceof Date) return 'a date';
+  if (isTable(value)) return 'a table';
+  if (typeof value === 'string') return `the string ${JSON.stringify(value)}`;
+  return `${typeof value} ${String(value)}`;
+}
+
+function checkField(spec: FieldSpec, value: unknown): string | undefined {
+  switch (spec.kind) {
+    case 'string':
+      if (typeof value !== 'string') return `expected a string, got ${describe(value)}`;
+      break;
+    case 'integer':
+      if (typeof value !== 'number' || !Number.isInteger(value)) return `expected a whole number, got ${describe(value)}`;
+      break;
+    case 'boolean':
+      if (typeof value !== 'boolean') return `expected true or false, got ${describe(value)}`;
+      break;
+  }
+  return spec.check ? spec.check(value as never) : undefined;
+}
+
+export function validate(spec: TableSpec, input: unknown, path = ''): Validation {
+  const out: Validation = { value: {}, errors: [], warnings: [] };
+  const table = isTable(input) ? input : {};
+  for (const [key, sub] of Object.entries(spec)) {
+    const keyPath = path ? `${path}.${key}` : key;
+    const raw = table[key];
+    if (isField(sub)) {
+      if (raw === undefined) {
+        if (sub.required) out.errors.push(`${keyPath}: required, but missing`);
+        else if (sub.default !== undefined) out.value[key] = sub.default;
+        continue;
+      }
+      const problem = checkField(sub, raw);
+      if (problem) out.errors.push(`${keyPath}: ${problem}`);
+      else out.value[key] = raw;
+    } else {
+      if (raw !== undefined && !isTable(raw)) {
+        out.errors.push(`${keyPath}: expected a table ([${keyPath}]), got ${describe(raw)}`);
+      }
+      const inner = validate(sub, raw, keyPath);
+      out.value[key] = inner.value;
+      out.errors.push(...inner.errors);
+      out.warnings.push(...inner.warnings);
+    }
+  }
+  for (const key of Object.keys(table)) {
+    if (!(key in spec)) out.warnings.push(`${path ? `${path}.${key}` : key}: unknown key, ignored`);
+  }
+  return out;
+}
+
+/** Flatten the schema into rows for documentation: [path, spec]. */
+export function fields(spec: TableSpec, path = ''): Array<[string, FieldSpec]> {
+  const rows: Array<[string, FieldSpec]> = [];
+  for (const [key, sub] of Object.entries(spec)) {
+    const keyPath = path ? `${path}.${key}` : key;
+    if (isField(sub)) rows.push([keyPath, sub]);
+    else rows.push(...fields(sub, keyPath));
+  }
+  return rows;
+}

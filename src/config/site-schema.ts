@@ -1,0 +1,80 @@
+import type { TableSpec } from './schema.js';
+
+function absoluteHttpUrl(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `expected an absolute URL such as "https://example.com/", got ${JSON.stringify(value)}`;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `expected an http or https URL, got ${JSON.stringify(value)}`;
+  if (url.search || url.hash) return 'must not have a query or fragment';
+  return undefined;
+}
+
+function languageTag(value: string): string | undefined {
+  try {
+    Intl.getCanonicalLocales(value);
+    return undefined;
+  } catch {
+    return `${JSON.stringify(value)} is not a BCP 47 language tag (for example "en" or "zh-CN")`;
+  }
+}
+
+function timeZone(value: string): string | undefined {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: value });
+    return undefined;
+  } catch {
+    return `${JSON.stringify(value)} is not an IANA time zone (for example "UTC" or "Asia/Shanghai")`;
+  }
+}
+
+function permalink(value: string): string | undefined {
+  if (!value.includes('{slug}')) return 'must contain {slug}, so that every issue has its own URL';
+  const unknown = value.match(/\{(?!slug\}|year\}|month\}|day\})[^}]*\}/);
+  if (unknown) return `unknown placeholder ${unknown[0]} (use {slug}, {year}, {month}, {day})`;
+  if (/[?#]/.test(value)) return 'must be a path, without ? or #';
+  return undefined;
+}
+
+function positive(value: number): string | undefined {
+  return value >= 1 ? undefined : `must be at least 1, got ${value}`;
+}
+
+function relativeOrAbsolutePath(value: string): string | undefined {
+  return value.trim() === '' ? 'must not be empty' : undefined;
+}
+
+function email(value: string): string | undefined {
+  return /^[^\s@<>()",;]+@[^\s@<>()",;]+\.[^\s@<>()",;]+$/.test(value)
+    ? undefined
+    : `${JSON.stringify(value)} is not an email address`;
+}
+
+/** The schema of `gazette.toml`. README's config reference follows it. */
+export const configSchema: TableSpec = {
+  site: {
+    title: { kind: 'string', required: true, doc: 'The newsletter\'s name, used as the feeds\' title.' },
+    description: { kind: 'string', default: '', doc: 'One sentence about the newsletter (feed subtitle). Defaults to the title in RSS, which requires one.' },
+    base_url: { kind: 'string', required: true, check: absoluteHttpUrl, doc: 'Absolute URL where `out/` is served, e.g. `"https://example.com/"`.' },
+    language: { kind: 'string', default: 'en', check: languageTag, doc: 'BCP 47 language of the content, e.g. `"zh-CN"`.' },
+    timezone: { kind: 'string', default: 'UTC', check: timeZone, doc: 'IANA time zone for dates written without an offset, and for dates shown in feeds.' },
+    permalink: { kind: 'string', default: '/posts/{slug}/', check: permalink, doc: 'URL path of an issue under `base_url`; placeholders `{slug}`, `{year}`, `{month}`, `{day}`.' },
+    author: {
+      name: { kind: 'string', doc: 'Default author of every issue.' },
+      email: { kind: 'string', check: email, doc: 'The author\'s email, shown in feeds.' },
+    },
+  },
+  content: {
+    dir: { kind: 'string', default: 'content', check: relativeOrAbsolutePath, doc: 'Folder of Markdown digests, searched recursively.' },
+    summary_length: { kind: 'integer', default: 120, check: positive, doc: 'Length of a derived summary: words, with each CJK character counted as one.' },
+  },
+  build: {
+    out: { kind: 'string', default: 'out', check: relativeOrAbsolutePath, doc: 'Output folder. Gazette owns it: each build replaces it whole.' },
+    static: { kind: 'string', default: 'static', check: relativeOrAbsolutePath, doc: 'Folder copied as-is into the output (images, CNAME, ...), if it exists.' },
+  },
+  feeds: {
+    limit: { kind: 'integer', default: 20, check: positive, doc: 'How many of the newest issues each feed holds.' },
+  },
+};

@@ -1,0 +1,36 @@
+import type { Root as MdastRoot } from 'mdast';
+import type { Author } from '../config/index.js';
+
+/** One digest issue: parsed, validated, rendered to safe HTML. The one model every renderer reads. */
+export interface Issue {
+  /** The source file as shown to the user (relative to the working folder when possible). */
+  file: string;
+  /** The folder of a Hugo leaf bundle (`slug/index.md`): its other files are the issue's resources. */
+  bundleDir?: string;
+  slug: string;
+  /** Plain text, one line. */
+  title: string;
+  date: Date;
+  /** `lastmod` / `updated` from front matter, else `date`. */
+  updated: Date;
+  draft: boolean;
+  /** The author's own description, if any. */
+  description?: string;
+  /** `description`, or text derived from the body. Plain text. */
+  summary: string;
+  tags: string[];
+  categories: string[];
+  author: Author;
+  /** URL path under the site, e.g. `/posts/2026-02-23/` (percent-encoded). */
+  path: string;
+  /** Absolute URL of the issue's page. */
+  url: string;
+  /** Stable unique id: a `tag:` URI from host, date and slug. Same in every format. */
+  id: string;
+  /** The Markdown body (after front matter). */
+  markdown: string;
+  /** The parsed Markdown tree, for renderers that need more than HTML (plain text, email). */
+  tree: MdastRoot;
+  /** Sanitized HTML of the body, every URL absolute. */
+  html: string;
+}

@@ -1,0 +1,93 @@
+import type { Element, Root as HastRoot } from 'hast';
+import type { Root as MdastRoot } from 'mdast';
+import rehypeRaw from 'rehype-raw';
+import rehypeSanitize, { defaultSchema } from 'rehype-sanitize';
+import rehypeStringify from 'rehype-stringify';
+import remarkCjkFriendly from 'remark-cjk-friendly';
+import remarkCjkFriendlyGfmStrikethrough from 'remark-cjk-friendly-gfm-strikethrough';
+import remarkGfm from 'remark-gfm';
+import remarkRehype from 'remark-rehype';
+import { remark } from 'remark';
+import { unified } from 'unified';
+import type { VFile } from 'vfile';
+import { visit } from 'unist-util-visit';
+import { stripControl } from '../util/text.js';
+
+/** Footnote section labels in the site's language (by primary subtag). */
+const FOOTNOTE_LABELS: Record<string, { label: string; back: string }> = {
+  en: { label: 'Footnotes', back: 'Back to content' },
+  zh: { label: '脚注', back: '返回正文' },
+  'zh-Hant': { label: '註腳', back: '返回正文' },
+  ja: { label: '脚注', back: '本文に戻る' },
+  ko: { label: '각주', back: '본문으로 돌아가기' },
+  fr: { label: 'Notes', back: 'Retour au texte' },
+  de: { label: 'Fußnoten', back: 'Zurück zum Text' },
+  es: { label: 'Notas', back: 'Volver al texto' },
+  pt: { label: 'Notas', back: 'Voltar ao texto' },
+  ru: { label: 'Сноски', back: 'Назад к тексту' },
+};
+
+export function footnoteLabels(language: string): { label: string; back: string } {
+  const locale = new Intl.Locale(language).maximize();
+  if (locale.language === 'zh' && locale.script === 'Hant') return FOOTNOTE_LABELS['zh-Hant']!;
+  return FOOTNOTE_LABELS[locale.language] ?? FOOTNOTE_LABELS.en!;
+}
+
+/** URL-valued attributes (hast property names) made absolute. */
+const URL_PROPERTIES = ['href', 'src', 'poster', 'cite'];
+
+/** Resolve every relative URL against the issue's own URL (`file.data.base`). */
+function rehypeAbsoluteUrls() {
+  return (tree: HastRoot, file: VFile) => {
+    const base = String(file.data.base);
+    visit(tree, 'element', (node: Element) => {
+      for (const prop of URL_PROPERTIES) {
+        const value = node.properties[prop];
+        if (typeof value !== 'string') continue;
+        try {
+          node.properties[prop] = new URL(value.trim(), base).href;
+        } catch {
+          delete node.properties[prop];
+        }
+      }
+    });
+  };
+}
+
+/**
+ * Sanitizing is on: GitHub's schema (no script, iframe, style, event
+ * handlers, or javascript:/data: URLs). Ids are prefixed once, by
+ * remark-rehype (`user-content-`), so footnote links keep working.
+ */
+const sanitizeSchema = { ...defaultSchema, clobberPrefix: '', clobber: [] };
+
+export interface RenderedMarkdown {
+  /** The Markdown syntax tree (before HTML conversion). */
+  tree: MdastRoot;
+  /** Sanitized HTML with absolute URLs. */
+  html: string;
+}
+
+export interface MarkdownRenderer {
+  render(markdown: string, baseUrl: string): RenderedMarkdown;
+}
+
+/** One processor per site: the language fixes footnote labels. */
+export function createMarkdownRenderer(language: string): MarkdownRenderer {
+  const labels = footnoteLabels(language);
+  const parser = remark().use(remarkGfm).use(remarkCjkFriendly).use(remarkCjkFriendlyGfmStrikethrough).freeze();
+  const toHtml = unified()
+    .use(remarkRehype, { allowDangerousHtml: true, footnoteLabel: labels.label, footnoteBackLabel: labels.back })
+    .use(rehypeRaw)
+    .use(rehypeSanitize, sanitizeSchema)
+    .use(rehypeAbsoluteUrls)
+    .use(rehypeStringify)
+    .freeze();
+  return {
+    render(markdown, baseUrl) {
+      const tree = parser.runSync(parser.parse(stripControl(markdown))) as MdastRoot;
+      const hast = toHtml.runSync(structuredClone(tree), { data: { base: baseUrl } } as never) as HastRoot;
+      return { tree, html: toHtml.stringify(hast) };
+    },
+  };
+}

@@ -1,0 +1,1 @@
+export { renderIndexPage, renderIssuePage } from './pages.js';

@@ -1,0 +1,59 @@
+/**
+ * Characters XML 1.0 forbids (C0 controls but tab, LF and CR; the
+ * non-characters U+FFFE and U+FFFF) and C1 controls, which no author means
+ * to publish. Removed from every piece of text that enters the model, so
+ * all outputs (XML, JSON, HTML, email) agree.
+ */
+// eslint-disable-next-line no-control-regex
+const UNWANTED = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]/g;
+
+export function stripControl(text: string): string {
+  return text.replace(UNWANTED, '');
+}
+
+/** Plain one-line text: control characters removed, whitespace runs collapsed. */
+export function plainLine(text: string): string {
+  return stripControl(text).replace(/\s+/g, ' ').trim();
+}
+
+/** Han, kana, hangul and CJK punctuation: each counts as one "word". */
+const CJK = /[\u1100-\u11FF\u2E80-\u2FDF\u3000-\u303F\u3040-\u30FF\u3100-\u31FF\u3200-\u9FFF\uA960-\uA97F\uAC00-\uD7FF\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFFEF]|[\uD840-\uD87F][\uDC00-\uDFFF]/;
+
+export function isCjk(char: string): boolean {
+  return CJK.test(char);
+}
+
+/**
+ * Cut `text` after `limit` units, where a unit is a CJK character or a run
+ * of other non-space characters (a word). Prefers to end at a sentence
+ * boundary in the last third; adds an ellipsis when anything was cut.
+ */
+export function truncateUnits(text: string, limit: number): string {
+  const chars = Array.from(text);
+  let units = 0;
+  let inWord = false;
+  let end = chars.length;
+  for (let i = 0; i < chars.length; i++) {
+    const c = chars[i]!;
+    if (isCjk(c)) {
+      inWord = false;
+      units++;
+    } else if (/\s/.test(c)) {
+      inWord = false;
+    } else if (!inWord) {
+      inWord = true;
+      units++;
+    }
+    if (units > limit) {
+      end = i;
+      break;
+    }
+  }
+  if (end >= chars.length) return text;
+  let cut = chars.slice(0, end).join('');
+  const boundary = Math.max(...['。', '！', '？', '. ', '! ', '? ', '；'].map((p) => cut.lastIndexOf(p)));
+  if (boundary >= cut.length * (2 / 3)) {
+    cut = cut.slice(0, boundary + 1);
+  }
+  return cut.trimEnd().replace(/[，、,;；：:]$/, '') + '…';
+}
