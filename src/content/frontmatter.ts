@@ -76,11 +76,11 @@ function normalizeToml(value: unknown): unknown {
 
 function parseYamlFrontMatter(source: string, file: string): Record<string, unknown> {
   // The core schema keeps timestamps as strings: dates are parsed by Gazette.
-  const doc = parseDocument(source, { schema: 'core', prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(source, { schema: 'core', prettyErrors: true, uniqueKeys: true });
   const error = doc.errors[0];
   if (error) {
     const pos = error.linePos?.[0];
-    const reason = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    const reason = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?\s*$/, '');
     throw new GazetteError(`invalid YAML front matter: ${reason}`, {
       file,
       line: pos ? pos.line + OFFSET : 1,

@@ -40,9 +40,13 @@ export function decodeUtf8(bytes: Uint8Array, file: string): string {
   }
 }
 
-/** A file's text as Markdown expects it: no BOM, LF line endings. */
+/**
+ * A file's text as the parsers expect it: no BOM, LF line endings, and no
+ * control characters (a stray one pasted into a title is never meant, and
+ * TOML would reject it).
+ */
 function normalize(text: string): string {
-  return text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
+  return stripControl(text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n'));
 }
 
 function stringList(value: unknown): string[] | undefined {

@@ -26,7 +26,7 @@ export function isCjk(char: string): boolean {
 /**
  * Cut `text` after `limit` units, where a unit is a CJK character or a run
  * of other non-space characters (a word). Prefers to end at a sentence
- * boundary in the last third; adds an ellipsis when anything was cut.
+ * boundary in the second half; adds an ellipsis when anything was cut.
  */
 export function truncateUnits(text: string, limit: number): string {
   const chars = Array.from(text);
@@ -52,7 +52,7 @@ export function truncateUnits(text: string, limit: number): string {
   if (end >= chars.length) return text;
   let cut = chars.slice(0, end).join('');
   const boundary = Math.max(...['。', '！', '？', '. ', '! ', '? ', '；'].map((p) => cut.lastIndexOf(p)));
-  if (boundary >= cut.length * (2 / 3)) {
+  if (boundary >= cut.length / 2) {
     cut = cut.slice(0, boundary + 1);
   }
   return cut.trimEnd().replace(/[，、,;；：:]$/, '') + '…';

@@ -1,0 +1,189 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BASE_CONFIG, gazette, makeSite, read, SEED, snapshot } from './helpers/site.js';
+import { assertWellFormed, checkJsonFeed, readFeed } from './helpers/feeds.js';
+
+const HOSTILE = [
+  '+++',
+  'title = "  <script>alert(1)</script> & \\"quotes\\"\\n  on two\\tlines\\u0007 "',
+  'date = 2026-03-03T10:00:00+08:00',
+  'tags = ["<b>bold</b>", "a & b", "x]]>y"]',
+  'categories = ["\u0001ctl"]',
+  '+++',
+  '',
+  'Text with ]]> and again ]]> and a control \u0001 character.',
+  '',
+  '<script>alert(1)</script><img src=x onerror=alert(1)>',
+  '',
+  '<![CDATA[ sneaky ]]>',
+  '',
+  '```',
+  'code with ]]> inside',
+  '```',
+  '',
+].join('\n');
+
+async function fixtureSite(extraConfig = ''): Promise<string> {
+  const seed = await readFile(SEED);
+  return makeSite(
+    {
+      'content/seed-digest.md': seed,
+      'content/hostile.md': HOSTILE,
+      'content/english.md': '\uFEFF---\r\ntitle: English issue\r\ndate: 2026-03-02\r\nsummary: A summary.\r\ntags: [news]\r\nauthor:\r\n  name: Ada\r\n  email: ada@example.com\r\n---\r\nHello **world**.\r\n',
+      'content/bundle-issue/index.md': '+++\ntitle = "Bundle"\ndate = 2026-02-20T09:00:00\n+++\n![d](diagram.png) ![a](/images/a.png)\n',
+      'content/bundle-issue/diagram.png': new Uint8Array([0x89, 0x50, 0x4e, 0x47]),
+      'content/bundle-issue/notes.md': 'not an issue',
+      'content/secret-draft.md': '+++\ntitle = "DRAFT-TITLE-7f3"\ndate = 2026-01-01\ndraft = true\n+++\nDRAFT-BODY-7f3\n',
+      'content/2099-future.md': '+++\ntitle = "FUTURE-TITLE-9k2"\ndate = 2099-01-01\n+++\nFUTURE-BODY-9k2\n',
+      'content/_index.md': '# section page, not an issue',
+    },
+    BASE_CONFIG + extraConfig,
+  );
+}
+
+describe('gazette build on a hostile fixture site', () => {
+  let dir: string;
+  let out: string;
+  beforeAll(async () => {
+    dir = await fixtureSite();
+    const run = await gazette('build', '--config', path.join(dir, 'gazette.toml'));
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Built 4 issues (left out: 1 draft, 1 dated in the future)');
+    out = path.join(dir, 'out');
+  });
+
+  it('writes well-formed RSS and Atom', async () => {
+    for (const name of ['rss.xml', 'atom.xml']) {
+      const xml = await read(out, name);
+      expect(() => assertWellFormed(xml), name).not.toThrow();
+      expect(xml).not.toContain('<![CDATA[');
+      expect(xml).not.toMatch(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/);
+    }
+  });
+
+  it('RSS 2.0 reads back in a feed reader parser, newest first, with full content', async () => {
+    const xml = await read(out, 'rss.xml');
+    const feed = readFeed(xml);
+    expect(feed.meta.type).toBe('rss');
+    expect(feed.title).toBe('Test Digest');
+    expect(feed.language).toBe('zh-CN');
+    expect(feed.self).toBe('https://news.example.com/rss.xml');
+    expect(feed.items.map((i) => i.title)).toEqual([
+      '<script>alert(1)</script> & "quotes" on two lines',
+      'English issue',
+      'AI 技术深度日报｜2026-02-23',
+      'Bundle',
+    ]);
+    const seed = feed.items[2]!;
+    expect(seed.content).toContain('<strong>是什么</strong>');
+    expect(seed.url).toBe('https://news.example.com/posts/seed-digest/');
+    expect(seed.published?.toISOString()).toBe('2026-02-23T00:00:00.000Z');
+    expect(seed.categories.map((c) => c.label ?? c.term)).toEqual(['AI']);
+    expect(xml).toContain('<pubDate>Mon, 23 Feb 2026 08:00:00 +0800</pubDate>');
+    expect(xml).toContain('<lastBuildDate>Tue, 03 Mar 2026 10:00:00 +0800</lastBuildDate>');
+    const hostile = feed.items[0]!;
+    expect(hostile.content).toContain(']]> and again ]]>');
+    expect(hostile.content).toContain('code with ]]> inside');
+    expect(hostile.content).not.toMatch(/<script|onerror/);
+    expect(hostile.categories.map((c) => c.label ?? c.term)).toEqual(['<b>bold</b>', 'a & b', 'x]]>y', 'ctl']);
+    expect(feed.items[1]!.authors[0]).toMatchObject({ name: 'Ada', email: 'ada@example.com' });
+  });
+
+  it('Atom 1.0 has xml:lang, categories with term, plain-text titles and RFC 3339 dates', async () => {
+    const xml = await read(out, 'atom.xml');
+    expect(xml).toMatch(/<feed xmlns="http:\/\/www\.w3\.org\/2005\/Atom" xml:lang="zh-CN">/);
+    expect(xml).toContain('<category term="a &amp; b"/>');
+    expect(xml).toContain('<category term="&lt;b&gt;bold&lt;/b&gt;"/>');
+    expect(xml).toContain('<link rel="self" type="application/atom+xml" href="https://news.example.com/atom.xml"/>');
+    expect(xml).toContain('<updated>2026-03-03T10:00:00+08:00</updated>');
+    const feed = readFeed(xml);
+    expect(feed.meta.type).toBe('atom');
+    expect(feed.language).toBe('zh-CN');
+    expect(feed.items[0]!.title).toBe('<script>alert(1)</script> & "quotes" on two lines');
+    expect(feed.items[0]!.categories.map((c) => c.term)).toEqual(['<b>bold</b>', 'a & b', 'x]]>y', 'ctl']);
+    expect(feed.items[2]!.content).toContain('<strong>是什么</strong>');
+  });
+
+  it('JSON Feed is version 1.1 with authors and language', async () => {
+    const text = await read(out, 'feed.json');
+    expect(checkJsonFeed(text)).toEqual([]);
+    const feed = JSON.parse(text);
+    expect(feed.language).toBe('zh-CN');
+    expect(feed.items[0].title).toBe('<script>alert(1)</script> & "quotes" on two lines');
+    expect(feed.items[1].summary).toBe('A summary.');
+    expect(feed.items[2].date_published).toBe('2026-02-23T08:00:00+08:00');
+  });
+
+  it('gives each issue one tag: id, the same in all three formats', async () => {
+    const rss = readFeed(await read(out, 'rss.xml')).items.map((i) => i.id);
+    const atom = readFeed(await read(out, 'atom.xml')).items.map((i) => i.id);
+    const json = JSON.parse(await read(out, 'feed.json')).items.map((i: { id: string }) => i.id);
+    expect(rss).toEqual(atom);
+    expect(rss).toEqual(json);
+    expect(new Set(rss).size).toBe(4);
+    expect(rss[2]).toBe('tag:news.example.com,2026-02-23:seed-digest');
+  });
+
+  it('keeps ids when base_url moves from http to https', async () => {
+    const other = await fixtureSite();
+    const toml = path.join(other, 'gazette.toml');
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(toml, BASE_CONFIG.replace('https://news.example.com/', 'http://news.example.com/'));
+    expect((await gazette('build', '--config', toml)).code).toBe(0);
+    const ids = (x: string) => JSON.parse(x).items.map((i: { id: string }) => i.id);
+    expect(ids(await read(path.join(other, 'out'), 'feed.json'))).toEqual(ids(await read(out, 'feed.json')));
+  });
+
+  it('builds byte-identical output from the same content', async () => {
+    const first = await snapshot(out);
+    expect((await gazette('build', '--config', path.join(dir, 'gazette.toml'))).code).toBe(0);
+    expect(await snapshot(out)).toEqual(first);
+  });
+
+  it('leaves no trace of drafts or future issues anywhere in out/', async () => {
+    const files = await snapshot(out);
+    for (const rel of Object.keys(files)) {
+      const text = await read(out, rel);
+      expect(text, rel).not.toMatch(/DRAFT-|FUTURE-|secret-draft|2099-future/);
+      expect(rel).not.toMatch(/secret-draft|2099-future/);
+    }
+  });
+
+  it('writes pages and copies bundle resources, with absolute URLs in content', async () => {
+    const files = Object.keys(await snapshot(out)).sort();
+    expect(files).toContain('posts/bundle-issue/index.html');
+    expect(files).toContain('posts/bundle-issue/diagram.png');
+    expect(files).not.toContain('posts/bundle-issue/notes.md');
+    expect(files).toContain('index.html');
+    const feed = JSON.parse(await read(out, 'feed.json'));
+    const bundle = feed.items.find((i: { title: string }) => i.title === 'Bundle');
+    expect(bundle.content_html).toContain('src="https://news.example.com/posts/bundle-issue/diagram.png"');
+    expect(bundle.content_html).toContain('src="https://news.example.com/images/a.png"');
+    const page = await read(out, 'posts/seed-digest/index.html');
+    expect(page).toContain('<html lang="zh-CN">');
+    expect(page).toContain('<strong>是什么</strong>');
+  });
+
+  it('includes drafts and future issues only when asked', async () => {
+    const other = await fixtureSite();
+    const run = await gazette('build', '--drafts', '--future', '--config', path.join(other, 'gazette.toml'));
+    expect(run.code).toBe(0);
+    const titles = JSON.parse(await read(path.join(other, 'out'), 'feed.json')).items.map((i: { title: string }) => i.title);
+    expect(titles).toContain('DRAFT-TITLE-7f3');
+    expect(titles[0]).toBe('FUTURE-TITLE-9k2');
+  });
+
+  it('holds only the newest feeds.limit issues', async () => {
+    const other = await fixtureSite('\n[feeds]\nlimit = 2\n');
+    expect((await gazette('build', '--config', path.join(other, 'gazette.toml'))).code).toBe(0);
+    for (const name of ['rss.xml', 'atom.xml']) {
+      expect(readFeed(await read(path.join(other, 'out'), name)).items.map((i) => i.title)).toEqual([
+        '<script>alert(1)</script> & "quotes" on two lines',
+        'English issue',
+      ]);
+    }
+    expect(JSON.parse(await read(path.join(other, 'out'), 'feed.json')).items).toHaveLength(2);
+  });
+});

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { parseDate, rfc3339, rfc822 } from '../src/content/index.js';
+
+describe('parseDate', () => {
+  it('reads an offset date-time as written', () => {
+    expect(parseDate('2026-02-23T08:00:00+08:00', 'UTC')?.toISOString()).toBe('2026-02-23T00:00:00.000Z');
+    expect(parseDate('2026-02-23T08:00:00Z', 'Asia/Shanghai')?.toISOString()).toBe('2026-02-23T08:00:00.000Z');
+    expect(parseDate('2026-02-23 08:00:00 -0500', 'UTC')?.toISOString()).toBe('2026-02-23T13:00:00.000Z');
+    expect(parseDate('2026-02-23T08:00:00.250+08:00', 'UTC')?.toISOString()).toBe('2026-02-23T00:00:00.250Z');
+  });
+
+  it('reads local date-times and bare dates in the site time zone', () => {
+    expect(parseDate('2026-02-23T08:00:00', 'Asia/Shanghai')?.toISOString()).toBe('2026-02-23T00:00:00.000Z');
+    expect(parseDate('2026-02-23 08:00', 'Asia/Shanghai')?.toISOString()).toBe('2026-02-23T00:00:00.000Z');
+    expect(parseDate('2026-02-23', 'Asia/Shanghai')?.toISOString()).toBe('2026-02-22T16:00:00.000Z');
+    expect(parseDate('2026-02-23', 'UTC')?.toISOString()).toBe('2026-02-23T00:00:00.000Z');
+  });
+
+  it('follows daylight saving time', () => {
+    // New York: EST (-05:00) in January, EDT (-04:00) in July.
+    expect(parseDate('2026-01-15T12:00:00', 'America/New_York')?.toISOString()).toBe('2026-01-15T17:00:00.000Z');
+    expect(parseDate('2026-07-15T12:00:00', 'America/New_York')?.toISOString()).toBe('2026-07-15T16:00:00.000Z');
+  });
+
+  it('rejects what is not a date', () => {
+    for (const bad of ['yesterday', '2026-13-01', '2026-02-30', '2026-02-23T25:00', '23/02/2026', '2026-02-23T08:00:00+25:00', '']) {
+      expect(parseDate(bad, 'UTC'), bad).toBeUndefined();
+    }
+  });
+});
+
+describe('formatting', () => {
+  const d = new Date('2026-02-23T00:00:00Z');
+  it('writes RFC 822 with a numeric offset', () => {
+    expect(rfc822(d, 'Asia/Shanghai')).toBe('Mon, 23 Feb 2026 08:00:00 +0800');
+    expect(rfc822(d, 'UTC')).toBe('Mon, 23 Feb 2026 00:00:00 +0000');
+    expect(rfc822(d, 'America/New_York')).toBe('Sun, 22 Feb 2026 19:00:00 -0500');
+  });
+  it('writes RFC 3339', () => {
+    expect(rfc3339(d, 'Asia/Shanghai')).toBe('2026-02-23T08:00:00+08:00');
+    expect(rfc3339(d, 'Asia/Kolkata')).toBe('2026-02-23T05:30:00+05:30');
+  });
+});

@@ -1,0 +1,92 @@
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { createMarkdownRenderer, deriveSummary } from '../src/content/index.js';
+import { SEED } from './helpers/site.js';
+
+const zh = createMarkdownRenderer('zh-CN');
+const en = createMarkdownRenderer('en');
+const BASE = 'https://news.example.com/posts/my-issue/';
+
+describe('Markdown', () => {
+  it('makes emphasis work next to CJK punctuation', () => {
+    const { html } = zh.render('提示 **“组织不匹配”**的问题，以及**粗体。**后文', BASE);
+    expect(html).toContain('<strong>“组织不匹配”</strong>的');
+    expect(html).toContain('<strong>粗体。</strong>后文');
+    expect(zh.render('~~删除。~~后文', BASE).html).toContain('<del>删除。</del>后文');
+  });
+
+  it('renders the seed digest with its bold CJK phrases', async () => {
+    const seed = await readFile(SEED, 'utf8');
+    const { html } = zh.render(seed.split('+++')[2]!, BASE);
+    expect(html).not.toMatch(/\*\*/);
+    expect(html).toContain('<strong>是什么</strong>');
+    expect(html).toContain('<h2>今日趋势总结</h2>');
+  });
+
+  it('supports GFM tables, strikethrough, task lists and footnotes labelled in the site language', () => {
+    const md = '| a | b |\n|---|--:|\n| 1 | 2 |\n\n~~old~~ new\n\n- [x] done\n\n正文[^n]。\n\n[^n]: 注释。';
+    const { html } = zh.render(md, BASE);
+    expect(html).toContain('<table>');
+    expect(html).toContain('<td align="right">2</td>');
+    expect(html).toContain('<del>old</del>');
+    expect(html).toContain('type="checkbox"');
+    expect(html).toContain('>脚注</h2>');
+    expect(html).toContain(`href="${BASE}#user-content-fn-n"`);
+    expect(html).toContain('id="user-content-fn-n"');
+    expect(en.render('x[^1]\n\n[^1]: y', BASE).html).toContain('>Footnotes</h2>');
+  });
+
+  it('sanitizes: no script, iframe, style, event handlers, javascript: or data: URLs', () => {
+    const md = [
+      '<script>alert(1)</script>',
+      '<iframe src="https://evil.example/"></iframe>',
+      '<img src="x.png" onerror="alert(2)">',
+      '<a href="javascript:alert(3)">j</a> [k](javascript:alert(4)) [d](data:text/html;base64,PHNjcmlwdD4=)',
+      '![i](data:image/png;base64,AAAA)',
+      '<div onclick="alert(5)" style="color:red">div</div>',
+      '<style>body{display:none}</style>',
+      '<svg><script>alert(6)</script></svg>',
+      '<details><summary>more</summary><kbd>Ctrl</kbd></details>',
+    ].join('\n\n');
+    const { html } = en.render(md, BASE);
+    expect(html).not.toMatch(/<script|<iframe|<style|onerror|onclick|javascript:|data:|alert\(2|style=/i);
+    expect(html).toContain('<details><summary>more</summary><kbd>Ctrl</kbd></details>');
+    expect(html).toContain(`src="${BASE}x.png"`);
+  });
+
+  it('makes relative links and images absolute against the issue URL', () => {
+    const md = '![a](/images/a.png) ![d](diagram.png) [prev](../other/) [top](#intro) [mail](mailto:a@b.c) [abs](https://x.example/y)';
+    const { html } = en.render(md, BASE);
+    expect(html).toContain('src="https://news.example.com/images/a.png"');
+    expect(html).toContain('src="https://news.example.com/posts/my-issue/diagram.png"');
+    expect(html).toContain('href="https://news.example.com/posts/other/"');
+    expect(html).toContain(`href="${BASE}#intro"`);
+    expect(html).toContain('href="mailto:a@b.c"');
+    expect(html).toContain('href="https://x.example/y"');
+  });
+
+  it('removes control characters', () => {
+    expect(en.render('a\u0001b\u000Bc', BASE).html).toBe('<p>abc</p>');
+  });
+});
+
+describe('summary', () => {
+  it('counts CJK characters, not words', () => {
+    const text = '这是一个很长的句子'.repeat(40);
+    const { tree } = zh.render(text, BASE);
+    const summary = deriveSummary(tree, 50);
+    expect(Array.from(summary.replace('…', '')).length).toBe(50);
+    expect(summary.endsWith('…')).toBe(true);
+  });
+
+  it('counts words in English and prefers a sentence end', () => {
+    const { tree } = en.render('# Heading\n\nOne two three four five. Six seven eight nine ten eleven twelve.', BASE);
+    expect(deriveSummary(tree, 7)).toBe('One two three four five.…');
+    expect(deriveSummary(tree, 100)).toBe('One two three four five. Six seven eight nine ten eleven twelve.');
+  });
+
+  it('skips headings, code and struck-out text, and separates list items', () => {
+    const { tree } = zh.render('# 标题\n\n```\ncode\n```\n\n- **是什么**：甲。\n- ~~旧~~新：乙。', BASE);
+    expect(deriveSummary(tree, 100)).toBe('是什么：甲。 新：乙。');
+  });
+});
