@@ -12,7 +12,7 @@ const HOSTILE = [
   'categories = ["\u0001ctl"]',
   '+++',
   '',
-  'Text with ]]> and again ]]> and a control \u0001 character.',
+  'Text with ]]> and again ]]> and a control \u0001 character, and inline `<script>` code.',
   '',
   '<script>alert(1)</script><img src=x onerror=alert(1)>',
   '',
@@ -86,7 +86,13 @@ describe('gazette build on a hostile fixture site', () => {
     const hostile = feed.items[0]!;
     expect(hostile.content).toContain(']]> and again ]]>');
     expect(hostile.content).toContain('code with ]]> inside');
-    expect(hostile.content).not.toMatch(/<script|onerror/);
+    expect(hostile.content).not.toMatch(/onerror|alert/);
+    const html = JSON.parse(await read(out, 'feed.json')).items[0].content_html;
+    expect(html).not.toMatch(/<script|onerror|alert/);
+    expect(html).toContain('<code>&#x3C;script></code>');
+    // The summary mentions <script> as text: RSS descriptions are HTML, so it is escaped as such.
+    expect(xml).toContain('inline &amp;lt;script&amp;gt; code.</description>');
+    expect(hostile.description).toContain('inline <script> code.');
     expect(hostile.categories.map((c) => c.label ?? c.term)).toEqual(['<b>bold</b>', 'a & b', 'x]]>y', 'ctl']);
     expect(feed.items[1]!.authors[0]).toMatchObject({ name: 'Ada', email: 'ada@example.com' });
   });

@@ -1,6 +1,10 @@
 import { create } from 'xmlbuilder2';
 import { rfc822 } from '../content/index.js';
+import { escapeHtml } from '../util/html.js';
 import { authorOf, categoriesOf, type FeedInput, feedUrl, GENERATOR, lastUpdated } from './site.js';
+
+/** An address every RSS validator and reader takes as one (else the name goes in dc:creator). */
+const PLAIN_EMAIL = /^[A-Za-z0-9_\-+.]+@([A-Za-z0-9-]+\.)+[A-Za-z]{2,}$/;
 
 /** RSS 2.0 with content:encoded, dc:creator and an atom:link to itself. */
 export function renderRss({ site, issues }: FeedInput): string {
@@ -20,7 +24,7 @@ export function renderRss({ site, issues }: FeedInput): string {
   channel.ele('language').txt(site.language);
   channel.ele('generator').txt(GENERATOR.name);
   channel.ele('docs').txt('https://www.rssboard.org/rss-specification');
-  if (site.author.email) {
+  if (site.author.email && PLAIN_EMAIL.test(site.author.email)) {
     channel.ele('managingEditor').txt(`${site.author.email} (${site.author.name ?? site.title})`);
   }
   channel.ele('lastBuildDate').txt(rfc822(lastUpdated(issues), tz));
@@ -33,10 +37,12 @@ export function renderRss({ site, issues }: FeedInput): string {
     item.ele('pubDate').txt(rfc822(issue.date, tz));
     const author = authorOf(issue, site);
     // RSS's <author> must be an email address; a name alone goes in dc:creator.
-    if (author.email) item.ele('author').txt(`${author.email} (${author.name})`);
+    if (author.email && PLAIN_EMAIL.test(author.email)) item.ele('author').txt(`${author.email} (${author.name})`);
     else item.ele('dc:creator').txt(author.name);
     for (const category of categoriesOf(issue)) item.ele('category').txt(category);
-    item.ele('description').txt(issue.summary);
+    // <description> is HTML in RSS: the plain-text summary is escaped as such,
+    // so a summary that mentions `<script>` is shown, never run.
+    item.ele('description').txt(escapeHtml(issue.summary));
     item.ele('content:encoded').txt(issue.html);
   }
   return channel.end({ prettyPrint: true }) + '\n';
