@@ -8,7 +8,7 @@ const HOSTILE = [
   '+++',
   'title = "  <script>alert(1)</script> & \\"quotes\\"\\n  on two\\tlines\\u0007 "',
   'date = 2026-03-03T10:00:00+08:00',
-  'tags = ["<b>bold</b>", "a & b", "x]]>y"]',
+  'tags = ["<b>bold</b>", "a & b", "x]]>y", "&nbsp;&foo;"]',
   'categories = ["\u0001ctl"]',
   '+++',
   '',
@@ -93,7 +93,9 @@ describe('gazette build on a hostile fixture site', () => {
     // The summary mentions <script> as text: RSS descriptions are HTML, so it is escaped as such.
     expect(xml).toContain('inline &amp;lt;script&amp;gt; code.</description>');
     expect(hostile.description).toContain('inline <script> code.');
-    expect(hostile.categories.map((c) => c.label ?? c.term)).toEqual(['<b>bold</b>', 'a & b', 'x]]>y', 'ctl']);
+    // The parser HTML-decodes category text, so `&nbsp;&foo;` is checked in the raw XML.
+    expect(hostile.categories.map((c) => c.label ?? c.term)).toEqual(['<b>bold</b>', 'a & b', 'x]]>y', '\u00a0&foo;', 'ctl']);
+    expect(xml).toContain('<category>&amp;nbsp;&amp;foo;</category>');
     expect(feed.items[1]!.authors[0]).toMatchObject({ name: 'Ada', email: 'ada@example.com' });
   });
 
@@ -108,7 +110,7 @@ describe('gazette build on a hostile fixture site', () => {
     expect(feed.meta.type).toBe('atom');
     expect(feed.language).toBe('zh-CN');
     expect(feed.items[0]!.title).toBe('<script>alert(1)</script> & "quotes" on two lines');
-    expect(feed.items[0]!.categories.map((c) => c.term)).toEqual(['<b>bold</b>', 'a & b', 'x]]>y', 'ctl']);
+    expect(feed.items[0]!.categories.map((c) => c.term)).toEqual(['<b>bold</b>', 'a & b', 'x]]>y', '&nbsp;&foo;', 'ctl']);
     expect(feed.items[2]!.content).toContain('<strong>是什么</strong>');
   });
 
