@@ -195,3 +195,40 @@ describe('gazette build on a hostile fixture site', () => {
     expect(JSON.parse(await read(path.join(other, 'out'), 'feed.json')).items).toHaveLength(2);
   });
 });
+
+describe('URLs and slugs', () => {
+  it('handles Chinese file names, bundles and permalink placeholders', async () => {
+    const dir = await makeSite(
+      {
+        'content/周报 第一期.md': '+++\ntitle = "周报"\ndate = 2026-02-01T09:00:00\n+++\n[上一期](../上一期/)\n',
+        'content/2026/深度/index.md': '---\ntitle: 深度\ndate: 2026-02-02\n---\n![图](图.png)\n',
+        'content/2026/深度/图.png': new Uint8Array([1, 2, 3]),
+      },
+      BASE_CONFIG.replace('[site.author]', 'permalink = "/{year}/{month}/{slug}/"\n[site.author]'),
+    );
+    const run = await gazette('build', '--config', path.join(dir, 'gazette.toml'));
+    expect(run.code).toBe(0);
+    const out = path.join(dir, 'out');
+    const files = Object.keys(await snapshot(out));
+    expect(files).toContain('2026/02/周报-第一期/index.html');
+    expect(files).toContain('2026/02/深度/图.png');
+    const feed = JSON.parse(await read(out, 'feed.json'));
+    expect(feed.items.map((i: { url: string }) => decodeURI(i.url))).toEqual([
+      'https://news.example.com/2026/02/深度/',
+      'https://news.example.com/2026/02/周报-第一期/',
+    ]);
+    expect(feed.items[0].id).toBe(`tag:news.example.com,2026-02-02:${encodeURIComponent('深度')}`);
+    expect(feed.items[0].content_html).toContain(`src="https://news.example.com/2026/02/${encodeURIComponent('深度')}/${encodeURIComponent('图')}.png"`);
+    for (const name of ['rss.xml', 'atom.xml']) assertWellFormed(await read(out, name));
+  });
+
+  it('builds a site with no published issues into valid, empty feeds', async () => {
+    const dir = await makeSite({ 'content/d.md': '+++\ntitle = "d"\ndate = 2026-01-01\ndraft = true\n+++\n' });
+    const run = await gazette('build', '--config', path.join(dir, 'gazette.toml'));
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('warning: no published issues');
+    const out = path.join(dir, 'out');
+    expect(readFeed(await read(out, 'atom.xml')).items).toEqual([]);
+    expect(checkJsonFeed(await read(out, 'feed.json'))).toEqual([]);
+  });
+});

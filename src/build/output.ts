@@ -17,17 +17,14 @@ export async function writeOutput(outDir: string, files: Map<string, OutputFile>
   const old = path.join(parent, `.${path.basename(outDir)}.old-${tag}`);
   await mkdir(temp, { recursive: true });
   try {
-    const made = new Set<string>();
-    for (const [rel, file] of files) {
-      const target = safeJoin(temp, rel);
-      const dir = path.dirname(target);
-      if (!made.has(dir)) {
-        await mkdir(dir, { recursive: true });
-        made.add(dir);
-      }
+    const targets = [...files].map(([rel, file]) => [safeJoin(temp, rel), file] as const);
+    for (const dir of new Set(targets.map(([target]) => path.dirname(target)))) {
+      await mkdir(dir, { recursive: true });
+    }
+    await inParallel(targets, 16, async ([target, file]) => {
       if ('text' in file) await writeFile(target, file.text);
       else await cp(file.copyFrom, target, { dereference: true });
-    }
+    });
     let hadOld = true;
     try {
       await rename(outDir, old);
@@ -56,4 +53,13 @@ export function safeJoin(root: string, rel: string): string {
     throw new Error(`output path ${JSON.stringify(rel)} is outside the output folder`);
   }
   return target;
+}
+
+/** Run `task` over `items` with at most `limit` running at once. */
+async function inParallel<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await task(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

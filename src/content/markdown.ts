@@ -9,7 +9,7 @@ import remarkGfm from 'remark-gfm';
 import remarkRehype from 'remark-rehype';
 import { remark } from 'remark';
 import { unified } from 'unified';
-import type { VFile } from 'vfile';
+import { VFile } from 'vfile';
 import { visit } from 'unist-util-visit';
 import { stripControl } from '../util/text.js';
 
@@ -54,6 +54,15 @@ function rehypeAbsoluteUrls() {
   };
 }
 
+function hasRawHtml(tree: MdastRoot): boolean {
+  let found = false;
+  visit(tree, 'html', () => {
+    found = true;
+    return false;
+  });
+  return found;
+}
+
 /**
  * Sanitizing is on: GitHub's schema (no script, iframe, style, event
  * handlers, or javascript:/data: URLs). Ids are prefixed once, by
@@ -76,18 +85,24 @@ export interface MarkdownRenderer {
 export function createMarkdownRenderer(language: string): MarkdownRenderer {
   const labels = footnoteLabels(language);
   const parser = remark().use(remarkGfm).use(remarkCjkFriendly).use(remarkCjkFriendlyGfmStrikethrough).freeze();
-  const toHtml = unified()
-    .use(remarkRehype, { allowDangerousHtml: true, footnoteLabel: labels.label, footnoteBackLabel: labels.back })
-    .use(rehypeRaw)
-    .use(rehypeSanitize, sanitizeSchema)
-    .use(rehypeAbsoluteUrls)
-    .use(rehypeStringify)
-    .freeze();
+  const toHtml = (raw: boolean) =>
+    unified()
+      .use(remarkRehype, { allowDangerousHtml: raw, footnoteLabel: labels.label, footnoteBackLabel: labels.back })
+      .use(raw ? [rehypeRaw] : [])
+      .use(rehypeSanitize, sanitizeSchema)
+      .use(rehypeAbsoluteUrls)
+      .use(rehypeStringify)
+      .freeze();
+  // Parsing raw HTML (parse5) is the costly step: only for bodies that have some.
+  const withRaw = toHtml(true);
+  const withoutRaw = toHtml(false);
   return {
     render(markdown, baseUrl) {
       const tree = parser.runSync(parser.parse(stripControl(markdown))) as MdastRoot;
-      const hast = toHtml.runSync(structuredClone(tree), { data: { base: baseUrl } } as never) as HastRoot;
-      return { tree, html: toHtml.stringify(hast) };
+      const processor = hasRawHtml(tree) ? withRaw : withoutRaw;
+      // mdast-util-to-hast builds a new tree and leaves the mdast as it was.
+      const hast = processor.runSync(tree, new VFile({ data: { base: baseUrl } })) as HastRoot;
+      return { tree, html: processor.stringify(hast) };
     },
   };
 }

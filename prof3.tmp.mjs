@@ -1,0 +1,12 @@
+import { loadConfig } from './dist/config/index.js';
+import { loadIssues } from './dist/content/index.js';
+import { planOutput } from './dist/build/index.js';
+import { writeOutput } from './dist/build/output.js';
+const { config } = await loadConfig(process.argv[2]);
+let t = performance.now();
+const { issues } = await loadIssues(config);
+console.log('load', (performance.now()-t).toFixed(0)); t = performance.now();
+const files = await planOutput(config, issues);
+console.log('plan', (performance.now()-t).toFixed(0)); t = performance.now();
+await writeOutput(config.build.out, files);
+console.log('write', (performance.now()-t).toFixed(0));

@@ -1,0 +1,24 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { configSchema, fields } from '../src/config/index.js';
+import { ROOT } from './helpers/site.js';
+
+describe('README', () => {
+  it('documents every config key with its default', async () => {
+    const readme = await readFile(path.join(ROOT, 'README.md'), 'utf8');
+    for (const [key, spec] of fields(configSchema)) {
+      const row = readme.split('\n').find((line) => line.startsWith(`| \`${key}\` |`));
+      expect(row, key).toBeDefined();
+      const expected = spec.required ? '**required**' : spec.default === undefined ? '—' : `\`${JSON.stringify(spec.default)}\``;
+      expect(row, key).toContain(`| ${spec.kind} | ${expected} |`);
+    }
+  });
+
+  it('starts with the two quick-start commands', async () => {
+    const readme = await readFile(path.join(ROOT, 'README.md'), 'utf8');
+    const block = readme.split('```sh\n')[1]!.split('```')[0]!;
+    expect(block).toContain('npm install && npx gazette build');
+    expect(block).toContain('npm test');
+  });
+});
