@@ -85,6 +85,12 @@ describe('summary', () => {
     expect(deriveSummary(tree, 100)).toBe('One two three four five. Six seven eight nine ten eleven twelve.');
   });
 
+  it('honours a <!--more--> divider, as Hugo does', () => {
+    const { tree, html } = en.render('# Title\n\nFirst part, kept whole even if long.\n\n<!--more-->\n\nThe rest.', BASE);
+    expect(deriveSummary(tree, 3)).toBe('First part, kept whole even if long.');
+    expect(html).not.toContain('more');
+  });
+
   it('skips headings, code and struck-out text, and separates list items', () => {
     const { tree } = zh.render('# 标题\n\n```\ncode\n```\n\n- **是什么**：甲。\n- ~~旧~~新：乙。', BASE);
     expect(deriveSummary(tree, 100)).toBe('是什么：甲。 新：乙。');

@@ -28,10 +28,17 @@ function paragraphs(tree: Root): string[] {
 }
 
 /**
- * The summary derived from the body: its first paragraphs, cut after
- * `limit` units (a CJK character or a word each).
+ * The summary derived from the body: the text before a `<!--more-->` line
+ * if there is one, else its first paragraphs, cut after `limit` units (a
+ * CJK character or a word each).
  */
 export function deriveSummary(tree: Root, limit: number): string {
+  // Hugo's manual divider: everything before `<!--more-->` is the summary, uncut.
+  const divider = tree.children.findIndex((node) => node.type === 'html' && /^<!--\s*more\s*-->$/i.test(node.value.trim()));
+  if (divider > 0) {
+    const before = paragraphs({ ...tree, children: tree.children.slice(0, divider) }).join(' ');
+    if (before) return before;
+  }
   const parts: string[] = [];
   let length = 0;
   for (const p of paragraphs(tree)) {
