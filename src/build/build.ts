@@ -2,11 +2,18 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config/index.js';
 import { bundleResources, type Issue, loadIssues, type LoadOptions } from '../content/index.js';
+import { createEmailRenderer, EmailCache, loadTemplate, templatePath, personalizeHtml, personalizeText, type RenderedEmail } from '../email/index.js';
 import { FEED_FILES, renderAtom, renderJsonFeed, renderRss } from '../feeds/index.js';
 import { renderIndexPage, renderIssuePage } from '../pages/index.js';
 import { type OutputFile, writeOutput } from './output.js';
 
-export type BuildOptions = LoadOptions;
+export interface BuildOptions extends LoadOptions {
+  /** MJML validation level for the emails (default `soft`; tests use `strict`). */
+  emailValidation?: 'strict' | 'soft';
+}
+
+/** Gmail clips a message over 102 KB; warn well before. */
+export const EMAIL_SIZE_WARNING = 90 * 1024;
 
 export interface BuildResult {
   /** Published issues written. */
@@ -35,8 +42,37 @@ async function staticFiles(dir: string): Promise<string[]> {
     .sort();
 }
 
+/** The unsubscribe link shown in `out/email/` previews: it unsubscribes no one. */
+export function previewUnsubscribeUrl(config: Config): string {
+  return new URL('unsubscribe?token=preview', config.site.baseUrl).href;
+}
+
+/** Render every issue's email, from the cache when nothing it is made of has changed. */
+export async function renderEmails(
+  config: Config,
+  issues: Issue[],
+  options: { validationLevel?: 'strict' | 'soft'; warn: (message: string) => void },
+): Promise<Map<Issue, RenderedEmail>> {
+  const emails = new Map<Issue, RenderedEmail>();
+  if (issues.length === 0) return emails;
+  const template = await loadTemplate(await templatePath(config));
+  const renderer = createEmailRenderer(config, template, { validationLevel: options.validationLevel, warn: options.warn });
+  const cache = new EmailCache(config.email.cache);
+  for (const issue of issues) {
+    const key = await cache.key(issue, config, template);
+    let email = await cache.get(key);
+    if (!email) {
+      email = await renderer.render(issue);
+      await cache.put(key, email);
+    }
+    emails.set(issue, email);
+  }
+  await cache.prune();
+  return emails;
+}
+
 /** Pure: the issues and site in, every output file out (static files and bundle resources listed for copying). */
-export async function planOutput(config: Config, issues: Issue[]): Promise<Map<string, OutputFile>> {
+export async function planOutput(config: Config, issues: Issue[], emails = new Map<Issue, RenderedEmail>()): Promise<Map<string, OutputFile>> {
   const files = new Map<string, OutputFile>();
   for (const rel of await staticFiles(config.build.static)) {
     files.set(rel.split(path.sep).join('/'), { copyFrom: path.join(config.build.static, rel) });
@@ -55,6 +91,12 @@ export async function planOutput(config: Config, issues: Issue[]): Promise<Map<s
       }
     }
     files.set(page, { text: renderIssuePage(site, issue) });
+    const email = emails.get(issue);
+    if (email) {
+      const sample = { unsubscribeUrl: previewUnsubscribeUrl(config), email: 'reader@example.com' };
+      files.set(`email/${issue.slug}.html`, { text: personalizeHtml(email.html, sample) });
+      files.set(`email/${issue.slug}.txt`, { text: personalizeText(email.text, sample) });
+    }
   }
   return files;
 }
@@ -62,9 +104,19 @@ export async function planOutput(config: Config, issues: Issue[]): Promise<Map<s
 /** `gazette build`: content in, `build.out` replaced whole, or untouched on any error. */
 export async function build(config: Config, options: BuildOptions = {}): Promise<BuildResult> {
   const { issues, skipped } = await loadIssues(config, options);
-  const files = await planOutput(config, issues);
-  await writeOutput(config.build.out, files);
   const warnings: string[] = [];
+  const emails = await renderEmails(config, issues, { validationLevel: options.emailValidation, warn: (w) => warnings.push(w) });
+  const files = await planOutput(config, issues, emails);
+  await writeOutput(config.build.out, files);
   if (issues.length === 0) warnings.push('no published issues: the feeds are empty');
+  for (const [issue, email] of emails) {
+    const size = Buffer.byteLength(email.html);
+    if (size > EMAIL_SIZE_WARNING) {
+      warnings.push(`${issue.file}: the email is ${Math.round(size / 1024)} KB; Gmail clips messages over 102 KB (shorten the issue or the template)`);
+    }
+  }
+  if (emails.size > 0 && !config.email.postalAddress) {
+    warnings.push('email.postal_address is empty: anti-spam laws (CAN-SPAM) require a postal address in every newsletter');
+  }
   return { issues, skipped, files: files.size, warnings };
 }

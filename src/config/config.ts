@@ -33,4 +33,14 @@ export interface Config {
   feeds: {
     limit: number;
   };
+  email: {
+    from?: string;
+    replyTo?: string;
+    subject: string;
+    postalAddress: string;
+    /** Absolute path of the MJML template, if the config names one. */
+    template?: string;
+    /** Absolute path of the render cache folder. */
+    cache: string;
+  };
 }

@@ -27,6 +27,7 @@ export function resolveConfig(data: unknown, file: string): LoadedConfig {
     content: { dir: string; summary_length: number };
     build: { out: string; static: string };
     feeds: { limit: number };
+    email: { from?: string; reply_to?: string; subject: string; postal_address: string; template?: string; cache: string };
   };
   const root = path.dirname(file);
   const baseUrl = new URL(v.site.base_url!);
@@ -47,6 +48,14 @@ export function resolveConfig(data: unknown, file: string): LoadedConfig {
     content: { dir: path.resolve(root, v.content.dir), summaryLength: v.content.summary_length },
     build: { out: path.resolve(root, v.build.out), static: path.resolve(root, v.build.static) },
     feeds: { limit: v.feeds.limit },
+    email: {
+      ...(v.email.from ? { from: v.email.from.trim() } : {}),
+      ...(v.email.reply_to ? { replyTo: v.email.reply_to.trim() } : {}),
+      subject: v.email.subject,
+      postalAddress: v.email.postal_address.trim(),
+      ...(v.email.template ? { template: path.resolve(root, v.email.template) } : {}),
+      cache: path.resolve(root, v.email.cache),
+    },
   };
   const warnings = checked.warnings.map((w) => `${rel}: ${w}`);
   checkOutFolder(config, rel);
@@ -60,7 +69,7 @@ function checkOutFolder(config: Config, rel: string): void {
     const r = path.relative(parent, child);
     return r === '' || (!r.startsWith('..') && !path.isAbsolute(r));
   };
-  for (const [what, dir] of [['the config folder', config.root], ['content.dir', config.content.dir], ['build.static', config.build.static]] as const) {
+  for (const [what, dir] of [['the config folder', config.root], ['content.dir', config.content.dir], ['build.static', config.build.static], ['email.cache', config.email.cache]] as const) {
     if (inside(out, dir)) {
       throw new GazetteError(`build.out (${out}) would contain ${what}; each build replaces build.out whole, so choose a folder of its own`, { file: rel });
     }

@@ -46,10 +46,24 @@ function relativeOrAbsolutePath(value: string): string | undefined {
   return value.trim() === '' ? 'must not be empty' : undefined;
 }
 
+const ADDRESS = /^[^\s@<>()",;]+@[^\s@<>()",;]+\.[^\s@<>()",;]+$/;
+
 function email(value: string): string | undefined {
-  return /^[^\s@<>()",;]+@[^\s@<>()",;]+\.[^\s@<>()",;]+$/.test(value)
-    ? undefined
-    : `${JSON.stringify(value)} is not an email address`;
+  return ADDRESS.test(value) ? undefined : `${JSON.stringify(value)} is not an email address`;
+}
+
+/** `news@example.com` or `Display Name <news@example.com>`, on one line. */
+function mailbox(value: string): string | undefined {
+  const m = /^\s*(?:([^<>\r\n]*?)\s*<([^<>\s]+)>|([^<>\s]+))\s*$/.exec(value);
+  const address = m?.[2] ?? m?.[3];
+  if (!address || !ADDRESS.test(address)) return `${JSON.stringify(value)} is not an address like "News <news@example.com>"`;
+  return undefined;
+}
+
+function subjectPattern(value: string): string | undefined {
+  const unknown = value.match(/\{(?!title\}|site\}|date\})[^}]*\}/);
+  if (unknown) return `unknown placeholder ${unknown[0]} (use {title}, {site}, {date})`;
+  return value.trim() === '' ? 'must not be empty' : undefined;
 }
 
 /** The schema of `gazette.toml`. README's config reference follows it. */
@@ -76,5 +90,13 @@ export const configSchema: TableSpec = {
   },
   feeds: {
     limit: { kind: 'integer', default: 20, check: positive, doc: 'How many of the newest issues each feed holds.' },
+  },
+  email: {
+    from: { kind: 'string', check: mailbox, doc: 'Sender, e.g. `"Gazette <news@example.com>"`. Required by `gazette send`.' },
+    reply_to: { kind: 'string', check: mailbox, doc: 'Where replies go, if not to `from`.' },
+    subject: { kind: 'string', default: '{title}', check: subjectPattern, doc: 'Subject line pattern; placeholders `{title}`, `{site}`, `{date}`.' },
+    postal_address: { kind: 'string', default: '', doc: 'The sender\'s postal address for the footer (CAN-SPAM requires one); `build` warns while it is empty.' },
+    template: { kind: 'string', check: relativeOrAbsolutePath, doc: 'The MJML template of an issue\'s email. Default: `email-templates/issue.mjml` beside the config if it exists, else the one Gazette ships.' },
+    cache: { kind: 'string', default: '.gazette-cache', check: relativeOrAbsolutePath, doc: 'Folder where rendered emails are kept between builds, keyed on content and template.' },
   },
 };

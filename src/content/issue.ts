@@ -1,3 +1,4 @@
+import type { Root as HastRoot } from 'hast';
 import type { Root as MdastRoot } from 'mdast';
 import type { Author } from '../config/index.js';
 
@@ -31,6 +32,8 @@ export interface Issue {
   markdown: string;
   /** The parsed Markdown tree, for renderers that need more than HTML (plain text, email). */
   tree: MdastRoot;
+  /** The sanitized HTML tree of the body (do not mutate: clone to restyle). */
+  hast: HastRoot;
   /** Sanitized HTML of the body, every URL absolute. */
   html: string;
 }

@@ -131,6 +131,7 @@ export function parseIssue(bytes: Uint8Array, source: SourceFile, ctx: Context):
     id: issueId(config, slug, date),
     markdown: fm.body,
     tree: rendered.tree,
+    hast: rendered.hast,
     html: rendered.html,
   };
 }

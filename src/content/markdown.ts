@@ -73,6 +73,8 @@ const sanitizeSchema = { ...defaultSchema, clobberPrefix: '', clobber: [] };
 export interface RenderedMarkdown {
   /** The Markdown syntax tree (before HTML conversion). */
   tree: MdastRoot;
+  /** The sanitized HTML tree, every URL absolute (for renderers that restyle it, such as email). */
+  hast: HastRoot;
   /** Sanitized HTML with absolute URLs. */
   html: string;
 }
@@ -102,7 +104,7 @@ export function createMarkdownRenderer(language: string): MarkdownRenderer {
       const processor = hasRawHtml(tree) ? withRaw : withoutRaw;
       // mdast-util-to-hast builds a new tree and leaves the mdast as it was.
       const hast = processor.runSync(tree, new VFile({ data: { base: baseUrl } })) as HastRoot;
-      return { tree, html: processor.stringify(hast) };
+      return { tree, hast, html: processor.stringify(hast) };
     },
   };
 }

@@ -19,6 +19,10 @@ timezone = "Asia/Shanghai"
 [site.author]
 name = "Tester"
 email = "tester@example.com"
+
+[email]
+from = "Test Digest <news@news.example.com>"
+postal_address = "1 Test Street, Springfield"
 `;
 
 /** Make a site folder: `files` maps relative paths to text (or bytes). */

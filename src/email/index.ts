@@ -1,0 +1,12 @@
+export { labelsFor } from './labels.js';
+export type { Labels } from './labels.js';
+export { MARKERS, personalizeHtml, personalizeText } from './personalize.js';
+export type { Recipient } from './personalize.js';
+export { createEmailRenderer, longDate, subjectOf, templateContext } from './render.js';
+export type { EmailRenderer, EmailRenderOptions, RenderedEmail } from './render.js';
+export { styleForEmail } from './styles.js';
+export { BUNDLED_TEMPLATE, compileTemplate, loadTemplate, templatePath } from './template.js';
+export type { EmailTemplate } from './template.js';
+export { markdownToText } from './text.js';
+export type { TextOptions } from './text.js';
+export { EmailCache } from './cache.js';

@@ -1,0 +1,116 @@
+import mjml2html from 'mjml';
+import rehypeStringify from 'rehype-stringify';
+import { unified } from 'unified';
+import type { Config } from '../config/index.js';
+import { calendarDay, type Issue } from '../content/index.js';
+import { GazetteError } from '../errors.js';
+import { plainLine } from '../util/text.js';
+import { labelsFor, type Labels } from './labels.js';
+import { MARKERS } from './personalize.js';
+import { styleForEmail } from './styles.js';
+import type { EmailTemplate } from './template.js';
+import { markdownToText } from './text.js';
+
+/** One issue's email, rendered once; per-subscriber values are still markers (see personalize.ts). */
+export interface RenderedEmail {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+export interface EmailRenderOptions {
+  /** MJML validation: `strict` fails on any template problem (tests), `soft` reports them (default). */
+  validationLevel?: 'strict' | 'soft';
+  /** Receives MJML's validation messages in `soft` mode, once each. */
+  warn?: (message: string) => void;
+}
+
+const toHtml = unified().use(rehypeStringify).freeze();
+
+/** The date as a reader of the site's language writes it: `2026年2月23日`, `February 23, 2026`. */
+export function longDate(date: Date, site: Config['site']): string {
+  return new Intl.DateTimeFormat(site.language, { dateStyle: 'long', timeZone: site.timezone }).format(date);
+}
+
+/** The subject line from `email.subject`: one line, whatever the title holds. */
+export function subjectOf(issue: Issue, config: Config): string {
+  const values: Record<string, string> = {
+    '{title}': issue.title,
+    '{site}': config.site.title,
+    '{date}': longDate(issue.date, config.site),
+  };
+  return plainLine(config.email.subject.replace(/\{title\}|\{site\}|\{date\}/g, (k) => values[k]!));
+}
+
+/** Everything the template can use. Documented in README ("Email template"). */
+export function templateContext(issue: Issue, config: Config, body: string, labels: Labels) {
+  const day = calendarDay(issue.date, config.site.timezone);
+  return {
+    site: {
+      title: config.site.title,
+      description: config.site.description,
+      url: config.site.baseUrl,
+      language: config.site.language,
+    },
+    issue: {
+      title: issue.title,
+      date: longDate(issue.date, config.site),
+      date_iso: `${day.year}-${day.month}-${day.day}`,
+      url: issue.url,
+      summary: issue.summary,
+      tags: [...issue.tags, ...issue.categories],
+    },
+    body,
+    email: { postal_address: config.email.postalAddress },
+    labels,
+    unsubscribe_url: MARKERS.unsubscribeUrl,
+    subscriber: { name: MARKERS.name, email: MARKERS.email },
+  };
+}
+
+function textPart(issue: Issue, config: Config, labels: Labels): string {
+  const body = markdownToText(issue.tree, { base: issue.url, linksLabel: labels.links, footnotesLabel: labels.footnotes });
+  const footer = [
+    `${labels.view_in_browser}: ${issue.url}`,
+    `${labels.unsubscribe}: ${MARKERS.unsubscribeUrl}`,
+    labels.reason,
+    config.email.postalAddress,
+  ].filter(Boolean);
+  return [`${config.site.title} · ${longDate(issue.date, config.site)}`, issue.title, body.trimEnd(), '--', footer.join('\n')].join('\n\n') + '\n';
+}
+
+export interface EmailRenderer {
+  render(issue: Issue): Promise<RenderedEmail>;
+}
+
+export function createEmailRenderer(config: Config, template: EmailTemplate, options: EmailRenderOptions = {}): EmailRenderer {
+  const labels = labelsFor(config.site.language, config.site.title);
+  const seen = new Set<string>();
+  return {
+    async render(issue) {
+      const body = toHtml.stringify(styleForEmail(issue.hast, config.site.language));
+      const mjml = template.fill(templateContext(issue, config, body, labels));
+      let result;
+      try {
+        result = await mjml2html(mjml, {
+          validationLevel: options.validationLevel ?? 'soft',
+          filePath: template.path,
+          keepComments: false,
+          fonts: {},
+        });
+      } catch (err) {
+        const e = err as Error & { getMessages?: () => string[] };
+        const detail = e.getMessages ? e.getMessages().join('; ') : e.message.split('\n')[0];
+        throw new GazetteError(`email template: MJML: ${detail}`, { file: template.file });
+      }
+      for (const error of result.errors) {
+        const message = `${template.file}: MJML: ${error.formattedMessage}`;
+        if (!seen.has(message)) {
+          seen.add(message);
+          options.warn?.(message);
+        }
+      }
+      return { subject: subjectOf(issue, config), html: result.html, text: textPart(issue, config, labels) };
+    },
+  };
+}

@@ -1,0 +1,90 @@
+import type { Element, ElementContent, Root } from 'hast';
+import { visit } from 'unist-util-visit';
+
+/**
+ * Inline styles for the Markdown body in email. Clients drop or mangle
+ * `<style>` blocks (Gmail ignores one over 16 KB), so everything that shapes
+ * the text is written on the elements themselves. Colours are explicit and
+ * meet WCAG AA contrast on white.
+ */
+export const PALETTE = {
+  text: '#1f2937',
+  muted: '#4b5563',
+  heading: '#111827',
+  link: '#1d4ed8',
+  rule: '#d1d5db',
+  codeBg: '#f3f4f6',
+  quoteBg: '#f9fafb',
+};
+
+const MONO = "Menlo, Consolas, 'Liberation Mono', monospace";
+
+const STYLES: Record<string, string> = {
+  h1: `margin:28px 0 12px;font-size:24px;line-height:1.35;font-weight:700;color:${PALETTE.heading}`,
+  h2: `margin:28px 0 12px;font-size:20px;line-height:1.4;font-weight:700;color:${PALETTE.heading}`,
+  h3: `margin:24px 0 8px;font-size:18px;line-height:1.45;font-weight:700;color:${PALETTE.heading}`,
+  h4: `margin:20px 0 8px;font-size:16px;line-height:1.5;font-weight:700;color:${PALETTE.heading}`,
+  h5: `margin:20px 0 8px;font-size:16px;line-height:1.5;font-weight:700;color:${PALETTE.heading}`,
+  h6: `margin:20px 0 8px;font-size:16px;line-height:1.5;font-weight:700;color:${PALETTE.muted}`,
+  p: 'margin:0 0 16px',
+  a: `color:${PALETTE.link};text-decoration:underline;word-break:break-word`,
+  ul: 'margin:0 0 16px;padding:0 0 0 24px',
+  ol: 'margin:0 0 16px;padding:0 0 0 24px',
+  li: 'margin:0 0 8px',
+  blockquote: `margin:0 0 16px;padding:12px 16px;border-left:4px solid ${PALETTE.rule};background-color:${PALETTE.quoteBg};color:${PALETTE.muted}`,
+  pre: `margin:0 0 16px;padding:12px 14px;background-color:${PALETTE.codeBg};border-radius:6px;font-family:${MONO};font-size:13px;line-height:1.55;white-space:pre-wrap;word-wrap:break-word;word-break:break-all;overflow-wrap:anywhere`,
+  code: `padding:1px 4px;background-color:${PALETTE.codeBg};border-radius:4px;font-family:${MONO};font-size:14px;word-break:break-word`,
+  table: 'margin:0 0 16px;width:100%;border-collapse:collapse;table-layout:fixed;font-size:14px;line-height:1.5',
+  th: `padding:6px 8px;border:1px solid ${PALETTE.rule};background-color:${PALETTE.codeBg};font-weight:700;text-align:left;word-break:break-word`,
+  td: `padding:6px 8px;border:1px solid ${PALETTE.rule};text-align:left;word-break:break-word`,
+  img: 'display:block;max-width:100%;height:auto;border:0;margin:8px 0',
+  hr: `margin:24px 0;border:0;border-top:1px solid ${PALETTE.rule};height:0`,
+  del: `color:${PALETTE.muted}`,
+  strong: `font-weight:700;color:${PALETTE.heading}`,
+  sup: 'font-size:12px;line-height:0',
+  section: `margin-top:24px;padding-top:8px;border-top:1px solid ${PALETTE.rule};font-size:14px;color:${PALETTE.muted}`,
+};
+
+/** Chinese, Japanese and Korean have no italics: emphasis is weight instead. */
+const EM = { latin: 'font-style:italic', cjk: 'font-style:normal;font-weight:700' };
+
+function isCjkLanguage(language: string): boolean {
+  return /^(zh|ja|ko)\b/i.test(language);
+}
+
+function addStyle(node: Element, style: string): void {
+  node.properties.style = node.properties.style ? `${style};${String(node.properties.style)}` : style;
+}
+
+/**
+ * Restyle a copy of the issue's HTML tree for email: inline styles on every
+ * element that shapes the text, alignment kept on table cells, task-list
+ * checkboxes as characters, code inside `<pre>` without its own background.
+ */
+export function styleForEmail(tree: Root, language: string): Root {
+  const copy = structuredClone(tree);
+  const em = isCjkLanguage(language) ? EM.cjk : EM.latin;
+  visit(copy, 'element', (node: Element, index, parent) => {
+    const tag = node.tagName;
+    if (tag === 'input' && node.properties.type === 'checkbox' && parent && index !== undefined) {
+      const mark: ElementContent = { type: 'text', value: node.properties.checked ? '☑ ' : '☐ ' };
+      parent.children.splice(index, 1, mark);
+      return index + 1;
+    }
+    if (tag === 'code' && parent?.type === 'element' && parent.tagName === 'pre') {
+      node.properties.style = 'font-family:inherit;font-size:inherit';
+      return;
+    }
+    if ((tag === 'td' || tag === 'th') && node.properties.align) {
+      addStyle(node, STYLES[tag]!.replace('text-align:left', `text-align:${String(node.properties.align)}`));
+      return;
+    }
+    if (tag === 'em') {
+      addStyle(node, em);
+      return;
+    }
+    const style = STYLES[tag];
+    if (style) addStyle(node, style);
+  });
+  return copy;
+}

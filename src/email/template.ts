@@ -1,0 +1,90 @@
+import { access, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Handlebars from 'handlebars';
+import { type Config, displayPath } from '../config/index.js';
+import { GazetteError } from '../errors.js';
+
+export interface EmailTemplate {
+  /** The template file as the user would name it. */
+  file: string;
+  /** Its absolute path. */
+  path: string;
+  source: string;
+  fill(context: object): string;
+}
+
+/** `... - 12:4` or `Parse error on line 12:` in Handlebars' messages. */
+function lineOf(message: string): { line?: number; column?: number } {
+  const parse = /on line (\d+)/.exec(message);
+  if (parse) return { line: Number(parse[1]) };
+  const runtime = / - (\d+):(\d+)$/.exec(message);
+  if (runtime) return { line: Number(runtime[1]), column: Number(runtime[2]) + 1 };
+  return {};
+}
+
+function reason(message: string): string {
+  const first = message.split('\n')[0]!.replace(/ - \d+:\d+$/, '');
+  return first.replace(/^Parse error on line \d+:?/, 'syntax error').trim() || 'syntax error';
+}
+
+/**
+ * Compile a template with Handlebars: `{{value}}` is HTML-escaped, only
+ * `{{{body}}}` (already sanitized HTML) is inserted as it is. Strict mode:
+ * a misspelt variable is an error naming the template's line, not an empty
+ * string in 10,000 inboxes.
+ */
+export function compileTemplate(source: string, file: string, absolute = path.resolve(file)): EmailTemplate {
+  const hbs = Handlebars.create();
+  let render: Handlebars.TemplateDelegate;
+  try {
+    render = hbs.compile(source, { strict: true, noEscape: false });
+    // Compile now, so that a syntax error surfaces here rather than at the first issue.
+    hbs.precompile(source, { strict: true });
+  } catch (err) {
+    const message = (err as Error).message;
+    throw new GazetteError(`email template: ${reason(message)}`, { file, ...lineOf(message) });
+  }
+  return {
+    file,
+    path: absolute,
+    source,
+    fill(context) {
+      try {
+        return render(context);
+      } catch (err) {
+        const message = (err as Error).message;
+        throw new GazetteError(`email template: ${reason(message)}`, { file, ...lineOf(message) });
+      }
+    },
+  };
+}
+
+export async function loadTemplate(absolute: string): Promise<EmailTemplate> {
+  const file = displayPath(absolute);
+  let source: string;
+  try {
+    source = await readFile(absolute, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new GazetteError(code === 'ENOENT' ? 'email template not found (email.template)' : `cannot read the email template: ${(err as Error).message}`, { file });
+  }
+  return compileTemplate(source.replace(/^\uFEFF/, ''), file, absolute);
+}
+
+/** The template Gazette ships (the project's own `email-templates/issue.mjml`). */
+export const BUNDLED_TEMPLATE = fileURLToPath(new URL('../../email-templates/issue.mjml', import.meta.url));
+
+/**
+ * The template a site uses: `email.template` if set; else
+ * `email-templates/issue.mjml` beside the config, if there is one; else the
+ * bundled one.
+ */
+export async function templatePath(config: Config): Promise<string> {
+  if (config.email.template) return config.email.template;
+  const local = path.join(config.root, 'email-templates', 'issue.mjml');
+  return access(local).then(
+    () => local,
+    () => BUNDLED_TEMPLATE,
+  );
+}
