@@ -73,26 +73,26 @@ describe('Markdown', () => {
 describe('summary', () => {
   it('counts CJK characters, not words', () => {
     const text = '这是一个很长的句子'.repeat(40);
-    const { tree } = zh.render(text, BASE);
-    const summary = deriveSummary(tree, 50);
+    const { tree, hast } = zh.render(text, BASE);
+    const summary = deriveSummary(tree, hast, 50);
     expect(Array.from(summary.replace('…', '')).length).toBe(50);
     expect(summary.endsWith('…')).toBe(true);
   });
 
   it('counts words in English and prefers a sentence end', () => {
-    const { tree } = en.render('# Heading\n\nOne two three four five. Six seven eight nine ten eleven twelve.', BASE);
-    expect(deriveSummary(tree, 7)).toBe('One two three four five.…');
-    expect(deriveSummary(tree, 100)).toBe('One two three four five. Six seven eight nine ten eleven twelve.');
+    const { tree, hast } = en.render('# Heading\n\nOne two three four five. Six seven eight nine ten eleven twelve.', BASE);
+    expect(deriveSummary(tree, hast, 7)).toBe('One two three four five.…');
+    expect(deriveSummary(tree, hast, 100)).toBe('One two three four five. Six seven eight nine ten eleven twelve.');
   });
 
   it('honours a <!--more--> divider, as Hugo does', () => {
-    const { tree, html } = en.render('# Title\n\nFirst part, kept whole even if long.\n\n<!--more-->\n\nThe rest.', BASE);
-    expect(deriveSummary(tree, 3)).toBe('First part, kept whole even if long.');
+    const { tree, hast, html } = en.render('# Title\n\nFirst part, kept whole even if long.\n\n<!--more-->\n\nThe rest.', BASE);
+    expect(deriveSummary(tree, hast, 3)).toBe('First part, kept whole even if long.');
     expect(html).not.toContain('more');
   });
 
   it('skips headings, code and struck-out text, and separates list items', () => {
-    const { tree } = zh.render('# 标题\n\n```\ncode\n```\n\n- **是什么**：甲。\n- ~~旧~~新：乙。', BASE);
-    expect(deriveSummary(tree, 100)).toBe('是什么：甲。 新：乙。');
+    const { tree, hast } = zh.render('# 标题\n\n```\ncode\n```\n\n- **是什么**：甲。\n- ~~旧~~新：乙。\n\n正文<script>alert(1)</script>。', BASE);
+    expect(deriveSummary(tree, hast, 100)).toBe('是什么：甲。 新：乙。 正文。');
   });
 });

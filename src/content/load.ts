@@ -122,7 +122,7 @@ export function parseIssue(bytes: Uint8Array, source: SourceFile, ctx: Context):
     updated: fields.updated && fields.updated > date ? fields.updated : date,
     draft: fields.draft,
     ...(description ? { description } : {}),
-    summary: description ?? deriveSummary(rendered.tree, config.content.summaryLength),
+    summary: description ?? deriveSummary(rendered.tree, rendered.hast, config.content.summaryLength),
     tags: fields.tags,
     categories: fields.categories,
     author: fields.author,

@@ -1,47 +1,64 @@
-import type { Nodes, Root } from 'mdast';
+import type { Element, ElementContent, Root as HastRoot } from 'hast';
+import type { Root as MdastRoot } from 'mdast';
 import { truncateUnits } from '../util/text.js';
 
-/** Not summary material: headings, code, tables, raw HTML, footnotes, struck-out text. */
-const SKIP = new Set(['heading', 'code', 'html', 'table', 'footnoteDefinition', 'footnoteReference', 'delete', 'image', 'imageReference', 'definition']);
+/** Not summary material: headings, code, tables, footnotes, struck-out text, images. */
+const SKIP = new Set(['h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'pre', 'table', 'section', 'del', 'sup', 'img', 'script', 'style']);
 
-/** The prose of the body, one string per paragraph, in order. */
-function paragraphs(tree: Root): string[] {
+const BLOCKS = new Set(['p', 'ul', 'ol', 'blockquote', 'div', 'pre', 'table', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6']);
+
+function textOf(node: ElementContent): string {
+  if (node.type === 'text') return node.value;
+  if (node.type !== 'element' || SKIP.has(node.tagName)) return '';
+  if (node.tagName === 'br') return ' ';
+  return node.children.map(textOf).join('');
+}
+
+/** The prose the reader sees, one string per paragraph, in order, up to `end` (a source offset). */
+function paragraphs(tree: HastRoot, end = Infinity): string[] {
   const out: string[] = [];
-  const text = (node: Nodes): string => {
-    if (SKIP.has(node.type)) return '';
-    if (node.type === 'break') return ' ';
-    if ('value' in node && typeof node.value === 'string') return node.value;
-    if ('children' in node) return (node.children as Nodes[]).map(text).join('');
-    return '';
+  const push = (text: string) => {
+    const clean = text.replace(/\s+/g, ' ').trim();
+    if (clean) out.push(clean);
   };
-  const walk = (node: Nodes) => {
-    if (SKIP.has(node.type)) return;
-    if (node.type === 'paragraph') {
-      const t = text(node).replace(/\s+/g, ' ').trim();
-      if (t) out.push(t);
-      return;
+  const walk = (node: Element | HastRoot) => {
+    for (const child of node.children) {
+      if (child.type !== 'element' || SKIP.has(child.tagName)) continue;
+      if ((child.position?.start.offset ?? 0) >= end) return;
+      if (child.tagName === 'p') {
+        push(textOf(child));
+      } else if (child.tagName === 'li') {
+        // A tight list item holds its text directly, without a <p>.
+        push(child.children.map((c) => (c.type === 'element' && BLOCKS.has(c.tagName) ? '' : textOf(c))).join(''));
+        walk(child);
+      } else walk(child);
     }
-    if ('children' in node) for (const child of node.children as Nodes[]) walk(child);
   };
   walk(tree);
   return out;
 }
 
+/** Where Hugo's manual summary divider (`<!--more-->`) stands in the source, if anywhere. */
+function dividerOffset(tree: MdastRoot): number | undefined {
+  const node = tree.children.find((n) => n.type === 'html' && /^<!--\s*more\s*-->$/i.test(n.value.trim()));
+  return node?.position?.start.offset;
+}
+
 /**
- * The summary derived from the body: the text before a `<!--more-->` line
- * if there is one, else its first paragraphs, cut after `limit` units (a
- * CJK character or a word each).
+ * The summary derived from the body, from what the reader sees (the
+ * sanitized HTML): the paragraphs before a `<!--more-->` line if there is
+ * one, uncut; else the first paragraphs, cut after `limit` units (a CJK
+ * character or a word each).
  */
-export function deriveSummary(tree: Root, limit: number): string {
-  // Hugo's manual divider: everything before `<!--more-->` is the summary, uncut.
-  const divider = tree.children.findIndex((node) => node.type === 'html' && /^<!--\s*more\s*-->$/i.test(node.value.trim()));
-  if (divider > 0) {
-    const before = paragraphs({ ...tree, children: tree.children.slice(0, divider) }).join(' ');
+export function deriveSummary(markdown: MdastRoot, html: HastRoot, limit: number): string {
+  const divider = dividerOffset(markdown);
+  if (divider !== undefined) {
+    const before = paragraphs(html, divider).join(' ');
     if (before) return before;
   }
   const parts: string[] = [];
   let length = 0;
-  for (const p of paragraphs(tree)) {
+  for (const p of paragraphs(html)) {
     if (length > limit * 8) break;
     parts.push(p);
     length += p.length;

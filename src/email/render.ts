@@ -1,4 +1,4 @@
-import mjml2html from 'mjml';
+import mjml2html, { type MjmlError } from 'mjml';
 import rehypeStringify from 'rehype-stringify';
 import { unified } from 'unified';
 import type { Config } from '../config/index.js';
@@ -79,6 +79,11 @@ function textPart(issue: Issue, config: Config, labels: Labels): string {
   return [`${config.site.title} · ${longDate(issue.date, config.site)}`, issue.title, body.trimEnd(), '--', footer.join('\n')].join('\n\n') + '\n';
 }
 
+/** MJML's line is in the filled-in template: near the template's own line, not always on it. */
+function describeMjmlError(error: MjmlError): string {
+  return `<${error.tagName}> ${error.message} (near line ${error.line})`;
+}
+
 export interface EmailRenderer {
   render(issue: Issue): Promise<RenderedEmail>;
 }
@@ -99,12 +104,12 @@ export function createEmailRenderer(config: Config, template: EmailTemplate, opt
           fonts: {},
         });
       } catch (err) {
-        const e = err as Error & { getMessages?: () => string[] };
-        const detail = e.getMessages ? e.getMessages().join('; ') : e.message.split('\n')[0];
+        const e = err as Error & { errors?: MjmlError[] };
+        const detail = e.errors?.length ? e.errors.map(describeMjmlError).join('; ') : e.message.split('\n')[0];
         throw new GazetteError(`email template: MJML: ${detail}`, { file: template.file });
       }
       for (const error of result.errors) {
-        const message = `${template.file}: MJML: ${error.formattedMessage}`;
+        const message = `${template.file}: MJML: ${describeMjmlError(error)}`;
         if (!seen.has(message)) {
           seen.add(message);
           options.warn?.(message);

@@ -67,7 +67,7 @@ export function styleForEmail(tree: Root, language: string): Root {
   visit(copy, 'element', (node: Element, index, parent) => {
     const tag = node.tagName;
     if (tag === 'input' && node.properties.type === 'checkbox' && parent && index !== undefined) {
-      const mark: ElementContent = { type: 'text', value: node.properties.checked ? '☑ ' : '☐ ' };
+      const mark: ElementContent = { type: 'text', value: node.properties.checked ? '☑' : '☐' };
       parent.children.splice(index, 1, mark);
       return index + 1;
     }

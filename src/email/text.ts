@@ -56,7 +56,7 @@ function inline(node: Nodes, state: State): string {
     case 'break':
       return '\n';
     case 'html':
-      return node.value.replace(/<[^>]*>/g, '');
+      return stripHtml(node.value);
     case 'image': {
       const n = linkNumber(state, node.url);
       return node.alt ? `[${node.alt}] [${n}]` : `[${n}]`;
@@ -86,8 +86,37 @@ function inline(node: Nodes, state: State): string {
   }
 }
 
+/** Raw HTML elements whose content the reader never sees (the HTML part drops them whole). */
+const HIDDEN = /^<(script|style|iframe|noscript|textarea|template|title)\b/i;
+
+/** Raw HTML as the reader sees it: hidden elements dropped, tags removed. */
+function stripHtml(html: string): string {
+  return html
+    .replace(/<(script|style|iframe|noscript|textarea|template|title)\b[\s\S]*?<\/\1\s*>/gi, '')
+    .replace(/<!--[\s\S]*?-->/g, '')
+    .replace(/<[^>]*>/g, '');
+}
+
 function children(node: Nodes, state: State): string {
-  return 'children' in node ? (node.children as Nodes[]).map((c) => inline(c, state)).join('') : '';
+  if (!('children' in node)) return '';
+  let out = '';
+  let hiddenUntil: RegExp | undefined;
+  for (const child of node.children as Nodes[]) {
+    if (hiddenUntil) {
+      if (child.type === 'html' && hiddenUntil.test(child.value)) hiddenUntil = undefined;
+      continue;
+    }
+    if (child.type === 'html') {
+      const open = HIDDEN.exec(child.value);
+      const close = open ? new RegExp(`</${open[1]}\\s*>`, 'i') : undefined;
+      if (close && !close.test(child.value)) {
+        hiddenUntil = close;
+        continue;
+      }
+    }
+    out += inline(child, state);
+  }
+  return out;
 }
 
 function indent(text: string, prefix: string, first = prefix): string {
@@ -128,10 +157,8 @@ function block(node: Nodes, state: State): string {
       return '----------';
     case 'table':
       return table(node, state);
-    case 'html': {
-      const text = node.value.replace(/<!--[\s\S]*?-->/g, '').replace(/<[^>]*>/g, '').trim();
-      return text;
-    }
+    case 'html':
+      return stripHtml(node.value).trim();
     case 'definition':
     case 'footnoteDefinition':
       return '';

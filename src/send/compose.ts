@@ -1,0 +1,70 @@
+import { createHash } from 'node:crypto';
+import type Mail from 'nodemailer/lib/mailer/index.js';
+import type { Config } from '../config/index.js';
+import type { Issue } from '../content/index.js';
+import { personalizeHtml, personalizeText, type RenderedEmail } from '../email/index.js';
+
+export interface Subscriber {
+  email: string;
+  name?: string;
+}
+
+export interface ComposeInput {
+  config: Config;
+  issue: Issue;
+  /** The issue's email, rendered once. */
+  email: RenderedEmail;
+  subscriber: Subscriber;
+  /** This subscriber's personal one-click unsubscribe URL. */
+  unsubscribeUrl: string;
+  /** Defaults to now. */
+  date?: Date;
+}
+
+/** The host part used in Message-ID and List-Id: the sender's domain. */
+export function senderDomain(config: Config): string {
+  const from = config.email.from ?? '';
+  const address = /<([^>]+)>/.exec(from)?.[1] ?? from;
+  return address.split('@')[1]?.trim().toLowerCase() || new URL(config.site.baseUrl).hostname;
+}
+
+/** The same Message-ID every time for one issue and one subscriber: a resend is recognisably the same message. */
+export function messageId(config: Config, issue: Issue, subscriberEmail: string): string {
+  const hash = createHash('sha256').update(`${issue.id}\n${subscriberEmail.toLowerCase()}`).digest('hex').slice(0, 32);
+  return `<${hash}@${senderDomain(config)}>`;
+}
+
+/** `List-Id: Site Title <host.list-id>` (RFC 2919), stable for the newsletter. */
+export function listId(config: Config): string {
+  const title = config.site.title.replace(/[\r\n"<>]/g, ' ').trim();
+  return `${JSON.stringify(title)} <${new URL(config.site.baseUrl).hostname}>`;
+}
+
+/**
+ * One subscriber's message, as nodemailer options (composing is separate
+ * from the transport that carries it). multipart/alternative with the text
+ * part first; one-click unsubscribe headers (RFC 2369, RFC 8058).
+ */
+export function composeMessage(input: ComposeInput): Mail.Options {
+  const { config, issue, email, subscriber, unsubscribeUrl } = input;
+  const recipient = { unsubscribeUrl, name: subscriber.name, email: subscriber.email };
+  if (!config.email.from) throw new Error('email.from is not set');
+  return {
+    from: config.email.from,
+    to: subscriber.name ? { name: subscriber.name, address: subscriber.email } : subscriber.email,
+    ...(config.email.replyTo ? { replyTo: config.email.replyTo } : {}),
+    subject: email.subject,
+    date: input.date ?? new Date(),
+    messageId: messageId(config, issue, subscriber.email),
+    text: personalizeText(email.text, recipient),
+    html: personalizeHtml(email.html, recipient),
+    list: {
+      id: listId(config),
+      unsubscribe: { url: unsubscribeUrl, comment: 'Unsubscribe' },
+    },
+    headers: {
+      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+    },
+    textEncoding: 'quoted-printable',
+  };
+}
