@@ -84,7 +84,10 @@ export function styleForEmail(tree: Root, language: string): Root {
       return;
     }
     const style = STYLES[tag];
-    if (style) addStyle(node, style);
+    if (!style) return;
+    const lastInQuote =
+      tag === 'p' && parent?.type === 'element' && parent.tagName === 'blockquote' && parent.children.filter((c) => c.type === 'element').at(-1) === node;
+    addStyle(node, lastInQuote ? 'margin:0' : style);
   });
   return copy;
 }
