@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type Mail from 'nodemailer/lib/mailer/index.js';
+import type { SendMailOptions } from 'nodemailer';
 import type { Config } from '../config/index.js';
 import type { Issue } from '../content/index.js';
 import { personalizeHtml, personalizeText, type RenderedEmail } from '../email/index.js';
@@ -45,7 +45,7 @@ export function listId(config: Config): string {
  * from the transport that carries it). multipart/alternative with the text
  * part first; one-click unsubscribe headers (RFC 2369, RFC 8058).
  */
-export function composeMessage(input: ComposeInput): Mail.Options {
+export function composeMessage(input: ComposeInput): SendMailOptions {
   const { config, issue, email, subscriber, unsubscribeUrl } = input;
   const recipient = { unsubscribeUrl, name: subscriber.name, email: subscriber.email };
   if (!config.email.from) throw new Error('email.from is not set');
