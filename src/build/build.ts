@@ -24,6 +24,9 @@ export interface BuildResult {
   warnings: string[];
 }
 
+/** `gazette send` writes `.eml` files here (under `build.out`); builds keep it. */
+export const OUTBOX = 'outbox';
+
 /** The folder (relative to the output) an issue's page and resources live in. */
 export function issueFolder(issue: Issue): { dir: string; page: string } {
   const decoded = decodeURIComponent(issue.path).replace(/^\/+/, '');
@@ -51,7 +54,7 @@ export function previewUnsubscribeUrl(config: Config): string {
 export async function renderEmails(
   config: Config,
   issues: Issue[],
-  options: { validationLevel?: 'strict' | 'soft'; warn: (message: string) => void },
+  options: { validationLevel?: 'strict' | 'soft'; warn: (message: string) => void; prune?: boolean },
 ): Promise<Map<Issue, RenderedEmail>> {
   const emails = new Map<Issue, RenderedEmail>();
   if (issues.length === 0) return emails;
@@ -67,7 +70,7 @@ export async function renderEmails(
     }
     emails.set(issue, email);
   }
-  await cache.prune();
+  if (options.prune ?? true) await cache.prune();
   return emails;
 }
 
@@ -107,7 +110,7 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
   const warnings: string[] = [];
   const emails = await renderEmails(config, issues, { validationLevel: options.emailValidation, warn: (w) => warnings.push(w) });
   const files = await planOutput(config, issues, emails);
-  await writeOutput(config.build.out, files);
+  await writeOutput(config.build.out, files, [OUTBOX]);
   if (issues.length === 0) warnings.push('no published issues: the feeds are empty');
   for (const [issue, email] of emails) {
     const size = Buffer.byteLength(email.html);

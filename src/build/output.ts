@@ -10,7 +10,7 @@ export type OutputFile = { text: string } | { copyFrom: string };
  * everything goes into a temporary sibling folder that replaces `outDir`
  * only when all of it is written. On any failure `outDir` is untouched.
  */
-export async function writeOutput(outDir: string, files: Map<string, OutputFile>): Promise<void> {
+export async function writeOutput(outDir: string, files: Map<string, OutputFile>, keep: readonly string[] = []): Promise<void> {
   const parent = path.dirname(outDir);
   const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
   const temp = path.join(parent, `.${path.basename(outDir)}.tmp-${tag}`);
@@ -25,6 +25,12 @@ export async function writeOutput(outDir: string, files: Map<string, OutputFile>
       if ('text' in file) await writeFile(target, file.text);
       else await cp(file.copyFrom, target, { dereference: true });
     });
+    // Folders that are not build output (the send outbox) move into the new output.
+    for (const name of keep) {
+      await rename(path.join(outDir, name), path.join(temp, name)).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+      });
+    }
     let hadOld = true;
     try {
       await rename(outDir, old);
@@ -35,11 +41,15 @@ export async function writeOutput(outDir: string, files: Map<string, OutputFile>
     try {
       await rename(temp, outDir);
     } catch (err) {
-      if (hadOld) await rename(old, outDir);
+      if (hadOld) {
+        await rename(old, outDir);
+        for (const name of keep) await rename(path.join(temp, name), path.join(outDir, name)).catch(() => undefined);
+      }
       throw err;
     }
     if (hadOld) await rm(old, { recursive: true, force: true });
   } catch (err) {
+    for (const name of keep) await rename(path.join(temp, name), path.join(outDir, name)).catch(() => undefined);
     await rm(temp, { recursive: true, force: true });
     throw err;
   }

@@ -1,13 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { buildCommand } from './build.js';
+import { processSendEnv, type SendEnv, sendCommand, statusCommand } from './send.js';
+import { addCommand, countCommand, exportCommand, importCommand, listCommand, removeCommand } from './subscribers.js';
 import { type Io, processIo, reportError } from './report.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 const CONFIG_HELP = 'site config file; paths in it are relative to its folder';
 
-function program(io: Io, setCode: (code: number) => void): Command {
+function program(io: Io, setCode: (code: number) => void, senv: SendEnv): Command {
   const root = new Command('gazette')
     .description('Publish a Markdown digest as RSS, Atom and JSON feeds, and as email.')
     .version(version, '-V, --version')
@@ -24,14 +26,51 @@ function program(io: Io, setCode: (code: number) => void): Command {
     .option('--future', 'include issues dated in the future', false)
     .action(async (flags) => setCode(await buildCommand(flags, io)));
 
+  const subs = root.command('subscribers').description('manage the subscriber list (SQLite, subscribers.database)');
+  withConfig(subs.command('add').argument('<email>'))
+    .description('subscribe an address')
+    .option('--name <name>', "the subscriber's name")
+    .option('--force', 'subscribe again an address that unsubscribed or bounced (only with their consent)', false)
+    .action(async (email, flags) => setCode(await addCommand(email, flags, io)));
+  withConfig(subs.command('remove').argument('<email>'))
+    .description('unsubscribe an address (the record is kept, so no import subscribes it again)')
+    .action(async (email, flags) => setCode(await removeCommand(email, flags, io)));
+  withConfig(subs.command('list'))
+    .description('list subscribers: email, status, name, date added (tab-separated)')
+    .option('--status <status>', 'only this status: pending, subscribed, unsubscribed or bounced')
+    .action(async (flags) => setCode(await listCommand(flags, io)));
+  withConfig(subs.command('count'))
+    .description('count subscribers by status')
+    .action(async (flags) => setCode(await countCommand(flags, io)));
+  withConfig(subs.command('import').argument('<file.csv>'))
+    .description('import a CSV with a header row: email, and optionally name and status')
+    .action(async (file, flags) => setCode(await importCommand(file, flags, io)));
+  withConfig(subs.command('export'))
+    .description('write every subscriber as CSV to standard output')
+    .action(async (flags) => setCode(await exportCommand(flags, io)));
+
+  withConfig(root.command('send'))
+    .description('send an issue to every subscriber still owed it (once each, across crashes and retries)')
+    .option('--issue <slug>', 'the issue to send (default: the newest published one)')
+    .option('--latest', 'send the newest published issue (the default)', false)
+    .option('-y, --yes', 'do not ask for confirmation (required when standard input is not a terminal)', false)
+    .option('--dry-run', 'write the messages to out/outbox/<slug>/ instead of sending; the ledger is unchanged', false)
+    .option('--to <address>', 'send one test copy to this address; the ledger is unchanged')
+    .action(async (flags) => setCode(await sendCommand(flags, io, senv)));
+
+  withConfig(root.command('status'))
+    .description('delivery counts per issue sent')
+    .option('--issue <slug>', 'only this issue')
+    .action(async (flags) => setCode(await statusCommand(flags, io)));
+
   return root;
 }
 
 /** Run the CLI; resolves to the process exit code. */
-export async function main(argv: string[], io: Io = processIo): Promise<number> {
+export async function main(argv: string[], io: Io = processIo, senv: SendEnv = processSendEnv): Promise<number> {
   let code = 0;
   try {
-    await program(io, (c) => (code = c)).parseAsync(argv);
+    await program(io, (c) => (code = c), senv).parseAsync(argv);
     return code;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;

@@ -43,4 +43,31 @@ export interface Config {
     /** Absolute path of the render cache folder. */
     cache: string;
   };
+  subscribers: {
+    /** Absolute path of the SQLite file. */
+    database: string;
+  };
+  server: {
+    /** Ends in `/`. */
+    publicUrl?: string;
+  };
+  smtp: {
+    host?: string;
+    port?: number;
+    secure: boolean;
+    user?: string;
+  };
+  send: {
+    maxConnections: number;
+    rateLimit: number;
+    retryAttempts: number;
+    /** Seconds. */
+    retryDelay: number;
+  };
+  dkim?: {
+    domain: string;
+    selector: string;
+    /** Absolute path of the PEM file. */
+    privateKey: string;
+  };
 }

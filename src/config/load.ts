@@ -28,6 +28,11 @@ export function resolveConfig(data: unknown, file: string): LoadedConfig {
     build: { out: string; static: string };
     feeds: { limit: number };
     email: { from?: string; reply_to?: string; subject: string; postal_address: string; template?: string; cache: string };
+    subscribers: { database: string };
+    server: { public_url?: string };
+    smtp: { host?: string; port?: number; secure: boolean; user?: string };
+    send: { max_connections: number; rate_limit: number; retry_attempts: number; retry_delay: number };
+    dkim: { domain?: string; selector?: string; private_key?: string };
   };
   const root = path.dirname(file);
   const baseUrl = new URL(v.site.base_url!);
@@ -56,10 +61,40 @@ export function resolveConfig(data: unknown, file: string): LoadedConfig {
       ...(v.email.template ? { template: path.resolve(root, v.email.template) } : {}),
       cache: path.resolve(root, v.email.cache),
     },
+    subscribers: { database: path.resolve(root, v.subscribers.database) },
+    server: v.server.public_url ? { publicUrl: withSlash(v.server.public_url) } : {},
+    smtp: {
+      ...(v.smtp.host ? { host: v.smtp.host } : {}),
+      ...(v.smtp.port ? { port: v.smtp.port } : {}),
+      secure: v.smtp.secure,
+      ...(v.smtp.user ? { user: v.smtp.user } : {}),
+    },
+    send: {
+      maxConnections: v.send.max_connections,
+      rateLimit: v.send.rate_limit,
+      retryAttempts: v.send.retry_attempts,
+      retryDelay: v.send.retry_delay,
+    },
+    ...(v.dkim.domain && v.dkim.selector && v.dkim.private_key
+      ? { dkim: { domain: v.dkim.domain, selector: v.dkim.selector, privateKey: path.resolve(root, v.dkim.private_key) } }
+      : {}),
   };
+  const dkimKeys = [v.dkim.domain, v.dkim.selector, v.dkim.private_key].filter(Boolean).length;
+  if (dkimKeys > 0 && dkimKeys < 3) {
+    throw new GazetteError('dkim: set domain, selector and private_key together (or none of them)', { file: rel });
+  }
   const warnings = checked.warnings.map((w) => `${rel}: ${w}`);
   checkOutFolder(config, rel);
+  if (v.smtp.port === undefined && v.smtp.host === undefined && v.smtp.user !== undefined) {
+    warnings.push(`${rel}: smtp.user is set but smtp.host is not; the [smtp] section is ignored`);
+  }
   return { config, warnings };
+}
+
+function withSlash(url: string): string {
+  const u = new URL(url);
+  if (!u.pathname.endsWith('/')) u.pathname += '/';
+  return u.href;
 }
 
 /** The output folder is replaced on every build: refuse one that holds the site itself. */
@@ -69,7 +104,7 @@ function checkOutFolder(config: Config, rel: string): void {
     const r = path.relative(parent, child);
     return r === '' || (!r.startsWith('..') && !path.isAbsolute(r));
   };
-  for (const [what, dir] of [['the config folder', config.root], ['content.dir', config.content.dir], ['build.static', config.build.static], ['email.cache', config.email.cache]] as const) {
+  for (const [what, dir] of [['the config folder', config.root], ['content.dir', config.content.dir], ['build.static', config.build.static], ['email.cache', config.email.cache], ['subscribers.database', config.subscribers.database]] as const) {
     if (inside(out, dir)) {
       throw new GazetteError(`build.out (${out}) would contain ${what}; each build replaces build.out whole, so choose a folder of its own`, { file: rel });
     }

@@ -7,7 +7,7 @@
 export type Scalar = string | number | boolean;
 
 export interface FieldSpec {
-  kind: 'string' | 'integer' | 'boolean';
+  kind: 'string' | 'integer' | 'number' | 'boolean';
   required?: boolean;
   default?: Scalar;
   /** Returns a reason when the value is unacceptable. */
@@ -49,6 +49,9 @@ function checkField(spec: FieldSpec, value: unknown): string | undefined {
       break;
     case 'integer':
       if (typeof value !== 'number' || !Number.isInteger(value)) return `expected a whole number, got ${describe(value)}`;
+      break;
+    case 'number':
+      if (typeof value !== 'number' || !Number.isFinite(value)) return `expected a number, got ${describe(value)}`;
       break;
     case 'boolean':
       if (typeof value !== 'boolean') return `expected true or false, got ${describe(value)}`;

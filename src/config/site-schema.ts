@@ -66,6 +66,26 @@ function subjectPattern(value: string): string | undefined {
   return value.trim() === '' ? 'must not be empty' : undefined;
 }
 
+function httpsUrl(value: string): string | undefined {
+  const problem = absoluteHttpUrl(value);
+  if (problem) return problem;
+  return new URL(value).protocol === 'https:' || /^http:\/\/(localhost|127\.0\.0\.1)(:|\/)/.test(value)
+    ? undefined
+    : 'must be an https URL (one-click unsubscribe links must be https)';
+}
+
+function port(value: number): string | undefined {
+  return value >= 1 && value <= 65535 ? undefined : `must be a port number, got ${value}`;
+}
+
+function atLeast(min: number) {
+  return (value: number): string | undefined => (value >= min ? undefined : `must be at least ${min}, got ${value}`);
+}
+
+function hostname(value: string): string | undefined {
+  return /^[A-Za-z0-9.-]+$/.test(value) ? undefined : `${JSON.stringify(value)} is not a host name`;
+}
+
 /** The schema of `gazette.toml`. README's config reference follows it. */
 export const configSchema: TableSpec = {
   site: {
@@ -98,5 +118,28 @@ export const configSchema: TableSpec = {
     postal_address: { kind: 'string', default: '', doc: 'The sender\'s postal address for the footer (CAN-SPAM requires one); `build` warns while it is empty.' },
     template: { kind: 'string', check: relativeOrAbsolutePath, doc: 'The MJML template of an issue\'s email. Default: `email-templates/issue.mjml` beside the config if it exists, else the one Gazette ships.' },
     cache: { kind: 'string', default: '.gazette-cache', check: relativeOrAbsolutePath, doc: 'Folder where rendered emails are kept between builds, keyed on content and template.' },
+  },
+  subscribers: {
+    database: { kind: 'string', default: 'data/gazette.db', check: relativeOrAbsolutePath, doc: 'The SQLite file of subscribers and deliveries (keep it out of git).' },
+  },
+  server: {
+    public_url: { kind: 'string', check: httpsUrl, doc: 'Public https URL of `gazette serve`; personal unsubscribe links live under it. Required by `gazette send`.' },
+  },
+  smtp: {
+    host: { kind: 'string', check: hostname, doc: 'SMTP server. `GAZETTE_SMTP_URL` (`smtp://` or `smtps://`, credentials allowed) overrides this section.' },
+    port: { kind: 'integer', check: port, doc: 'Default 465 when `secure`, else 587.' },
+    secure: { kind: 'boolean', default: false, doc: 'TLS from the start (port 465); otherwise STARTTLS is used when offered.' },
+    user: { kind: 'string', doc: 'Login name; the password comes only from `GAZETTE_SMTP_PASSWORD`.' },
+  },
+  send: {
+    max_connections: { kind: 'integer', default: 5, check: positive, doc: 'SMTP connections used at once (and messages in flight).' },
+    rate_limit: { kind: 'number', default: 0, check: atLeast(0), doc: 'Messages per second at most; 0 means no limit.' },
+    retry_attempts: { kind: 'integer', default: 3, check: atLeast(0), doc: 'Extra passes over deferred messages (4xx, dropped connections) within one run.' },
+    retry_delay: { kind: 'number', default: 30, check: atLeast(0), doc: 'Seconds before the first retry pass; each later pass waits twice as long.' },
+  },
+  dkim: {
+    domain: { kind: 'string', check: hostname, doc: 'DKIM signing domain (d=). Signing is on when domain, selector and private_key are all set.' },
+    selector: { kind: 'string', doc: 'DKIM selector (s=).' },
+    private_key: { kind: 'string', check: relativeOrAbsolutePath, doc: 'PEM file of the DKIM private key.' },
   },
 };

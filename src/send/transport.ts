@@ -1,0 +1,128 @@
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import nodemailer, { type SendMailOptions } from 'nodemailer';
+import type { Config } from '../config/index.js';
+import { displayPath } from '../config/index.js';
+import { GazetteError } from '../errors.js';
+
+/** What carries a composed message: an SMTP pool, or files in an outbox. */
+export interface Carrier {
+  /** For people: `smtp://mail.example.com:587` (never a password) or the outbox folder. */
+  description: string;
+  kind: 'smtp' | 'outbox';
+  send(message: SendMailOptions): Promise<{ response: string }>;
+  close(): void;
+}
+
+export interface SmtpSettings {
+  host: string;
+  port: number;
+  secure: boolean;
+  user?: string;
+  password?: string;
+}
+
+/** SMTP from `GAZETTE_SMTP_URL`, else the `[smtp]` section (password from `GAZETTE_SMTP_PASSWORD`), else none. */
+export function smtpSettings(config: Config, env: NodeJS.ProcessEnv = process.env): SmtpSettings | undefined {
+  if (env.GAZETTE_SMTP_URL) {
+    let url: URL;
+    try {
+      url = new URL(env.GAZETTE_SMTP_URL);
+    } catch {
+      throw new GazetteError('GAZETTE_SMTP_URL is not a URL (use smtp://user:password@host:587 or smtps://host:465)');
+    }
+    if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') throw new GazetteError(`GAZETTE_SMTP_URL must start with smtp:// or smtps://, not ${url.protocol}//`);
+    const secure = url.protocol === 'smtps:';
+    return {
+      host: url.hostname.replace(/^\[|\]$/g, ''),
+      port: url.port ? Number(url.port) : secure ? 465 : 587,
+      secure,
+      ...(url.username ? { user: decodeURIComponent(url.username) } : {}),
+      ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+    };
+  }
+  if (!config.smtp.host) return undefined;
+  return {
+    host: config.smtp.host,
+    port: config.smtp.port ?? (config.smtp.secure ? 465 : 587),
+    secure: config.smtp.secure,
+    ...(config.smtp.user ? { user: config.smtp.user } : {}),
+    ...(env.GAZETTE_SMTP_PASSWORD ? { password: env.GAZETTE_SMTP_PASSWORD } : {}),
+  };
+}
+
+/** Signed headers: nodemailer's defaults plus the list headers mailbox providers check. */
+const DKIM_HEADERS = [
+  'From', 'Sender', 'Reply-To', 'Subject', 'Date', 'Message-ID', 'To', 'Cc', 'MIME-Version', 'Content-Type',
+  'Content-Transfer-Encoding', 'List-Id', 'List-Unsubscribe', 'List-Unsubscribe-Post',
+].join(':');
+
+async function dkimOptions(config: Config) {
+  if (!config.dkim) return undefined;
+  let privateKey: string;
+  try {
+    privateKey = await readFile(config.dkim.privateKey, 'utf8');
+  } catch (err) {
+    throw new GazetteError(`cannot read the DKIM private key: ${(err as Error).message}`, { file: displayPath(config.dkim.privateKey) });
+  }
+  return { domainName: config.dkim.domain, keySelector: config.dkim.selector, privateKey, headerFieldNames: DKIM_HEADERS };
+}
+
+/**
+ * nodemailer's pooled SMTP transport. `maxRequeues: 0`: a message whose
+ * connection fails is reported as failed at once, and the ledger decides
+ * whether and when to retry it.
+ */
+export async function smtpCarrier(config: Config, smtp: SmtpSettings): Promise<Carrier> {
+  const rate = config.send.rateLimit;
+  const transport = nodemailer.createTransport({
+    pool: true,
+    host: smtp.host,
+    port: smtp.port,
+    secure: smtp.secure,
+    ...(smtp.user ? { auth: { user: smtp.user, pass: smtp.password ?? '' } } : {}),
+    maxConnections: config.send.maxConnections,
+    maxMessages: 1000,
+    maxRequeues: 0,
+    ...(rate > 0 ? (rate >= 1 ? { rateDelta: 1000, rateLimit: Math.floor(rate) } : { rateDelta: Math.round(1000 / rate), rateLimit: 1 }) : {}),
+    connectionTimeout: 30_000,
+    greetingTimeout: 30_000,
+    socketTimeout: 120_000,
+    tls: { servername: smtp.host },
+    ...(config.dkim ? { dkim: await dkimOptions(config) } : {}),
+  });
+  return {
+    description: `smtp${smtp.secure ? 's' : ''}://${smtp.host}:${smtp.port}`,
+    kind: 'smtp',
+    async send(message) {
+      const info = await transport.sendMail(message);
+      return { response: String(info.response ?? '') };
+    },
+    close() {
+      transport.close();
+    },
+  };
+}
+
+/** Each message as an `.eml` file under `dir` (a dry run, or no SMTP configured). */
+export async function outboxCarrier(config: Config, dir: string): Promise<Carrier> {
+  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows', ...(config.dkim ? { dkim: await dkimOptions(config) } : {}) });
+  // The outbox shows one run: the files of an earlier one are replaced.
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  let n = 0;
+  return {
+    description: displayPath(dir),
+    kind: 'outbox',
+    async send(message) {
+      const info = await transport.sendMail(message);
+      const to = typeof message.to === 'string' ? message.to : (message.to as { address: string }).address;
+      const name = `${String(++n).padStart(6, '0')}-${to.replace(/[^A-Za-z0-9@._-]/g, '_')}.eml`;
+      const temp = path.join(dir, `.${name}.tmp`);
+      await writeFile(temp, info.message as Buffer);
+      await rename(temp, path.join(dir, name));
+      return { response: `written to ${name}` };
+    },
+    close() {},
+  };
+}

@@ -1,0 +1,85 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { displayPath } from '../config/index.js';
+import { GazetteError } from '../errors.js';
+
+export type Db = Database.Database;
+
+/**
+ * Versioned migrations: migration N brings the schema from version N-1 to
+ * N (`PRAGMA user_version`). Never edit one that has shipped; add another.
+ */
+const MIGRATIONS: string[] = [
+  // 1: subscribers and the delivery ledger.
+  `
+  CREATE TABLE subscribers (
+    id              INTEGER PRIMARY KEY,
+    email           TEXT NOT NULL,
+    email_key       TEXT NOT NULL UNIQUE,          -- lower-cased: unique without regard to case
+    name            TEXT NOT NULL DEFAULT '',
+    status          TEXT NOT NULL CHECK (status IN ('pending', 'subscribed', 'unsubscribed', 'bounced')),
+    source          TEXT NOT NULL DEFAULT '',
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL,
+    subscribed_at   TEXT,
+    unsubscribed_at TEXT
+  );
+  CREATE INDEX subscribers_status ON subscribers (status, id);
+
+  CREATE TABLE deliveries (
+    issue          TEXT NOT NULL,                  -- the issue's id (tag: URI)
+    subscriber_id  INTEGER NOT NULL REFERENCES subscribers (id),
+    state          TEXT NOT NULL CHECK (state IN ('sending', 'sent', 'deferred', 'failed')),
+    attempts       INTEGER NOT NULL DEFAULT 0,
+    last_response  TEXT,
+    message_id     TEXT NOT NULL,
+    created_at     TEXT NOT NULL,
+    updated_at     TEXT NOT NULL,
+    sent_at        TEXT,
+    PRIMARY KEY (issue, subscriber_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX deliveries_state ON deliveries (issue, state, subscriber_id);
+
+  CREATE TABLE issues (
+    id         TEXT PRIMARY KEY,                   -- the issue's id (tag: URI)
+    slug       TEXT NOT NULL,
+    title      TEXT NOT NULL,
+    first_sent_at TEXT NOT NULL
+  );
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Open (creating if needed) the database: WAL, foreign keys, migrated to the current version. */
+export function openDatabase(file: string): Db {
+  mkdirSync(path.dirname(file), { recursive: true });
+  let db: Db;
+  try {
+    db = new Database(file, { timeout: 5000 });
+  } catch (err) {
+    throw new GazetteError(`cannot open the subscriber database: ${(err as Error).message}`, { file: displayPath(file) });
+  }
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  migrate(db, file);
+  return db;
+}
+
+function migrate(db: Db, file: string): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > SCHEMA_VERSION) {
+    throw new GazetteError(`the subscriber database is from a newer Gazette (schema ${version}, this one knows ${SCHEMA_VERSION})`, { file: displayPath(file) });
+  }
+  for (let v = version; v < SCHEMA_VERSION; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    }).immediate();
+  }
+}
+
+/** Timestamps are ISO 8601 UTC strings. */
+export const now = (): string => new Date().toISOString();

@@ -1,0 +1,130 @@
+import type { Db } from './db.js';
+import { now } from './db.js';
+import type { SubscriberRow } from './subscribers.js';
+import { setStatus } from './subscribers.js';
+
+/**
+ * The delivery ledger: one row per issue and subscriber. A message is
+ * recorded as `sending` before its SMTP transaction and as `sent`,
+ * `deferred` or `failed` after it, so progress is saved when a message is
+ * sent, never when it is fetched. A row left in `sending` by a killed
+ * process is sent again on the next run.
+ */
+export type DeliveryState = 'sending' | 'sent' | 'deferred' | 'failed';
+
+export interface Recipient {
+  id: number;
+  email: string;
+  name: string;
+  email_key: string;
+}
+
+export interface IssueRef {
+  id: string;
+  slug: string;
+  title: string;
+}
+
+export function recordIssue(db: Db, issue: IssueRef): void {
+  db.prepare('INSERT INTO issues (id, slug, title, first_sent_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET slug = excluded.slug, title = excluded.title').run(
+    issue.id,
+    issue.slug,
+    issue.title,
+    now(),
+  );
+}
+
+/**
+ * The next subscribers (after id `after`) still owed this issue: subscribed,
+ * and with no `sent` or `failed` delivery. `retry` limits it to the deferred.
+ */
+export function owedBatch(db: Db, issueId: string, after: number, limit: number, retry = false): Recipient[] {
+  const condition = retry ? "d.state = 'deferred'" : "(d.state IS NULL OR d.state IN ('sending', 'deferred'))";
+  return db
+    .prepare(
+      `SELECT s.id, s.email, s.name, s.email_key FROM subscribers s
+       LEFT JOIN deliveries d ON d.issue = ? AND d.subscriber_id = s.id
+       WHERE s.id > ? AND s.status = 'subscribed' AND ${condition}
+       ORDER BY s.id LIMIT ?`,
+    )
+    .all(issueId, after, limit) as Recipient[];
+}
+
+/** How many subscribers are still owed this issue. */
+export function owedCount(db: Db, issueId: string): number {
+  const row = db
+    .prepare(
+      `SELECT COUNT(*) AS n FROM subscribers s
+       LEFT JOIN deliveries d ON d.issue = ? AND d.subscriber_id = s.id
+       WHERE s.status = 'subscribed' AND (d.state IS NULL OR d.state IN ('sending', 'deferred'))`,
+    )
+    .get(issueId) as { n: number };
+  return row.n;
+}
+
+/**
+ * Just before the SMTP transaction: check, in one transaction, that the
+ * subscriber is still subscribed and still owed the issue, and record the
+ * attempt. Returns false when the message must not be sent.
+ */
+export function beginDelivery(db: Db, issueId: string, subscriberId: number, messageId: string): boolean {
+  return db
+    .transaction(() => {
+      const subscriber = db.prepare('SELECT status FROM subscribers WHERE id = ?').get(subscriberId) as Pick<SubscriberRow, 'status'> | undefined;
+      if (subscriber?.status !== 'subscribed') return false;
+      const existing = db.prepare('SELECT state FROM deliveries WHERE issue = ? AND subscriber_id = ?').get(issueId, subscriberId) as { state: DeliveryState } | undefined;
+      if (existing && (existing.state === 'sent' || existing.state === 'failed')) return false;
+      const t = now();
+      db.prepare(
+        `INSERT INTO deliveries (issue, subscriber_id, state, attempts, message_id, created_at, updated_at)
+         VALUES (?, ?, 'sending', 1, ?, ?, ?)
+         ON CONFLICT (issue, subscriber_id) DO UPDATE SET state = 'sending', attempts = attempts + 1, updated_at = excluded.updated_at`,
+      ).run(issueId, subscriberId, messageId, t, t);
+      return true;
+    })
+    .immediate();
+}
+
+export interface Outcome {
+  state: 'sent' | 'deferred' | 'failed';
+  response: string;
+  /** A permanent refusal of the address: mark the subscriber bounced. */
+  bounce?: boolean;
+}
+
+/** Right after the SMTP transaction: record what happened. */
+export function finishDelivery(db: Db, issueId: string, subscriberId: number, outcome: Outcome): void {
+  db.transaction(() => {
+    const t = now();
+    db.prepare(
+      `UPDATE deliveries SET state = ?, last_response = ?, updated_at = ?, sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END
+       WHERE issue = ? AND subscriber_id = ?`,
+    ).run(outcome.state, outcome.response.slice(0, 1000), t, outcome.state, t, issueId, subscriberId);
+    if (outcome.bounce) setStatus(db, subscriberId, 'bounced');
+  }).immediate();
+}
+
+export interface IssueStatus {
+  id: string;
+  slug: string;
+  title: string;
+  first_sent_at: string;
+  sent: number;
+  deferred: number;
+  failed: number;
+  sending: number;
+  /** Subscribed, and owed the issue (never tried, deferred or interrupted). */
+  owed: number;
+}
+
+export function deliveryStatus(db: Db, issueId?: string): IssueStatus[] {
+  const issues = (issueId
+    ? db.prepare('SELECT * FROM issues WHERE id = ?').all(issueId)
+    : db.prepare('SELECT * FROM issues ORDER BY first_sent_at DESC').all()) as Array<Omit<IssueStatus, 'sent' | 'deferred' | 'failed' | 'sending' | 'owed'>>;
+  const counts = db.prepare('SELECT state, COUNT(*) AS n FROM deliveries WHERE issue = ? GROUP BY state');
+  return issues.map((issue) => {
+    const status: IssueStatus = { ...issue, sent: 0, deferred: 0, failed: 0, sending: 0, owed: owedCount(db, issue.id) };
+    for (const row of counts.all(issue.id) as Array<{ state: DeliveryState; n: number }>) status[row.state] = row.n;
+    return status;
+  });
+}

@@ -1,0 +1,98 @@
+import type { Db } from './db.js';
+import { now } from './db.js';
+
+export type Status = 'pending' | 'subscribed' | 'unsubscribed' | 'bounced';
+export const STATUSES: readonly Status[] = ['pending', 'subscribed', 'unsubscribed', 'bounced'];
+
+export interface SubscriberRow {
+  id: number;
+  email: string;
+  name: string;
+  status: Status;
+  source: string;
+  created_at: string;
+  updated_at: string;
+  subscribed_at: string | null;
+  unsubscribed_at: string | null;
+}
+
+const LOCAL = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
+const DOMAIN = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
+
+/** Check an address; returns the trimmed address, or the reason it is not one. */
+export function checkEmail(raw: string): { email: string } | { reason: string } {
+  const email = raw.trim();
+  if (email === '') return { reason: 'the email is empty' };
+  if (/[\s<>]/.test(email) || /[\u0000-\u001F\u007F]/.test(email)) return { reason: `${JSON.stringify(email)} is not an email address (spaces, line breaks or <> in it)` };
+  const at = email.lastIndexOf('@');
+  if (at < 1) return { reason: `${JSON.stringify(email)} is not an email address (no @)` };
+  const local = email.slice(0, at);
+  const domain = email.slice(at + 1);
+  if (email.length > 254 || local.length > 64) return { reason: `${JSON.stringify(email)} is too long to be an email address` };
+  if (!LOCAL.test(local)) return { reason: `${JSON.stringify(email)} is not an email address (the part before @)` };
+  if (!DOMAIN.test(domain)) return { reason: `${JSON.stringify(email)} is not an email address (the domain)` };
+  return { email };
+}
+
+export const emailKey = (email: string): string => email.trim().toLowerCase();
+
+export function findSubscriber(db: Db, email: string): SubscriberRow | undefined {
+  return db.prepare('SELECT * FROM subscribers WHERE email_key = ?').get(emailKey(email)) as SubscriberRow | undefined;
+}
+
+export function getSubscriber(db: Db, id: number): SubscriberRow | undefined {
+  return db.prepare('SELECT * FROM subscribers WHERE id = ?').get(id) as SubscriberRow | undefined;
+}
+
+export interface NewSubscriber {
+  email: string;
+  name?: string;
+  status: Status;
+  source: string;
+}
+
+export function insertSubscriber(db: Db, s: NewSubscriber): SubscriberRow {
+  const t = now();
+  const info = db
+    .prepare(
+      `INSERT INTO subscribers (email, email_key, name, status, source, created_at, updated_at, subscribed_at, unsubscribed_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .run(s.email, emailKey(s.email), s.name ?? '', s.status, s.source, t, t, s.status === 'subscribed' ? t : null, s.status === 'unsubscribed' ? t : null);
+  return getSubscriber(db, Number(info.lastInsertRowid))!;
+}
+
+/** Change a subscriber's status, keeping the dates that go with it. */
+export function setStatus(db: Db, id: number, status: Status): void {
+  const t = now();
+  db.prepare(
+    `UPDATE subscribers SET status = ?, updated_at = ?,
+       subscribed_at = CASE WHEN ? = 'subscribed' THEN ? ELSE subscribed_at END,
+       unsubscribed_at = CASE WHEN ? IN ('unsubscribed', 'bounced') THEN ? ELSE unsubscribed_at END
+     WHERE id = ?`,
+  ).run(status, t, status, t, status, t, id);
+}
+
+export function setName(db: Db, id: number, name: string): void {
+  db.prepare('UPDATE subscribers SET name = ?, updated_at = ? WHERE id = ?').run(name, now(), id);
+}
+
+/** Every subscriber, in the order they joined, read a batch at a time. */
+export function* allSubscribers(db: Db, batch = 1000): Generator<SubscriberRow> {
+  const page = db.prepare('SELECT * FROM subscribers WHERE id > ? ORDER BY id LIMIT ?');
+  let after = 0;
+  for (;;) {
+    const rows = page.all(after, batch) as SubscriberRow[];
+    yield* rows;
+    if (rows.length < batch) return;
+    after = rows.at(-1)!.id;
+  }
+}
+
+export function countByStatus(db: Db): Record<Status, number> {
+  const counts = { pending: 0, subscribed: 0, unsubscribed: 0, bounced: 0 };
+  for (const row of db.prepare('SELECT status, COUNT(*) AS n FROM subscribers GROUP BY status').all() as Array<{ status: Status; n: number }>) {
+    counts[row.status] = row.n;
+  }
+  return counts;
+}

@@ -1,0 +1,77 @@
+/**
+ * CSV as spreadsheets write it (RFC 4180, leniently): a UTF-8 BOM, CRLF or
+ * LF, quoted fields with commas, doubled quotes and line breaks, spaces
+ * around fields. Each record keeps the line it starts on, for error messages.
+ */
+export interface CsvRecord {
+  line: number;
+  fields: string[];
+  /** Set when the record is malformed (an unclosed quote, text after a closing quote). */
+  error?: string;
+}
+
+export function parseCsv(text: string): CsvRecord[] {
+  const src = text.replace(/^\uFEFF/, '');
+  const records: CsvRecord[] = [];
+  let line = 1;
+  let i = 0;
+  while (i < src.length) {
+    const start = line;
+    const fields: string[] = [];
+    let error: string | undefined;
+    for (;;) {
+      // One field.
+      while (src[i] === ' ' || src[i] === '\t') i++;
+      let value = '';
+      if (src[i] === '"') {
+        i++;
+        let closed = false;
+        while (i < src.length) {
+          const c = src[i]!;
+          if (c === '"') {
+            if (src[i + 1] === '"') {
+              value += '"';
+              i += 2;
+              continue;
+            }
+            i++;
+            closed = true;
+            break;
+          }
+          if (c === '\n') line++;
+          value += c;
+          i++;
+        }
+        if (!closed) error ??= 'a quoted field is never closed';
+        while (src[i] === ' ' || src[i] === '\t') i++;
+        if (i < src.length && src[i] !== ',' && src[i] !== '\n' && src[i] !== '\r') {
+          error ??= 'text after a closing quote (write "" for a quote inside a quoted field)';
+          while (i < src.length && src[i] !== ',' && src[i] !== '\n' && src[i] !== '\r') value += src[i++];
+        }
+      } else {
+        while (i < src.length && src[i] !== ',' && src[i] !== '\n' && src[i] !== '\r') value += src[i++];
+        value = value.trim();
+      }
+      fields.push(value);
+      if (src[i] === ',') {
+        i++;
+        continue;
+      }
+      break;
+    }
+    if (src[i] === '\r') i++;
+    if (src[i] === '\n') i++;
+    line++;
+    const blank = fields.length === 1 && fields[0] === '' && !error;
+    if (!blank) records.push({ line: start, fields, ...(error ? { error } : {}) });
+  }
+  return records;
+}
+
+function quote(field: string): string {
+  return /[",\r\n]|^\s|\s$/.test(field) ? `"${field.replace(/"/g, '""')}"` : field;
+}
+
+export function csvLine(fields: string[]): string {
+  return fields.map(quote).join(',') + '\r\n';
+}

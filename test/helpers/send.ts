@@ -1,0 +1,68 @@
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { main } from '../../src/cli/index.js';
+import type { SendEnv } from '../../src/cli/send.js';
+import { insertSubscriber, openDatabase, type Db } from '../../src/store/index.js';
+import { BASE_CONFIG, makeSite, type Run } from './site.js';
+
+export const SECRET = 'test-secret-0123456789abcdef';
+
+export function sendConfig(extra = ''): string {
+  return `${BASE_CONFIG}
+[server]
+public_url = "https://news.example.com/newsletter/"
+
+[send]
+max_connections = 2
+retry_attempts = 2
+retry_delay = 0.05
+${extra}`;
+}
+
+/** A site with one issue and `count` subscribers (sub0@example.org, sub1@…). */
+export async function sendSite(count: number, options: { extraConfig?: string; title?: string } = {}) {
+  const title = options.title ?? 'Issue one';
+  const dir = await makeSite(
+    { 'content/issue-one.md': `+++\ntitle = ${JSON.stringify(title)}\ndate = 2026-02-01T08:00:00+08:00\n+++\n\n**Hello** readers. [A link](https://example.org/a).\n` },
+    sendConfig(options.extraConfig),
+  );
+  const config = path.join(dir, 'gazette.toml');
+  const dbFile = path.join(dir, 'data', 'gazette.db');
+  const db = openDatabase(dbFile);
+  db.transaction(() => {
+    for (let i = 0; i < count; i++) insertSubscriber(db, { email: `sub${i}@example.org`, name: `Sub ${i}`, status: 'subscribed', source: 'test' });
+  })();
+  db.close();
+  return { dir, config, dbFile };
+}
+
+export function openDb(dbFile: string): Db {
+  return openDatabase(dbFile);
+}
+
+/** Run the CLI in-process with a controlled environment (SMTP URL, no terminal). */
+export async function gazetteWith(env: NodeJS.ProcessEnv, ...args: string[]): Promise<Run> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const stderr = new Writable({ write: (_c, _e, cb) => cb() }) as unknown as NodeJS.WriteStream;
+  const senv: SendEnv = {
+    env: { GAZETTE_SECRET: SECRET, ...env },
+    stdinIsTty: false,
+    stderr,
+    ask: async () => 'n',
+    onInterrupt: () => () => undefined,
+  };
+  const code = await main(['node', 'gazette', ...args], { out: (l) => out.push(l), err: (l) => err.push(l) }, senv);
+  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
+}
+
+export function deliveries(dbFile: string): Array<{ email: string; state: string; attempts: number; last_response: string }> {
+  const db = openDatabase(dbFile);
+  try {
+    return db
+      .prepare('SELECT s.email, d.state, d.attempts, d.last_response FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id ORDER BY s.id')
+      .all() as Array<{ email: string; state: string; attempts: number; last_response: string }>;
+  } finally {
+    db.close();
+  }
+}

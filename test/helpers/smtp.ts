@@ -1,0 +1,87 @@
+import type { AddressInfo } from 'node:net';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer, type SMTPServerSession } from 'smtp-server';
+
+export type Reply = undefined | { code: number; message: string } | 'drop';
+
+/** How the test server treats each attempt for an address (attempt counts from 1). */
+export interface Behaviour {
+  rcpt?: (address: string, attempt: number) => Reply;
+  data?: (address: string, attempt: number) => Reply;
+  /** Milliseconds to wait before answering DATA. */
+  delay?: number;
+  /** Called when a message is accepted. */
+  onAccepted?: (address: string, count: number) => void;
+}
+
+export interface Received {
+  to: string;
+  raw: string;
+  mail: ParsedMail;
+}
+
+export interface TestSmtp {
+  port: number;
+  url: string;
+  received: Received[];
+  /** Accepted copies per address (lower-cased). */
+  copies(address: string): number;
+  attempts: Map<string, number>;
+  close(): Promise<void>;
+}
+
+/** A real SMTP server (smtp-server) on a free loopback port; messages read back with mailparser. */
+export async function startSmtp(behaviour: Behaviour = {}): Promise<TestSmtp> {
+  const received: Received[] = [];
+  const attempts = new Map<string, number>();
+  const rcptOf = new Map<string, string>();
+  const fail = (reply: { code: number; message: string }) => Object.assign(new Error(reply.message), { responseCode: reply.code });
+  // eslint-disable-next-line prefer-const
+  let server: SMTPServer;
+  const drop = (session: SMTPServerSession) => {
+    for (const connection of (server as unknown as { connections: Set<{ id: string; _socket: { destroy(): void } }> }).connections) {
+      if (connection.id === session.id) connection._socket.destroy();
+    }
+  };
+  server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    size: 10 * 1024 * 1024,
+    onRcptTo(address, session, callback) {
+      const to = address.address.toLowerCase();
+      const n = (attempts.get(to) ?? 0) + 1;
+      attempts.set(to, n);
+      rcptOf.set(session.id, to);
+      const reply = behaviour.rcpt?.(to, n);
+      if (reply === 'drop') return drop(session);
+      callback(reply ? fail(reply) : undefined);
+    },
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', async () => {
+        const to = rcptOf.get(session.id) ?? '';
+        const reply = behaviour.data?.(to, attempts.get(to) ?? 1);
+        if (behaviour.delay) await new Promise((r) => setTimeout(r, behaviour.delay));
+        if (reply === 'drop') return drop(session);
+        if (reply) return callback(fail(reply));
+        const raw = Buffer.concat(chunks).toString('utf8');
+        received.push({ to, raw, mail: await simpleParser(raw) });
+        behaviour.onAccepted?.(to, received.length);
+        callback();
+      });
+    },
+  });
+  server.on('error', () => undefined);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.server.address() as AddressInfo).port;
+  return {
+    port,
+    url: `smtp://127.0.0.1:${port}`,
+    received,
+    attempts,
+    copies: (address) => received.filter((r) => r.to === address.toLowerCase()).length,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,210 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { deliveries, gazetteWith, openDb, SECRET, sendSite } from './helpers/send.js';
+import { startSmtp, type TestSmtp } from './helpers/smtp.js';
+import { verifyToken } from '../src/send/index.js';
+import { getSubscriber, findSubscriber, setStatus } from '../src/store/index.js';
+
+let smtp: TestSmtp | undefined;
+afterEach(async () => {
+  await smtp?.close();
+  smtp = undefined;
+});
+
+describe('gazette send over SMTP', () => {
+  it('mails each subscriber one copy with one-click unsubscribe, and a second run mails nobody', async () => {
+    smtp = await startSmtp();
+    const site = await sendSite(6);
+    const run = await gazetteWith({ GAZETTE_SMTP_URL: smtp.url }, 'send', '--yes', '--config', site.config);
+    expect(run.stderr).not.toContain('error');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Sent “Issue one” via smtp://127.0.0.1');
+    expect(run.stdout).toContain('6 delivered, 0 failed, 0 skipped, 0 still owed');
+    expect(smtp.received).toHaveLength(6);
+    for (let i = 0; i < 6; i++) expect(smtp.copies(`sub${i}@example.org`)).toBe(1);
+
+    const { mail, raw } = smtp.received.find((r) => r.to === 'sub3@example.org')!;
+    expect(mail.from?.value[0]).toMatchObject({ name: 'Test Digest', address: 'news@news.example.com' });
+    expect(mail.to && 'value' in mail.to ? mail.to.value[0] : undefined).toMatchObject({ name: 'Sub 3', address: 'sub3@example.org' });
+    expect(mail.subject).toBe('Issue one');
+    expect(mail.date).toBeInstanceOf(Date);
+    expect(mail.messageId).toMatch(/^<[0-9a-f]{32}@news\.example\.com>$/);
+    expect(mail.headers.get('list-id')).toMatchObject({ id: 'news.example.com' });
+    expect(raw).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click\r?$/m);
+    const unsubscribe = /^List-Unsubscribe: <([^>]+)>/m.exec(raw)![1]!;
+    expect(unsubscribe).toMatch(/^https:\/\/news\.example\.com\/newsletter\/unsubscribe\?token=\d+\.[A-Za-z0-9_-]{32}$/);
+    // The token names this subscriber and no other.
+    const db = openDb(site.dbFile);
+    const token = new URL(unsubscribe).searchParams.get('token')!;
+    const id = verifyToken(Buffer.from(SECRET), token, (n) => getSubscriber(db, n));
+    expect(getSubscriber(db, id!)!.email).toBe('sub3@example.org');
+    expect(verifyToken(Buffer.from(SECRET), token.replace(/^\d+/, '1'), (n) => getSubscriber(db, n))).toBeUndefined();
+    db.close();
+    // The same link in the body, and both parts.
+    expect(mail.html).toContain(`href="${unsubscribe.replace(/&/g, '&amp;')}"`);
+    expect(mail.text).toContain(`退订: ${unsubscribe}`);
+    expect(raw).toMatch(/Content-Type: multipart\/alternative/);
+
+    const again = await gazetteWith({ GAZETTE_SMTP_URL: smtp.url }, 'send', '--yes', '--config', site.config);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('Nobody is owed');
+    expect(smtp.received).toHaveLength(6);
+
+    const status = await gazetteWith({}, 'status', '--config', site.config);
+    expect(status.stdout).toContain('issue-one\t6\t0\t0\t0\t0\tIssue one');
+  });
+
+  it('defers a 451 and delivers it once, later; records a 550 at RCPT as a bounce, never retried', async () => {
+    smtp = await startSmtp({
+      rcpt: (to, attempt) =>
+        to === 'sub1@example.org' && attempt === 1
+          ? { code: 451, message: 'Greylisted, try again later' }
+          : to === 'sub2@example.org'
+            ? { code: 550, message: 'No such user' }
+            : undefined,
+    });
+    const site = await sendSite(4);
+    const run = await gazetteWith({ GAZETTE_SMTP_URL: smtp.url }, 'send', '--yes', '--config', site.config);
+    expect(run.code).toBe(0);
+    expect(smtp.copies('sub1@example.org')).toBe(1);
+    expect(smtp.copies('sub2@example.org')).toBe(0);
+    expect(smtp.attempts.get('sub2@example.org')).toBe(1);
+    const rows = deliveries(site.dbFile);
+    expect(rows.find((r) => r.email === 'sub1@example.org')).toMatchObject({ state: 'sent', attempts: 2 });
+    expect(rows.find((r) => r.email === 'sub2@example.org')).toMatchObject({ state: 'failed', attempts: 1 });
+    expect(rows.find((r) => r.email === 'sub2@example.org')!.last_response).toContain('550');
+    const db = openDb(site.dbFile);
+    expect(findSubscriber(db, 'sub2@example.org')!.status).toBe('bounced');
+    db.close();
+    expect(run.stdout).toContain('3 delivered, 1 failed (1 bounced)');
+    // A later run does not try the bounced address again.
+    await gazetteWith({ GAZETTE_SMTP_URL: smtp.url }, 'send', '--yes', '--config', site.config);
+    expect(smtp.attempts.get('sub2@example.org')).toBe(1);
+  });
+
+  it('retries a connection dropped after DATA', async () => {
+    smtp = await startSmtp({ data: (to, attempt) => (to === 'sub0@example.org' && attempt === 1 ? 'drop' : undefined) });
+    const site = await sendSite(3);
+    const run = await gazetteWith({ GAZETTE_SMTP_URL: smtp.url }, 'send', '--yes', '--config', site.config);
+    expect(run.code).toBe(0);
+    expect(smtp.copies('sub0@example.org')).toBe(1);
+    expect(deliveries(site.dbFile).find((r) => r.email === 'sub0@example.org')).toMatchObject({ state: 'sent', attempts: 2 });
+  });
+
+  it('exits non-zero while anyone is deferred, and the next run delivers them', async () => {
+    let open = false;
+    smtp = await startSmtp({ rcpt: (to) => (to === 'sub1@example.org' && !open ? { code: 450, message: 'Mailbox busy' } : undefined) });
+    const site = await sendSite(3, { extraConfig: 'retry_attempts = 1\n'.replace('retry_attempts', '# ') });
+    const run = await gazetteWith({ GAZETTE_SMTP_URL: smtp.url }, 'send', '--yes', '--config', site.config);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain('1 message deferred or not yet sent; run the same command again');
+    expect(deliveries(site.dbFile).find((r) => r.email === 'sub1@example.org')).toMatchObject({ state: 'deferred', attempts: 3 });
+    open = true;
+    const next = await gazetteWith({ GAZETTE_SMTP_URL: smtp.url }, 'send', '--yes', '--config', site.config);
+    expect(next.code).toBe(0);
+    expect(smtp.copies('sub1@example.org')).toBe(1);
+    expect(smtp.received).toHaveLength(3);
+  });
+
+  it('does not mail someone who unsubscribes while the send is running', async () => {
+    const site = await sendSite(8, { extraConfig: '' });
+    await writeFile(site.config, (await readFile(site.config, 'utf8')).replace('max_connections = 2', 'max_connections = 1'));
+    const db = openDb(site.dbFile);
+    smtp = await startSmtp({
+      onAccepted: (to) => {
+        // While the first message is accepted, sub5 unsubscribes (as the web service would record it).
+        if (to === 'sub0@example.org') setStatus(db, findSubscriber(db, 'sub5@example.org')!.id, 'unsubscribed');
+      },
+    });
+    const run = await gazetteWith({ GAZETTE_SMTP_URL: smtp.url }, 'send', '--yes', '--config', site.config);
+    db.close();
+    expect(run.code).toBe(0);
+    expect(smtp.copies('sub5@example.org')).toBe(0);
+    expect(smtp.received).toHaveLength(7);
+    expect(run.stdout).toContain('7 delivered, 0 failed, 1 skipped');
+  });
+
+  it('keeps a hostile title on one header line', async () => {
+    smtp = await startSmtp();
+    const site = await sendSite(1, { title: 'Line one\r\nBcc: victim@example.org\nX-Injected: yes' });
+    const run = await gazetteWith({ GAZETTE_SMTP_URL: smtp.url }, 'send', '--yes', '--config', site.config);
+    expect(run.code).toBe(0);
+    const { mail, raw } = smtp.received[0]!;
+    expect(mail.subject).toBe('Line one Bcc: victim@example.org X-Injected: yes');
+    expect(raw).not.toMatch(/^Bcc:/im);
+    expect(raw).not.toMatch(/^X-Injected:/im);
+    expect(smtp.received).toHaveLength(1);
+  });
+
+  it('signs with DKIM, covering the List-Unsubscribe headers', async () => {
+    smtp = await startSmtp();
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    const site = await sendSite(1, { extraConfig: '\n[dkim]\ndomain = "news.example.com"\nselector = "gz2026"\nprivate_key = "dkim.pem"\n' });
+    await writeFile(path.join(site.dir, 'dkim.pem'), privateKey);
+    const run = await gazetteWith({ GAZETTE_SMTP_URL: smtp.url }, 'send', '--yes', '--config', site.config);
+    expect(run.code).toBe(0);
+    const signature = /^DKIM-Signature: ([\s\S]*?)\r?\n(?=\S)/m.exec(smtp.received[0]!.raw)![1]!.replace(/\s+/g, '');
+    expect(signature).toContain('d=news.example.com');
+    expect(signature).toContain('s=gz2026');
+    const signed = /;h=([^;]+)/.exec(signature)![1]!.toLowerCase().split(':');
+    expect(signed).toEqual(expect.arrayContaining(['from', 'subject', 'list-unsubscribe', 'list-unsubscribe-post', 'list-id']));
+  });
+});
+
+describe('gazette send without a real send', () => {
+  it('--to sends one test copy and leaves the ledger alone', async () => {
+    smtp = await startSmtp();
+    const site = await sendSite(3);
+    const run = await gazetteWith({ GAZETTE_SMTP_URL: smtp.url }, 'send', '--to', 'editor@example.org', '--config', site.config);
+    expect(run.code).toBe(0);
+    expect(smtp.received.map((r) => r.to)).toEqual(['editor@example.org']);
+    expect(deliveries(site.dbFile)).toEqual([]);
+    expect((await gazetteWith({ GAZETTE_SMTP_URL: smtp.url }, 'send', '--to', 'not an address', '--config', site.config)).code).toBe(1);
+  });
+
+  it('--dry-run writes every message to out/outbox/<slug>/ and leaves the ledger alone', async () => {
+    smtp = await startSmtp();
+    const site = await sendSite(3);
+    const run = await gazetteWith({ GAZETTE_SMTP_URL: smtp.url }, 'send', '--dry-run', '--config', site.config);
+    expect(run.code).toBe(0);
+    expect(smtp.received).toHaveLength(0);
+    const files = await readdir(path.join(site.dir, 'out', 'outbox', 'issue-one'));
+    expect(files.sort()).toEqual(['000001-sub0@example.org.eml', '000002-sub1@example.org.eml', '000003-sub2@example.org.eml']);
+    expect(await readFile(path.join(site.dir, 'out', 'outbox', 'issue-one', files[0]!), 'utf8')).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click/m);
+    expect(deliveries(site.dbFile)).toEqual([]);
+  });
+
+  it('with no SMTP configured, writes the outbox and says so', async () => {
+    const site = await sendSite(2);
+    const run = await gazetteWith({}, 'send', '--config', site.config);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('No SMTP server is configured');
+    expect(await readdir(path.join(site.dir, 'out', 'outbox', 'issue-one'))).toHaveLength(2);
+  });
+
+  it('refuses without --yes when standard input is not a terminal', async () => {
+    smtp = await startSmtp();
+    const site = await sendSite(2);
+    const run = await gazetteWith({ GAZETTE_SMTP_URL: smtp.url }, 'send', '--config', site.config);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe('error: refusing to send “Issue one” to 2 subscribers without --yes (standard input is not a terminal to ask on)');
+    expect(smtp.received).toHaveLength(0);
+  });
+
+  it('never prints the SMTP password', async () => {
+    smtp = await startSmtp();
+    const site = await sendSite(1);
+    const run = await gazetteWith({ GAZETTE_SMTP_URL: `smtp://user:s3cr3t-pa55@127.0.0.1:${smtp.port}` }, 'send', '--yes', '--config', site.config);
+    expect(`${run.stdout}\n${run.stderr}`).not.toContain('s3cr3t-pa55');
+  });
+
+  it('needs email.from and server.public_url, naming both', async () => {
+    const site = await sendSite(1);
+    await writeFile(site.config, (await readFile(site.config, 'utf8')).replace(/^from = .*$/m, '').replace(/^public_url = .*$/m, ''));
+    const run = await gazetteWith({}, 'send', '--yes', '--config', site.config);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/email\.from is not set.*server\.public_url is not set/);
+  });
+});
