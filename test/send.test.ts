@@ -31,9 +31,9 @@ describe('gazette send over SMTP', () => {
     expect(mail.subject).toBe('Issue one');
     expect(mail.date).toBeInstanceOf(Date);
     expect(mail.messageId).toMatch(/^<[0-9a-f]{32}@news\.example\.com>$/);
-    expect(mail.headers.get('list-id')).toMatchObject({ id: 'news.example.com' });
+    expect(raw).toMatch(/^List-ID: "Test Digest" <news\.example\.com>\r?$/m);
     expect(raw).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click\r?$/m);
-    const unsubscribe = /^List-Unsubscribe: <([^>]+)>/m.exec(raw)![1]!;
+    const unsubscribe = /^List-Unsubscribe:\s*<([^>]+)>/m.exec(raw)![1]!;
     expect(unsubscribe).toMatch(/^https:\/\/news\.example\.com\/newsletter\/unsubscribe\?token=\d+\.[A-Za-z0-9_-]{32}$/);
     // The token names this subscriber and no other.
     const db = openDb(site.dbFile);

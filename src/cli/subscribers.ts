@@ -4,6 +4,7 @@ import { displayPath, loadConfig } from '../config/index.js';
 import { GazetteError } from '../errors.js';
 import { allSubscribers, checkEmail, countByStatus, type Db, findSubscriber, importCsv, insertSubscriber, openDatabase, setName, setStatus, STATUSES } from '../store/index.js';
 import { csvLine } from '../util/csv.js';
+import { plainLine } from '../util/text.js';
 import type { Io } from './report.js';
 
 export interface StoreFlags {
@@ -30,7 +31,7 @@ function validAddress(raw: string): string {
 
 export async function addCommand(email: string, flags: StoreFlags & { name?: string; force?: boolean }, io: Io): Promise<number> {
   const address = validAddress(email);
-  const name = flags.name?.replace(/[\u0000-\u001F\u007F]/g, ' ').trim();
+  const name = flags.name === undefined ? undefined : plainLine(flags.name);
   return withStore(flags, io, (db) => {
     const existing = findSubscriber(db, address);
     if (!existing) {

@@ -34,10 +34,9 @@ export function messageId(config: Config, issue: Issue, subscriberEmail: string)
   return `<${hash}@${senderDomain(config)}>`;
 }
 
-/** `List-Id: Site Title <host.list-id>` (RFC 2919), stable for the newsletter. */
-export function listId(config: Config): string {
-  const title = config.site.title.replace(/[\r\n"<>]/g, ' ').trim();
-  return `${JSON.stringify(title)} <${new URL(config.site.baseUrl).hostname}>`;
+/** `List-ID: "Site Title" <host>` (RFC 2919), stable for the newsletter; nodemailer encodes the title. */
+export function listId(config: Config): { url: string; comment: string } {
+  return { url: new URL(config.site.baseUrl).hostname, comment: config.site.title.replace(/[\r\n<>]/g, ' ').trim() };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { parseCsv } from '../util/csv.js';
+import { plainLine } from '../util/text.js';
 import type { Db } from './db.js';
 import { checkEmail, emailKey, findSubscriber, insertSubscriber, type Status, STATUSES, setName, setStatus } from './subscribers.js';
 
@@ -68,7 +69,7 @@ function readRows(text: string): { rows: Row[]; problems: ImportProblem[]; dupli
       continue;
     }
     seen.set(key, record.line);
-    const name = col.name === -1 ? undefined : (record.fields[col.name] ?? '').replace(/[\u0000-\u001F\u007F]/g, ' ').trim();
+    const name = col.name === -1 ? undefined : plainLine((record.fields[col.name] ?? '').replace(/[\r\n\t]/g, ' '));
     rows.push({ line: record.line, email: checked.email, ...(name ? { name } : {}), ...(status ? { status } : {}) });
   }
   return { rows, problems, duplicates };

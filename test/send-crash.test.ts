@@ -1,0 +1,84 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { deliveries, SECRET, sendSite } from './helpers/send.js';
+import { ROOT } from './helpers/site.js';
+import { startSmtp, type TestSmtp } from './helpers/smtp.js';
+
+const SUBSCRIBERS = 40;
+const CONNECTIONS = 3;
+
+let smtp: TestSmtp | undefined;
+afterEach(async () => {
+  await smtp?.close();
+  smtp = undefined;
+});
+
+/** `gazette send --yes` as a real process; `signal` is sent once `after` messages have arrived. */
+function sendProcess(config: string, url: string, signal?: { name: NodeJS.Signals; after: number; smtp: TestSmtp }) {
+  return new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin/gazette.js'), 'send', '--yes', '--config', config], {
+      env: { ...process.env, GAZETTE_SMTP_URL: url, GAZETTE_SECRET: SECRET },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    child.stdout.resume();
+    if (signal) {
+      const timer = setInterval(() => {
+        if (signal.smtp.received.length >= signal.after) {
+          clearInterval(timer);
+          child.kill(signal.name);
+        }
+      }, 5);
+      child.on('exit', () => clearInterval(timer));
+    }
+    child.on('exit', (code, sig) => resolve({ code, signal: sig, stderr }));
+  });
+}
+
+const extra = `max_connections = ${CONNECTIONS}`;
+
+describe('a send that is interrupted', () => {
+  it('killed with SIGKILL mid-run and run again: nobody lost, duplicates at most the connections in flight', async () => {
+    smtp = await startSmtp({ delay: 30 });
+    const site = await sendSite(SUBSCRIBERS);
+    const { readFile, writeFile } = await import('node:fs/promises');
+    await writeFile(site.config, (await readFile(site.config, 'utf8')).replace('max_connections = 2', extra));
+
+    const killed = await sendProcess(site.config, smtp.url, { name: 'SIGKILL', after: 12, smtp });
+    expect(killed.signal).toBe('SIGKILL');
+    const afterKill = smtp.received.length;
+    expect(afterKill).toBeLessThan(SUBSCRIBERS);
+    // The ledger holds at most one message per connection as in flight.
+    const inFlight = deliveries(site.dbFile).filter((d) => d.state === 'sending').length;
+    expect(inFlight).toBeLessThanOrEqual(CONNECTIONS);
+
+    const rerun = await sendProcess(site.config, smtp.url);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    for (let i = 0; i < SUBSCRIBERS; i++) expect(smtp.copies(`sub${i}@example.org`), `sub${i}`).toBeGreaterThanOrEqual(1);
+    const duplicates = smtp.received.length - SUBSCRIBERS;
+    expect(duplicates).toBeLessThanOrEqual(CONNECTIONS);
+    expect(deliveries(site.dbFile).every((d) => d.state === 'sent')).toBe(true);
+  }, 60_000);
+
+  it('stopped with Ctrl-C: finishes and records the messages in flight, exits, and the next run sends no duplicate', async () => {
+    smtp = await startSmtp({ delay: 30 });
+    const site = await sendSite(SUBSCRIBERS);
+    const { readFile, writeFile } = await import('node:fs/promises');
+    await writeFile(site.config, (await readFile(site.config, 'utf8')).replace('max_connections = 2', extra));
+
+    const stopped = await sendProcess(site.config, smtp.url, { name: 'SIGINT', after: 12, smtp });
+    expect(stopped.code).toBe(130);
+    expect(stopped.stderr).toContain('Stopping: finishing the messages in flight');
+    const rows = deliveries(site.dbFile);
+    expect(rows.filter((r) => r.state === 'sending')).toEqual([]);
+    expect(rows.filter((r) => r.state === 'sent').length).toBe(smtp.received.length);
+    expect(smtp.received.length).toBeLessThan(SUBSCRIBERS);
+
+    const rerun = await sendProcess(site.config, smtp.url);
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(smtp.received.length).toBe(SUBSCRIBERS);
+    for (let i = 0; i < SUBSCRIBERS; i++) expect(smtp.copies(`sub${i}@example.org`)).toBe(1);
+  }, 60_000);
+});
