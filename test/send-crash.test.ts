@@ -59,6 +59,11 @@ describe('a send that is interrupted', () => {
     for (let i = 0; i < SUBSCRIBERS; i++) expect(smtp.copies(`sub${i}@example.org`), `sub${i}`).toBeGreaterThanOrEqual(1);
     const duplicates = smtp.received.length - SUBSCRIBERS;
     expect(duplicates).toBeLessThanOrEqual(CONNECTIONS);
+    // A copy sent again is recognisably the same message: the same Message-ID.
+    for (let i = 0; i < SUBSCRIBERS; i++) {
+      const ids = new Set(smtp.received.filter((r) => r.to === `sub${i}@example.org`).map((r) => r.mail.messageId));
+      expect(ids.size).toBe(1);
+    }
     expect(deliveries(site.dbFile).every((d) => d.state === 'sent')).toBe(true);
   }, 60_000);
 

@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { deliveries, gazetteWith, openDb, SECRET, sendSite } from './helpers/send.js';
+import { deliveries, gazetteAt, gazetteWith, openDb, SECRET, sendSite } from './helpers/send.js';
 import { startSmtp, type TestSmtp } from './helpers/smtp.js';
 import { verifyToken } from '../src/send/index.js';
 import { getSubscriber, findSubscriber, setStatus } from '../src/store/index.js';
@@ -191,6 +191,30 @@ describe('gazette send without a real send', () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toBe('error: refusing to send “Issue one” to 2 subscribers without --yes (standard input is not a terminal to ask on)');
     expect(smtp.received).toHaveLength(0);
+  });
+
+  it('on a terminal, asks first, naming the issue, the recipients and the SMTP server', async () => {
+    smtp = await startSmtp();
+    const site = await sendSite(2);
+    const no = { answer: 'n', questions: [] as string[] };
+    const declined = await gazetteAt(no, { GAZETTE_SMTP_URL: smtp.url }, 'send', '--config', site.config);
+    expect(no.questions).toEqual([`Send “Issue one” to 2 subscribers via smtp://127.0.0.1:${smtp.port}? [y/N] `]);
+    expect(declined.code).toBe(1);
+    expect(smtp.received).toHaveLength(0);
+    const yes = await gazetteAt({ answer: 'y', questions: [] }, { GAZETTE_SMTP_URL: smtp.url }, 'send', '--config', site.config);
+    expect(yes.code).toBe(0);
+    expect(smtp.received).toHaveLength(2);
+  });
+
+  it('keeps to send.rate_limit', async () => {
+    smtp = await startSmtp();
+    const site = await sendSite(5, { extraConfig: 'rate_limit = 2\n' });
+    const started = Date.now();
+    const run = await gazetteWith({ GAZETTE_SMTP_URL: smtp.url }, 'send', '--yes', '--config', site.config);
+    expect(run.code).toBe(0);
+    expect(smtp.received).toHaveLength(5);
+    // Two a second: the fifth message cannot leave before two seconds have passed.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
   });
 
   it('never prints the SMTP password', async () => {

@@ -1,15 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { buildCommand } from './build.js';
-import { processSendEnv, type SendEnv, sendCommand, statusCommand } from './send.js';
-import { addCommand, countCommand, exportCommand, importCommand, listCommand, removeCommand } from './subscribers.js';
+import type { SendEnv } from './send.js';
 import { type Io, processIo, reportError } from './report.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 const CONFIG_HELP = 'site config file; paths in it are relative to its folder';
 
-function program(io: Io, setCode: (code: number) => void, senv: SendEnv): Command {
+// Commands are loaded when they run: `gazette subscribers count` need not load MJML and remark.
+const build = () => import('./build.js');
+const subscribers = () => import('./subscribers.js');
+const send = () => import('./send.js');
+
+function program(io: Io, setCode: (code: number) => void, senv: SendEnv | undefined): Command {
   const root = new Command('gazette')
     .description('Publish a Markdown digest as RSS, Atom and JSON feeds, and as email.')
     .version(version, '-V, --version')
@@ -24,30 +27,30 @@ function program(io: Io, setCode: (code: number) => void, senv: SendEnv): Comman
     .description('read content/, write the feeds and pages to out/ (replaced whole, or left untouched on error)')
     .option('--drafts', 'include issues marked draft = true', false)
     .option('--future', 'include issues dated in the future', false)
-    .action(async (flags) => setCode(await buildCommand(flags, io)));
+    .action(async (flags) => setCode(await (await build()).buildCommand(flags, io)));
 
   const subs = root.command('subscribers').description('manage the subscriber list (SQLite, subscribers.database)');
   withConfig(subs.command('add').argument('<email>'))
     .description('subscribe an address')
     .option('--name <name>', "the subscriber's name")
     .option('--force', 'subscribe again an address that unsubscribed or bounced (only with their consent)', false)
-    .action(async (email, flags) => setCode(await addCommand(email, flags, io)));
+    .action(async (email, flags) => setCode(await (await subscribers()).addCommand(email, flags, io)));
   withConfig(subs.command('remove').argument('<email>'))
     .description('unsubscribe an address (the record is kept, so no import subscribes it again)')
-    .action(async (email, flags) => setCode(await removeCommand(email, flags, io)));
+    .action(async (email, flags) => setCode(await (await subscribers()).removeCommand(email, flags, io)));
   withConfig(subs.command('list'))
     .description('list subscribers: email, status, name, date added (tab-separated)')
     .option('--status <status>', 'only this status: pending, subscribed, unsubscribed or bounced')
-    .action(async (flags) => setCode(await listCommand(flags, io)));
+    .action(async (flags) => setCode(await (await subscribers()).listCommand(flags, io)));
   withConfig(subs.command('count'))
     .description('count subscribers by status')
-    .action(async (flags) => setCode(await countCommand(flags, io)));
+    .action(async (flags) => setCode(await (await subscribers()).countCommand(flags, io)));
   withConfig(subs.command('import').argument('<file.csv>'))
     .description('import a CSV with a header row: email, and optionally name and status')
-    .action(async (file, flags) => setCode(await importCommand(file, flags, io)));
+    .action(async (file, flags) => setCode(await (await subscribers()).importCommand(file, flags, io)));
   withConfig(subs.command('export'))
     .description('write every subscriber as CSV to standard output')
-    .action(async (flags) => setCode(await exportCommand(flags, io)));
+    .action(async (flags) => setCode(await (await subscribers()).exportCommand(flags, io)));
 
   withConfig(root.command('send'))
     .description('send an issue to every subscriber still owed it (once each, across crashes and retries)')
@@ -56,18 +59,21 @@ function program(io: Io, setCode: (code: number) => void, senv: SendEnv): Comman
     .option('-y, --yes', 'do not ask for confirmation (required when standard input is not a terminal)', false)
     .option('--dry-run', 'write the messages to out/outbox/<slug>/ instead of sending; the ledger is unchanged', false)
     .option('--to <address>', 'send one test copy to this address; the ledger is unchanged')
-    .action(async (flags) => setCode(await sendCommand(flags, io, senv)));
+    .action(async (flags) => {
+      const m = await send();
+      setCode(await m.sendCommand(flags, io, senv ?? m.processSendEnv));
+    });
 
   withConfig(root.command('status'))
     .description('delivery counts per issue sent')
     .option('--issue <slug>', 'only this issue')
-    .action(async (flags) => setCode(await statusCommand(flags, io)));
+    .action(async (flags) => setCode(await (await send()).statusCommand(flags, io)));
 
   return root;
 }
 
 /** Run the CLI; resolves to the process exit code. */
-export async function main(argv: string[], io: Io = processIo, senv: SendEnv = processSendEnv): Promise<number> {
+export async function main(argv: string[], io: Io = processIo, senv?: SendEnv): Promise<number> {
   let code = 0;
   try {
     await program(io, (c) => (code = c), senv).parseAsync(argv);

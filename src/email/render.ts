@@ -1,4 +1,4 @@
-import mjml2html, { type MjmlError } from 'mjml';
+import type { MjmlError } from 'mjml';
 import rehypeStringify from 'rehype-stringify';
 import { unified } from 'unified';
 import type { Config } from '../config/index.js';
@@ -26,6 +26,10 @@ export interface EmailRenderOptions {
 }
 
 const toHtml = unified().use(rehypeStringify).freeze();
+
+/** MJML takes most of a second to load: only when an email is actually rendered (not when every one is cached). */
+let mjmlModule: Promise<typeof import('mjml')> | undefined;
+const loadMjml = () => (mjmlModule ??= import('mjml'));
 
 /** The date as a reader of the site's language writes it: `2026年2月23日`, `February 23, 2026`. */
 export function longDate(date: Date, site: Config['site']): string {
@@ -97,6 +101,7 @@ export function createEmailRenderer(config: Config, template: EmailTemplate, opt
       const mjml = template.fill(templateContext(issue, config, body, labels));
       let result;
       try {
+        const { default: mjml2html } = await loadMjml();
         result = await mjml2html(mjml, {
           validationLevel: options.validationLevel ?? 'soft',
           filePath: template.path,

@@ -19,6 +19,24 @@ export interface ComposeInput {
   unsubscribeUrl: string;
   /** Defaults to now. */
   date?: Date;
+  /** Decided once per issue (see `transferEncoding`), so nodemailer does not scan every copy. */
+  textEncoding?: 'base64' | 'quoted-printable';
+}
+
+/**
+ * The transfer encoding for an issue's parts, chosen as nodemailer would:
+ * base64 for text that is mostly non-Latin (Chinese), quoted-printable
+ * otherwise. Deciding it once per issue spares a scan of every message.
+ */
+export function transferEncoding(text: string): 'base64' | 'quoted-printable' {
+  let latin = 0;
+  let other = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80) other++;
+    else if ((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)) latin++;
+  }
+  return other > latin ? 'base64' : 'quoted-printable';
 }
 
 /** The host part used in Message-ID and List-Id: the sender's domain. */
@@ -64,6 +82,6 @@ export function composeMessage(input: ComposeInput): SendMailOptions {
     headers: {
       'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
     },
-    textEncoding: 'quoted-printable',
+    ...(input.textEncoding ? { textEncoding: input.textEncoding } : {}),
   };
 }

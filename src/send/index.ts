@@ -1,4 +1,4 @@
-export { composeMessage, listId, messageId, senderDomain } from './compose.js';
+export { composeMessage, listId, messageId, senderDomain, transferEncoding } from './compose.js';
 export type { ComposeInput, Subscriber } from './compose.js';
 export { classify, sendIssue } from './pipeline.js';
 export type { Progress, SendResult, SendRun, Tally } from './pipeline.js';

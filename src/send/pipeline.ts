@@ -2,7 +2,7 @@ import type { Config } from '../config/index.js';
 import type { Issue } from '../content/index.js';
 import type { RenderedEmail } from '../email/index.js';
 import { beginDelivery, type Db, finishDelivery, type Outcome, owedBatch, owedCount, type Recipient, recordIssue } from '../store/index.js';
-import { composeMessage, messageId } from './compose.js';
+import { composeMessage, messageId, transferEncoding } from './compose.js';
 import { unsubscribeToken, unsubscribeUrl } from './tokens.js';
 import type { Carrier } from './transport.js';
 
@@ -86,6 +86,7 @@ export async function sendIssue(run: SendRun): Promise<SendResult> {
   const progress: Progress = { sent: 0, deferred: 0, failed: 0, bounced: 0, skipped: 0, total: owedCount(db, issue.id), pass: 0, startedAt: Date.now() };
   let abort: string | undefined;
   let connectionFailuresInARow = 0;
+  const textEncoding = transferEncoding(email.text);
 
   const deliver = async (recipient: Recipient) => {
     const id = messageId(config, issue, recipient.email);
@@ -99,6 +100,7 @@ export async function sendIssue(run: SendRun): Promise<SendResult> {
       email,
       subscriber: { email: recipient.email, ...(recipient.name ? { name: recipient.name } : {}) },
       unsubscribeUrl: unsubscribeUrl(config, unsubscribeToken(secret, recipient)),
+      textEncoding,
     });
     let outcome: Outcome;
     try {

@@ -1,6 +1,5 @@
 import type { Db } from './db.js';
 import { now } from './db.js';
-import type { SubscriberRow } from './subscribers.js';
 import { setStatus } from './subscribers.js';
 
 /**
@@ -23,6 +22,32 @@ export interface IssueRef {
   id: string;
   slug: string;
   title: string;
+}
+
+function prepareAll(db: Db) {
+  return {
+    // One statement, so one implicit transaction: only for a subscriber still subscribed, and
+    // never over a delivery that is already sent or failed.
+    begin: db.prepare(
+      `INSERT INTO deliveries (issue, subscriber_id, state, attempts, message_id, created_at, updated_at)
+       SELECT ?, id, 'sending', 1, ?, ?, ? FROM subscribers WHERE id = ? AND status = 'subscribed'
+       ON CONFLICT (issue, subscriber_id) DO UPDATE SET state = 'sending', attempts = attempts + 1, updated_at = excluded.updated_at
+       WHERE deliveries.state NOT IN ('sent', 'failed')`,
+    ),
+    finish: db.prepare(
+      `UPDATE deliveries SET state = ?, last_response = ?, updated_at = ?, sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END
+       WHERE issue = ? AND subscriber_id = ?`,
+    ),
+  };
+}
+
+const prepared = new WeakMap<Db, ReturnType<typeof prepareAll>>();
+
+/** Prepared once per database: a send runs these for every message. */
+function statements(db: Db): ReturnType<typeof prepareAll> {
+  let cached = prepared.get(db);
+  if (!cached) prepared.set(db, (cached = prepareAll(db)));
+  return cached;
 }
 
 export function recordIssue(db: Db, issue: IssueRef): void {
@@ -68,21 +93,8 @@ export function owedCount(db: Db, issueId: string): number {
  * attempt. Returns false when the message must not be sent.
  */
 export function beginDelivery(db: Db, issueId: string, subscriberId: number, messageId: string): boolean {
-  return db
-    .transaction(() => {
-      const subscriber = db.prepare('SELECT status FROM subscribers WHERE id = ?').get(subscriberId) as Pick<SubscriberRow, 'status'> | undefined;
-      if (subscriber?.status !== 'subscribed') return false;
-      const existing = db.prepare('SELECT state FROM deliveries WHERE issue = ? AND subscriber_id = ?').get(issueId, subscriberId) as { state: DeliveryState } | undefined;
-      if (existing && (existing.state === 'sent' || existing.state === 'failed')) return false;
-      const t = now();
-      db.prepare(
-        `INSERT INTO deliveries (issue, subscriber_id, state, attempts, message_id, created_at, updated_at)
-         VALUES (?, ?, 'sending', 1, ?, ?, ?)
-         ON CONFLICT (issue, subscriber_id) DO UPDATE SET state = 'sending', attempts = attempts + 1, updated_at = excluded.updated_at`,
-      ).run(issueId, subscriberId, messageId, t, t);
-      return true;
-    })
-    .immediate();
+  const t = now();
+  return statements(db).begin.run(issueId, messageId, t, t, subscriberId).changes === 1;
 }
 
 export interface Outcome {
@@ -94,13 +106,16 @@ export interface Outcome {
 
 /** Right after the SMTP transaction: record what happened. */
 export function finishDelivery(db: Db, issueId: string, subscriberId: number, outcome: Outcome): void {
+  const st = statements(db);
+  const t = now();
+  const record = () => st.finish.run(outcome.state, outcome.response.slice(0, 1000), t, outcome.state, t, issueId, subscriberId);
+  if (!outcome.bounce) {
+    record();
+    return;
+  }
   db.transaction(() => {
-    const t = now();
-    db.prepare(
-      `UPDATE deliveries SET state = ?, last_response = ?, updated_at = ?, sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END
-       WHERE issue = ? AND subscriber_id = ?`,
-    ).run(outcome.state, outcome.response.slice(0, 1000), t, outcome.state, t, issueId, subscriberId);
-    if (outcome.bounce) setStatus(db, subscriberId, 'bounced');
+    record();
+    setStatus(db, subscriberId, 'bounced');
   }).immediate();
 }
 

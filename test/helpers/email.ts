@@ -5,7 +5,7 @@ import { loadConfig, type Config } from '../../src/config/index.js';
 import { type Issue, loadIssues } from '../../src/content/index.js';
 import { renderEmails } from '../../src/build/index.js';
 import type { RenderedEmail } from '../../src/email/index.js';
-import { composeMessage } from '../../src/send/index.js';
+import { composeMessage, transferEncoding } from '../../src/send/index.js';
 import { BASE_CONFIG, makeSite, SEED } from './site.js';
 
 export interface RenderedSite {
@@ -32,7 +32,7 @@ export async function renderSeed(): Promise<RenderedSite & { issue: Issue; email
   return { ...site, issue, email: site.emails.get(issue)! };
 }
 
-/** The complete message a subscriber receives, as nodemailer's stream transport writes it. */
+/** The complete message a subscriber receives, composed as `gazette send` does, written by nodemailer's stream transport. */
 export async function rawMessage(site: RenderedSite, issue: Issue): Promise<string> {
   const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   const info = await transport.sendMail(
@@ -43,6 +43,7 @@ export async function rawMessage(site: RenderedSite, issue: Issue): Promise<stri
       subscriber: { email: 'reader@example.org', name: 'Reader' },
       unsubscribeUrl: 'https://news.example.com/unsubscribe?token=abc123',
       date: new Date('2026-02-23T00:05:00Z'),
+      textEncoding: transferEncoding(site.emails.get(issue)!.text),
     }),
   );
   return (info.message as Buffer).toString('utf8');

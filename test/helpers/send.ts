@@ -40,16 +40,30 @@ export function openDb(dbFile: string): Db {
   return openDatabase(dbFile);
 }
 
-/** Run the CLI in-process with a controlled environment (SMTP URL, no terminal). */
+export interface Terminal {
+  /** Pretend standard input is a terminal, answering every question with this. */
+  answer: string;
+  /** The questions asked. */
+  questions: string[];
+}
+
+/** Run the CLI in-process with a controlled environment (SMTP URL; no terminal unless `terminal`). */
 export async function gazetteWith(env: NodeJS.ProcessEnv, ...args: string[]): Promise<Run> {
+  return gazetteAt(undefined, env, ...args);
+}
+
+export async function gazetteAt(terminal: Terminal | undefined, env: NodeJS.ProcessEnv, ...args: string[]): Promise<Run> {
   const out: string[] = [];
   const err: string[] = [];
   const stderr = new Writable({ write: (_c, _e, cb) => cb() }) as unknown as NodeJS.WriteStream;
   const senv: SendEnv = {
     env: { GAZETTE_SECRET: SECRET, ...env },
-    stdinIsTty: false,
+    stdinIsTty: Boolean(terminal),
     stderr,
-    ask: async () => 'n',
+    ask: async (question) => {
+      terminal?.questions.push(question);
+      return terminal?.answer ?? 'n';
+    },
     onInterrupt: () => () => undefined,
   };
   const code = await main(['node', 'gazette', ...args], { out: (l) => out.push(l), err: (l) => err.push(l) }, senv);
