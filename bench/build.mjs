@@ -43,9 +43,10 @@ writeFileSync(path.join(dir, 'layouts', '_default', 'single.html'), '<!DOCTYPE h
 writeFileSync(path.join(dir, 'layouts', '_default', 'list.html'), '<!DOCTYPE html><html><body><ul>{{ range .Pages }}<li><a href="{{ .Permalink }}">{{ .Title }}</a>{{ .Summary }}</li>{{ end }}</ul></body></html>\n');
 writeFileSync(path.join(dir, 'layouts', 'index.json'), '{{ $items := slice }}{{ range first 20 .Site.RegularPages }}{{ $items = $items | append (dict "id" .Permalink "title" .Title "content_html" .Content) }}{{ end }}{{ dict "version" "https://jsonfeed.org/version/1.1" "items" $items | jsonify }}\n');
 
-function time(cmd, args) {
+function time(cmd, args, before = () => {}) {
   const samples = [];
   for (let i = 0; i < runs; i++) {
+    before();
     const start = process.hrtime.bigint();
     const r = spawnSync(cmd, args, { cwd: dir, encoding: 'utf8' });
     const ms = Number(process.hrtime.bigint() - start) / 1e6;
@@ -58,13 +59,18 @@ function time(cmd, args) {
 
 const hasHugo = spawnSync('hugo', ['version']).status === 0;
 console.log(`${count} digests (the seed digest's text), median of ${runs} runs, ${dir}`);
-const gazette = time(process.execPath, [path.join(root, 'bin/gazette.js'), 'build', '--config', 'gazette.toml']);
-console.log(`gazette build: ${gazette.toFixed(0)} ms (${(gazette / count).toFixed(2)} ms per digest)`);
+const gazetteArgs = [path.join(root, 'bin/gazette.js'), 'build', '--config', 'gazette.toml'];
+// Cold: no email cache, so every issue's email is rendered with MJML too (Hugo renders no email).
+const cold = time(process.execPath, gazetteArgs, () => rmSync(path.join(dir, '.gazette-cache'), { recursive: true, force: true }));
+// Warm: the usual rebuild after adding an issue; unchanged emails come from the cache.
+const gazette = time(process.execPath, gazetteArgs);
+console.log(`gazette build, cold (feeds, pages and ${count} emails rendered): ${cold.toFixed(0)} ms (${(cold / count).toFixed(2)} ms per digest)`);
+console.log(`gazette build, warm (emails from the cache): ${gazette.toFixed(0)} ms (${(gazette / count).toFixed(2)} ms per digest)`);
 if (hasHugo) {
   const version = execFileSync('hugo', ['version'], { encoding: 'utf8' }).split(' ')[1];
   const hugo = time('hugo', ['--quiet', '--source', dir]);
   console.log(`hugo ${version}: ${hugo.toFixed(0)} ms (${(hugo / count).toFixed(2)} ms per digest)`);
-  console.log(`ratio gazette/hugo: ${(gazette / hugo).toFixed(2)}x`);
+  console.log(`ratio gazette warm/hugo: ${(gazette / hugo).toFixed(2)}x; cold/hugo: ${(cold / hugo).toFixed(2)}x`);
 } else {
   console.log('hugo: not installed (apt-get install hugo), no ratio');
 }

@@ -132,6 +132,8 @@ try {
   if (flat) {
     for (const n of [1000, 100000]) {
       const d = await site(n);
+      // As an author would: build (which renders and caches the email), then send.
+      spawnSync(process.execPath, [path.join(root, 'bin/gazette.js'), 'build', '--config', path.join(d, 'gazette.toml')], { stdio: 'ignore' });
       const r = await gazetteSend(d, url);
       console.log(`gazette send to ${n}: ${(r.ms / 1000).toFixed(1)} s, peak ${r.peakMb.toFixed(0)} MB`);
       rmSync(d, { recursive: true, force: true });

@@ -84,6 +84,20 @@ describe('gazette send over SMTP', () => {
     expect(smtp.attempts.get('sub2@example.org')).toBe(1);
   });
 
+  it('stops the run when the server refuses the sender, failing nobody', async () => {
+    smtp = await startSmtp({ mailFrom: () => ({ code: 550, message: 'Sender address rejected' }) });
+    const site = await sendSite(4);
+    const run = await gazetteWith({ GAZETTE_SMTP_URL: smtp.url }, 'send', '--yes', '--config', site.config);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain('error: stopped early: the SMTP server refused the sender');
+    const rows = deliveries(site.dbFile);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((r) => r.state === 'deferred')).toBe(true);
+    const db = openDb(site.dbFile);
+    expect(findSubscriber(db, 'sub0@example.org')!.status).toBe('subscribed');
+    db.close();
+  });
+
   it('retries a connection dropped after DATA', async () => {
     smtp = await startSmtp({ data: (to, attempt) => (to === 'sub0@example.org' && attempt === 1 ? 'drop' : undefined) });
     const site = await sendSite(3);
@@ -174,6 +188,9 @@ describe('gazette send without a real send', () => {
     expect(files.sort()).toEqual(['000001-sub0@example.org.eml', '000002-sub1@example.org.eml', '000003-sub2@example.org.eml']);
     expect(await readFile(path.join(site.dir, 'out', 'outbox', 'issue-one', files[0]!), 'utf8')).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click/m);
     expect(deliveries(site.dbFile)).toEqual([]);
+    // A later build replaces out/ but keeps the outbox.
+    expect((await gazetteWith({}, 'build', '--config', site.config)).code).toBe(0);
+    expect(await readdir(path.join(site.dir, 'out', 'outbox', 'issue-one'))).toHaveLength(3);
   });
 
   it('with no SMTP configured, writes the outbox and says so', async () => {

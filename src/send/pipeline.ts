@@ -50,19 +50,30 @@ const BATCH = 500;
 /** After this many connection-level failures in a row, stop: the server is down, not the subscribers. */
 const CIRCUIT_BREAKER = 25;
 
+export interface Classified extends Outcome {
+  /** No SMTP reply at all: the connection failed. */
+  connection: boolean;
+  /** Not about this subscriber (the login, the sender, the server): stop the run. */
+  fatal?: string;
+}
+
 /** What an SMTP error means for the ledger. */
-export function classify(err: unknown): Outcome & { connection: boolean; auth: boolean } {
+export function classify(err: unknown): Classified {
   const e = err as { responseCode?: number; command?: string; code?: string; response?: string; message?: string };
   const response = (e.response ?? e.message ?? String(err)).replace(/\s+/g, ' ').trim();
   const code = typeof e.responseCode === 'number' ? e.responseCode : undefined;
-  if (e.code === 'EAUTH') return { state: 'deferred', response, connection: true, auth: true };
+  const command = e.command ?? '';
+  if (e.code === 'EAUTH') return { state: 'deferred', response, connection: false, fatal: `the SMTP server refused the login: ${response}` };
   if (code !== undefined && code >= 500) {
-    // A 5xx for the recipient: the address is dead. A 5xx elsewhere (the message refused): this delivery failed.
-    const atRcpt = /RCPT/i.test(e.command ?? '') || /recipients were rejected/i.test(e.message ?? '');
-    return { state: 'failed', response, bounce: atRcpt, connection: false, auth: false };
+    // A 5xx for the recipient: the address is dead; the subscriber bounced.
+    if (/RCPT/i.test(command) || /recipients were rejected/i.test(e.message ?? '')) return { state: 'failed', response, bounce: true, connection: false };
+    // A 5xx for this message's content: this delivery failed.
+    if (/DATA|^\.$/i.test(command)) return { state: 'failed', response, connection: false };
+    // A 5xx for the sender or the session fails every message alike: nobody's fault but the setup's.
+    return { state: 'deferred', response, connection: false, fatal: `the SMTP server refused ${/MAIL/i.test(command) ? 'the sender' : 'the session'}: ${response}` };
   }
   // 4xx, and everything without a reply (dropped connections, timeouts): try again later.
-  return { state: 'deferred', response, connection: code === undefined, auth: false };
+  return { state: 'deferred', response, connection: code === undefined };
 }
 
 const defaultSleep = (ms: number, stop: { requested: boolean }) =>
@@ -111,7 +122,7 @@ export async function sendIssue(run: SendRun): Promise<SendResult> {
       const c = classify(err);
       outcome = { state: c.state, response: c.response, ...(c.bounce ? { bounce: true } : {}) };
       connectionFailuresInARow = c.connection ? connectionFailuresInARow + 1 : 0;
-      if (c.auth) abort = `the SMTP server refused the login: ${c.response}`;
+      if (c.fatal) abort = c.fatal;
       else if (connectionFailuresInARow >= CIRCUIT_BREAKER) abort = `${CIRCUIT_BREAKER} connection failures in a row; last: ${c.response}`;
     }
     if (run.record) finishDelivery(db, issue.id, recipient.id, outcome);

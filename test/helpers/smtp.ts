@@ -6,6 +6,7 @@ export type Reply = undefined | { code: number; message: string } | 'drop';
 
 /** How the test server treats each attempt for an address (attempt counts from 1). */
 export interface Behaviour {
+  mailFrom?: (address: string) => Reply;
   rcpt?: (address: string, attempt: number) => Reply;
   data?: (address: string, attempt: number) => Reply;
   /** Milliseconds to wait before answering DATA. */
@@ -48,6 +49,11 @@ export async function startSmtp(behaviour: Behaviour = {}): Promise<TestSmtp> {
     disabledCommands: ['STARTTLS'],
     logger: false,
     size: 10 * 1024 * 1024,
+    onMailFrom(address, session, callback) {
+      const reply = behaviour.mailFrom?.(address.address);
+      if (reply === 'drop') return drop(session);
+      callback(reply ? fail(reply) : undefined);
+    },
     onRcptTo(address, session, callback) {
       const to = address.address.toLowerCase();
       const n = (attempts.get(to) ?? 0) + 1;
