@@ -232,3 +232,28 @@ describe('URLs and slugs', () => {
     expect(checkJsonFeed(await read(out, 'feed.json'))).toEqual([]);
   });
 });
+
+describe('the issue cache', () => {
+  it('reads an unchanged issue from the cache, parses a changed one again, and prunes stale entries', async () => {
+    const { readdir, writeFile } = await import('node:fs/promises');
+    const dir = await makeSite({ 'content/one.md': '+++\ntitle = "One"\ndate = 2026-01-01\n+++\nHello **world**.\n' });
+    const config = path.join(dir, 'gazette.toml');
+    expect((await gazette('build', '--config', config)).code).toBe(0);
+    const cacheDir = path.join(dir, '.gazette-cache', 'content');
+    const [entry] = await readdir(cacheDir);
+    // Tamper with the cached rendering: if the next build uses the cache, the tampering shows.
+    const cached = JSON.parse(await read(cacheDir, entry!));
+    await writeFile(path.join(cacheDir, entry!), JSON.stringify({ ...cached, html: cached.html.replace('world', 'FROM-CACHE') }));
+    expect((await gazette('build', '--config', config)).code).toBe(0);
+    expect(await read(path.join(dir, 'out'), 'feed.json')).toContain('FROM-CACHE');
+    // A corrupt entry is a miss, not an error.
+    await writeFile(path.join(cacheDir, entry!), '{not json');
+    expect((await gazette('build', '--config', config)).code).toBe(0);
+    expect(await read(path.join(dir, 'out'), 'feed.json')).toContain('<strong>world</strong>');
+    // Change the issue: parsed afresh; the old entry is pruned.
+    await writeFile(path.join(dir, 'content/one.md'), '+++\ntitle = "One"\ndate = 2026-01-01\n+++\nHello again.\n');
+    expect((await gazette('build', '--config', config)).code).toBe(0);
+    expect(await read(path.join(dir, 'out'), 'feed.json')).toContain('Hello again.');
+    expect(await readdir(cacheDir)).toHaveLength(1);
+  });
+});

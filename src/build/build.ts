@@ -1,7 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config/index.js';
-import { bundleResources, type Issue, loadIssues, type LoadOptions } from '../content/index.js';
+import { bundleResources, createIssueCache, type Issue, loadIssues, type LoadOptions } from '../content/index.js';
 import { createEmailRenderer, EmailCache, loadTemplate, templatePath, personalizeHtml, personalizeText, type RenderedEmail } from '../email/index.js';
 import { FEED_FILES, renderAtom, renderJsonFeed, renderRss } from '../feeds/index.js';
 import { renderIndexPage, renderIssuePage } from '../pages/index.js';
@@ -60,13 +60,15 @@ export async function renderEmails(
   if (issues.length === 0) return emails;
   const template = await loadTemplate(await templatePath(config));
   const renderer = createEmailRenderer(config, template, { validationLevel: options.validationLevel, warn: options.warn });
-  const cache = new EmailCache(config.email.cache);
-  for (const issue of issues) {
-    const key = await cache.key(issue, config, template);
-    let email = await cache.get(key);
+  const cache = new EmailCache(config.build.cache);
+  // Look every issue up at once (the reads overlap); render the misses one by one (MJML is CPU-bound).
+  const keys = await Promise.all(issues.map((issue) => cache.key(issue, config, template)));
+  const cached = await Promise.all(keys.map((key) => cache.get(key)));
+  for (const [i, issue] of issues.entries()) {
+    let email = cached[i];
     if (!email) {
       email = await renderer.render(issue);
-      await cache.put(key, email);
+      await cache.put(keys[i]!, email);
     }
     emails.set(issue, email);
   }
@@ -106,11 +108,13 @@ export async function planOutput(config: Config, issues: Issue[], emails = new M
 
 /** `gazette build`: content in, `build.out` replaced whole, or untouched on any error. */
 export async function build(config: Config, options: BuildOptions = {}): Promise<BuildResult> {
-  const { issues, skipped } = await loadIssues(config, options);
+  const issueCache = createIssueCache(config);
+  const { issues, skipped } = await loadIssues(config, { ...options, cache: issueCache });
   const warnings: string[] = [];
   const emails = await renderEmails(config, issues, { validationLevel: options.emailValidation, warn: (w) => warnings.push(w) });
   const files = await planOutput(config, issues, emails);
   await writeOutput(config.build.out, files, [OUTBOX]);
+  await issueCache.prune();
   if (issues.length === 0) warnings.push('no published issues: the feeds are empty');
   for (const [issue, email] of emails) {
     const size = Buffer.byteLength(email.html);

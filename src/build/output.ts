@@ -18,10 +18,8 @@ export async function writeOutput(outDir: string, files: Map<string, OutputFile>
   await mkdir(temp, { recursive: true });
   try {
     const targets = [...files].map(([rel, file]) => [safeJoin(temp, rel), file] as const);
-    for (const dir of new Set(targets.map(([target]) => path.dirname(target)))) {
-      await mkdir(dir, { recursive: true });
-    }
-    await inParallel(targets, 16, async ([target, file]) => {
+    await inParallel([...new Set(targets.map(([target]) => path.dirname(target)))], 32, (dir) => mkdir(dir, { recursive: true }).then(() => undefined));
+    await inParallel(targets, 32, async ([target, file]) => {
       if ('text' in file) await writeFile(target, file.text);
       else await cp(file.copyFrom, target, { dereference: true });
     });

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { OUTBOX, renderEmails } from '../build/index.js';
 import { type Config, displayPath, loadConfig } from '../config/index.js';
-import { type Issue, loadIssues } from '../content/index.js';
+import { createIssueCache, type Issue, loadIssues } from '../content/index.js';
 import { GazetteError } from '../errors.js';
 import { composeMessage, loadSecret, outboxCarrier, sendIssue, smtpCarrier, smtpSettings, type Carrier } from '../send/index.js';
 import { checkEmail, deliveryStatus, openDatabase, owedCount } from '../store/index.js';
@@ -78,7 +78,7 @@ export async function sendCommand(flags: SendFlags, io: Io, senv: SendEnv = proc
   const { config, warnings } = await loadConfig(flags.config);
   for (const w of warnings) io.err(`warning: ${w}`);
   requireSendConfig(config);
-  const { issues } = await loadIssues(config);
+  const { issues } = await loadIssues(config, { cache: createIssueCache(config) });
   const issue = pickIssue(issues, flags.issue);
   const renderWarnings: string[] = [];
   const email = (await renderEmails(config, [issue], { warn: (w) => renderWarnings.push(w), prune: false })).get(issue)!;

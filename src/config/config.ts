@@ -29,6 +29,8 @@ export interface Config {
     out: string;
     /** Absolute path (may not exist). */
     static: string;
+    /** Absolute path of the render cache folder. */
+    cache: string;
   };
   feeds: {
     limit: number;
@@ -40,8 +42,6 @@ export interface Config {
     postalAddress: string;
     /** Absolute path of the MJML template, if the config names one. */
     template?: string;
-    /** Absolute path of the render cache folder. */
-    cache: string;
   };
   subscribers: {
     /** Absolute path of the SQLite file. */

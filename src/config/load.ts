@@ -25,9 +25,9 @@ export function resolveConfig(data: unknown, file: string): LoadedConfig {
   const v = checked.value as {
     site: Record<string, string> & { author: Record<string, string | undefined> };
     content: { dir: string; summary_length: number };
-    build: { out: string; static: string };
+    build: { out: string; static: string; cache: string };
     feeds: { limit: number };
-    email: { from?: string; reply_to?: string; subject: string; postal_address: string; template?: string; cache: string };
+    email: { from?: string; reply_to?: string; subject: string; postal_address: string; template?: string };
     subscribers: { database: string };
     server: { public_url?: string };
     smtp: { host?: string; port?: number; secure: boolean; user?: string };
@@ -51,7 +51,7 @@ export function resolveConfig(data: unknown, file: string): LoadedConfig {
       author: Object.fromEntries(Object.entries(author).filter(([, x]) => x !== undefined)),
     },
     content: { dir: path.resolve(root, v.content.dir), summaryLength: v.content.summary_length },
-    build: { out: path.resolve(root, v.build.out), static: path.resolve(root, v.build.static) },
+    build: { out: path.resolve(root, v.build.out), static: path.resolve(root, v.build.static), cache: path.resolve(root, v.build.cache) },
     feeds: { limit: v.feeds.limit },
     email: {
       ...(v.email.from ? { from: v.email.from.trim() } : {}),
@@ -59,7 +59,6 @@ export function resolveConfig(data: unknown, file: string): LoadedConfig {
       subject: v.email.subject,
       postalAddress: v.email.postal_address.trim(),
       ...(v.email.template ? { template: path.resolve(root, v.email.template) } : {}),
-      cache: path.resolve(root, v.email.cache),
     },
     subscribers: { database: path.resolve(root, v.subscribers.database) },
     server: v.server.public_url ? { publicUrl: withSlash(v.server.public_url) } : {},
@@ -104,7 +103,7 @@ function checkOutFolder(config: Config, rel: string): void {
     const r = path.relative(parent, child);
     return r === '' || (!r.startsWith('..') && !path.isAbsolute(r));
   };
-  for (const [what, dir] of [['the config folder', config.root], ['content.dir', config.content.dir], ['build.static', config.build.static], ['email.cache', config.email.cache], ['subscribers.database', config.subscribers.database]] as const) {
+  for (const [what, dir] of [['the config folder', config.root], ['content.dir', config.content.dir], ['build.static', config.build.static], ['build.cache', config.build.cache], ['subscribers.database', config.subscribers.database]] as const) {
     if (inside(out, dir)) {
       throw new GazetteError(`build.out (${out}) would contain ${what}; each build replaces build.out whole, so choose a folder of its own`, { file: rel });
     }

@@ -107,6 +107,7 @@ export const configSchema: TableSpec = {
   build: {
     out: { kind: 'string', default: 'out', check: relativeOrAbsolutePath, doc: 'Output folder. Gazette owns it: each build replaces it whole.' },
     static: { kind: 'string', default: 'static', check: relativeOrAbsolutePath, doc: 'Folder copied as-is into the output (images, CNAME, ...), if it exists.' },
+    cache: { kind: 'string', default: '.gazette-cache', check: relativeOrAbsolutePath, doc: 'Folder where rendered issues and emails are kept between builds, keyed on everything they are made of (keep it out of git).' },
   },
   feeds: {
     limit: { kind: 'integer', default: 20, check: positive, doc: 'How many of the newest issues each feed holds.' },
@@ -117,7 +118,6 @@ export const configSchema: TableSpec = {
     subject: { kind: 'string', default: '{title}', check: subjectPattern, doc: 'Subject line pattern; placeholders `{title}`, `{site}`, `{date}`.' },
     postal_address: { kind: 'string', default: '', doc: 'The sender\'s postal address for the footer (CAN-SPAM requires one); `build` warns while it is empty.' },
     template: { kind: 'string', check: relativeOrAbsolutePath, doc: 'The MJML template of an issue\'s email. Default: `email-templates/issue.mjml` beside the config if it exists, else the one Gazette ships.' },
-    cache: { kind: 'string', default: '.gazette-cache', check: relativeOrAbsolutePath, doc: 'Folder where rendered emails are kept between builds, keyed on content and template.' },
   },
   subscribers: {
     database: { kind: 'string', default: 'data/gazette.db', check: relativeOrAbsolutePath, doc: 'The SQLite file of subscribers and deliveries (keep it out of git).' },

@@ -8,8 +8,26 @@ import { calendarDay, parseDate } from './dates.js';
 import { findSources, type SourceFile } from './files.js';
 import { type FrontMatter, splitFrontMatter } from './frontmatter.js';
 import type { Issue } from './issue.js';
-import { createMarkdownRenderer, type MarkdownRenderer } from './markdown.js';
+import { createMarkdownRenderer, type MarkdownRenderer, type RenderedMarkdown } from './markdown.js';
+import { cacheKey, codeVersion, DiskCache } from '../util/disk-cache.js';
 import { deriveSummary } from './summary.js';
+
+/** What the cache keeps of an issue: enough for feeds and pages without parsing its Markdown. */
+export interface RenderedBody {
+  html: string;
+  /** The derived summary (used when front matter gives none). */
+  summary: string;
+}
+
+function isRenderedBody(value: unknown): value is RenderedBody {
+  const v = value as RenderedBody;
+  return typeof v?.html === 'string' && typeof v.summary === 'string';
+}
+
+/** Rendered issues kept between builds in `build.cache`/content. */
+export function createIssueCache(config: Config): DiskCache<RenderedBody> {
+  return new DiskCache(path.join(config.build.cache, 'content'), isRenderedBody);
+}
 
 export interface LoadOptions {
   /** Include drafts (default false). */
@@ -18,6 +36,8 @@ export interface LoadOptions {
   future?: boolean;
   /** The present, for deciding what is in the future (default: the clock). */
   now?: Date;
+  /** Rendered issues from earlier runs (see createIssueCache); without it every issue is parsed. */
+  cache?: DiskCache<RenderedBody>;
 }
 
 export interface LoadResult {
@@ -85,10 +105,13 @@ export function issueId(config: Config, slug: string, date: Date): string {
 interface Context {
   config: Config;
   markdown: MarkdownRenderer;
+  cache?: DiskCache<RenderedBody>;
+  /** The content code's version, part of every cache key. */
+  version?: string;
 }
 
 /** Build one Issue from a file, or throw every problem found in it. */
-export function parseIssue(bytes: Uint8Array, source: SourceFile, ctx: Context): Issue {
+export async function parseIssue(bytes: Uint8Array, source: SourceFile, ctx: Context): Promise<Issue> {
   const file = displayPath(source.path);
   const text = normalize(decodeUtf8(bytes, file));
   const fm = splitFrontMatter(text, file);
@@ -111,9 +134,20 @@ export function parseIssue(bytes: Uint8Array, source: SourceFile, ctx: Context):
   const date = fields.date!;
   const pagePath = urlPath(config, slug, date);
   const url = new URL(pagePath.replace(/^\/+/, ''), config.site.baseUrl).href;
-  const rendered = ctx.markdown.render(fm.body, url);
   const description = fields.description;
-  return {
+
+  // An unchanged issue comes from the cache without its Markdown being parsed; its syntax
+  // trees are parsed on demand, only by a renderer that needs them (an email not yet cached).
+  let rendered: RenderedMarkdown | undefined;
+  const render = () => (rendered ??= ctx.markdown.render(fm.body, url));
+  const key = ctx.cache && cacheKey(ctx.version ?? '', url, fm.body, config.site.language, String(config.content.summaryLength));
+  let body = key ? await ctx.cache!.get(key) : undefined;
+  if (!body) {
+    const r = render();
+    body = { html: r.html, summary: deriveSummary(r.tree, r.hast, config.content.summaryLength) };
+    if (key) await ctx.cache!.put(key, body);
+  }
+  const issue = {
     file,
     ...(source.bundleDir ? { bundleDir: source.bundleDir } : {}),
     slug,
@@ -122,7 +156,7 @@ export function parseIssue(bytes: Uint8Array, source: SourceFile, ctx: Context):
     updated: fields.updated && fields.updated > date ? fields.updated : date,
     draft: fields.draft,
     ...(description ? { description } : {}),
-    summary: description ?? deriveSummary(rendered.tree, rendered.hast, config.content.summaryLength),
+    summary: description ?? body.summary,
     tags: fields.tags,
     categories: fields.categories,
     author: fields.author,
@@ -130,10 +164,12 @@ export function parseIssue(bytes: Uint8Array, source: SourceFile, ctx: Context):
     url,
     id: issueId(config, slug, date),
     markdown: fm.body,
-    tree: rendered.tree,
-    hast: rendered.hast,
-    html: rendered.html,
+    html: body.html,
   };
+  return Object.defineProperties(issue, {
+    tree: { get: () => render().tree, enumerable: false },
+    hast: { get: () => render().hast, enumerable: false },
+  }) as Issue;
 }
 
 interface Fields {
@@ -216,24 +252,29 @@ export async function loadIssues(config: Config, options: LoadOptions = {}): Pro
     const code = (err as NodeJS.ErrnoException).code;
     throw new GazetteError(code === 'ENOENT' ? 'content folder not found (content.dir)' : `cannot read the content folder: ${(err as Error).message}`, { file: dirLabel });
   }
-  const ctx: Context = { config, markdown: createMarkdownRenderer(config.site.language) };
+  const ctx: Context = {
+    config,
+    markdown: createMarkdownRenderer(config.site.language),
+    ...(options.cache ? { cache: options.cache, version: await codeVersion(import.meta.url, new URL('../util/text.js', import.meta.url).href) } : {}),
+  };
   const problems: GazetteError[] = [];
   const issues: Issue[] = [];
-  const contents = await Promise.all(sources.map((s) => readFile(s.path).catch((err: Error) => err)));
-  sources.forEach((source, i) => {
-    const bytes = contents[i]!;
-    if (bytes instanceof Error) {
-      problems.push(new GazetteError(`cannot read: ${bytes.message}`, { file: displayPath(source.path) }));
-      return;
-    }
-    try {
-      issues.push(parseIssue(bytes, source, ctx));
-    } catch (err) {
-      if (err instanceof GazetteErrors) problems.push(...err.problems);
-      else if (err instanceof GazetteError) problems.push(err);
-      else throw err;
-    }
-  });
+  const results = await Promise.all(
+    sources.map(async (source) => {
+      try {
+        return await parseIssue(await readFile(source.path), source, ctx);
+      } catch (err) {
+        if (err instanceof GazetteErrors || err instanceof GazetteError) return err;
+        if ((err as NodeJS.ErrnoException).code) return new GazetteError(`cannot read: ${(err as Error).message}`, { file: displayPath(source.path) });
+        throw err;
+      }
+    }),
+  );
+  for (const result of results) {
+    if (result instanceof GazetteErrors) problems.push(...result.problems);
+    else if (result instanceof GazetteError) problems.push(result);
+    else issues.push(result);
+  }
 
   const bySlug = new Map<string, Issue>();
   for (const issue of issues) {

@@ -33,8 +33,14 @@ const loadMjml = () => (mjmlModule ??= import('mjml'));
 
 /** The date as a reader of the site's language writes it: `2026年2月23日`, `February 23, 2026`. */
 export function longDate(date: Date, site: Config['site']): string {
-  return new Intl.DateTimeFormat(site.language, { dateStyle: 'long', timeZone: site.timezone }).format(date);
+  const key = `${site.language}\n${site.timezone}`;
+  let format = longDateFormats.get(key);
+  if (!format) longDateFormats.set(key, (format = new Intl.DateTimeFormat(site.language, { dateStyle: 'long', timeZone: site.timezone })));
+  return format.format(date);
 }
+
+/** Making an Intl.DateTimeFormat costs far more than using one. */
+const longDateFormats = new Map<string, Intl.DateTimeFormat>();
 
 /** The subject line from `email.subject`: one line, whatever the title holds. */
 export function subjectOf(issue: Issue, config: Config): string {

@@ -1,0 +1,74 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const versions = new Map<string, Promise<string>>();
+
+/**
+ * A hash of the code in the given module folders (their .js or .ts files):
+ * a new Gazette makes every cache entry it wrote before a miss.
+ */
+export function codeVersion(...moduleUrls: string[]): Promise<string> {
+  const key = moduleUrls.join('\n');
+  let version = versions.get(key);
+  if (!version) {
+    version = (async () => {
+      const hash = createHash('sha256');
+      for (const url of moduleUrls) {
+        const dir = path.dirname(fileURLToPath(url));
+        for (const name of (await readdir(dir)).filter((n) => /\.(js|ts)$/.test(n)).sort()) {
+          hash.update(name).update(await readFile(path.join(dir, name)));
+        }
+      }
+      return hash.digest('hex');
+    })();
+    versions.set(key, version);
+  }
+  return version;
+}
+
+/** sha256 of the parts, in order, each length-prefixed so that no two lists collide. */
+export function cacheKey(...parts: string[]): string {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(`${Buffer.byteLength(part)}:`).update(part);
+  return hash.digest('hex');
+}
+
+/**
+ * JSON values kept in files between runs, one file per key. Entries are
+ * written under a temporary name and renamed, so a crash never leaves half
+ * of one; an unreadable or invalid entry is a miss.
+ */
+export class DiskCache<T> {
+  private readonly used = new Set<string>();
+
+  constructor(
+    private readonly dir: string,
+    private readonly valid: (value: unknown) => value is T,
+  ) {}
+
+  async get(key: string): Promise<T | undefined> {
+    this.used.add(key);
+    try {
+      const value: unknown = JSON.parse(await readFile(path.join(this.dir, `${key}.json`), 'utf8'));
+      return this.valid(value) ? value : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async put(key: string, value: T): Promise<void> {
+    this.used.add(key);
+    await mkdir(this.dir, { recursive: true });
+    const temp = path.join(this.dir, `.${key}.${randomBytes(4).toString('hex')}.tmp`);
+    await writeFile(temp, JSON.stringify(value));
+    await rename(temp, path.join(this.dir, `${key}.json`));
+  }
+
+  /** Forget the entries this run did not use. */
+  async prune(): Promise<void> {
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    await Promise.all(names.filter((n) => !this.used.has(n.replace(/\.json$/, ''))).map((n) => rm(path.join(this.dir, n), { force: true })));
+  }
+}
