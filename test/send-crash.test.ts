@@ -37,14 +37,10 @@ function sendProcess(config: string, url: string, signal?: { name: NodeJS.Signal
   });
 }
 
-const extra = `max_connections = ${CONNECTIONS}`;
-
 describe('a send that is interrupted', () => {
   it('killed with SIGKILL mid-run and run again: nobody lost, duplicates at most the connections in flight', async () => {
     smtp = await startSmtp({ delay: 30 });
-    const site = await sendSite(SUBSCRIBERS);
-    const { readFile, writeFile } = await import('node:fs/promises');
-    await writeFile(site.config, (await readFile(site.config, 'utf8')).replace('max_connections = 2', extra));
+    const site = await sendSite(SUBSCRIBERS, { connections: CONNECTIONS });
 
     const killed = await sendProcess(site.config, smtp.url, { name: 'SIGKILL', after: 12, smtp });
     expect(killed.signal).toBe('SIGKILL');
@@ -69,9 +65,7 @@ describe('a send that is interrupted', () => {
 
   it('stopped with Ctrl-C: finishes and records the messages in flight, exits, and the next run sends no duplicate', async () => {
     smtp = await startSmtp({ delay: 30 });
-    const site = await sendSite(SUBSCRIBERS);
-    const { readFile, writeFile } = await import('node:fs/promises');
-    await writeFile(site.config, (await readFile(site.config, 'utf8')).replace('max_connections = 2', extra));
+    const site = await sendSite(SUBSCRIBERS, { connections: CONNECTIONS });
 
     const stopped = await sendProcess(site.config, smtp.url, { name: 'SIGINT', after: 12, smtp });
     expect(stopped.code).toBe(130);

@@ -123,8 +123,7 @@ describe('gazette send over SMTP', () => {
   });
 
   it('does not mail someone who unsubscribes while the send is running', async () => {
-    const site = await sendSite(8, { extraConfig: '' });
-    await writeFile(site.config, (await readFile(site.config, 'utf8')).replace('max_connections = 2', 'max_connections = 1'));
+    const site = await sendSite(8, { connections: 1 });
     const db = openDb(site.dbFile);
     smtp = await startSmtp({
       onAccepted: (to) => {

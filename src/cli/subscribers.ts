@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { displayPath, loadConfig } from '../config/index.js';
 import { GazetteError } from '../errors.js';
 import { allSubscribers, checkEmail, countByStatus, type Db, findSubscriber, importCsv, insertSubscriber, openDatabase, setName, setStatus, STATUSES } from '../store/index.js';
 import { csvLine } from '../util/csv.js';
+import { readUserFile } from '../util/paths.js';
 import { plainLine } from '../util/text.js';
 import type { Io } from './report.js';
 
@@ -92,12 +92,7 @@ export async function countCommand(flags: StoreFlags, io: Io): Promise<number> {
 
 export async function importCommand(file: string, flags: StoreFlags, io: Io): Promise<number> {
   const label = displayPath(path.resolve(file));
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(file);
-  } catch (err) {
-    throw new GazetteError(`cannot read: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`, { file: label });
-  }
+  const bytes = await readUserFile(path.resolve(file), 'the CSV file', 'no such file');
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);

@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { GazetteError, GazetteErrors } from '../errors.js';
+import { displayPath, readUserFile } from '../util/paths.js';
 import type { Config } from './config.js';
 import { validate } from './schema.js';
 import { configSchema } from './site-schema.js';
@@ -113,14 +113,7 @@ function checkOutFolder(config: Config, rel: string): void {
 export async function loadConfig(configPath: string): Promise<LoadedConfig> {
   const file = path.resolve(configPath);
   const rel = displayPath(file);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new GazetteError(`config file not found (use --config PATH)`, { file: rel });
-    throw new GazetteError(`cannot read config file: ${(err as Error).message}`, { file: rel });
-  }
+  const text = (await readUserFile(file, 'the config file', 'config file not found (use --config PATH)')).toString('utf8');
   let data: unknown;
   try {
     data = parseToml(text.replace(/^\uFEFF/, ''));
@@ -137,8 +130,3 @@ function firstLine(message: string): string {
   return message.split('\n')[0]!.replace(/^Invalid TOML document:\s*/, '');
 }
 
-/** A path as the user would like to read it: relative to the working folder when inside it. */
-export function displayPath(file: string): string {
-  const rel = path.relative(process.cwd(), file);
-  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
-}

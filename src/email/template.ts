@@ -1,9 +1,10 @@
-import { access, readFile } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import { type Config, displayPath } from '../config/index.js';
 import { GazetteError } from '../errors.js';
+import { readUserFile } from '../util/paths.js';
 
 export interface EmailTemplate {
   /** The template file as the user would name it. */
@@ -62,13 +63,7 @@ export function compileTemplate(source: string, file: string, absolute = path.re
 
 export async function loadTemplate(absolute: string): Promise<EmailTemplate> {
   const file = displayPath(absolute);
-  let source: string;
-  try {
-    source = await readFile(absolute, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new GazetteError(code === 'ENOENT' ? 'email template not found (email.template)' : `cannot read the email template: ${(err as Error).message}`, { file });
-  }
+  const source = (await readUserFile(absolute, 'the email template', 'email template not found (email.template)')).toString('utf8');
   return compileTemplate(source.replace(/^\uFEFF/, ''), file, absolute);
 }
 

@@ -1,9 +1,10 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import type { Config } from '../config/index.js';
 import { displayPath } from '../config/index.js';
 import { GazetteError } from '../errors.js';
+import { readUserFile } from '../util/paths.js';
 
 /** What carries a composed message: an SMTP pool, or files in an outbox. */
 export interface Carrier {
@@ -59,12 +60,7 @@ const DKIM_HEADERS = [
 
 async function dkimOptions(config: Config) {
   if (!config.dkim) return undefined;
-  let privateKey: string;
-  try {
-    privateKey = await readFile(config.dkim.privateKey, 'utf8');
-  } catch (err) {
-    throw new GazetteError(`cannot read the DKIM private key: ${(err as Error).message}`, { file: displayPath(config.dkim.privateKey) });
-  }
+  const privateKey = (await readUserFile(config.dkim.privateKey, 'the DKIM private key', 'DKIM private key not found (dkim.private_key)')).toString('utf8');
   return { domainName: config.dkim.domain, keySelector: config.dkim.selector, privateKey, headerFieldNames: DKIM_HEADERS };
 }
 

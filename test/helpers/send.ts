@@ -7,24 +7,24 @@ import { BASE_CONFIG, makeSite, type Run } from './site.js';
 
 export const SECRET = 'test-secret-0123456789abcdef';
 
-export function sendConfig(extra = ''): string {
+export function sendConfig(extra = '', connections = 2): string {
   return `${BASE_CONFIG}
 [server]
 public_url = "https://news.example.com/newsletter/"
 
 [send]
-max_connections = 2
+max_connections = ${connections}
 retry_attempts = 2
 retry_delay = 0.05
 ${extra}`;
 }
 
 /** A site with one issue and `count` subscribers (sub0@example.org, sub1@…). */
-export async function sendSite(count: number, options: { extraConfig?: string; title?: string } = {}) {
+export async function sendSite(count: number, options: { extraConfig?: string; title?: string; connections?: number } = {}) {
   const title = options.title ?? 'Issue one';
   const dir = await makeSite(
     { 'content/issue-one.md': `+++\ntitle = ${JSON.stringify(title)}\ndate = 2026-02-01T08:00:00+08:00\n+++\n\n**Hello** readers. [A link](https://example.org/a).\n` },
-    sendConfig(options.extraConfig),
+    sendConfig(options.extraConfig, options.connections),
   );
   const config = path.join(dir, 'gazette.toml');
   const dbFile = path.join(dir, 'data', 'gazette.db');
