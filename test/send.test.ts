@@ -233,11 +233,34 @@ describe('gazette send without a real send', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
   });
 
-  it('never prints the SMTP password', async () => {
-    smtp = await startSmtp();
-    const site = await sendSite(1);
+  it('logs in with the credentials in GAZETTE_SMTP_URL over STARTTLS, and never prints the password', async () => {
+    smtp = await startSmtp({ starttls: true, auth: { user: 'user', pass: 's3cr3t-pa55' } });
+    const site = await sendSite(2);
     const run = await gazetteWith({ GAZETTE_SMTP_URL: `smtp://user:s3cr3t-pa55@127.0.0.1:${smtp.port}` }, 'send', '--yes', '--config', site.config);
+    expect(run.code, run.stderr).toBe(0);
+    expect(smtp.received).toHaveLength(2);
     expect(`${run.stdout}\n${run.stderr}`).not.toContain('s3cr3t-pa55');
+  });
+
+  it('a refused login stops the run at once, failing nobody', async () => {
+    smtp = await startSmtp({ starttls: true, auth: { user: 'user', pass: 'right' } });
+    const site = await sendSite(30);
+    const run = await gazetteWith({ GAZETTE_SMTP_URL: `smtp://user:wrong@127.0.0.1:${smtp.port}` }, 'send', '--yes', '--config', site.config);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain('error: stopped early: the SMTP server refused the login');
+    expect(run.stderr).not.toContain('wrong@');
+    const rows = deliveries(site.dbFile);
+    expect(rows.length).toBeLessThanOrEqual(2);
+    expect(rows.every((r) => r.state === 'deferred')).toBe(true);
+  });
+
+  it('uses the [smtp] section with the password from GAZETTE_SMTP_PASSWORD', async () => {
+    smtp = await startSmtp({ auth: { user: 'news', pass: 'from-env' } });
+    const site = await sendSite(1, { extraConfig: `\n[smtp]\nhost = "127.0.0.1"\nport = ${smtp.port}\nuser = "news"\n` });
+    const run = await gazetteWith({ GAZETTE_SMTP_PASSWORD: 'from-env' }, 'send', '--yes', '--config', site.config);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain(`via smtp://127.0.0.1:${smtp.port}`);
+    expect(smtp.received).toHaveLength(1);
   });
 
   it('needs email.from and server.public_url, naming both', async () => {

@@ -24,7 +24,7 @@ function program(io: Io, setCode: (code: number) => void, senv: SendEnv | undefi
     cmd.addOption(new Option('-c, --config <path>', CONFIG_HELP).default('gazette.toml')).exitOverride();
 
   withConfig(root.command('build'))
-    .description('read content/, write the feeds and pages to out/ (replaced whole, or left untouched on error)')
+    .description('read content/, write the feeds, pages and emails to out/ (replaced whole, or left untouched on error)')
     .option('--drafts', 'include issues marked draft = true', false)
     .option('--future', 'include issues dated in the future', false)
     .action(async (flags) => setCode(await (await build()).buildCommand(flags, io)));

@@ -56,6 +56,7 @@ export interface Config {
     port?: number;
     secure: boolean;
     user?: string;
+    tlsVerify: boolean;
   };
   send: {
     maxConnections: number;

@@ -30,7 +30,7 @@ export function resolveConfig(data: unknown, file: string): LoadedConfig {
     email: { from?: string; reply_to?: string; subject: string; postal_address: string; template?: string };
     subscribers: { database: string };
     server: { public_url?: string };
-    smtp: { host?: string; port?: number; secure: boolean; user?: string };
+    smtp: { host?: string; port?: number; secure: boolean; user?: string; tls_verify: boolean };
     send: { max_connections: number; rate_limit: number; retry_attempts: number; retry_delay: number };
     dkim: { domain?: string; selector?: string; private_key?: string };
   };
@@ -67,6 +67,7 @@ export function resolveConfig(data: unknown, file: string): LoadedConfig {
       ...(v.smtp.port ? { port: v.smtp.port } : {}),
       secure: v.smtp.secure,
       ...(v.smtp.user ? { user: v.smtp.user } : {}),
+      tlsVerify: v.smtp.tls_verify,
     },
     send: {
       maxConnections: v.send.max_connections,

@@ -130,6 +130,7 @@ export const configSchema: TableSpec = {
     port: { kind: 'integer', check: port, doc: 'Default 465 when `secure`, else 587.' },
     secure: { kind: 'boolean', default: false, doc: 'TLS from the start (port 465); otherwise STARTTLS is used when offered.' },
     user: { kind: 'string', doc: 'Login name; the password comes only from `GAZETTE_SMTP_PASSWORD`.' },
+    tls_verify: { kind: 'boolean', default: true, doc: 'Check the server\'s TLS certificate. A server on loopback (localhost) is not checked. `GAZETTE_SMTP_URL` may add `?tls_verify=false`.' },
   },
   send: {
     max_connections: { kind: 'integer', default: 5, check: positive, doc: 'SMTP connections used at once (and messages in flight).' },

@@ -21,6 +21,12 @@ export interface SmtpSettings {
   secure: boolean;
   user?: string;
   password?: string;
+  /** Check the server's certificate (never done for a loopback server). */
+  tlsVerify: boolean;
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
 /** SMTP from `GAZETTE_SMTP_URL`, else the `[smtp]` section (password from `GAZETTE_SMTP_PASSWORD`), else none. */
@@ -34,7 +40,9 @@ export function smtpSettings(config: Config, env: NodeJS.ProcessEnv = process.en
     }
     if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') throw new GazetteError(`GAZETTE_SMTP_URL must start with smtp:// or smtps://, not ${url.protocol}//`);
     const secure = url.protocol === 'smtps:';
+    const verify = url.searchParams.get('tls_verify');
     return {
+      tlsVerify: verify === null ? config.smtp.tlsVerify : !/^(false|0|no)$/i.test(verify),
       host: url.hostname.replace(/^\[|\]$/g, ''),
       port: url.port ? Number(url.port) : secure ? 465 : 587,
       secure,
@@ -47,6 +55,7 @@ export function smtpSettings(config: Config, env: NodeJS.ProcessEnv = process.en
     host: config.smtp.host,
     port: config.smtp.port ?? (config.smtp.secure ? 465 : 587),
     secure: config.smtp.secure,
+    tlsVerify: config.smtp.tlsVerify,
     ...(config.smtp.user ? { user: config.smtp.user } : {}),
     ...(env.GAZETTE_SMTP_PASSWORD ? { password: env.GAZETTE_SMTP_PASSWORD } : {}),
   };
@@ -84,7 +93,9 @@ export async function smtpCarrier(config: Config, smtp: SmtpSettings): Promise<C
     connectionTimeout: 30_000,
     greetingTimeout: 30_000,
     socketTimeout: 120_000,
-    tls: { servername: smtp.host },
+    // A loopback server (a local relay, a test server) often has a self-signed certificate:
+    // no one can intercept loopback, so it is not checked there.
+    tls: { servername: smtp.host, rejectUnauthorized: smtp.tlsVerify && !isLoopback(smtp.host) },
     ...(config.dkim ? { dkim: await dkimOptions(config) } : {}),
   });
   return {

@@ -11,6 +11,10 @@ export interface Behaviour {
   data?: (address: string, attempt: number) => Reply;
   /** Milliseconds to wait before answering DATA. */
   delay?: number;
+  /** Offer STARTTLS with smtp-server's own self-signed certificate, as it does by default. */
+  starttls?: boolean;
+  /** Require this login. */
+  auth?: { user: string; pass: string };
   /** Called when a message is accepted. */
   onAccepted?: (address: string, count: number) => void;
 }
@@ -45,8 +49,13 @@ export async function startSmtp(behaviour: Behaviour = {}): Promise<TestSmtp> {
     }
   };
   server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
+    authOptional: !behaviour.auth,
+    disabledCommands: behaviour.starttls ? (behaviour.auth ? [] : ['AUTH']) : behaviour.auth ? ['STARTTLS'] : ['STARTTLS', 'AUTH'],
+    allowInsecureAuth: true,
+    onAuth(auth, _session, callback) {
+      if (behaviour.auth && auth.username === behaviour.auth.user && auth.password === behaviour.auth.pass) return callback(null, { user: auth.username });
+      callback(Object.assign(new Error('Invalid username or password'), { responseCode: 535 }));
+    },
     logger: false,
     size: 10 * 1024 * 1024,
     onMailFrom(address, session, callback) {
