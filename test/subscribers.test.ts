@@ -71,6 +71,22 @@ describe('gazette subscribers', () => {
     expect((await cli(config, 'list')).stdout).toBe(list);
   });
 
+  it('reads the CSVs that mailing tools and spreadsheets write: semicolons, tabs, UTF-16, their column names', async () => {
+    const { dir, config } = await site();
+    await writeFile(path.join(dir, 'mailchimp.csv'), 'Email Address;First Name;Last Name;MEMBER_RATING\r\nann@example.org;Ann;Lee;2\r\n"Bo <bo@example.org>";;;1\r\nmailto:cy@example.org;Cy;;3\r\n');
+    const run = await cli(config, 'import', path.join(dir, 'mailchimp.csv'));
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toMatch(/3 added/);
+    const tsv = '\uFEFFemail\tname\r\ndi@example.org\tDi, the second\r\n';
+    await writeFile(path.join(dir, 'excel.txt'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(tsv.slice(1), 'utf16le')]));
+    expect((await cli(config, 'import', path.join(dir, 'excel.txt'))).code).toBe(0);
+    const list = (await cli(config, 'list')).stdout;
+    expect(list).toContain('ann@example.org\tsubscribed\tAnn Lee');
+    expect(list).toContain('bo@example.org\tsubscribed\tBo');
+    expect(list).toContain('cy@example.org\tsubscribed\tCy');
+    expect(list).toContain('di@example.org\tsubscribed\tDi, the second');
+  });
+
   it('never turns an unsubscribed or bounced address back into a subscribed one, but honours new opt-outs', async () => {
     const { dir, config } = await site();
     await cli(config, 'add', 'ann@example.org');
@@ -121,10 +137,10 @@ describe('gazette subscribers', () => {
 
   it('rejects a CSV without an email column, a missing file and a non-UTF-8 file, importing nothing', async () => {
     const { dir, config } = await site();
-    await writeFile(path.join(dir, 'h.csv'), 'mail,name\na@example.org,A\n');
+    await writeFile(path.join(dir, 'h.csv'), 'address,name\na@example.org,A\n');
     const noHeader = await cli(config, 'import', path.join(dir, 'h.csv'));
     expect(noHeader.code).toBe(1);
-    expect(noHeader.stderr).toMatch(/h\.csv: line 1: the header row has no "email" column \(it has: mail, name\)/);
+    expect(noHeader.stderr).toMatch(/h\.csv: line 1: the header row has no "email" column \(it has: address, name\)/);
     expect((await cli(config, 'import', path.join(dir, 'missing.csv'))).stderr).toContain('no such file');
     await writeFile(path.join(dir, 'gbk.csv'), Buffer.from([0x65, 0x6d, 0x61, 0x69, 0x6c, 0x0a, 0xd6, 0xd0, 0x0a]));
     expect((await cli(config, 'import', path.join(dir, 'gbk.csv'))).stderr).toContain('not valid UTF-8');

@@ -95,7 +95,9 @@ export async function importCommand(file: string, flags: StoreFlags, io: Io): Pr
   const bytes = await readUserFile(path.resolve(file), 'the CSV file', 'no such file');
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    // Excel's "Unicode text" is UTF-16 with a byte-order mark; everything else must be UTF-8.
+    const utf16 = bytes[0] === 0xff && bytes[1] === 0xfe ? 'utf-16le' : bytes[0] === 0xfe && bytes[1] === 0xff ? 'utf-16be' : undefined;
+    text = new TextDecoder(utf16 ?? 'utf-8', { fatal: true }).decode(bytes);
   } catch {
     throw new GazetteError('not valid UTF-8 text (export the CSV as UTF-8)', { file: label });
   }

@@ -34,8 +34,16 @@ function readRows(text: string): { rows: Row[]; problems: ImportProblem[]; dupli
   const records = parseCsv(text);
   const header = records.shift();
   if (!header) return { rows: [], problems: [], duplicates: [], headerError: 'the file is empty (it needs a header row with an "email" column)' };
-  const columns = header.fields.map((f) => f.trim().toLowerCase());
-  const col = { email: columns.indexOf('email'), name: columns.indexOf('name'), status: columns.indexOf('status') };
+  const columns = header.fields.map((f) => f.trim().toLowerCase().replace(/[\s_-]+/g, ' '));
+  const find = (...names: string[]) => columns.findIndex((c) => names.includes(c));
+  // The names mailing tools export under (Mailchimp: "Email Address", "First Name", "Last Name").
+  const col = {
+    email: find('email', 'e mail', 'email address', 'e mail address', 'mail'),
+    name: find('name', 'full name', 'display name'),
+    first: find('first name', 'given name'),
+    last: find('last name', 'family name', 'surname'),
+    status: find('status'),
+  };
   if (col.email === -1) {
     return { rows: [], problems: [], duplicates: [], headerError: `line ${header.line}: the header row has no "email" column (it has: ${columns.join(', ') || 'nothing'})` };
   }
@@ -48,7 +56,10 @@ function readRows(text: string): { rows: Row[]; problems: ImportProblem[]; dupli
       problems.push({ line: record.line, reason: record.error });
       continue;
     }
-    const checked = checkEmail(record.fields[col.email] ?? '');
+    // Also take `Ann <ann@example.org>` and `mailto:ann@example.org` in the email column.
+    const rawEmail = (record.fields[col.email] ?? '').trim();
+    const angle = /^(.*?)\s*<([^<>]+)>$/.exec(rawEmail);
+    const checked = checkEmail((angle ? angle[2]! : rawEmail).replace(/^mailto:/i, ''));
     if ('reason' in checked) {
       problems.push({ line: record.line, reason: checked.reason });
       continue;
@@ -69,7 +80,8 @@ function readRows(text: string): { rows: Row[]; problems: ImportProblem[]; dupli
       continue;
     }
     seen.set(key, record.line);
-    const name = col.name === -1 ? undefined : plainLine((record.fields[col.name] ?? '').replace(/[\r\n\t]/g, ' '));
+    const field = (i: number) => (i === -1 ? '' : plainLine((record.fields[i] ?? '').replace(/[\r\n\t]/g, ' ')));
+    const name = field(col.name) || [field(col.first), field(col.last)].filter(Boolean).join(' ') || plainLine(angle?.[1]?.replace(/^"|"$/g, '') ?? '') || undefined;
     rows.push({ line: record.line, email: checked.email, ...(name ? { name } : {}), ...(status ? { status } : {}) });
   }
   return { rows, problems, duplicates };

@@ -10,8 +10,17 @@ export interface CsvRecord {
   error?: string;
 }
 
-export function parseCsv(text: string): CsvRecord[] {
+/** The separator a spreadsheet used: the most frequent of , ; and tab on the first line, outside quotes. */
+export function detectDelimiter(text: string): string {
+  const first = (text.replace(/^\uFEFF/, '').split(/\r?\n/, 1)[0] ?? '').replace(/"[^"]*"/g, '');
+  const counts = [',', ';', '\t'].map((d) => [d, first.split(d).length - 1] as const);
+  const best = counts.reduce((a, b) => (b[1] > a[1] ? b : a));
+  return best[1] > 0 ? best[0] : ',';
+}
+
+export function parseCsv(text: string, delimiter = detectDelimiter(text)): CsvRecord[] {
   const src = text.replace(/^\uFEFF/, '');
+  const sep = delimiter;
   const records: CsvRecord[] = [];
   let line = 1;
   let i = 0;
@@ -21,7 +30,7 @@ export function parseCsv(text: string): CsvRecord[] {
     let error: string | undefined;
     for (;;) {
       // One field.
-      while (src[i] === ' ' || src[i] === '\t') i++;
+      while (src[i] === ' ' || (src[i] === '\t' && sep !== '\t')) i++;
       let value = '';
       if (src[i] === '"') {
         i++;
@@ -43,17 +52,17 @@ export function parseCsv(text: string): CsvRecord[] {
           i++;
         }
         if (!closed) error ??= 'a quoted field is never closed';
-        while (src[i] === ' ' || src[i] === '\t') i++;
-        if (i < src.length && src[i] !== ',' && src[i] !== '\n' && src[i] !== '\r') {
+        while (src[i] === ' ' || (src[i] === '\t' && sep !== '\t')) i++;
+        if (i < src.length && src[i] !== sep && src[i] !== '\n' && src[i] !== '\r') {
           error ??= 'text after a closing quote (write "" for a quote inside a quoted field)';
-          while (i < src.length && src[i] !== ',' && src[i] !== '\n' && src[i] !== '\r') value += src[i++];
+          while (i < src.length && src[i] !== sep && src[i] !== '\n' && src[i] !== '\r') value += src[i++];
         }
       } else {
-        while (i < src.length && src[i] !== ',' && src[i] !== '\n' && src[i] !== '\r') value += src[i++];
+        while (i < src.length && src[i] !== sep && src[i] !== '\n' && src[i] !== '\r') value += src[i++];
         value = value.trim();
       }
       fields.push(value);
-      if (src[i] === ',') {
+      if (src[i] === sep) {
         i++;
         continue;
       }
