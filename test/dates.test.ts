@@ -22,6 +22,14 @@ describe('parseDate', () => {
     expect(parseDate('2026-07-15T12:00:00', 'America/New_York')?.toISOString()).toBe('2026-07-15T16:00:00.000Z');
   });
 
+  it('reads the other forms tools write', () => {
+    expect(parseDate('2026/02/23', 'UTC')?.toISOString()).toBe('2026-02-23T00:00:00.000Z');
+    expect(parseDate('2026-2-3 8:05', 'UTC')?.toISOString()).toBe('2026-02-03T08:05:00.000Z');
+    expect(parseDate('2026-02-23 08:00:00 +0800 CST', 'UTC')?.toISOString()).toBe('2026-02-23T00:00:00.000Z');
+    expect(parseDate('Mon, 23 Feb 2026 08:00:00 +0800', 'UTC')?.toISOString()).toBe('2026-02-23T00:00:00.000Z');
+    expect(parseDate('23 Feb 2026 08:00 GMT', 'Asia/Shanghai')?.toISOString()).toBe('2026-02-23T08:00:00.000Z');
+  });
+
   it('rejects what is not a date', () => {
     for (const bad of ['yesterday', '2026-13-01', '2026-02-30', '2026-02-23T25:00', '23/02/2026', '2026-02-23T08:00:00+25:00', '']) {
       expect(parseDate(bad, 'UTC'), bad).toBeUndefined();

@@ -4,8 +4,14 @@
  * last two are read in the site's time zone.
  */
 
+// 2026-02-23, 2026/02/23, with a time (T or space), seconds and fractions optional, then Z, an
+// offset (+08:00, +0800) or nothing; Go's default layout adds a zone name after the offset
+// ("2026-02-23 08:00:00 +0800 CST"), which is ignored.
 const PATTERN =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(?:([Zz])|(?:GMT|UTC)?([+-])(\d{2}):?(\d{2}))?$/;
+  /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[Tt ]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(?:([Zz])|(?:GMT|UTC)?([+-])(\d{2}):?(\d{2})(?:\s+[A-Z]{2,5})?)?$/;
+
+/** RFC 822 / 1123, as some tools write dates: `Mon, 23 Feb 2026 08:00:00 +0800`. */
+const RFC822 = /^(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d{2}:\d{2}(?::\d{2})?\s+(?:[+-]\d{4}|GMT|UTC?|Z)$/;
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
@@ -39,7 +45,12 @@ export function zoneOffset(ms: number, timeZone: string): number {
 
 /** Parse a front-matter date; undefined when it is not one of the accepted forms. */
 export function parseDate(input: string, timeZone: string): Date | undefined {
-  const m = PATTERN.exec(input.trim());
+  const text = input.trim();
+  if (RFC822.test(text)) {
+    const t = Date.parse(text);
+    return Number.isNaN(t) ? undefined : new Date(t);
+  }
+  const m = PATTERN.exec(text);
   if (!m) return undefined;
   const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', z, sign, oh, om] = m;
   const year = Number(y), month = Number(mo), day = Number(d);
