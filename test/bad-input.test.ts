@@ -20,6 +20,7 @@ const BROKEN: Record<string, { text: string | Uint8Array; error: RegExp }> = {
     error: /gbk\.md:2: not valid UTF-8 text \(is it saved in another encoding, such as GBK\?\)/,
   },
   'content/bad-tags.md': { text: '+++\ntitle = "x"\ndate = 2026-01-01\ntags = [{ a = 1 }]\n+++\n', error: /bad-tags\.md:4: tags: must be a list of text/ },
+  'content/bad-author.md': { text: '---\ntitle: x\ndate: 2026-01-01\nauthor:\n  name: Ann\n  email: ann at example\n---\n', error: /bad-author\.md:4: author: email: "ann at example" is not an email address/ },
   'content/bad-slug.md': { text: '+++\ntitle = "x"\ndate = 2026-01-01\nslug = "a/b"\n+++\n', error: /bad-slug\.md:4: slug: "a\/b" may not contain/ },
 };
 

@@ -1,3 +1,4 @@
+import { checkEmail } from '../util/email.js';
 import type { TableSpec } from './schema.js';
 
 function absoluteHttpUrl(value: string): string | undefined {
@@ -46,17 +47,16 @@ function relativeOrAbsolutePath(value: string): string | undefined {
   return value.trim() === '' ? 'must not be empty' : undefined;
 }
 
-const ADDRESS = /^[^\s@<>()",;]+@[^\s@<>()",;]+\.[^\s@<>()",;]+$/;
-
 function email(value: string): string | undefined {
-  return ADDRESS.test(value) ? undefined : `${JSON.stringify(value)} is not an email address`;
+  const checked = checkEmail(value);
+  return 'reason' in checked ? checked.reason : undefined;
 }
 
 /** `news@example.com` or `Display Name <news@example.com>`, on one line. */
 function mailbox(value: string): string | undefined {
   const m = /^\s*(?:([^<>\r\n]*?)\s*<([^<>\s]+)>|([^<>\s]+))\s*$/.exec(value);
   const address = m?.[2] ?? m?.[3];
-  if (!address || !ADDRESS.test(address)) return `${JSON.stringify(value)} is not an address like "News <news@example.com>"`;
+  if (!address || 'reason' in checkEmail(address)) return `${JSON.stringify(value)} is not an address like "News <news@example.com>"`;
   return undefined;
 }
 

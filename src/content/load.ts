@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Author, Config } from '../config/index.js';
 import { displayPath } from '../config/index.js';
 import { GazetteError, GazetteErrors } from '../errors.js';
+import { checkEmail } from '../util/email.js';
 import { plainLine, stripControl } from '../util/text.js';
 import { calendarDay, parseDate } from './dates.js';
 import { findSources, type SourceFile } from './files.js';
@@ -233,7 +234,12 @@ function readFields(fm: FrontMatter, config: Config, problem: (key: string, mess
     if (typeof first === 'string') out.author = { name: plainLine(first) };
     else if (first && typeof first === 'object' && typeof (first as Author).name === 'string') {
       const a = first as Author;
-      out.author = { name: plainLine(a.name!), ...(typeof a.email === 'string' ? { email: stripControl(a.email).trim() } : {}) };
+      out.author = { name: plainLine(a.name!) };
+      if (a.email !== undefined) {
+        const checked = typeof a.email === 'string' ? checkEmail(stripControl(a.email)) : { reason: 'must be text' };
+        if ('reason' in checked) problem(d.author !== undefined ? 'author' : 'authors', `email: ${checked.reason}`);
+        else out.author.email = checked.email;
+      }
     } else problem(d.author !== undefined ? 'author' : 'authors', 'must be a name, or a table with name and email');
   }
   return out;

@@ -1,4 +1,7 @@
+import { checkEmail } from '../util/email.js';
 import type { Db } from './db.js';
+
+export { checkEmail };
 import { now } from './db.js';
 
 export type Status = 'pending' | 'subscribed' | 'unsubscribed' | 'bounced';
@@ -14,24 +17,6 @@ export interface SubscriberRow {
   updated_at: string;
   subscribed_at: string | null;
   unsubscribed_at: string | null;
-}
-
-const LOCAL = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
-const DOMAIN = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
-
-/** Check an address; returns the trimmed address, or the reason it is not one. */
-export function checkEmail(raw: string): { email: string } | { reason: string } {
-  const email = raw.trim();
-  if (email === '') return { reason: 'the email is empty' };
-  if (/[\s<>]/.test(email) || /[\u0000-\u001F\u007F]/.test(email)) return { reason: `${JSON.stringify(email)} is not an email address (spaces, line breaks or <> in it)` };
-  const at = email.lastIndexOf('@');
-  if (at < 1) return { reason: `${JSON.stringify(email)} is not an email address (no @)` };
-  const local = email.slice(0, at);
-  const domain = email.slice(at + 1);
-  if (email.length > 254 || local.length > 64) return { reason: `${JSON.stringify(email)} is too long to be an email address` };
-  if (!LOCAL.test(local)) return { reason: `${JSON.stringify(email)} is not an email address (the part before @)` };
-  if (!DOMAIN.test(domain)) return { reason: `${JSON.stringify(email)} is not an email address (the domain)` };
-  return { email };
 }
 
 export const emailKey = (email: string): string => email.trim().toLowerCase();
