@@ -200,6 +200,23 @@ describe('gazette send without a real send', () => {
     expect(await readdir(path.join(site.dir, 'out', 'outbox', 'issue-one'))).toHaveLength(2);
   });
 
+  it('refuses to run while another send holds the database, and takes over a lock left by a killed one', async () => {
+    smtp = await startSmtp();
+    const site = await sendSite(2);
+    const { spawn } = await import('node:child_process');
+    const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
+    await writeFile(`${site.dbFile}.send-lock`, `${other.pid}\n`);
+    const refused = await gazetteWith({ GAZETTE_SMTP_URL: smtp.url }, 'send', '--yes', '--config', site.config);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`another gazette send (process ${other.pid}) is running`);
+    expect(smtp.received).toHaveLength(0);
+    other.kill('SIGKILL');
+    await new Promise((r) => other.on('exit', r));
+    const run = await gazetteWith({ GAZETTE_SMTP_URL: smtp.url }, 'send', '--yes', '--config', site.config);
+    expect(run.code).toBe(0);
+    expect(smtp.received).toHaveLength(2);
+  });
+
   it('refuses without --yes when standard input is not a terminal', async () => {
     smtp = await startSmtp();
     const site = await sendSite(2);

@@ -4,6 +4,7 @@ import { OUTBOX, renderEmails } from '../build/index.js';
 import { type Config, displayPath, loadConfig } from '../config/index.js';
 import { createIssueCache, type Issue, loadIssues } from '../content/index.js';
 import { GazetteError } from '../errors.js';
+import { acquireSendLock } from '../send/lock.js';
 import { composeMessage, loadSecret, outboxCarrier, sendIssue, smtpCarrier, smtpSettings, type Carrier } from '../send/index.js';
 import { checkEmail, deliveryStatus, openDatabase, owedCount } from '../store/index.js';
 import { progressLine, progressReporter } from './progress.js';
@@ -102,6 +103,7 @@ export async function sendCommand(flags: SendFlags, io: Io, senv: SendEnv = proc
     return SEND_EXIT.done;
   }
 
+  const release = acquireSendLock(config.subscribers.database);
   const db = openDatabase(config.subscribers.database);
   try {
     const owed = owedCount(db, issue.id);
@@ -166,6 +168,7 @@ export async function sendCommand(flags: SendFlags, io: Io, senv: SendEnv = proc
     return SEND_EXIT.done;
   } finally {
     db.close();
+    release();
   }
 }
 
