@@ -134,6 +134,27 @@ describe('gazette build on a hostile fixture site', () => {
     expect(rss[2]).toBe('tag:news.example.com,2026-02-23:seed-digest');
   });
 
+  it('passes the checks the W3C Feed Validation Service makes of ids, dates, addresses and links', async () => {
+    const rss = await read(out, 'rss.xml');
+    const atom = await read(out, 'atom.xml');
+    // RFC 4151 tag URIs as the validator reads them: lower-case host, a date, then URI characters only.
+    const tag = /^tag:[a-z0-9.-]+,\d{4}(-\d{2}(-\d{2})?)?:[0-9a-zA-Z;/?:@&=+$.\-_!~*'()%,#]+$/;
+    for (const [, id] of rss.matchAll(/<guid isPermaLink="false">([^<]*)<\/guid>/g)) expect(id).toMatch(tag);
+    for (const [, id] of atom.matchAll(/<entry>\s*<id>([^<]*)<\/id>/g)) expect(id).toMatch(tag);
+    const rfc822 = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}$/;
+    for (const [, d] of rss.matchAll(/<(?:pubDate|lastBuildDate)>([^<]*)</g)) expect(d).toMatch(rfc822);
+    const rfc3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}([+-]\d{2}:\d{2}|Z)$/;
+    for (const [, d] of atom.matchAll(/<(?:updated|published)>([^<]*)</g)) expect(d).toMatch(rfc3339);
+    // <author> in RSS is an address, optionally with a name in parentheses.
+    for (const [, a] of rss.matchAll(/<author>([^<]*)<\/author>/g)) expect(a).toMatch(/^[\w.+-]+@[\w-]+(\.[\w-]+)+ \([^()]+\)$/);
+    // Every link and image in content is absolute; no script, event handler or embedded object.
+    for (const item of JSON.parse(await read(out, 'feed.json')).items) {
+      for (const [, url] of (item.content_html as string).matchAll(/(?:href|src)="([^"]*)"/g)) expect(url).toMatch(/^(https?|mailto):/);
+      expect(item.content_html).not.toMatch(/<(script|object|embed|meta|iframe)[\s>]|\son\w+=/i);
+      expect(item.url).toMatch(/^https:\/\/news\.example\.com\/[\x21-\x7e]*$/);
+    }
+  });
+
   it('keeps ids when base_url moves from http to https', async () => {
     const other = await fixtureSite();
     const toml = path.join(other, 'gazette.toml');
