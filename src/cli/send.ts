@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { OUTBOX, renderEmails } from '../build/index.js';
+import { OUTBOX } from '../build/index.js';
+import { previewUnsubscribeUrl, renderEmails } from '../email/index.js';
 import { type Config, displayPath, loadConfig } from '../config/index.js';
 import { createIssueCache, type Issue, loadIssues } from '../content/index.js';
 import { GazetteError } from '../errors.js';
@@ -93,9 +94,8 @@ export async function sendCommand(flags: SendFlags, io: Io, senv: SendEnv = proc
   if (flags.to) {
     const checked = checkEmail(flags.to);
     if ('reason' in checked) throw new GazetteError(`--to: ${checked.reason}`);
-    const preview = new URL('unsubscribe?token=test', config.server.publicUrl).href;
     try {
-      await carrier.send(composeMessage({ config, issue, email, subscriber: { email: checked.email }, unsubscribeUrl: preview }));
+      await carrier.send(composeMessage({ config, issue, email, subscriber: { email: checked.email }, unsubscribeUrl: previewUnsubscribeUrl(config) }));
     } finally {
       carrier.close();
     }

@@ -10,3 +10,4 @@ export type { EmailTemplate } from './template.js';
 export { markdownToText } from './text.js';
 export type { TextOptions } from './text.js';
 export { EmailCache } from './cache.js';
+export { previewUnsubscribeUrl, renderEmails } from './emails.js';
