@@ -192,6 +192,22 @@ describe('gazette send without a real send', () => {
     expect(await readdir(path.join(site.dir, 'out', 'outbox', 'issue-one'))).toHaveLength(3);
   });
 
+  it('without GAZETTE_SECRET, makes a secret on first use, kept beside the database with mode 0600, and reuses it', async () => {
+    const { stat } = await import('node:fs/promises');
+    const site = await sendSite(1);
+    const first = await gazetteWith({ GAZETTE_SECRET: '' }, 'send', '--dry-run', '--config', site.config);
+    expect(first.code).toBe(0);
+    const secretFile = path.join(path.dirname(site.dbFile), 'gazette.secret');
+    expect((await stat(secretFile)).mode & 0o777).toBe(0o600);
+    const secret = await readFile(secretFile, 'utf8');
+    expect(secret.trim()).toMatch(/^[0-9a-f]{64}$/);
+    const eml = async () => readFile(path.join(site.dir, 'out', 'outbox', 'issue-one', '000001-sub0@example.org.eml'), 'utf8');
+    const link = /token=([\w.-]+)/.exec(await eml())![1];
+    await gazetteWith({ GAZETTE_SECRET: '' }, 'send', '--dry-run', '--config', site.config);
+    expect(await readFile(secretFile, 'utf8')).toBe(secret);
+    expect(/token=([\w.-]+)/.exec(await eml())![1]).toBe(link);
+  });
+
   it('with no SMTP configured, writes the outbox and says so', async () => {
     const site = await sendSite(2);
     const run = await gazetteWith({}, 'send', '--config', site.config);
