@@ -65,7 +65,7 @@ describe('bad input', () => {
   });
 
   it('reports every problem of one file, each with its line', async () => {
-    const { config } = await builtSite({ 'content/many.md': '+++\ndraft = "yes"\ndate = "soon"\n+++\n' });
+    const { config } = await builtSite({ 'content/many.md': '+++\ndraft = "maybe"\ndate = "soon"\n+++\n' });
     const run = await gazette('build', '--config', config);
     expect(run.stderr).toMatch(/many\.md:1: title: required/);
     expect(run.stderr).toMatch(/many\.md:3: date: cannot read "soon"/);

@@ -217,6 +217,21 @@ describe('gazette build on a hostile fixture site', () => {
   });
 });
 
+describe('front matter as Hugo sites write it', () => {
+  it('reads keys in any case, publishDate for date, and yes/no drafts', async () => {
+    const dir = await makeSite({
+      'content/a.md': '---\nTitle: Capitalised\nDate: 2026-02-01\nTags: [x]\n---\nA\n',
+      'content/b.md': '---\ntitle: Published\npublishDate: 2026-02-02\ndraft: "no"\n---\nB\n',
+      'content/c.md': '---\ntitle: Draft\ndate: 2026-02-03\ndraft: "yes"\n---\nC\n',
+    });
+    const run = await gazette('build', '--config', path.join(dir, 'gazette.toml'));
+    expect(run.code, run.stderr).toBe(0);
+    const items = JSON.parse(await read(path.join(dir, 'out'), 'feed.json')).items;
+    expect(items.map((i: { title: string }) => i.title)).toEqual(['Published', 'Capitalised']);
+    expect(items[1].tags).toEqual(['x']);
+  });
+});
+
 describe('URLs and slugs', () => {
   it('handles Chinese file names, bundles and permalink placeholders', async () => {
     const dir = await makeSite(

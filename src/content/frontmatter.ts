@@ -42,7 +42,7 @@ export function splitFrontMatter(text: string, file: string): FrontMatter {
   const data = format === 'toml' ? parseTomlFrontMatter(source, file) : parseYamlFrontMatter(source, file);
   const lineOf = (key: string): number | undefined => {
     const escaped = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    const re = format === 'toml' ? new RegExp(`^\\s*["']?${escaped}["']?\\s*=`) : new RegExp(`^["']?${escaped}["']?\\s*:`);
+    const re = format === 'toml' ? new RegExp(`^\\s*["']?${escaped}["']?\\s*=`, 'i') : new RegExp(`^["']?${escaped}["']?\\s*:`, 'i');
     const index = lines.slice(1, close).findIndex((l) => re.test(l));
     return index === -1 ? undefined : index + 2;
   };

@@ -186,7 +186,12 @@ interface Fields {
 }
 
 function readFields(fm: FrontMatter, config: Config, problem: (key: string, message: string) => void): Fields {
-  const d = fm.data;
+  // Keys are read without regard to case, as Hugo does (`Title`, `Date`).
+  const d: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fm.data)) {
+    const lower = key.toLowerCase();
+    if (!(lower in d)) d[lower] = value;
+  }
   const out: Fields = { draft: false, tags: [], categories: [], author: { ...config.site.author } };
 
   if (d.title === undefined) problem('title', 'required, but missing from the front matter');
@@ -206,11 +211,17 @@ function readFields(fm: FrontMatter, config: Config, problem: (key: string, mess
     }
     return parsed;
   };
-  out.date = date('date', true);
+  // Hugo's other names for the publication date, used when `date` is absent.
+  const dateKey = ['date', 'publishdate', 'pubdate', 'published'].find((k) => d[k] !== undefined) ?? 'date';
+  out.date = date(dateKey, true);
   out.updated = d.lastmod !== undefined ? date('lastmod', false) : date('updated', false);
 
   if (d.draft !== undefined) {
+    // YAML 1.1 (older Hugo) wrote booleans as yes/no; accept them written as text.
+    const text = typeof d.draft === 'string' ? d.draft.trim().toLowerCase() : undefined;
     if (typeof d.draft === 'boolean') out.draft = d.draft;
+    else if (text && ['true', 'yes', 'on'].includes(text)) out.draft = true;
+    else if (text && ['false', 'no', 'off'].includes(text)) out.draft = false;
     else problem('draft', 'must be true or false');
   }
   if (d.slug !== undefined) {
