@@ -77,6 +77,10 @@ describe('gazette subscribers', () => {
     const run = await cli(config, 'import', path.join(dir, 'mailchimp.csv'));
     expect(run.stderr).toBe('');
     expect(run.stdout).toMatch(/3 added/);
+    await writeFile(path.join(dir, 'excel.csv'), 'sep=;\r\nE-mail;Name\r\nzhang@例子.中国;张三\r\n');
+    const excel = await cli(config, 'import', path.join(dir, 'excel.csv'));
+    expect(excel.stderr).toBe('');
+    expect(excel.stdout).toMatch(/1 added/);
     const tsv = '\uFEFFemail\tname\r\ndi@example.org\tDi, the second\r\n';
     await writeFile(path.join(dir, 'excel.txt'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(tsv.slice(1), 'utf16le')]));
     expect((await cli(config, 'import', path.join(dir, 'excel.txt'))).code).toBe(0);
@@ -85,6 +89,7 @@ describe('gazette subscribers', () => {
     expect(list).toContain('bo@example.org\tsubscribed\tBo');
     expect(list).toContain('cy@example.org\tsubscribed\tCy');
     expect(list).toContain('di@example.org\tsubscribed\tDi, the second');
+    expect(list).toContain('zhang@xn--fsqu00a.xn--fiqs8s\tsubscribed\t张三');
   });
 
   it('never turns an unsubscribed or bounced address back into a subscribed one, but honours new opt-outs', async () => {

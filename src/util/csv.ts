@@ -18,11 +18,17 @@ export function detectDelimiter(text: string): string {
   return best[1] > 0 ? best[0] : ',';
 }
 
-export function parseCsv(text: string, delimiter = detectDelimiter(text)): CsvRecord[] {
-  const src = text.replace(/^\uFEFF/, '');
-  const sep = delimiter;
-  const records: CsvRecord[] = [];
+export function parseCsv(text: string, delimiter?: string): CsvRecord[] {
+  let src = text.replace(/^\uFEFF/, '');
+  // Excel may start a file with `sep=;` to name its separator.
+  const declared = /^sep=(.)\r?\n/i.exec(src);
   let line = 1;
+  if (declared) {
+    src = src.slice(declared[0].length);
+    line = 2;
+  }
+  const sep = delimiter ?? declared?.[1] ?? detectDelimiter(src);
+  const records: CsvRecord[] = [];
   let i = 0;
   while (i < src.length) {
     const start = line;
