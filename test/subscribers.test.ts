@@ -127,6 +127,16 @@ describe('gazette subscribers', () => {
     expect((await cli(config, 'remove', 'nobody@example.org')).code).toBe(1);
   });
 
+  it('a file that is not a database is one clear error', async () => {
+    const { dir, config } = await site();
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(path.join(dir, 'data'), { recursive: true });
+    await writeFile(path.join(dir, 'data', 'gazette.db'), 'this is not sqlite, just text '.repeat(100));
+    const run = await cli(config, 'count');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^error: \S*gazette\.db: cannot use the subscriber database: file is not a database \(subscribers\.database\)$/);
+  });
+
   it('export and import round-trip', async () => {
     const a = await site();
     await cli(a.config, 'add', 'x@example.org', '--name', 'X, "the" one');

@@ -61,10 +61,16 @@ export function openDatabase(file: string): Db {
   } catch (err) {
     throw new GazetteError(`cannot open the subscriber database: ${(err as Error).message}`, { file: displayPath(file) });
   }
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
-  migrate(db, file);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    migrate(db, file);
+  } catch (err) {
+    db.close();
+    if (err instanceof GazetteError) throw err;
+    throw new GazetteError(`cannot use the subscriber database: ${(err as Error).message} (subscribers.database)`, { file: displayPath(file) });
+  }
   return db;
 }
 
