@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BASE_CONFIG, gazette, makeSite, read, SEED, snapshot } from './helpers/site.js';
+import { BASE_CONFIG, gazette, makeSite, read, ROOT, SEED, snapshot } from './helpers/site.js';
 import { assertWellFormed, checkJsonFeed, readFeed } from './helpers/feeds.js';
 
 const HOSTILE = [
@@ -292,4 +292,30 @@ describe('the issue cache', () => {
     expect(await read(path.join(dir, 'out'), 'feed.json')).toContain('Hello again.');
     expect(await readdir(cacheDir)).toHaveLength(1);
   });
+});
+
+describe('emails rendered on worker threads', () => {
+  it('a real build with MJML on worker threads writes the same bytes as one in a single thread', async () => {
+    const { execFile } = await import('node:child_process');
+    const { cp, rm } = await import('node:fs/promises');
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 20; i++) {
+      files[`content/issue-${i}.md`] = `+++\ntitle = "第 ${i} 期：**要点**"\ndate = 2026-01-${String(i + 1).padStart(2, '0')}\n+++\n\n**是什么**：第 ${i} 段。\n\n- [链接](https://example.org/${i})\n`;
+    }
+    const dir = await makeSite(files);
+    const other = `${dir}-single`;
+    await cp(dir, other, { recursive: true });
+    const run = (cwd: string, env: NodeJS.ProcessEnv) =>
+      new Promise<string>((resolve, reject) =>
+        execFile(process.execPath, [path.join(ROOT, 'bin/gazette.js'), 'build'], { cwd, env: { ...process.env, GAZETTE_DEBUG: '1', ...env } }, (err, _out, stderr) =>
+          err ? reject(new Error(stderr)) : resolve(stderr),
+        ),
+      );
+    expect(await run(dir, { GAZETTE_WORKERS: '2' })).toContain('rendering 20 emails with MJML on 2 worker threads');
+    expect(await run(other, { GAZETTE_WORKERS: '1' })).not.toContain('worker threads');
+    const workers = await snapshot(path.join(dir, 'out'));
+    expect(Object.keys(workers).filter((f) => f.startsWith('email/'))).toHaveLength(40);
+    expect(workers).toEqual(await snapshot(path.join(other, 'out')));
+    await rm(other, { recursive: true, force: true });
+  }, 60_000);
 });

@@ -1,6 +1,7 @@
 import type { Config } from '../config/index.js';
 import type { Issue } from '../content/index.js';
 import { EmailCache } from './cache.js';
+import { createMjmlCompiler, inProcessMjml } from './mjml.js';
 import { createEmailRenderer, type RenderedEmail } from './render.js';
 import { loadTemplate, templatePath } from './template.js';
 
@@ -18,19 +19,28 @@ export async function renderEmails(
   const emails = new Map<Issue, RenderedEmail>();
   if (issues.length === 0) return emails;
   const template = await loadTemplate(await templatePath(config));
-  const renderer = createEmailRenderer(config, template, { validationLevel: options.validationLevel, warn: options.warn });
   const cache = new EmailCache(config.build.cache);
-  // Look every issue up at once (the reads overlap); render the misses one by one (MJML is CPU-bound).
+  // Look every issue up at once (the reads overlap).
   const keys = await Promise.all(issues.map((issue) => cache.key(issue, config, template)));
   const cached = await Promise.all(keys.map((key) => cache.get(key)));
-  for (const [i, issue] of issues.entries()) {
-    let email = cached[i];
-    if (!email) {
-      email = await renderer.render(issue);
-      await cache.put(keys[i]!, email);
-    }
-    emails.set(issue, email);
+  const misses = issues.flatMap((issue, i) => (cached[i] ? [] : [i]));
+  // Render the misses; with many, MJML (CPU-bound) runs on worker threads while this one prepares the next.
+  const mjml = createMjmlCompiler(misses.length);
+  const renderer = createEmailRenderer(config, template, { validationLevel: options.validationLevel, warn: options.warn, mjml });
+  try {
+    let next = 0;
+    const worker = async () => {
+      while (next < misses.length) {
+        const i = misses[next++]!;
+        cached[i] = await renderer.render(issues[i]!);
+        await cache.put(keys[i]!, cached[i]!);
+      }
+    };
+    await Promise.all(Array.from({ length: mjml === inProcessMjml ? 1 : 16 }, worker));
+  } finally {
+    await mjml.close();
   }
+  issues.forEach((issue, i) => emails.set(issue, cached[i]!));
   if (options.prune ?? true) await cache.prune();
   return emails;
 }

@@ -1,4 +1,5 @@
 import type { MjmlError } from 'mjml';
+import { inProcessMjml, type MjmlCompiler } from './mjml.js';
 import rehypeStringify from 'rehype-stringify';
 import { unified } from 'unified';
 import type { Config } from '../config/index.js';
@@ -23,13 +24,13 @@ export interface EmailRenderOptions {
   validationLevel?: 'strict' | 'soft';
   /** Receives MJML's validation messages in `soft` mode, once each. */
   warn?: (message: string) => void;
+  /** Where MJML runs (default: in this thread, loaded on first use). */
+  mjml?: MjmlCompiler;
 }
 
 const toHtml = unified().use(rehypeStringify).freeze();
 
-/** MJML takes most of a second to load: only when an email is actually rendered (not when every one is cached). */
-let mjmlModule: Promise<typeof import('mjml')> | undefined;
-const loadMjml = () => (mjmlModule ??= import('mjml'));
+
 
 /** The date as a reader of the site's language writes it: `2026年2月23日`, `February 23, 2026`. */
 export function longDate(date: Date, site: Config['site']): string {
@@ -107,8 +108,7 @@ export function createEmailRenderer(config: Config, template: EmailTemplate, opt
       const mjml = template.fill(templateContext(issue, config, body, labels));
       let result;
       try {
-        const { default: mjml2html } = await loadMjml();
-        result = await mjml2html(mjml, {
+        result = await (options.mjml ?? inProcessMjml).compile(mjml, {
           validationLevel: options.validationLevel ?? 'soft',
           filePath: template.path,
           keepComments: false,
