@@ -54,6 +54,8 @@ describe('gazette send over SMTP', () => {
 
     const status = await gazetteWith({}, 'status', '--config', site.config);
     expect(status.stdout).toContain('issue-one\t6\t0\t0\t0\t0\tIssue one');
+    expect((await gazetteWith({}, 'status', '--issue', 'issue-one', '--config', site.config)).stdout).toContain('issue-one\t6\t0');
+    expect((await gazetteWith({}, 'status', '--issue', 'other', '--config', site.config)).stdout).toBe('“other” has not been sent.');
   });
 
   it('defers a 451 and delivers it once, later; records a 550 at RCPT as a bounce, never retried', async () => {
@@ -110,7 +112,7 @@ describe('gazette send over SMTP', () => {
   it('exits non-zero while anyone is deferred, and the next run delivers them', async () => {
     let open = false;
     smtp = await startSmtp({ rcpt: (to) => (to === 'sub1@example.org' && !open ? { code: 450, message: 'Mailbox busy' } : undefined) });
-    const site = await sendSite(3, { extraConfig: 'retry_attempts = 1\n'.replace('retry_attempts', '# ') });
+    const site = await sendSite(3);
     const run = await gazetteWith({ GAZETTE_SMTP_URL: smtp.url }, 'send', '--yes', '--config', site.config);
     expect(run.code).toBe(3);
     expect(run.stderr).toContain('1 message deferred or not yet sent; run the same command again');

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { build } from '../build/index.js';
 import { displayPath, loadConfig } from '../config/index.js';
-import type { Io } from './report.js';
+import { type Io, plural } from './report.js';
 
 export interface BuildFlags {
   config: string;
@@ -9,7 +9,6 @@ export interface BuildFlags {
   future?: boolean;
 }
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 export async function buildCommand(flags: BuildFlags, io: Io): Promise<number> {
   const started = performance.now();

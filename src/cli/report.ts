@@ -5,6 +5,9 @@ export interface Io {
   err: (line: string) => void;
 }
 
+/** `1 issue`, `3 issues`. */
+export const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
 export const processIo: Io = {
   out: (line) => process.stdout.write(line + '\n'),
   err: (line) => process.stderr.write(line + '\n'),

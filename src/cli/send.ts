@@ -9,7 +9,7 @@ import { acquireSendLock } from '../send/lock.js';
 import { composeMessage, loadSecret, outboxCarrier, sendIssue, smtpCarrier, smtpSettings, type Carrier } from '../send/index.js';
 import { checkEmail, deliveryStatus, openDatabase, owedCount } from '../store/index.js';
 import { progressLine, progressReporter } from './progress.js';
-import type { Io } from './report.js';
+import { type Io, plural } from './report.js';
 
 export interface SendFlags {
   config: string;
@@ -72,8 +72,6 @@ function requireSendConfig(config: Config): void {
   if (!config.server.publicUrl) missing.push(new GazetteError('server.public_url is not set: one-click unsubscribe links point there'));
   if (missing.length) throw new GazetteError(missing.map((m) => m.message).join('; '), { file: displayPath(config.file) });
 }
-
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 export async function sendCommand(flags: SendFlags, io: Io, senv: SendEnv = processSendEnv): Promise<number> {
   if (flags.issue && flags.latest) throw new GazetteError('use --issue SLUG or --latest, not both');
@@ -177,14 +175,8 @@ export async function statusCommand(flags: { config: string; issue?: string }, i
   for (const w of warnings) io.err(`warning: ${w}`);
   const db = openDatabase(config.subscribers.database);
   try {
-    let id: string | undefined;
-    if (flags.issue) {
-      const { issues } = await loadIssues(config, { drafts: true, future: true });
-      const issue = issues.find((i) => i.slug === flags.issue);
-      if (!issue) throw new GazetteError(`no issue has the slug ${JSON.stringify(flags.issue)}`);
-      id = issue.id;
-    }
-    const rows = deliveryStatus(db, id);
+    // The ledger records each issue it sent with its slug: no content needs reading.
+    const rows = deliveryStatus(db, flags.issue);
     if (rows.length === 0) {
       io.out(flags.issue ? `“${flags.issue}” has not been sent.` : 'No issue has been sent yet.');
       return 0;

@@ -85,8 +85,8 @@ export function resolveConfig(data: unknown, file: string): LoadedConfig {
   }
   const warnings = checked.warnings.map((w) => `${rel}: ${w}`);
   checkOutFolder(config, rel);
-  if (v.smtp.port === undefined && v.smtp.host === undefined && v.smtp.user !== undefined) {
-    warnings.push(`${rel}: smtp.user is set but smtp.host is not; the [smtp] section is ignored`);
+  if (v.smtp.host === undefined && (v.smtp.user !== undefined || v.smtp.port !== undefined)) {
+    warnings.push(`${rel}: [smtp] has no host, so the section is ignored`);
   }
   return { config, warnings };
 }

@@ -87,12 +87,14 @@ function inline(node: Nodes, state: State): string {
 }
 
 /** Raw HTML elements whose content the reader never sees (the HTML part drops them whole). */
-const HIDDEN = /^<(script|style|iframe|noscript|textarea|template|title)\b/i;
+const HIDDEN_TAGS = 'script|style|iframe|noscript|textarea|template|title';
+const HIDDEN = new RegExp(`^<(${HIDDEN_TAGS})\\b`, 'i');
+const HIDDEN_ELEMENT = new RegExp(`<(${HIDDEN_TAGS})\\b[\\s\\S]*?</\\1\\s*>`, 'gi');
 
 /** Raw HTML as the reader sees it: hidden elements dropped, tags removed. */
 function stripHtml(html: string): string {
   return html
-    .replace(/<(script|style|iframe|noscript|textarea|template|title)\b[\s\S]*?<\/\1\s*>/gi, '')
+    .replace(HIDDEN_ELEMENT, '')
     .replace(/<!--[\s\S]*?-->/g, '')
     .replace(/<[^>]*>/g, '');
 }

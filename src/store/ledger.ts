@@ -132,9 +132,10 @@ export interface IssueStatus {
   owed: number;
 }
 
-export function deliveryStatus(db: Db, issueId?: string): IssueStatus[] {
-  const issues = (issueId
-    ? db.prepare('SELECT * FROM issues WHERE id = ?').all(issueId)
+/** Delivery counts per issue sent (newest first), or for the issue with this slug. */
+export function deliveryStatus(db: Db, slug?: string): IssueStatus[] {
+  const issues = (slug
+    ? db.prepare('SELECT * FROM issues WHERE slug = ?').all(slug)
     : db.prepare('SELECT * FROM issues ORDER BY first_sent_at DESC').all()) as Array<Omit<IssueStatus, 'sent' | 'deferred' | 'failed' | 'sending' | 'owed'>>;
   const counts = db.prepare('SELECT state, COUNT(*) AS n FROM deliveries WHERE issue = ? GROUP BY state');
   return issues.map((issue) => {
