@@ -39,9 +39,18 @@ writeFileSync(
   `baseURL = "https://example.com/"\nlanguageCode = "zh-CN"\ntitle = "Bench"\nhasCJKLanguage = true\ndisableKinds = ["taxonomy", "term"]\npublishDir = "public-hugo"\n[services.rss]\nlimit = 20\n[outputs]\nhome = ["HTML", "RSS", "JSON"]\n`,
 );
 mkdirSync(path.join(dir, 'layouts', '_default'), { recursive: true });
-writeFileSync(path.join(dir, 'layouts', '_default', 'single.html'), '<!DOCTYPE html><html><head><title>{{ .Title }}</title></head><body><h1>{{ .Title }}</h1>{{ .Content }}</body></html>\n');
-writeFileSync(path.join(dir, 'layouts', '_default', 'list.html'), '<!DOCTYPE html><html><body><ul>{{ range .Pages }}<li><a href="{{ .Permalink }}">{{ .Title }}</a>{{ .Summary }}</li>{{ end }}</ul></body></html>\n');
-writeFileSync(path.join(dir, 'layouts', 'index.json'), '{{ $items := slice }}{{ range first 20 .Site.RegularPages }}{{ $items = $items | append (dict "id" .Permalink "title" .Title "content_html" .Content) }}{{ end }}{{ dict "version" "https://jsonfeed.org/version/1.1" "items" $items | jsonify }}\n');
+writeFileSync(
+  path.join(dir, 'layouts', '_default', 'single.html'),
+  '<!DOCTYPE html><html><head><title>{{ .Title }}</title></head><body><h1>{{ .Title }}</h1>{{ .Content }}</body></html>\n',
+);
+writeFileSync(
+  path.join(dir, 'layouts', '_default', 'list.html'),
+  '<!DOCTYPE html><html><body><ul>{{ range .Pages }}<li><a href="{{ .Permalink }}">{{ .Title }}</a>{{ .Summary }}</li>{{ end }}</ul></body></html>\n',
+);
+writeFileSync(
+  path.join(dir, 'layouts', 'index.json'),
+  '{{ $items := slice }}{{ range first 20 .Site.RegularPages }}{{ $items = $items | append (dict "id" .Permalink "title" .Title "content_html" .Content) }}{{ end }}{{ dict "version" "https://jsonfeed.org/version/1.1" "items" $items | jsonify }}\n',
+);
 
 function time(cmd, args, before = () => {}, n = runs) {
   const samples = [];

@@ -69,7 +69,9 @@ async function site(subscribers) {
       `[server]\npublic_url = "https://news.example.com/newsletter/"\n[send]\nmax_connections = ${CONNECTIONS}\nretry_attempts = 0\n`,
   );
   const db = openDatabase(path.join(dir, 'data', 'gazette.db'));
-  const insert = db.prepare("INSERT INTO subscribers (email, email_key, name, status, source, created_at, updated_at) VALUES (?, ?, ?, 'subscribed', 'bench', '', '')");
+  const insert = db.prepare(
+    "INSERT INTO subscribers (email, email_key, name, status, source, created_at, updated_at) VALUES (?, ?, ?, 'subscribed', 'bench', '', '')",
+  );
   const addresses = [];
   db.transaction(() => {
     for (let i = 0; i < subscribers; i++) {
@@ -113,7 +115,15 @@ try {
   const bareRuns = [];
   const gazetteRuns = [];
   for (let i = 0; i < runs; i++) {
-    bareRuns.push(await measure(process.execPath, [path.join(root, 'bench/bare-pool.mjs'), url, path.join(dir, 'message.json'), path.join(dir, 'addresses.txt'), String(CONNECTIONS)]));
+    bareRuns.push(
+      await measure(process.execPath, [
+        path.join(root, 'bench/bare-pool.mjs'),
+        url,
+        path.join(dir, 'message.json'),
+        path.join(dir, 'addresses.txt'),
+        String(CONNECTIONS),
+      ]),
+    );
     // A fresh ledger for every run: the subscribers are owed the issue again.
     const db = openDatabase(path.join(dir, 'data', 'gazette.db'));
     db.exec('DELETE FROM deliveries');
@@ -125,7 +135,9 @@ try {
   const gazette = { ms: median(gazetteRuns, 'ms'), peakMb: Math.max(...gazetteRuns.map((r) => r.peakMb)) };
   console.log(`${count} subscribers, ${CONNECTIONS} connections, Postfix smtp-sink on loopback, median of ${runs} alternating runs`);
   console.log(`bare nodemailer pool: ${(bare.ms / 1000).toFixed(2)} s (${((count / bare.ms) * 1000).toFixed(0)} msg/s), peak ${bare.peakMb.toFixed(0)} MB`);
-  console.log(`gazette send:         ${(gazette.ms / 1000).toFixed(2)} s (${((count / gazette.ms) * 1000).toFixed(0)} msg/s), peak ${gazette.peakMb.toFixed(0)} MB`);
+  console.log(
+    `gazette send:         ${(gazette.ms / 1000).toFixed(2)} s (${((count / gazette.ms) * 1000).toFixed(0)} msg/s), peak ${gazette.peakMb.toFixed(0)} MB`,
+  );
   console.log(`ratio gazette/bare: ${(gazette.ms / bare.ms).toFixed(2)}x (goal: within 1.25x; peak memory goal: under 200 MB)`);
   rmSync(dir, { recursive: true, force: true });
 

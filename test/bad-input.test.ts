@@ -14,13 +14,19 @@ const BROKEN: Record<string, { text: string | Uint8Array; error: RegExp }> = {
   'content/no-date.md': { text: '---\ntitle: No date\n---\n', error: /no-date\.md:1: date: required, but missing/ },
   'content/bad-date.md': { text: '---\ntitle: Bad date\ndate: next tuesday\n---\n', error: /bad-date\.md:3: date: cannot read "next tuesday" as a date/ },
   'content/impossible-date.md': { text: '+++\ntitle = "x"\ndate = "2026-02-30"\n+++\n', error: /impossible-date\.md:3: date: cannot read "2026-02-30"/ },
-  'content/unclosed.md': { text: '+++\ntitle = "x"\ndate = 2026-01-01\nbody without a closing line\n', error: /unclosed\.md:1: front matter opened with \+\+\+ is never closed/ },
+  'content/unclosed.md': {
+    text: '+++\ntitle = "x"\ndate = 2026-01-01\nbody without a closing line\n',
+    error: /unclosed\.md:1: front matter opened with \+\+\+ is never closed/,
+  },
   'content/gbk.md': {
     text: iconv.encode('+++\ntitle = "中文标题"\ndate = 2026-01-01\n+++\n正文\n', 'gbk'),
     error: /gbk\.md:2: not valid UTF-8 text \(is it saved in another encoding, such as GBK\?\)/,
   },
   'content/bad-tags.md': { text: '+++\ntitle = "x"\ndate = 2026-01-01\ntags = [{ a = 1 }]\n+++\n', error: /bad-tags\.md:4: tags: must be a list of text/ },
-  'content/bad-author.md': { text: '---\ntitle: x\ndate: 2026-01-01\nauthor:\n  name: Ann\n  email: ann at example\n---\n', error: /bad-author\.md:4: author: email: "ann at example" is not an email address/ },
+  'content/bad-author.md': {
+    text: '---\ntitle: x\ndate: 2026-01-01\nauthor:\n  name: Ann\n  email: ann at example\n---\n',
+    error: /bad-author\.md:4: author: email: "ann at example" is not an email address/,
+  },
   'content/bad-slug.md': { text: '+++\ntitle = "x"\ndate = 2026-01-01\nslug = "a/b"\n+++\n', error: /bad-slug\.md:4: slug: "a\/b" may not contain/ },
 };
 

@@ -33,16 +33,31 @@ describeWith(CHROMIUM, 'apt-get install chromium fonts-noto-cjk', 'the email in 
         '+++\ntitle = "一个非常非常长的标题，用来测试在手机上是否会把邮件撑宽，Supercalifragilisticexpialidocious"\ndate = 2026-03-01\n+++',
         `见 https://example.org/${'a'.repeat(150)}?q=${'b'.repeat(60)}`,
         `| ${Array.from({ length: 9 }, (_, i) => `column_heading_${i}`).join(' | ')} |\n|${'---|'.repeat(9)}\n| ${Array.from({ length: 9 }, () => 'averyveryverylongcellvalue').join(' | ')} |`,
-        '```\n' + 'const x = "' + 'x'.repeat(300) + '";\n```',
+        `\`\`\`\nconst x = "${'x'.repeat(300)}";\n\`\`\``,
         '![big](https://example.org/big.png)',
         `\`${'inline_code_without_spaces_'.repeat(8)}\``,
       ].join('\n\n'),
     });
     files.wide = path.join(ARTIFACTS, 'email-wide.html');
-    await writeFile(files.wide, personalizeHtml(wide.emails.get(wide.issues[0]!)!.html, sample).replace('https://example.org/big.png', 'data:image/svg+xml,' + encodeURIComponent('<svg xmlns="http://www.w3.org/2000/svg" width="1600" height="400"><rect width="1600" height="400" fill="#3b82f6"/></svg>')));
+    await writeFile(
+      files.wide,
+      personalizeHtml(wide.emails.get(wide.issues[0]!)!.html, sample).replace(
+        'https://example.org/big.png',
+        'data:image/svg+xml,' +
+          encodeURIComponent('<svg xmlns="http://www.w3.org/2000/svg" width="1600" height="400"><rect width="1600" height="400" fill="#3b82f6"/></svg>'),
+      ),
+    );
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
   }, 60_000);
 

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BASE_CONFIG, gazette, makeSite, read, ROOT, SEED, snapshot } from './helpers/site.js';
 import { assertWellFormed, checkJsonFeed, readFeed } from './helpers/feeds.js';
+import { BASE_CONFIG, gazette, makeSite, ROOT, read, SEED, snapshot } from './helpers/site.js';
 
 const HOSTILE = [
   '+++',
@@ -30,7 +30,8 @@ async function fixtureSite(extraConfig = ''): Promise<string> {
     {
       'content/seed-digest.md': seed,
       'content/hostile.md': HOSTILE,
-      'content/english.md': '\uFEFF---\r\ntitle: English issue\r\ndate: 2026-03-02\r\nsummary: A summary.\r\ntags: [news]\r\nauthor:\r\n  name: Ada\r\n  email: ada@example.com\r\n---\r\nHello **world**.\r\n',
+      'content/english.md':
+        '\uFEFF---\r\ntitle: English issue\r\ndate: 2026-03-02\r\nsummary: A summary.\r\ntags: [news]\r\nauthor:\r\n  name: Ada\r\n  email: ada@example.com\r\n---\r\nHello **world**.\r\n',
       'content/bundle-issue/index.md': '+++\ntitle = "Bundle"\ndate = 2026-02-20T09:00:00\n+++\n![d](diagram.png) ![a](/images/a.png)\n',
       'content/bundle-issue/diagram.png': new Uint8Array([0x89, 0x50, 0x4e, 0x47]),
       'content/bundle-issue/notes.md': 'not an issue',
@@ -300,15 +301,19 @@ describe('emails rendered on worker threads', () => {
     const { cp, rm } = await import('node:fs/promises');
     const files: Record<string, string> = {};
     for (let i = 0; i < 20; i++) {
-      files[`content/issue-${i}.md`] = `+++\ntitle = "第 ${i} 期：**要点**"\ndate = 2026-01-${String(i + 1).padStart(2, '0')}\n+++\n\n**是什么**：第 ${i} 段。\n\n- [链接](https://example.org/${i})\n`;
+      files[`content/issue-${i}.md`] =
+        `+++\ntitle = "第 ${i} 期：**要点**"\ndate = 2026-01-${String(i + 1).padStart(2, '0')}\n+++\n\n**是什么**：第 ${i} 段。\n\n- [链接](https://example.org/${i})\n`;
     }
     const dir = await makeSite(files);
     const other = `${dir}-single`;
     await cp(dir, other, { recursive: true });
     const run = (cwd: string, env: NodeJS.ProcessEnv) =>
       new Promise<string>((resolve, reject) =>
-        execFile(process.execPath, [path.join(ROOT, 'bin/gazette.js'), 'build'], { cwd, env: { ...process.env, GAZETTE_DEBUG: '1', ...env } }, (err, _out, stderr) =>
-          err ? reject(new Error(stderr)) : resolve(stderr),
+        execFile(
+          process.execPath,
+          [path.join(ROOT, 'bin/gazette.js'), 'build'],
+          { cwd, env: { ...process.env, GAZETTE_DEBUG: '1', ...env } },
+          (err, _out, stderr) => (err ? reject(new Error(stderr)) : resolve(stderr)),
         ),
       );
     expect(await run(dir, { GAZETTE_WORKERS: '2' })).toContain('rendering 20 emails with MJML on 2 worker threads');

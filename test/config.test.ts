@@ -6,12 +6,25 @@ const issue = '+++\ntitle = "x"\ndate = 2026-01-01\n+++\nbody\n';
 
 describe('gazette.toml', () => {
   it('reports every missing or mistyped key in one run, with its path and the file', async () => {
-    const dir = await makeSite({ 'content/a.md': issue }, '[site]\ndescription = 3\nlanguage = "not a language!"\ntimezone = "Mars/Base"\n[feeds]\nlimit = "ten"\n');
+    const dir = await makeSite(
+      { 'content/a.md': issue },
+      '[site]\ndescription = 3\nlanguage = "not a language!"\ntimezone = "Mars/Base"\n[feeds]\nlimit = "ten"\n',
+    );
     const run = await gazette('build', '--config', path.join(dir, 'gazette.toml'));
     expect(run.code).toBe(1);
     const lines = run.stderr.split('\n');
-    for (const key of ['site.title: required', 'site.base_url: required', 'site.description: expected a string', 'site.language:', 'site.timezone:', 'feeds.limit: expected a whole number']) {
-      expect(lines.some((l) => l.startsWith('error: ') && l.includes('gazette.toml: ') && l.includes(key)), key).toBe(true);
+    for (const key of [
+      'site.title: required',
+      'site.base_url: required',
+      'site.description: expected a string',
+      'site.language:',
+      'site.timezone:',
+      'feeds.limit: expected a whole number',
+    ]) {
+      expect(
+        lines.some((l) => l.startsWith('error: ') && l.includes('gazette.toml: ') && l.includes(key)),
+        key,
+      ).toBe(true);
     }
   });
 
@@ -53,7 +66,10 @@ describe('gazette.toml', () => {
   });
 
   it('resolves paths relative to the config file, not the working folder', async () => {
-    const dir = await makeSite({ 'digests/a.md': issue }, '[site]\ntitle = "T"\nbase_url = "https://e.example/"\n[content]\ndir = "digests"\n[build]\nout = "public"\n');
+    const dir = await makeSite(
+      { 'digests/a.md': issue },
+      '[site]\ntitle = "T"\nbase_url = "https://e.example/"\n[content]\ndir = "digests"\n[build]\nout = "public"\n',
+    );
     const run = await gazette('build', '--config', path.join(dir, 'gazette.toml'));
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/Built 1 issue .*public/);

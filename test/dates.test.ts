@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDate, rfc3339, rfc822 } from '../src/content/index.js';
+import { parseDate, rfc822, rfc3339 } from '../src/content/index.js';
 
 describe('parseDate', () => {
   it('reads an offset date-time as written', () => {

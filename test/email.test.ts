@@ -2,8 +2,8 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compileTemplate, MARKERS, personalizeHtml, personalizeText } from '../src/email/index.js';
-import { GazetteError } from '../src/errors.js';
-import { renderSeed, renderSite, type RenderedSite } from './helpers/email.js';
+import type { GazetteError } from '../src/errors.js';
+import { type RenderedSite, renderSeed, renderSite } from './helpers/email.js';
 import { gazette, makeSite, read, snapshot } from './helpers/site.js';
 
 type Seed = Awaited<ReturnType<typeof renderSeed>>;
@@ -14,7 +14,7 @@ describe('the seed digest as an email', () => {
     seed = await renderSeed();
   });
 
-  it('renders with MJML strict validation, in the site language, well under Gmail\'s clipping size', () => {
+  it("renders with MJML strict validation, in the site language, well under Gmail's clipping size", () => {
     expect(seed.warnings).toEqual([]);
     const { html } = seed.email;
     expect(html).toMatch(/^<!doctype html>\s*<html lang="zh-CN"/);
@@ -130,7 +130,10 @@ describe('escaping and typography', () => {
   });
 
   it('uses italics for emphasis in languages that have them', async () => {
-    const en = await renderSite({ 'content/a.md': '+++\ntitle = "A"\ndate = 2026-01-01\n+++\n*emphasis* and [a link](https://example.org/x)\n' }, (await import('./helpers/site.js')).BASE_CONFIG.replace('zh-CN', 'en'));
+    const en = await renderSite(
+      { 'content/a.md': '+++\ntitle = "A"\ndate = 2026-01-01\n+++\n*emphasis* and [a link](https://example.org/x)\n' },
+      (await import('./helpers/site.js')).BASE_CONFIG.replace('zh-CN', 'en'),
+    );
     const email = en.emails.get(en.issues[0]!)!;
     expect(email.html).toContain('<em style="font-style:italic">emphasis</em>');
     expect(email.html).toContain('View in browser');
@@ -183,7 +186,7 @@ describe('templates', () => {
 });
 
 describe('gazette build and out/email/', () => {
-  it('writes each published issue\'s email and text part, with a sample unsubscribe link', async () => {
+  it("writes each published issue's email and text part, with a sample unsubscribe link", async () => {
     const dir = await makeSite({
       'content/one.md': '+++\ntitle = "One"\ndate = 2026-01-01\n+++\nHello.\n',
       'content/draft.md': '+++\ntitle = "Draft"\ndate = 2026-01-02\ndraft = true\n+++\nSecret.\n',

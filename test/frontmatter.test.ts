@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { GazetteError } from '../src/errors.js';
 import { splitFrontMatter } from '../src/content/index.js';
+import type { GazetteError } from '../src/errors.js';
 
 describe('front matter', () => {
   it('reads TOML between +++ and keeps dates as written', () => {

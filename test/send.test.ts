@@ -2,10 +2,10 @@ import { generateKeyPairSync } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { verifyToken } from '../src/send/index.js';
+import { findSubscriber, getSubscriber, setStatus } from '../src/store/index.js';
 import { deliveries, gazetteAt, gazetteWith, openDb, SECRET, sendSite } from './helpers/send.js';
 import { startSmtp, type TestSmtp } from './helpers/smtp.js';
-import { verifyToken } from '../src/send/index.js';
-import { getSubscriber, findSubscriber, setStatus } from '../src/store/index.js';
 
 let smtp: TestSmtp | undefined;
 afterEach(async () => {
@@ -155,7 +155,11 @@ describe('gazette send over SMTP', () => {
 
   it('signs with DKIM, covering the List-Unsubscribe headers', async () => {
     smtp = await startSmtp();
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    const { privateKey } = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    });
     const site = await sendSite(1, { extraConfig: '\n[dkim]\ndomain = "news.example.com"\nselector = "gz2026"\nprivate_key = "dkim.pem"\n' });
     await writeFile(path.join(site.dir, 'dkim.pem'), privateKey);
     const run = await gazetteWith({ GAZETTE_SMTP_URL: smtp.url }, 'send', '--yes', '--config', site.config);

@@ -52,7 +52,9 @@ describeWith('spamassassin', 'apt-get install spamassassin', 'SpamAssassin on th
     // An HTML-only message with white-on-white text: the same check must flag it.
     const bad = message
       .replace(/Content-Type: multipart\/alternative;[\s\S]*$/, '')
-      .concat('Content-Type: text/html; charset=utf-8\n\n<html><body><p>hello there friend</p><div style="color:#ffffff;background-color:#ffffff">hidden words here for the filter to see</div></body></html>\n');
+      .concat(
+        'Content-Type: text/html; charset=utf-8\n\n<html><body><p>hello there friend</p><div style="color:#ffffff;background-color:#ffffff">hidden words here for the filter to see</div></body></html>\n',
+      );
     const badVerdict = spamassassin(bad);
     expect(badVerdict.rules).toContain('MIME_HTML_ONLY');
     expect(badVerdict.rules).toContain('HTML_FONT_LOW_CONTRAST');

@@ -73,7 +73,10 @@ describe('gazette subscribers', () => {
 
   it('reads the CSVs that mailing tools and spreadsheets write: semicolons, tabs, UTF-16, their column names', async () => {
     const { dir, config } = await site();
-    await writeFile(path.join(dir, 'mailchimp.csv'), 'Email Address;First Name;Last Name;MEMBER_RATING\r\nann@example.org;Ann;Lee;2\r\n"Bo <bo@example.org>";;;1\r\nmailto:cy@example.org;Cy;;3\r\n');
+    await writeFile(
+      path.join(dir, 'mailchimp.csv'),
+      'Email Address;First Name;Last Name;MEMBER_RATING\r\nann@example.org;Ann;Lee;2\r\n"Bo <bo@example.org>";;;1\r\nmailto:cy@example.org;Cy;;3\r\n',
+    );
     const run = await cli(config, 'import', path.join(dir, 'mailchimp.csv'));
     expect(run.stderr).toBe('');
     expect(run.stdout).toMatch(/3 added/);

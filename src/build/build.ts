@@ -1,7 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config/index.js';
-import { bundleResources, createIssueCache, type Issue, loadIssues, type LoadOptions } from '../content/index.js';
+import { bundleResources, createIssueCache, type Issue, type LoadOptions, loadIssues } from '../content/index.js';
 import { personalizeHtml, personalizeText, previewUnsubscribeUrl, type RenderedEmail, renderEmails } from '../email/index.js';
 import { FEED_FILES, renderAtom, renderJsonFeed, renderRss } from '../feeds/index.js';
 import { renderIndexPage, renderIssuePage } from '../pages/index.js';
@@ -35,7 +35,10 @@ export function issueFolder(issue: Issue): { dir: string; page: string } {
 }
 
 async function staticFiles(dir: string): Promise<string[]> {
-  const exists = await stat(dir).then((s) => s.isDirectory(), () => false);
+  const exists = await stat(dir).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
   if (!exists) return [];
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   return entries

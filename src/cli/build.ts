@@ -9,7 +9,6 @@ export interface BuildFlags {
   future?: boolean;
 }
 
-
 export async function buildCommand(flags: BuildFlags, io: Io): Promise<number> {
   const started = performance.now();
   const { config, warnings } = await loadConfig(flags.config);

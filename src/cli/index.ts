@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import type { SendEnv } from './send.js';
 import { type Io, processIo, reportError } from './report.js';
+import type { SendEnv } from './send.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -20,8 +20,7 @@ function program(io: Io, setCode: (code: number) => void, senv: SendEnv | undefi
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
 
-  const withConfig = (cmd: Command) =>
-    cmd.addOption(new Option('-c, --config <path>', CONFIG_HELP).default('gazette.toml')).exitOverride();
+  const withConfig = (cmd: Command) => cmd.addOption(new Option('-c, --config <path>', CONFIG_HELP).default('gazette.toml')).exitOverride();
 
   withConfig(root.command('build'))
     .description('read content/, write the feeds, pages and emails to out/ (replaced whole, or left untouched on error)')

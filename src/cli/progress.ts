@@ -38,7 +38,7 @@ export function progressReporter(stream: NodeJS.WriteStream, tty: boolean) {
         drawn = true;
       } else if (t - last >= 5000) {
         last = t;
-        stream.write(progressLine(p) + '\n');
+        stream.write(`${progressLine(p)}\n`);
       }
     },
     end() {

@@ -1,12 +1,12 @@
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { OUTBOX } from '../build/index.js';
-import { previewUnsubscribeUrl, renderEmails } from '../email/index.js';
 import { type Config, displayPath, loadConfig } from '../config/index.js';
 import { createIssueCache, type Issue, loadIssues } from '../content/index.js';
+import { previewUnsubscribeUrl, renderEmails } from '../email/index.js';
 import { GazetteError } from '../errors.js';
+import { type Carrier, composeMessage, loadSecret, outboxCarrier, sendIssue, smtpCarrier, smtpSettings } from '../send/index.js';
 import { acquireSendLock } from '../send/lock.js';
-import { composeMessage, loadSecret, outboxCarrier, sendIssue, smtpCarrier, smtpSettings, type Carrier } from '../send/index.js';
 import { checkEmail, deliveryStatus, openDatabase, owedCount } from '../store/index.js';
 import { progressLine, progressReporter } from './progress.js';
 import { type Io, plural } from './report.js';
@@ -60,7 +60,10 @@ function pickIssue(issues: Issue[], slug: string | undefined): Issue {
   if (!slug) return issues[0]!;
   const issue = issues.find((i) => i.slug === slug);
   if (!issue) {
-    const known = issues.slice(0, 5).map((i) => i.slug).join(', ');
+    const known = issues
+      .slice(0, 5)
+      .map((i) => i.slug)
+      .join(', ');
     throw new GazetteError(`no published issue has the slug ${JSON.stringify(slug)} (newest: ${known})`);
   }
   return issue;
@@ -141,7 +144,7 @@ export async function sendCommand(flags: SendFlags, io: Io, senv: SendEnv = proc
       stop.requested = true;
       io.err('\nStopping: finishing the messages in flight (Ctrl-C again to quit at once)…');
     });
-    let result;
+    let result: Awaited<ReturnType<typeof sendIssue>>;
     try {
       result = await sendIssue({ config, db, issue, email, carrier, secret, record, stop, onProgress: (p) => reporter.update(p) });
     } finally {

@@ -1,7 +1,19 @@
 import path from 'node:path';
 import { displayPath, loadConfig } from '../config/index.js';
 import { GazetteError } from '../errors.js';
-import { allSubscribers, checkEmail, countByStatus, type Db, findSubscriber, importCsv, insertSubscriber, openDatabase, setName, setStatus, STATUSES } from '../store/index.js';
+import {
+  allSubscribers,
+  checkEmail,
+  countByStatus,
+  type Db,
+  findSubscriber,
+  importCsv,
+  insertSubscriber,
+  openDatabase,
+  STATUSES,
+  setName,
+  setStatus,
+} from '../store/index.js';
 import { csvLine } from '../util/csv.js';
 import { readUserFile } from '../util/paths.js';
 import { plainLine } from '../util/text.js';
@@ -46,7 +58,11 @@ export async function addCommand(email: string, flags: StoreFlags & { name?: str
     }
     if (existing.status !== 'subscribed') setStatus(db, existing.id, 'subscribed');
     if (name && name !== existing.name) setName(db, existing.id, name);
-    io.out(existing.status === 'subscribed' && (!name || name === existing.name) ? `${existing.email} is already subscribed.` : `Updated ${existing.email} (subscribed).`);
+    io.out(
+      existing.status === 'subscribed' && (!name || name === existing.name)
+        ? `${existing.email} is already subscribed.`
+        : `Updated ${existing.email} (subscribed).`,
+    );
     return 0;
   });
 }

@@ -104,7 +104,13 @@ function checkOutFolder(config: Config, rel: string): void {
     const r = path.relative(parent, child);
     return r === '' || (!r.startsWith('..') && !path.isAbsolute(r));
   };
-  for (const [what, dir] of [['the config folder', config.root], ['content.dir', config.content.dir], ['build.static', config.build.static], ['build.cache', config.build.cache], ['subscribers.database', config.subscribers.database]] as const) {
+  for (const [what, dir] of [
+    ['the config folder', config.root],
+    ['content.dir', config.content.dir],
+    ['build.static', config.build.static],
+    ['build.cache', config.build.cache],
+    ['subscribers.database', config.subscribers.database],
+  ] as const) {
     if (inside(out, dir)) {
       throw new GazetteError(`build.out (${out}) would contain ${what}; each build replaces build.out whole, so choose a folder of its own`, { file: rel });
     }
@@ -130,4 +136,3 @@ export async function loadConfig(configPath: string): Promise<LoadedConfig> {
 function firstLine(message: string): string {
   return message.split('\n')[0]!.replace(/^Invalid TOML document:\s*/, '');
 }
-

@@ -89,15 +89,20 @@ function hostname(value: string): string | undefined {
 /** The schema of `gazette.toml`. README's config reference follows it. */
 export const configSchema: TableSpec = {
   site: {
-    title: { kind: 'string', required: true, doc: 'The newsletter\'s name, used as the feeds\' title.' },
+    title: { kind: 'string', required: true, doc: "The newsletter's name, used as the feeds' title." },
     description: { kind: 'string', default: '', doc: 'One sentence about the newsletter (feed subtitle). Defaults to the title in RSS, which requires one.' },
     base_url: { kind: 'string', required: true, check: absoluteHttpUrl, doc: 'Absolute URL where `out/` is served, e.g. `"https://example.com/"`.' },
     language: { kind: 'string', default: 'en', check: languageTag, doc: 'BCP 47 language of the content, e.g. `"zh-CN"`.' },
     timezone: { kind: 'string', default: 'UTC', check: timeZone, doc: 'IANA time zone for dates written without an offset, and for dates shown in feeds.' },
-    permalink: { kind: 'string', default: '/posts/{slug}/', check: permalink, doc: 'URL path of an issue under `base_url`; placeholders `{slug}`, `{year}`, `{month}`, `{day}`.' },
+    permalink: {
+      kind: 'string',
+      default: '/posts/{slug}/',
+      check: permalink,
+      doc: 'URL path of an issue under `base_url`; placeholders `{slug}`, `{year}`, `{month}`, `{day}`.',
+    },
     author: {
       name: { kind: 'string', doc: 'Default author of every issue.' },
-      email: { kind: 'string', check: email, doc: 'The author\'s email, shown in feeds.' },
+      email: { kind: 'string', check: email, doc: "The author's email, shown in feeds." },
     },
   },
   content: {
@@ -106,8 +111,18 @@ export const configSchema: TableSpec = {
   },
   build: {
     out: { kind: 'string', default: 'out', check: relativeOrAbsolutePath, doc: 'Output folder. Gazette owns it: each build replaces it whole.' },
-    static: { kind: 'string', default: 'static', check: relativeOrAbsolutePath, doc: 'Folder copied as-is into the output (images, CNAME, ...), if it exists.' },
-    cache: { kind: 'string', default: '.gazette-cache', check: relativeOrAbsolutePath, doc: 'Folder where rendered issues and emails are kept between builds, keyed on everything they are made of (keep it out of git).' },
+    static: {
+      kind: 'string',
+      default: 'static',
+      check: relativeOrAbsolutePath,
+      doc: 'Folder copied as-is into the output (images, CNAME, ...), if it exists.',
+    },
+    cache: {
+      kind: 'string',
+      default: '.gazette-cache',
+      check: relativeOrAbsolutePath,
+      doc: 'Folder where rendered issues and emails are kept between builds, keyed on everything they are made of (keep it out of git).',
+    },
   },
   feeds: {
     limit: { kind: 'integer', default: 20, check: positive, doc: 'How many of the newest issues each feed holds.' },
@@ -116,21 +131,42 @@ export const configSchema: TableSpec = {
     from: { kind: 'string', check: mailbox, doc: 'Sender, e.g. `"Gazette <news@example.com>"`. Required by `gazette send`.' },
     reply_to: { kind: 'string', check: mailbox, doc: 'Where replies go, if not to `from`.' },
     subject: { kind: 'string', default: '{title}', check: subjectPattern, doc: 'Subject line pattern; placeholders `{title}`, `{site}`, `{date}`.' },
-    postal_address: { kind: 'string', default: '', doc: 'The sender\'s postal address for the footer (CAN-SPAM requires one); `build` warns while it is empty.' },
-    template: { kind: 'string', check: relativeOrAbsolutePath, doc: 'The MJML template of an issue\'s email. Default: `email-templates/issue.mjml` beside the config if it exists, else the one Gazette ships.' },
+    postal_address: {
+      kind: 'string',
+      default: '',
+      doc: "The sender's postal address for the footer (CAN-SPAM requires one); `build` warns while it is empty.",
+    },
+    template: {
+      kind: 'string',
+      check: relativeOrAbsolutePath,
+      doc: "The MJML template of an issue's email. Default: `email-templates/issue.mjml` beside the config if it exists, else the one Gazette ships.",
+    },
   },
   subscribers: {
-    database: { kind: 'string', default: 'data/gazette.db', check: relativeOrAbsolutePath, doc: 'The SQLite file of subscribers and deliveries (keep it out of git).' },
+    database: {
+      kind: 'string',
+      default: 'data/gazette.db',
+      check: relativeOrAbsolutePath,
+      doc: 'The SQLite file of subscribers and deliveries (keep it out of git).',
+    },
   },
   server: {
-    public_url: { kind: 'string', check: httpsUrl, doc: 'Public https URL of `gazette serve`; personal unsubscribe links live under it. Required by `gazette send`.' },
+    public_url: {
+      kind: 'string',
+      check: httpsUrl,
+      doc: 'Public https URL of `gazette serve`; personal unsubscribe links live under it. Required by `gazette send`.',
+    },
   },
   smtp: {
     host: { kind: 'string', check: hostname, doc: 'SMTP server. `GAZETTE_SMTP_URL` (`smtp://` or `smtps://`, credentials allowed) overrides this section.' },
     port: { kind: 'integer', check: port, doc: 'Default 465 when `secure`, else 587.' },
     secure: { kind: 'boolean', default: false, doc: 'TLS from the start (port 465); otherwise STARTTLS is used when offered.' },
     user: { kind: 'string', doc: 'Login name; the password comes only from `GAZETTE_SMTP_PASSWORD`.' },
-    tls_verify: { kind: 'boolean', default: true, doc: 'Check the server\'s TLS certificate. A server on loopback (localhost) is not checked. `GAZETTE_SMTP_URL` may add `?tls_verify=false`.' },
+    tls_verify: {
+      kind: 'boolean',
+      default: true,
+      doc: "Check the server's TLS certificate. A server on loopback (localhost) is not checked. `GAZETTE_SMTP_URL` may add `?tls_verify=false`.",
+    },
   },
   send: {
     max_connections: { kind: 'integer', default: 5, check: positive, doc: 'SMTP connections used at once (and messages in flight).' },

@@ -1,11 +1,11 @@
-export { calendarDay, parseDate, rfc3339, rfc822, zoneOffset } from './dates.js';
-export { bundleResources, findSources } from './files.js';
+export { calendarDay, parseDate, rfc822, rfc3339, zoneOffset } from './dates.js';
 export type { SourceFile } from './files.js';
-export { splitFrontMatter } from './frontmatter.js';
+export { bundleResources, findSources } from './files.js';
 export type { FrontMatter } from './frontmatter.js';
+export { splitFrontMatter } from './frontmatter.js';
 export type { Issue } from './issue.js';
-export { createIssueCache, decodeUtf8, issueId, loadIssues, parseIssue } from './load.js';
 export type { LoadOptions, LoadResult, RenderedBody } from './load.js';
-export { createMarkdownRenderer, footnoteLabels } from './markdown.js';
+export { createIssueCache, decodeUtf8, issueId, loadIssues, parseIssue } from './load.js';
 export type { MarkdownRenderer, RenderedMarkdown } from './markdown.js';
+export { createMarkdownRenderer, footnoteLabels } from './markdown.js';
 export { deriveSummary } from './summary.js';

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Author, Config } from '../config/index.js';
 import { displayPath } from '../config/index.js';
 import { GazetteError, GazetteErrors } from '../errors.js';
+import { cacheKey, codeVersion, DiskCache } from '../util/disk-cache.js';
 import { checkEmail } from '../util/email.js';
 import { plainLine, stripControl } from '../util/text.js';
 import { calendarDay, parseDate } from './dates.js';
@@ -10,7 +11,6 @@ import { findSources, type SourceFile } from './files.js';
 import { type FrontMatter, splitFrontMatter } from './frontmatter.js';
 import type { Issue } from './issue.js';
 import { createMarkdownRenderer, type MarkdownRenderer, type RenderedMarkdown } from './markdown.js';
-import { cacheKey, codeVersion, DiskCache } from '../util/disk-cache.js';
 import { deriveSummary } from './summary.js';
 
 /** What the cache keeps of an issue: enough for feeds and pages without parsing its Markdown. */
@@ -117,13 +117,10 @@ export async function parseIssue(bytes: Uint8Array, source: SourceFile, ctx: Con
   const text = normalize(decodeUtf8(bytes, file));
   const fm = splitFrontMatter(text, file);
   const problems: GazetteError[] = [];
-  const problem = (key: string, message: string) =>
-    problems.push(new GazetteError(`${key}: ${message}`, { file, line: fm.lineOf(key) ?? 1 }));
+  const problem = (key: string, message: string) => problems.push(new GazetteError(`${key}: ${message}`, { file, line: fm.lineOf(key) ?? 1 }));
   const fields = readFields(fm, ctx.config, problem);
 
-  const defaultSlug = source.bundleDir
-    ? path.basename(source.bundleDir)
-    : path.basename(source.path).replace(/\.md$/i, '');
+  const defaultSlug = source.bundleDir ? path.basename(source.bundleDir) : path.basename(source.path).replace(/\.md$/i, '');
   const slug = plainLine(fields.slug ?? defaultSlug).replace(/\s+/g, '-');
   const slugProblem = checkSlug(slug);
   if (slugProblem) problem(fields.slug !== undefined ? 'slug' : 'file name', slugProblem);
@@ -267,7 +264,9 @@ export async function loadIssues(config: Config, options: LoadOptions = {}): Pro
     sources = await findSources(config.content.dir);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new GazetteError(code === 'ENOENT' ? 'content folder not found (content.dir)' : `cannot read the content folder: ${(err as Error).message}`, { file: dirLabel });
+    throw new GazetteError(code === 'ENOENT' ? 'content folder not found (content.dir)' : `cannot read the content folder: ${(err as Error).message}`, {
+      file: dirLabel,
+    });
   }
   const ctx: Context = {
     config,
@@ -304,14 +303,23 @@ export async function loadIssues(config: Config, options: LoadOptions = {}): Pro
 
   if (problems.length > 0) {
     const files = new Set(problems.map((p) => p.place.file)).size;
-    throw new GazetteErrors(problems, `${problems.length} problem${problems.length === 1 ? '' : 's'} in ${files} file${files === 1 ? '' : 's'}; nothing was written`);
+    throw new GazetteErrors(
+      problems,
+      `${problems.length} problem${problems.length === 1 ? '' : 's'} in ${files} file${files === 1 ? '' : 's'}; nothing was written`,
+    );
   }
 
   const now = options.now ?? new Date();
   const skipped = { drafts: 0, future: 0 };
   const published = issues.filter((issue) => {
-    if (issue.draft && !options.drafts) return skipped.drafts++, false;
-    if (issue.date > now && !options.future) return skipped.future++, false;
+    if (issue.draft && !options.drafts) {
+      skipped.drafts++;
+      return false;
+    }
+    if (issue.date > now && !options.future) {
+      skipped.future++;
+      return false;
+    }
     return true;
   });
   published.sort((a, b) => b.date.getTime() - a.date.getTime() || (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0));

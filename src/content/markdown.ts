@@ -3,14 +3,14 @@ import type { Root as MdastRoot } from 'mdast';
 import rehypeRaw from 'rehype-raw';
 import rehypeSanitize, { defaultSchema } from 'rehype-sanitize';
 import rehypeStringify from 'rehype-stringify';
+import { remark } from 'remark';
 import remarkCjkFriendly from 'remark-cjk-friendly';
 import remarkCjkFriendlyGfmStrikethrough from 'remark-cjk-friendly-gfm-strikethrough';
 import remarkGfm from 'remark-gfm';
 import remarkRehype from 'remark-rehype';
-import { remark } from 'remark';
 import { unified } from 'unified';
-import { VFile } from 'vfile';
 import { visit } from 'unist-util-visit';
+import { VFile } from 'vfile';
 import { stripControl } from '../util/text.js';
 
 /** Footnote section labels in the site's language (by primary subtag). */

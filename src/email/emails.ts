@@ -23,7 +23,7 @@ export async function renderEmails(
   // Look every issue up at once (the reads overlap).
   const keys = await Promise.all(issues.map((issue) => cache.key(issue, config, template)));
   const cached = await Promise.all(keys.map((key) => cache.get(key)));
-  const misses = issues.flatMap((issue, i) => (cached[i] ? [] : [i]));
+  const misses = issues.flatMap((_issue, i) => (cached[i] ? [] : [i]));
   // Render the misses; with many, MJML (CPU-bound) runs on worker threads while this one prepares the next.
   const mjml = createMjmlCompiler(misses.length);
   const renderer = createEmailRenderer(config, template, { validationLevel: options.validationLevel, warn: options.warn, mjml });
@@ -40,7 +40,7 @@ export async function renderEmails(
   } finally {
     await mjml.close();
   }
-  issues.forEach((issue, i) => emails.set(issue, cached[i]!));
+  for (const [i, issue] of issues.entries()) emails.set(issue, cached[i]!);
   if (options.prune ?? true) await cache.prune();
   return emails;
 }

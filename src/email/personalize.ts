@@ -21,11 +21,11 @@ export interface Recipient {
 
 const PATTERN = new RegExp(Object.values(MARKERS).join('|'), 'g');
 
-function fill(text: string, recipient: Recipient, escape: (s: string) => string): string {
+function fill(text: string, recipient: Recipient, encode: (s: string) => string): string {
   const values: Record<string, string> = {
-    [MARKERS.unsubscribeUrl]: escape(recipient.unsubscribeUrl),
-    [MARKERS.name]: escape(recipient.name ?? ''),
-    [MARKERS.email]: escape(recipient.email),
+    [MARKERS.unsubscribeUrl]: encode(recipient.unsubscribeUrl),
+    [MARKERS.name]: encode(recipient.name ?? ''),
+    [MARKERS.email]: encode(recipient.email),
   };
   return text.replace(PATTERN, (marker) => values[marker]!);
 }

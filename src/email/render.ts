@@ -1,12 +1,12 @@
-import type { MjmlError } from 'mjml';
-import { inProcessMjml, type MjmlCompiler } from './mjml.js';
+import type { MjmlError, MjmlResult } from 'mjml';
 import rehypeStringify from 'rehype-stringify';
 import { unified } from 'unified';
 import type { Config } from '../config/index.js';
 import { calendarDay, type Issue } from '../content/index.js';
 import { GazetteError } from '../errors.js';
 import { plainLine } from '../util/text.js';
-import { labelsFor, type Labels } from './labels.js';
+import { type Labels, labelsFor } from './labels.js';
+import { inProcessMjml, type MjmlCompiler } from './mjml.js';
 import { MARKERS } from './personalize.js';
 import { styleForEmail } from './styles.js';
 import type { EmailTemplate } from './template.js';
@@ -30,13 +30,14 @@ export interface EmailRenderOptions {
 
 const toHtml = unified().use(rehypeStringify).freeze();
 
-
-
 /** The date as a reader of the site's language writes it: `2026年2月23日`, `February 23, 2026`. */
 export function longDate(date: Date, site: Config['site']): string {
   const key = `${site.language}\n${site.timezone}`;
   let format = longDateFormats.get(key);
-  if (!format) longDateFormats.set(key, (format = new Intl.DateTimeFormat(site.language, { dateStyle: 'long', timeZone: site.timezone })));
+  if (!format) {
+    format = new Intl.DateTimeFormat(site.language, { dateStyle: 'long', timeZone: site.timezone });
+    longDateFormats.set(key, format);
+  }
   return format.format(date);
 }
 
@@ -87,7 +88,7 @@ function textPart(issue: Issue, config: Config, labels: Labels): string {
     labels.reason,
     config.email.postalAddress,
   ].filter(Boolean);
-  return [`${config.site.title} · ${longDate(issue.date, config.site)}`, issue.title, body.trimEnd(), '--', footer.join('\n')].join('\n\n') + '\n';
+  return `${[`${config.site.title} · ${longDate(issue.date, config.site)}`, issue.title, body.trimEnd(), '--', footer.join('\n')].join('\n\n')}\n`;
 }
 
 /** MJML's line is in the filled-in template: near the template's own line, not always on it. */
@@ -106,7 +107,7 @@ export function createEmailRenderer(config: Config, template: EmailTemplate, opt
     async render(issue) {
       const body = toHtml.stringify(styleForEmail(issue.hast, config.site.language));
       const mjml = template.fill(templateContext(issue, config, body, labels));
-      let result;
+      let result: MjmlResult;
       try {
         result = await (options.mjml ?? inProcessMjml).compile(mjml, {
           validationLevel: options.validationLevel ?? 'soft',

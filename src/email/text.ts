@@ -42,9 +42,7 @@ function linkNumber(state: State, url: string): number {
 
 /** A soft line break in the source is a space between words, nothing between CJK characters. */
 function unwrap(text: string): string {
-  return text.replace(/(.?)[ \t]*\n[ \t]*(.?)/gu, (_, before: string, after: string) =>
-    before + (isCjk(before) && isCjk(after) ? '' : ' ') + after,
-  );
+  return text.replace(/(.?)[ \t]*\n[ \t]*(.?)/gu, (_, before: string, after: string) => before + (isCjk(before) && isCjk(after) ? '' : ' ') + after);
 }
 
 function inline(node: Nodes, state: State): string {
@@ -70,7 +68,7 @@ function inline(node: Nodes, state: State): string {
     case 'linkReference':
     case 'imageReference': {
       const url = state.definitions.get(node.identifier);
-      const text = node.type === 'imageReference' ? node.alt ?? '' : children(node, state);
+      const text = node.type === 'imageReference' ? (node.alt ?? '') : children(node, state);
       return url ? `${text} [${linkNumber(state, url)}]` : text;
     }
     case 'footnoteReference': {
@@ -193,5 +191,5 @@ export function markdownToText(tree: Root, options: TextOptions): string {
     .map((d) => `[^${state.footnotes.get(d.id)}] ${blocks(d.children, state, ' ')}`);
   if (notes.length) parts.push(`${options.footnotesLabel}\n\n${notes.join('\n')}`);
   if (state.links.length) parts.push(`${options.linksLabel}\n\n${state.links.map((url, i) => `[${i + 1}] ${url}`).join('\n')}`);
-  return parts.filter(Boolean).join('\n\n') + '\n';
+  return `${parts.filter(Boolean).join('\n\n')}\n`;
 }

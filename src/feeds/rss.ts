@@ -32,9 +32,7 @@ export function renderRss({ site, issues }: FeedInput): string {
         el('guid', { isPermaLink: 'false' }, issue.id),
         el('pubDate', {}, rfc822(issue.date, tz)),
         // RSS's <author> must be an email address; a name alone goes in dc:creator.
-        author.email && PLAIN_EMAIL.test(author.email)
-          ? el('author', {}, `${author.email} (${author.name})`)
-          : el('dc:creator', {}, author.name),
+        author.email && PLAIN_EMAIL.test(author.email) ? el('author', {}, `${author.email} (${author.name})`) : el('dc:creator', {}, author.name),
         ...categoriesOf(issue).map((c) => el('category', {}, c)),
         // <description> is HTML in RSS: the plain-text summary is escaped as
         // such, so a summary that mentions `<script>` is shown, never run.

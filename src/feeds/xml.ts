@@ -12,7 +12,6 @@ export interface XmlElement {
   children?: string | XmlElement[];
 }
 
-// eslint-disable-next-line no-control-regex
 const FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 export function escapeXmlText(text: string): string {
@@ -50,5 +49,5 @@ function write(node: XmlElement, depth: number, out: string[]): void {
 export function xmlDocument(root: XmlElement): string {
   const out = ['<?xml version="1.0" encoding="UTF-8"?>'];
   write(root, 0, out);
-  return out.join('\n') + '\n';
+  return `${out.join('\n')}\n`;
 }

@@ -1,5 +1,5 @@
 import type { Config } from '../config/index.js';
-import { rfc3339, type Issue } from '../content/index.js';
+import { type Issue, rfc3339 } from '../content/index.js';
 import { feedUrl } from '../feeds/index.js';
 import { escapeHtml as e } from '../util/html.js';
 
@@ -65,9 +65,7 @@ ${issue.html}
 
 /** The home page: every published issue, newest first. */
 export function renderIndexPage(site: Site, issues: Issue[]): string {
-  const items = issues
-    .map((issue) => `<li>${time(issue, site)}<br><a href="${e(issue.url)}">${e(issue.title)}</a><p>${e(issue.summary)}</p></li>`)
-    .join('\n');
+  const items = issues.map((issue) => `<li>${time(issue, site)}<br><a href="${e(issue.url)}">${e(issue.title)}</a><p>${e(issue.summary)}</p></li>`).join('\n');
   const main = `<h1>${e(site.title)}</h1>
 ${site.description ? `<p>${e(site.description)}</p>` : ''}
 <ul class="issues">

@@ -26,7 +26,9 @@ export function acquireSendLock(databaseFile: string): () => void {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = Number.parseInt(readFileSync(file, 'utf8'), 10);
       if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
-        throw new GazetteError(`another gazette send (process ${pid}) is running on this subscriber database; wait for it, or stop it`, { file: displayPath(file) });
+        throw new GazetteError(`another gazette send (process ${pid}) is running on this subscriber database; wait for it, or stop it`, {
+          file: displayPath(file),
+        });
       }
       rmSync(file, { force: true });
     }

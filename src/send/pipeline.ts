@@ -70,7 +70,12 @@ export function classify(err: unknown): Classified {
     // A 5xx for this message's content: this delivery failed.
     if (/DATA|^\.$/i.test(command)) return { state: 'failed', response, connection: false };
     // A 5xx for the sender or the session fails every message alike: nobody's fault but the setup's.
-    return { state: 'deferred', response, connection: false, fatal: `the SMTP server refused ${/MAIL/i.test(command) ? 'the sender' : 'the session'}: ${response}` };
+    return {
+      state: 'deferred',
+      response,
+      connection: false,
+      fatal: `the SMTP server refused ${/MAIL/i.test(command) ? 'the sender' : 'the session'}: ${response}`,
+    };
   }
   // 4xx, and everything without a reply (dropped connections, timeouts): try again later.
   return { state: 'deferred', response, connection: code === undefined };

@@ -29,7 +29,7 @@ export function loadSecret(config: Config, env: NodeJS.ProcessEnv = process.env)
   }
   const secret = randomBytes(32);
   try {
-    writeFileSync(file, secret.toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
+    writeFileSync(file, `${secret.toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
     chmodSync(file, 0o600);
   } catch (err) {
     // Another process made it first: use theirs.
@@ -61,7 +61,8 @@ export function verifyToken(secret: Buffer, token: string, lookup: (id: number) 
 }
 
 export function unsubscribeUrl(config: Config, token: string): string {
-  if (!config.server.publicUrl) throw new GazetteError('server.public_url is not set: one-click unsubscribe links point there (set [server] public_url in gazette.toml)');
+  if (!config.server.publicUrl)
+    throw new GazetteError('server.public_url is not set: one-click unsubscribe links point there (set [server] public_url in gazette.toml)');
   const url = new URL('unsubscribe', config.server.publicUrl);
   url.searchParams.set('token', token);
   return url.href;

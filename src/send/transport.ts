@@ -38,7 +38,8 @@ export function smtpSettings(config: Config, env: NodeJS.ProcessEnv = process.en
     } catch {
       throw new GazetteError('GAZETTE_SMTP_URL is not a URL (use smtp://user:password@host:587 or smtps://host:465)');
     }
-    if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') throw new GazetteError(`GAZETTE_SMTP_URL must start with smtp:// or smtps://, not ${url.protocol}//`);
+    if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:')
+      throw new GazetteError(`GAZETTE_SMTP_URL must start with smtp:// or smtps://, not ${url.protocol}//`);
     const secure = url.protocol === 'smtps:';
     const verify = url.searchParams.get('tls_verify');
     return {
@@ -63,8 +64,20 @@ export function smtpSettings(config: Config, env: NodeJS.ProcessEnv = process.en
 
 /** Signed headers: nodemailer's defaults plus the list headers mailbox providers check. */
 const DKIM_HEADERS = [
-  'From', 'Sender', 'Reply-To', 'Subject', 'Date', 'Message-ID', 'To', 'Cc', 'MIME-Version', 'Content-Type',
-  'Content-Transfer-Encoding', 'List-Id', 'List-Unsubscribe', 'List-Unsubscribe-Post',
+  'From',
+  'Sender',
+  'Reply-To',
+  'Subject',
+  'Date',
+  'Message-ID',
+  'To',
+  'Cc',
+  'MIME-Version',
+  'Content-Type',
+  'Content-Transfer-Encoding',
+  'List-Id',
+  'List-Unsubscribe',
+  'List-Unsubscribe-Post',
 ].join(':');
 
 async function dkimOptions(config: Config) {
@@ -113,7 +126,12 @@ export async function smtpCarrier(config: Config, smtp: SmtpSettings): Promise<C
 
 /** Each message as an `.eml` file under `dir` (a dry run, or no SMTP configured). */
 export async function outboxCarrier(config: Config, dir: string): Promise<Carrier> {
-  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows', ...(config.dkim ? { dkim: await dkimOptions(config) } : {}) });
+  const transport = nodemailer.createTransport({
+    streamTransport: true,
+    buffer: true,
+    newline: 'windows',
+    ...(config.dkim ? { dkim: await dkimOptions(config) } : {}),
+  });
   // The outbox shows one run: the files of an earlier one are replaced.
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });

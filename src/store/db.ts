@@ -77,7 +77,9 @@ export function openDatabase(file: string): Db {
 function migrate(db: Db, file: string): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > SCHEMA_VERSION) {
-    throw new GazetteError(`the subscriber database is from a newer Gazette (schema ${version}, this one knows ${SCHEMA_VERSION})`, { file: displayPath(file) });
+    throw new GazetteError(`the subscriber database is from a newer Gazette (schema ${version}, this one knows ${SCHEMA_VERSION})`, {
+      file: displayPath(file),
+    });
   }
   for (let v = version; v < SCHEMA_VERSION; v++) {
     db.transaction(() => {

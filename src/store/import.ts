@@ -1,7 +1,7 @@
 import { parseCsv } from '../util/csv.js';
 import { plainLine } from '../util/text.js';
 import type { Db } from './db.js';
-import { checkEmail, emailKey, findSubscriber, insertSubscriber, type Status, STATUSES, setName, setStatus } from './subscribers.js';
+import { checkEmail, emailKey, findSubscriber, insertSubscriber, STATUSES, type Status, setName, setStatus } from './subscribers.js';
 
 export interface ImportProblem {
   line: number;
@@ -34,7 +34,12 @@ function readRows(text: string): { rows: Row[]; problems: ImportProblem[]; dupli
   const records = parseCsv(text);
   const header = records.shift();
   if (!header) return { rows: [], problems: [], duplicates: [], headerError: 'the file is empty (it needs a header row with an "email" column)' };
-  const columns = header.fields.map((f) => f.trim().toLowerCase().replace(/[\s_-]+/g, ' '));
+  const columns = header.fields.map((f) =>
+    f
+      .trim()
+      .toLowerCase()
+      .replace(/[\s_-]+/g, ' '),
+  );
   const find = (...names: string[]) => columns.findIndex((c) => names.includes(c));
   // The names mailing tools export under (Mailchimp: "Email Address", "First Name", "Last Name").
   const col = {
@@ -45,7 +50,12 @@ function readRows(text: string): { rows: Row[]; problems: ImportProblem[]; dupli
     status: find('status'),
   };
   if (col.email === -1) {
-    return { rows: [], problems: [], duplicates: [], headerError: `line ${header.line}: the header row has no "email" column (it has: ${columns.join(', ') || 'nothing'})` };
+    return {
+      rows: [],
+      problems: [],
+      duplicates: [],
+      headerError: `line ${header.line}: the header row has no "email" column (it has: ${columns.join(', ') || 'nothing'})`,
+    };
   }
   const rows: Row[] = [];
   const problems: ImportProblem[] = [];
@@ -81,7 +91,8 @@ function readRows(text: string): { rows: Row[]; problems: ImportProblem[]; dupli
     }
     seen.set(key, record.line);
     const field = (i: number) => (i === -1 ? '' : plainLine((record.fields[i] ?? '').replace(/[\r\n\t]/g, ' ')));
-    const name = field(col.name) || [field(col.first), field(col.last)].filter(Boolean).join(' ') || plainLine(angle?.[1]?.replace(/^"|"$/g, '') ?? '') || undefined;
+    const name =
+      field(col.name) || [field(col.first), field(col.last)].filter(Boolean).join(' ') || plainLine(angle?.[1]?.replace(/^"|"$/g, '') ?? '') || undefined;
     rows.push({ line: record.line, email: checked.email, ...(name ? { name } : {}), ...(status ? { status } : {}) });
   }
   return { rows, problems, duplicates };

@@ -1,9 +1,10 @@
-export { now, openDatabase, SCHEMA_VERSION } from './db.js';
 export type { Db } from './db.js';
-export { importCsv } from './import.js';
+export { now, openDatabase, SCHEMA_VERSION } from './db.js';
 export type { ImportProblem, ImportResult } from './import.js';
-export { beginDelivery, deliveryStatus, finishDelivery, owedBatch, owedCount, recordIssue } from './ledger.js';
+export { importCsv } from './import.js';
 export type { DeliveryState, IssueRef, IssueStatus, Outcome, Recipient } from './ledger.js';
+export { beginDelivery, deliveryStatus, finishDelivery, owedBatch, owedCount, recordIssue } from './ledger.js';
+export type { NewSubscriber, Status, SubscriberRow } from './subscribers.js';
 export {
   allSubscribers,
   checkEmail,
@@ -12,8 +13,7 @@ export {
   findSubscriber,
   getSubscriber,
   insertSubscriber,
+  STATUSES,
   setName,
   setStatus,
-  STATUSES,
 } from './subscribers.js';
-export type { NewSubscriber, Status, SubscriberRow } from './subscribers.js';

@@ -46,17 +46,17 @@ const prepared = new WeakMap<Db, ReturnType<typeof prepareAll>>();
 /** Prepared once per database: a send runs these for every message. */
 function statements(db: Db): ReturnType<typeof prepareAll> {
   let cached = prepared.get(db);
-  if (!cached) prepared.set(db, (cached = prepareAll(db)));
+  if (!cached) {
+    cached = prepareAll(db);
+    prepared.set(db, cached);
+  }
   return cached;
 }
 
 export function recordIssue(db: Db, issue: IssueRef): void {
-  db.prepare('INSERT INTO issues (id, slug, title, first_sent_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET slug = excluded.slug, title = excluded.title').run(
-    issue.id,
-    issue.slug,
-    issue.title,
-    now(),
-  );
+  db.prepare(
+    'INSERT INTO issues (id, slug, title, first_sent_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET slug = excluded.slug, title = excluded.title',
+  ).run(issue.id, issue.slug, issue.title, now());
 }
 
 /**
@@ -134,9 +134,9 @@ export interface IssueStatus {
 
 /** Delivery counts per issue sent (newest first), or for the issue with this slug. */
 export function deliveryStatus(db: Db, slug?: string): IssueStatus[] {
-  const issues = (slug
-    ? db.prepare('SELECT * FROM issues WHERE slug = ?').all(slug)
-    : db.prepare('SELECT * FROM issues ORDER BY first_sent_at DESC').all()) as Array<Omit<IssueStatus, 'sent' | 'deferred' | 'failed' | 'sending' | 'owed'>>;
+  const issues = (
+    slug ? db.prepare('SELECT * FROM issues WHERE slug = ?').all(slug) : db.prepare('SELECT * FROM issues ORDER BY first_sent_at DESC').all()
+  ) as Array<Omit<IssueStatus, 'sent' | 'deferred' | 'failed' | 'sending' | 'owed'>>;
   const counts = db.prepare('SELECT state, COUNT(*) AS n FROM deliveries WHERE issue = ? GROUP BY state');
   return issues.map((issue) => {
     const status: IssueStatus = { ...issue, sent: 0, deferred: 0, failed: 0, sending: 0, owed: owedCount(db, issue.id) };

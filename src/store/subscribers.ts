@@ -2,6 +2,7 @@ import { checkEmail } from '../util/email.js';
 import type { Db } from './db.js';
 
 export { checkEmail };
+
 import { now } from './db.js';
 
 export type Status = 'pending' | 'subscribed' | 'unsubscribed' | 'bounced';
@@ -10,6 +11,8 @@ export const STATUSES: readonly Status[] = ['pending', 'subscribed', 'unsubscrib
 export interface SubscriberRow {
   id: number;
   email: string;
+  /** The address lower-cased: unique without regard to case. */
+  email_key: string;
   name: string;
   status: Status;
   source: string;

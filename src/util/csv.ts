@@ -88,5 +88,5 @@ function quote(field: string): string {
 }
 
 export function csvLine(fields: string[]): string {
-  return fields.map(quote).join(',') + '\r\n';
+  return `${fields.map(quote).join(',')}\r\n`;
 }

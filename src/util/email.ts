@@ -7,7 +7,8 @@ const DOMAIN = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+(?:[A-Za-z]
 export function checkEmail(raw: string): { email: string } | { reason: string } {
   const email = raw.trim();
   if (email === '') return { reason: 'the email is empty' };
-  if (/[\s<>]/.test(email) || /[\u0000-\u001F\u007F]/.test(email)) return { reason: `${JSON.stringify(email)} is not an email address (spaces, line breaks or <> in it)` };
+  if (/[\s<>]/.test(email) || /[\u0000-\u001F\u007F]/.test(email))
+    return { reason: `${JSON.stringify(email)} is not an email address (spaces, line breaks or <> in it)` };
   const at = email.lastIndexOf('@');
   if (at < 1) return { reason: `${JSON.stringify(email)} is not an email address (no @)` };
   const local = email.slice(0, at);

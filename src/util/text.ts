@@ -4,7 +4,6 @@
  * to publish. Removed from every piece of text that enters the model, so
  * all outputs (XML, JSON, HTML, email) agree.
  */
-// eslint-disable-next-line no-control-regex
 const UNWANTED = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]/g;
 
 export function stripControl(text: string): string {
@@ -17,7 +16,8 @@ export function plainLine(text: string): string {
 }
 
 /** Han, kana, hangul and CJK punctuation: each counts as one "word". */
-const CJK = /[\u1100-\u11FF\u2E80-\u2FDF\u3000-\u303F\u3040-\u30FF\u3100-\u31FF\u3200-\u9FFF\uA960-\uA97F\uAC00-\uD7FF\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFFEF]|[\uD840-\uD87F][\uDC00-\uDFFF]/;
+const CJK =
+  /[\u1100-\u11FF\u2E80-\u2FDF\u3000-\u303F\u3040-\u30FF\u3100-\u31FF\u3200-\u9FFF\uA960-\uA97F\uAC00-\uD7FF\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFFEF]|[\uD840-\uD87F][\uDC00-\uDFFF]/;
 
 export function isCjk(char: string): boolean {
   return CJK.test(char);
@@ -55,5 +55,5 @@ export function truncateUnits(text: string, limit: number): string {
   if (boundary >= cut.length / 2) {
     cut = cut.slice(0, boundary + 1);
   }
-  return cut.trimEnd().replace(/[，、,;；：:]$/, '') + '…';
+  return `${cut.trimEnd().replace(/[，、,;；：:]$/, '')}…`;
 }

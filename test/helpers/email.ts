@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
-import { loadConfig, type Config } from '../../src/config/index.js';
+import { type Config, loadConfig } from '../../src/config/index.js';
 import { type Issue, loadIssues } from '../../src/content/index.js';
-import { renderEmails } from '../../src/email/index.js';
 import type { RenderedEmail } from '../../src/email/index.js';
+import { renderEmails } from '../../src/email/index.js';
 import { composeMessage, transferEncoding } from '../../src/send/index.js';
 import { BASE_CONFIG, makeSite, SEED } from './site.js';
 

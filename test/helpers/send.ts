@@ -2,7 +2,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { main } from '../../src/cli/index.js';
 import type { SendEnv } from '../../src/cli/send.js';
-import { insertSubscriber, openDatabase, type Db } from '../../src/store/index.js';
+import { type Db, insertSubscriber, openDatabase } from '../../src/store/index.js';
 import { BASE_CONFIG, makeSite, type Run } from './site.js';
 
 export const SECRET = 'test-secret-0123456789abcdef';
@@ -23,7 +23,9 @@ ${extra}`;
 export async function sendSite(count: number, options: { extraConfig?: string; title?: string; connections?: number } = {}) {
   const title = options.title ?? 'Issue one';
   const dir = await makeSite(
-    { 'content/issue-one.md': `+++\ntitle = ${JSON.stringify(title)}\ndate = 2026-02-01T08:00:00+08:00\n+++\n\n**Hello** readers. [A link](https://example.org/a).\n` },
+    {
+      'content/issue-one.md': `+++\ntitle = ${JSON.stringify(title)}\ndate = 2026-02-01T08:00:00+08:00\n+++\n\n**Hello** readers. [A link](https://example.org/a).\n`,
+    },
     sendConfig(options.extraConfig, options.connections),
   );
   const config = path.join(dir, 'gazette.toml');

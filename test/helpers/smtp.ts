@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { simpleParser, type ParsedMail } from 'mailparser';
+import { type ParsedMail, simpleParser } from 'mailparser';
 import { SMTPServer, type SMTPServerSession } from 'smtp-server';
 
 export type Reply = undefined | { code: number; message: string } | 'drop';
@@ -41,7 +41,6 @@ export async function startSmtp(behaviour: Behaviour = {}): Promise<TestSmtp> {
   const attempts = new Map<string, number>();
   const rcptOf = new Map<string, string>();
   const fail = (reply: { code: number; message: string }) => Object.assign(new Error(reply.message), { responseCode: reply.code });
-  // eslint-disable-next-line prefer-const
   let server: SMTPServer;
   const drop = (session: SMTPServerSession) => {
     for (const connection of (server as unknown as { connections: Set<{ id: string; _socket: { destroy(): void } }> }).connections) {
