@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseDate, rfc822, rfc3339 } from '../src/content/index.js';
+import { parseDate } from '../src/content/index.js';
+import { rfc822, rfc3339 } from '../src/util/time.js';
 
 describe('parseDate', () => {
   it('reads an offset date-time as written', () => {

@@ -158,7 +158,7 @@ describe('gazette subscribers', () => {
     await writeFile(path.join(dir, 'h.csv'), 'address,name\na@example.org,A\n');
     const noHeader = await cli(config, 'import', path.join(dir, 'h.csv'));
     expect(noHeader.code).toBe(1);
-    expect(noHeader.stderr).toMatch(/h\.csv: line 1: the header row has no "email" column \(it has: address, name\)/);
+    expect(noHeader.stderr).toMatch(/h\.csv:1: the header row has no "email" column \(it has: address, name\)/);
     expect((await cli(config, 'import', path.join(dir, 'missing.csv'))).stderr).toContain('no such file');
     await writeFile(path.join(dir, 'gbk.csv'), Buffer.from([0x65, 0x6d, 0x61, 0x69, 0x6c, 0x0a, 0xd6, 0xd0, 0x0a]));
     expect((await cli(config, 'import', path.join(dir, 'gbk.csv'))).stderr).toContain('not valid UTF-8');

@@ -1,7 +1,8 @@
 import path from 'node:path';
-import { build } from '../build/index.js';
-import { displayPath, loadConfig } from '../config/index.js';
-import { type Io, plural } from './report.js';
+import { loadConfig } from '../config/index.js';
+import { EXIT } from '../errors.js';
+import { build } from '../publish/index.js';
+import { displayPath, type Io, plural, printWarnings } from './report.js';
 
 export interface BuildFlags {
   config: string;
@@ -12,9 +13,9 @@ export interface BuildFlags {
 export async function buildCommand(flags: BuildFlags, io: Io): Promise<number> {
   const started = performance.now();
   const { config, warnings } = await loadConfig(flags.config);
-  for (const w of warnings) io.err(`warning: ${w}`);
+  printWarnings(io, warnings);
   const result = await build(config, { drafts: flags.drafts, future: flags.future });
-  for (const w of result.warnings) io.err(`warning: ${w}`);
+  printWarnings(io, result.warnings);
   const left = [
     result.skipped.drafts ? plural(result.skipped.drafts, 'draft') : '',
     result.skipped.future ? `${result.skipped.future} dated in the future` : '',
@@ -23,5 +24,5 @@ export async function buildCommand(flags: BuildFlags, io: Io): Promise<number> {
   io.out(
     `Built ${plural(result.issues.length, 'issue')}${left.length ? ` (left out: ${left.join(', ')})` : ''} into ${displayPath(config.build.out)}${path.sep} in ${ms} ms: rss.xml, atom.xml, feed.json and ${plural(result.files - 3, 'other file')}`,
   );
-  return 0;
+  return EXIT.ok;
 }

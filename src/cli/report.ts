@@ -1,5 +1,10 @@
-import { GazetteError, GazetteErrors } from '../errors.js';
+import path from 'node:path';
+import { EXIT, exitCodeOf, GazetteError, GazetteErrors } from '../errors.js';
 
+/**
+ * Where the CLI prints, and how: the only place paths are shortened for
+ * people and errors become exit codes. The core works with absolute paths.
+ */
 export interface Io {
   out: (line: string) => void;
   err: (line: string) => void;
@@ -13,25 +18,41 @@ export const processIo: Io = {
   err: (line) => process.stderr.write(`${line}\n`),
 };
 
+/** A path as the user would like to read it: relative to the working folder when inside it. */
+export function displayPath(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
+}
+
+/** Text with every absolute path inside the working folder shortened to a relative one. */
+export function displayPaths(text: string): string {
+  return text.split(process.cwd() + path.sep).join('');
+}
+
+export function printWarnings(io: Io, warnings: readonly string[]): void {
+  for (const w of warnings) io.err(`warning: ${displayPaths(w)}`);
+}
+
 /**
- * Print an error the user can act on, one line per problem, and return the
- * exit code. Anything unexpected is one line too; its stack only with
- * GAZETTE_DEBUG=1.
+ * Print an error, one line per problem, and return the exit code: 1 for a
+ * user's mistake (a GazetteError), 2 for anything else, which is a bug;
+ * its stack only with GAZETTE_DEBUG set.
  */
 export function reportError(err: unknown, io: Io): number {
   if (err instanceof GazetteErrors) {
-    for (const p of err.problems) io.err(`error: ${p.format()}`);
-    io.err(`gazette: ${err.message}`);
-    return 1;
+    for (const p of err.problems) io.err(`error: ${displayPaths(p.format(displayPath))}`);
+    io.err(`gazette: ${displayPaths(err.message)}`);
+  } else if (err instanceof GazetteError) {
+    io.err(`error: ${displayPaths(err.format(displayPath))}`);
+  } else {
+    const e = err as NodeJS.ErrnoException;
+    const where = e?.path;
+    io.err(
+      `error: ${e?.code ? `${e.code}: ` : ''}${String(e?.message ?? e).split('\n')[0]}${where && !String(e?.message).includes(where) ? ` (${where})` : ''}`,
+    );
+    if (process.env.GAZETTE_DEBUG) io.err(String(e?.stack ?? ''));
   }
-  if (err instanceof GazetteError) {
-    io.err(`error: ${err.format()}`);
-    return 1;
-  }
-  const e = err as Error;
-  const code = (e as NodeJS.ErrnoException)?.code;
-  const where = (e as NodeJS.ErrnoException)?.path;
-  io.err(`error: ${code ? `${code}: ` : ''}${String(e?.message ?? e).split('\n')[0]}${where && !String(e?.message).includes(where) ? ` (${where})` : ''}`);
-  if (process.env.GAZETTE_DEBUG) io.err(String(e?.stack ?? ''));
-  return 2;
+  return exitCodeOf(err);
 }
+
+export { EXIT };

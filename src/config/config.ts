@@ -1,74 +1,107 @@
-/** The validated, resolved site configuration. */
+import path from 'node:path';
+import type { RawConfig } from './site-schema.js';
+
+/**
+ * The validated config as the rest of Gazette reads it: one mapper per
+ * section turns the TOML's names and relative paths into camelCase names
+ * and absolute paths. `Config`'s type is inferred from these mappers, and
+ * their input from the schema (`site-schema.ts`): the shape is declared
+ * once, in the schema.
+ */
+
+function withSlash(url: string): string {
+  const u = new URL(url);
+  if (!u.pathname.endsWith('/')) u.pathname += '/';
+  return u.href;
+}
+
 export interface Author {
   name?: string;
   email?: string;
 }
 
-export interface Config {
+const sections = {
+  site: (v) => ({
+    title: v.title,
+    description: v.description,
+    /** Absolute, always ending in `/`. */
+    baseUrl: withSlash(v.base_url),
+    language: Intl.getCanonicalLocales(v.language)[0]!,
+    timezone: v.timezone,
+    permalink: v.permalink,
+    author: { ...(v.author.name !== undefined ? { name: v.author.name } : {}), ...(v.author.email !== undefined ? { email: v.author.email } : {}) } as Author,
+  }),
+  content: (v, root) => ({
+    /** Absolute path. */
+    dir: path.resolve(root, v.dir),
+    summaryLength: v.summary_length,
+  }),
+  build: (v, root) => ({
+    /** Absolute path. */
+    out: path.resolve(root, v.out),
+    /** Absolute path (may not exist). */
+    static: path.resolve(root, v.static),
+    /** Absolute path of the render cache folder. */
+    cache: path.resolve(root, v.cache),
+  }),
+  feeds: (v) => ({ limit: v.limit }),
+  email: (v, root) => ({
+    from: v.from?.trim() || undefined,
+    replyTo: v.reply_to?.trim() || undefined,
+    subject: v.subject,
+    postalAddress: v.postal_address.trim(),
+    /** Absolute path of the MJML template, if the config names one. */
+    template: v.template ? path.resolve(root, v.template) : undefined,
+  }),
+  subscribers: (v, root) => ({
+    /** Absolute path of the SQLite file. */
+    database: path.resolve(root, v.database),
+  }),
+  server: (v) => ({
+    /** Ends in `/`. */
+    publicUrl: v.public_url ? withSlash(v.public_url) : undefined,
+  }),
+  smtp: (v) => ({
+    host: v.host || undefined,
+    port: v.port || undefined,
+    secure: v.secure,
+    user: v.user || undefined,
+    tlsVerify: v.tls_verify,
+  }),
+  send: (v) => ({
+    maxConnections: v.max_connections,
+    rateLimit: v.rate_limit,
+    retryAttempts: v.retry_attempts,
+    /** Seconds. */
+    retryDelay: v.retry_delay,
+  }),
+  /** Signing is on only when all three are set (load.ts refuses a partial section). */
+  dkim: (v, root) =>
+    v.domain && v.selector && v.private_key
+      ? {
+          domain: v.domain,
+          selector: v.selector,
+          /** Absolute path of the PEM file. */
+          privateKey: path.resolve(root, v.private_key),
+        }
+      : undefined,
+} satisfies { [K in keyof RawConfig]: (value: RawConfig[K], root: string) => unknown };
+
+type Sections = typeof sections;
+
+/** The validated, resolved site configuration. */
+export type Config = {
   /** Absolute path of the config file. */
   file: string;
   /** The folder the config file is in; relative paths resolve against it. */
   root: string;
-  site: {
-    title: string;
-    description: string;
-    /** Absolute, always ending in `/`. */
-    baseUrl: string;
-    language: string;
-    timezone: string;
-    permalink: string;
-    author: Author;
-  };
-  content: {
-    /** Absolute path. */
-    dir: string;
-    summaryLength: number;
-  };
-  build: {
-    /** Absolute path. */
-    out: string;
-    /** Absolute path (may not exist). */
-    static: string;
-    /** Absolute path of the render cache folder. */
-    cache: string;
-  };
-  feeds: {
-    limit: number;
-  };
-  email: {
-    from?: string;
-    replyTo?: string;
-    subject: string;
-    postalAddress: string;
-    /** Absolute path of the MJML template, if the config names one. */
-    template?: string;
-  };
-  subscribers: {
-    /** Absolute path of the SQLite file. */
-    database: string;
-  };
-  server: {
-    /** Ends in `/`. */
-    publicUrl?: string;
-  };
-  smtp: {
-    host?: string;
-    port?: number;
-    secure: boolean;
-    user?: string;
-    tlsVerify: boolean;
-  };
-  send: {
-    maxConnections: number;
-    rateLimit: number;
-    retryAttempts: number;
-    /** Seconds. */
-    retryDelay: number;
-  };
-  dkim?: {
-    domain: string;
-    selector: string;
-    /** Absolute path of the PEM file. */
-    privateKey: string;
-  };
+} & { [K in keyof Sections]: ReturnType<Sections[K]> };
+
+/** Map every section of a validated config. */
+export function toConfig(raw: RawConfig, file: string): Config {
+  const root = path.dirname(file);
+  const mapped = Object.fromEntries(
+    (Object.keys(sections) as Array<keyof Sections>).map((key) => [key, (sections[key] as (v: unknown, root: string) => unknown)(raw[key], root)]),
+  ) as { [K in keyof Sections]: ReturnType<Sections[K]> };
+  return { file, root, ...mapped };
 }

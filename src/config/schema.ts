@@ -20,8 +20,26 @@ export interface TableSpec {
   [key: string]: FieldSpec | TableSpec;
 }
 
-export interface Validation {
-  value: Record<string, unknown>;
+/** The TypeScript type of a field's value. */
+type ValueOf<F extends FieldSpec> = F['kind'] extends 'string' ? string : F['kind'] extends 'boolean' ? boolean : number;
+
+/** Fields that always have a value after validation: required ones and those with a default. */
+type Present<F> = F extends { required: true } ? true : F extends { default: Scalar } ? true : false;
+
+type PresentKeys<S extends TableSpec> = { [K in keyof S]: S[K] extends FieldSpec ? (Present<S[K]> extends true ? K : never) : K }[keyof S];
+
+/**
+ * The validated value of a table, inferred from its schema: the schema is
+ * the one declaration of the config's shape.
+ */
+export type Infer<S extends TableSpec> = {
+  -readonly [K in PresentKeys<S>]: S[K] extends FieldSpec ? ValueOf<S[K]> : S[K] extends TableSpec ? Infer<S[K]> : never;
+} & {
+  -readonly [K in Exclude<keyof S, PresentKeys<S>>]?: S[K] extends FieldSpec ? ValueOf<S[K]> : never;
+};
+
+export interface Validation<T> {
+  value: T;
   errors: string[];
   warnings: string[];
 }
@@ -60,8 +78,13 @@ function checkField(spec: FieldSpec, value: unknown): string | undefined {
   return spec.check ? spec.check(value as never) : undefined;
 }
 
-export function validate(spec: TableSpec, input: unknown, path = ''): Validation {
-  const out: Validation = { value: {}, errors: [], warnings: [] };
+/** Check `input` against `spec`: every problem at once, each with the key's dotted path. */
+export function validate<S extends TableSpec>(spec: S, input: unknown): Validation<Infer<S>> {
+  return validateTable(spec, input, '') as Validation<Infer<S>>;
+}
+
+function validateTable(spec: TableSpec, input: unknown, path: string): Validation<Record<string, unknown>> {
+  const out: Validation<Record<string, unknown>> = { value: {}, errors: [], warnings: [] };
   const table = isTable(input) ? input : {};
   for (const [key, sub] of Object.entries(spec)) {
     const keyPath = path ? `${path}.${key}` : key;
@@ -79,7 +102,7 @@ export function validate(spec: TableSpec, input: unknown, path = ''): Validation
       if (raw !== undefined && !isTable(raw)) {
         out.errors.push(`${keyPath}: expected a table ([${keyPath}]), got ${describe(raw)}`);
       }
-      const inner = validate(sub, raw, keyPath);
+      const inner = validateTable(sub, raw, keyPath);
       out.value[key] = inner.value;
       out.errors.push(...inner.errors);
       out.warnings.push(...inner.warnings);

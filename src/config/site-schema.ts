@@ -1,5 +1,5 @@
 import { checkEmail } from '../util/email.js';
-import type { TableSpec } from './schema.js';
+import type { Infer, TableSpec } from './schema.js';
 
 function absoluteHttpUrl(value: string): string | undefined {
   let url: URL;
@@ -87,7 +87,7 @@ function hostname(value: string): string | undefined {
 }
 
 /** The schema of `gazette.toml`. README's config reference follows it. */
-export const configSchema: TableSpec = {
+export const configSchema = {
   site: {
     title: { kind: 'string', required: true, doc: "The newsletter's name, used as the feeds' title." },
     description: { kind: 'string', default: '', doc: 'One sentence about the newsletter (feed subtitle). Defaults to the title in RSS, which requires one.' },
@@ -179,4 +179,7 @@ export const configSchema: TableSpec = {
     selector: { kind: 'string', doc: 'DKIM selector (s=).' },
     private_key: { kind: 'string', check: relativeOrAbsolutePath, doc: 'PEM file of the DKIM private key.' },
   },
-};
+} as const satisfies TableSpec;
+
+/** `gazette.toml` as validated: TOML's names, defaults filled in, paths not yet resolved. */
+export type RawConfig = Infer<typeof configSchema>;

@@ -35,7 +35,7 @@ export function splitFrontMatter(text: string, file: string): FrontMatter {
     }
   }
   if (close === -1) {
-    throw new GazetteError(`front matter opened with ${first} is never closed (expected a line with ${first})`, { file, line: 1 });
+    throw new GazetteError('CONTENT', `front matter opened with ${first} is never closed (expected a line with ${first})`, { file, line: 1 });
   }
   const source = lines.slice(1, close).join('\n');
   const body = lines.slice(close + 1).join('\n');
@@ -58,7 +58,7 @@ function parseTomlFrontMatter(source: string, file: string): Record<string, unkn
   } catch (err) {
     if (err instanceof TomlError) {
       const reason = err.message.split('\n')[0]!.replace(/^Invalid TOML document:\s*/, '');
-      throw new GazetteError(`invalid TOML front matter: ${reason}`, { file, line: err.line + OFFSET, column: err.column });
+      throw new GazetteError('CONTENT', `invalid TOML front matter: ${reason}`, { file, line: err.line + OFFSET, column: err.column });
     }
     throw err;
   }
@@ -81,7 +81,7 @@ function parseYamlFrontMatter(source: string, file: string): Record<string, unkn
   if (error) {
     const pos = error.linePos?.[0];
     const reason = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?\s*$/, '');
-    throw new GazetteError(`invalid YAML front matter: ${reason}`, {
+    throw new GazetteError('CONTENT', `invalid YAML front matter: ${reason}`, {
       file,
       line: pos ? pos.line + OFFSET : 1,
       column: pos?.col,
@@ -89,7 +89,7 @@ function parseYamlFrontMatter(source: string, file: string): Record<string, unkn
   }
   if (doc.contents === null) return {};
   if (!isMap(doc.contents)) {
-    throw new GazetteError('front matter must be a mapping of keys to values', { file, line: 2 });
+    throw new GazetteError('CONTENT', 'front matter must be a mapping of keys to values', { file, line: 2 });
   }
   return doc.toJS({ maxAliasCount: 100 }) as Record<string, unknown>;
 }

@@ -1,11 +1,13 @@
-export { calendarDay, parseDate, rfc822, rfc3339, zoneOffset } from './dates.js';
+export { parseDate } from './dates.js';
+export type { Fields } from './fields.js';
 export type { SourceFile } from './files.js';
 export { bundleResources, findSources } from './files.js';
 export type { FrontMatter } from './frontmatter.js';
 export { splitFrontMatter } from './frontmatter.js';
-export type { Issue } from './issue.js';
+export type { Issue, ParsedBody } from './issue.js';
 export type { LoadOptions, LoadResult, RenderedBody } from './load.js';
-export { createIssueCache, decodeUtf8, issueId, loadIssues, parseIssue } from './load.js';
+export { createIssueCache, decodeUtf8, loadIssues, parseIssue } from './load.js';
 export type { MarkdownRenderer, RenderedMarkdown } from './markdown.js';
-export { createMarkdownRenderer, footnoteLabels } from './markdown.js';
+export { createMarkdownRenderer } from './markdown.js';
 export { deriveSummary } from './summary.js';
+export { issueId, issueUrl, urlPath } from './urls.js';

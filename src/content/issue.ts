@@ -4,7 +4,7 @@ import type { Author } from '../config/index.js';
 
 /** One digest issue: parsed, validated, rendered to safe HTML. The one model every renderer reads. */
 export interface Issue {
-  /** The source file as shown to the user (relative to the working folder when possible). */
+  /** Absolute path of the source file. */
   file: string;
   /** The folder of a Hugo leaf bundle (`slug/index.md`): its other files are the issue's resources. */
   bundleDir?: string;
@@ -30,10 +30,19 @@ export interface Issue {
   id: string;
   /** The Markdown body (after front matter). */
   markdown: string;
-  /** The parsed Markdown tree, for renderers that need more than HTML (plain text, email). */
-  tree: MdastRoot;
-  /** The sanitized HTML tree of the body (do not mutate: clone to restyle). */
-  hast: HastRoot;
   /** Sanitized HTML of the body, every URL absolute. */
   html: string;
+  /**
+   * The body's syntax trees, for renderers that need more than HTML (the
+   * email and its plain text). Parsed on the first call (an issue from the
+   * cache has not parsed its Markdown), then kept.
+   */
+  body(): ParsedBody;
+}
+
+export interface ParsedBody {
+  /** The Markdown syntax tree. */
+  tree: MdastRoot;
+  /** The sanitized HTML tree, every URL absolute (do not mutate: clone to restyle). */
+  hast: HastRoot;
 }

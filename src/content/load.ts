@@ -1,17 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Author, Config } from '../config/index.js';
-import { displayPath } from '../config/index.js';
+import type { Config } from '../config/index.js';
 import { GazetteError, GazetteErrors } from '../errors.js';
 import { cacheKey, codeVersion, DiskCache } from '../util/disk-cache.js';
-import { checkEmail } from '../util/email.js';
 import { plainLine, stripControl } from '../util/text.js';
-import { calendarDay, parseDate } from './dates.js';
+import { checkSlug, readFields } from './fields.js';
 import { findSources, type SourceFile } from './files.js';
-import { type FrontMatter, splitFrontMatter } from './frontmatter.js';
+import { splitFrontMatter } from './frontmatter.js';
 import type { Issue } from './issue.js';
 import { createMarkdownRenderer, type MarkdownRenderer, type RenderedMarkdown } from './markdown.js';
 import { deriveSummary } from './summary.js';
+import { issueId, issueUrl } from './urls.js';
 
 /** What the cache keeps of an issue: enough for feeds and pages without parsing its Markdown. */
 export interface RenderedBody {
@@ -57,7 +56,7 @@ export function decodeUtf8(bytes: Uint8Array, file: string): string {
     const lenient = new TextDecoder('utf-8').decode(bytes);
     const bad = lenient.indexOf('\uFFFD');
     const line = lenient.slice(0, Math.max(bad, 0)).split('\n').length;
-    throw new GazetteError('not valid UTF-8 text (is it saved in another encoding, such as GBK?); save it as UTF-8', { file, line });
+    throw new GazetteError('CONTENT', 'not valid UTF-8 text (is it saved in another encoding, such as GBK?); save it as UTF-8', { file, line });
   }
 }
 
@@ -70,39 +69,6 @@ function normalize(text: string): string {
   return stripControl(text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n'));
 }
 
-function stringList(value: unknown): string[] | undefined {
-  if (typeof value === 'string') return [value];
-  if (Array.isArray(value) && value.every((v) => typeof v === 'string' || typeof v === 'number')) return value.map(String);
-  return undefined;
-}
-
-/** Slugs are one URL path segment: no slashes, dots alone or control characters. */
-function checkSlug(slug: string): string | undefined {
-  if (slug === '') return 'must not be empty';
-  if (/[/\\?#%]/.test(slug)) return `${JSON.stringify(slug)} may not contain / \\ ? # or %`;
-  if (slug === '.' || slug === '..') return `${JSON.stringify(slug)} is not a usable slug`;
-  return undefined;
-}
-
-function urlPath(config: Config, slug: string, date: Date): string {
-  const day = calendarDay(date, config.site.timezone);
-  return config.site.permalink
-    .replaceAll('{slug}', encodeURIComponent(slug))
-    .replaceAll('{year}', day.year)
-    .replaceAll('{month}', day.month)
-    .replaceAll('{day}', day.day);
-}
-
-/**
- * A `tag:` URI (RFC 4151) from the site's host, the issue's day and its slug:
- * unchanged if the site moves from http to https or the permalink changes.
- */
-export function issueId(config: Config, slug: string, date: Date): string {
-  const host = new URL(config.site.baseUrl).hostname;
-  const day = calendarDay(date, config.site.timezone);
-  return `tag:${host},${day.year}-${day.month}-${day.day}:${encodeURIComponent(slug)}`;
-}
-
 interface Context {
   config: Config;
   markdown: MarkdownRenderer;
@@ -113,11 +79,11 @@ interface Context {
 
 /** Build one Issue from a file, or throw every problem found in it. */
 export async function parseIssue(bytes: Uint8Array, source: SourceFile, ctx: Context): Promise<Issue> {
-  const file = displayPath(source.path);
+  const file = source.path;
   const text = normalize(decodeUtf8(bytes, file));
   const fm = splitFrontMatter(text, file);
   const problems: GazetteError[] = [];
-  const problem = (key: string, message: string) => problems.push(new GazetteError(`${key}: ${message}`, { file, line: fm.lineOf(key) ?? 1 }));
+  const problem = (key: string, message: string) => problems.push(new GazetteError('CONTENT', `${key}: ${message}`, { file, line: fm.lineOf(key) ?? 1 }));
   const fields = readFields(fm, ctx.config, problem);
 
   const defaultSlug = source.bundleDir ? path.basename(source.bundleDir) : path.basename(source.path).replace(/\.md$/i, '');
@@ -130,14 +96,16 @@ export async function parseIssue(bytes: Uint8Array, source: SourceFile, ctx: Con
 
   const { config } = ctx;
   const date = fields.date!;
-  const pagePath = urlPath(config, slug, date);
-  const url = new URL(pagePath.replace(/^\/+/, ''), config.site.baseUrl).href;
+  const url = issueUrl(config, slug, date);
   const description = fields.description;
 
   // An unchanged issue comes from the cache without its Markdown being parsed; its syntax
   // trees are parsed on demand, only by a renderer that needs them (an email not yet cached).
-  let rendered: RenderedMarkdown | undefined;
-  const render = () => (rendered ??= ctx.markdown.render(fm.body, url));
+  let parsed: RenderedMarkdown | undefined;
+  const render = () => {
+    parsed ??= ctx.markdown.render(fm.body, url);
+    return parsed;
+  };
   const key = ctx.cache && cacheKey(ctx.version ?? '', url, fm.body, config.site.language, String(config.content.summaryLength));
   let body = key ? await ctx.cache!.get(key) : undefined;
   if (!body) {
@@ -145,7 +113,7 @@ export async function parseIssue(bytes: Uint8Array, source: SourceFile, ctx: Con
     body = { html: r.html, summary: deriveSummary(r.tree, r.hast, config.content.summaryLength) };
     if (key) await ctx.cache!.put(key, body);
   }
-  const issue = {
+  return {
     file,
     ...(source.bundleDir ? { bundleDir: source.bundleDir } : {}),
     slug,
@@ -163,94 +131,8 @@ export async function parseIssue(bytes: Uint8Array, source: SourceFile, ctx: Con
     id: issueId(config, slug, date),
     markdown: fm.body,
     html: body.html,
+    body: render,
   };
-  return Object.defineProperties(issue, {
-    tree: { get: () => render().tree, enumerable: false },
-    hast: { get: () => render().hast, enumerable: false },
-  }) as Issue;
-}
-
-interface Fields {
-  title?: string;
-  date?: Date;
-  updated?: Date;
-  draft: boolean;
-  slug?: string;
-  description?: string;
-  tags: string[];
-  categories: string[];
-  author: Author;
-}
-
-function readFields(fm: FrontMatter, config: Config, problem: (key: string, message: string) => void): Fields {
-  // Keys are read without regard to case, as Hugo does (`Title`, `Date`).
-  const d: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(fm.data)) {
-    const lower = key.toLowerCase();
-    if (!(lower in d)) d[lower] = value;
-  }
-  const out: Fields = { draft: false, tags: [], categories: [], author: { ...config.site.author } };
-
-  if (d.title === undefined) problem('title', 'required, but missing from the front matter');
-  else if (typeof d.title !== 'string' && typeof d.title !== 'number') problem('title', 'must be text');
-  else if (plainLine(String(d.title)) === '') problem('title', 'must not be empty');
-  else out.title = plainLine(String(d.title));
-
-  const date = (key: string, required: boolean): Date | undefined => {
-    const value = d[key];
-    if (value === undefined) {
-      if (required) problem(key, 'required, but missing from the front matter');
-      return undefined;
-    }
-    const parsed = typeof value === 'string' ? parseDate(value, config.site.timezone) : undefined;
-    if (!parsed) {
-      problem(key, `cannot read ${JSON.stringify(value)} as a date (use 2026-02-23, 2026-02-23T08:00:00 or 2026-02-23T08:00:00+08:00)`);
-    }
-    return parsed;
-  };
-  // Hugo's other names for the publication date, used when `date` is absent.
-  const dateKey = ['date', 'publishdate', 'pubdate', 'published'].find((k) => d[k] !== undefined) ?? 'date';
-  out.date = date(dateKey, true);
-  out.updated = d.lastmod !== undefined ? date('lastmod', false) : date('updated', false);
-
-  if (d.draft !== undefined) {
-    // YAML 1.1 (older Hugo) wrote booleans as yes/no; accept them written as text.
-    const text = typeof d.draft === 'string' ? d.draft.trim().toLowerCase() : undefined;
-    if (typeof d.draft === 'boolean') out.draft = d.draft;
-    else if (text && ['true', 'yes', 'on'].includes(text)) out.draft = true;
-    else if (text && ['false', 'no', 'off'].includes(text)) out.draft = false;
-    else problem('draft', 'must be true or false');
-  }
-  if (d.slug !== undefined) {
-    if (typeof d.slug === 'string' || typeof d.slug === 'number') out.slug = String(d.slug);
-    else problem('slug', 'must be text');
-  }
-  for (const key of ['description', 'summary'] as const) {
-    if (d[key] === undefined || out.description !== undefined) continue;
-    if (typeof d[key] !== 'string') problem(key, 'must be text');
-    else if (plainLine(d[key]) !== '') out.description = plainLine(d[key]);
-  }
-  for (const key of ['tags', 'categories'] as const) {
-    if (d[key] === undefined) continue;
-    const list = stringList(d[key]);
-    if (!list) problem(key, 'must be a list of text, e.g. ["AI", "news"]');
-    else out[key] = [...new Set(list.map((t) => plainLine(t)).filter((t) => t !== ''))];
-  }
-  const author = d.author ?? d.authors;
-  if (author !== undefined) {
-    const first = Array.isArray(author) ? author[0] : author;
-    if (typeof first === 'string') out.author = { name: plainLine(first) };
-    else if (first && typeof first === 'object' && typeof (first as Author).name === 'string') {
-      const a = first as Author;
-      out.author = { name: plainLine(a.name!) };
-      if (a.email !== undefined) {
-        const checked = typeof a.email === 'string' ? checkEmail(stripControl(a.email)) : { reason: 'must be text' };
-        if ('reason' in checked) problem(d.author !== undefined ? 'author' : 'authors', `email: ${checked.reason}`);
-        else out.author.email = checked.email;
-      }
-    } else problem(d.author !== undefined ? 'author' : 'authors', 'must be a name, or a table with name and email');
-  }
-  return out;
 }
 
 /**
@@ -258,15 +140,13 @@ function readFields(fm: FrontMatter, config: Config, problem: (key: string, mess
  * one GazetteErrors; nothing is half-loaded.
  */
 export async function loadIssues(config: Config, options: LoadOptions = {}): Promise<LoadResult> {
-  const dirLabel = displayPath(config.content.dir);
   let sources: SourceFile[];
   try {
     sources = await findSources(config.content.dir);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new GazetteError(code === 'ENOENT' ? 'content folder not found (content.dir)' : `cannot read the content folder: ${(err as Error).message}`, {
-      file: dirLabel,
-    });
+    const reason = code === 'ENOENT' ? 'content folder not found (content.dir)' : `cannot read the content folder: ${(err as Error).message}`;
+    throw new GazetteError('CONTENT', reason, { file: config.content.dir });
   }
   const ctx: Context = {
     config,
@@ -281,7 +161,7 @@ export async function loadIssues(config: Config, options: LoadOptions = {}): Pro
         return await parseIssue(await readFile(source.path), source, ctx);
       } catch (err) {
         if (err instanceof GazetteErrors || err instanceof GazetteError) return err;
-        if ((err as NodeJS.ErrnoException).code) return new GazetteError(`cannot read: ${(err as Error).message}`, { file: displayPath(source.path) });
+        if ((err as NodeJS.ErrnoException).code) return new GazetteError('CONTENT', `cannot read: ${(err as Error).message}`, { file: source.path });
         throw err;
       }
     }),
@@ -297,7 +177,9 @@ export async function loadIssues(config: Config, options: LoadOptions = {}): Pro
     const key = issue.slug.toLowerCase();
     const other = bySlug.get(key);
     if (other) {
-      problems.push(new GazetteError(`slug ${JSON.stringify(issue.slug)} is also used by ${other.file}; give one of them another slug`, { file: issue.file }));
+      problems.push(
+        new GazetteError('CONTENT', `slug ${JSON.stringify(issue.slug)} is also used by ${other.file}; give one of them another slug`, { file: issue.file }),
+      );
     } else bySlug.set(key, issue);
   }
 

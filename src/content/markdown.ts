@@ -11,27 +11,8 @@ import remarkRehype from 'remark-rehype';
 import { unified } from 'unified';
 import { visit } from 'unist-util-visit';
 import { VFile } from 'vfile';
+import { footnoteLabels } from '../i18n/index.js';
 import { stripControl } from '../util/text.js';
-
-/** Footnote section labels in the site's language (by primary subtag). */
-const FOOTNOTE_LABELS: Record<string, { label: string; back: string }> = {
-  en: { label: 'Footnotes', back: 'Back to content' },
-  zh: { label: '脚注', back: '返回正文' },
-  'zh-Hant': { label: '註腳', back: '返回正文' },
-  ja: { label: '脚注', back: '本文に戻る' },
-  ko: { label: '각주', back: '본문으로 돌아가기' },
-  fr: { label: 'Notes', back: 'Retour au texte' },
-  de: { label: 'Fußnoten', back: 'Zurück zum Text' },
-  es: { label: 'Notas', back: 'Volver al texto' },
-  pt: { label: 'Notas', back: 'Voltar ao texto' },
-  ru: { label: 'Сноски', back: 'Назад к тексту' },
-};
-
-export function footnoteLabels(language: string): { label: string; back: string } {
-  const locale = new Intl.Locale(language).maximize();
-  if (locale.language === 'zh' && locale.script === 'Hant') return FOOTNOTE_LABELS['zh-Hant']!;
-  return FOOTNOTE_LABELS[locale.language] ?? FOOTNOTE_LABELS.en!;
-}
 
 /** URL-valued attributes (hast property names) made absolute. */
 const URL_PROPERTIES = ['href', 'src', 'poster', 'cite'];

@@ -1,5 +1,6 @@
 import type { Config } from '../config/index.js';
 import type { Issue } from '../content/index.js';
+import { inParallel } from '../util/pool.js';
 import { EmailCache } from './cache.js';
 import { createMjmlCompiler, inProcessMjml } from './mjml.js';
 import { createEmailRenderer, type RenderedEmail } from './render.js';
@@ -28,15 +29,10 @@ export async function renderEmails(
   const mjml = createMjmlCompiler(misses.length);
   const renderer = createEmailRenderer(config, template, { validationLevel: options.validationLevel, warn: options.warn, mjml });
   try {
-    let next = 0;
-    const worker = async () => {
-      while (next < misses.length) {
-        const i = misses[next++]!;
-        cached[i] = await renderer.render(issues[i]!);
-        await cache.put(keys[i]!, cached[i]!);
-      }
-    };
-    await Promise.all(Array.from({ length: mjml === inProcessMjml ? 1 : 16 }, worker));
+    await inParallel(misses, mjml === inProcessMjml ? 1 : 16, async (i) => {
+      cached[i] = await renderer.render(issues[i]!);
+      await cache.put(keys[i]!, cached[i]!);
+    });
   } finally {
     await mjml.close();
   }

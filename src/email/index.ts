@@ -1,11 +1,9 @@
 export { EmailCache } from './cache.js';
 export { previewUnsubscribeUrl, renderEmails } from './emails.js';
-export type { Labels } from './labels.js';
-export { labelsFor } from './labels.js';
-export type { Recipient } from './personalize.js';
+export type { Personal } from './personalize.js';
 export { MARKERS, personalizeHtml, personalizeText } from './personalize.js';
 export type { EmailRenderer, EmailRenderOptions, RenderedEmail } from './render.js';
-export { createEmailRenderer, longDate, subjectOf, templateContext } from './render.js';
+export { createEmailRenderer, subjectOf, templateContext } from './render.js';
 export { styleForEmail } from './styles.js';
 export type { EmailTemplate } from './template.js';
 export { BUNDLED_TEMPLATE, compileTemplate, loadTemplate, templatePath } from './template.js';

@@ -13,7 +13,8 @@ export const MARKERS = {
   email: 'GAZETTE_SUBSCRIBER_EMAIL_',
 } as const;
 
-export interface Recipient {
+/** The values filled in for one reader. */
+export interface Personal {
   unsubscribeUrl: string;
   name?: string;
   email: string;
@@ -21,21 +22,21 @@ export interface Recipient {
 
 const PATTERN = new RegExp(Object.values(MARKERS).join('|'), 'g');
 
-function fill(text: string, recipient: Recipient, encode: (s: string) => string): string {
+function fill(text: string, personal: Personal, encode: (s: string) => string): string {
   const values: Record<string, string> = {
-    [MARKERS.unsubscribeUrl]: encode(recipient.unsubscribeUrl),
-    [MARKERS.name]: encode(recipient.name ?? ''),
-    [MARKERS.email]: encode(recipient.email),
+    [MARKERS.unsubscribeUrl]: encode(personal.unsubscribeUrl),
+    [MARKERS.name]: encode(personal.name ?? ''),
+    [MARKERS.email]: encode(personal.email),
   };
   return text.replace(PATTERN, (marker) => values[marker]!);
 }
 
 /** The email's HTML for one recipient: every value HTML-escaped. */
-export function personalizeHtml(html: string, recipient: Recipient): string {
-  return fill(html, recipient, escapeHtml);
+export function personalizeHtml(html: string, personal: Personal): string {
+  return fill(html, personal, escapeHtml);
 }
 
 /** The text part for one recipient: values as they are, control characters and line breaks removed. */
-export function personalizeText(text: string, recipient: Recipient): string {
-  return fill(text, recipient, (s) => s.replace(/[\u0000-\u001F\u007F]/g, ''));
+export function personalizeText(text: string, personal: Personal): string {
+  return fill(text, personal, (s) => s.replace(/[\u0000-\u001F\u007F]/g, ''));
 }

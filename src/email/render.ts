@@ -2,10 +2,11 @@ import type { MjmlError, MjmlResult } from 'mjml';
 import rehypeStringify from 'rehype-stringify';
 import { unified } from 'unified';
 import type { Config } from '../config/index.js';
-import { calendarDay, type Issue } from '../content/index.js';
+import type { Issue } from '../content/index.js';
 import { GazetteError } from '../errors.js';
+import { emailLabels, type Labels } from '../i18n/index.js';
 import { plainLine } from '../util/text.js';
-import { type Labels, labelsFor } from './labels.js';
+import { calendarDay, longDate } from '../util/time.js';
 import { inProcessMjml, type MjmlCompiler } from './mjml.js';
 import { MARKERS } from './personalize.js';
 import { styleForEmail } from './styles.js';
@@ -30,26 +31,12 @@ export interface EmailRenderOptions {
 
 const toHtml = unified().use(rehypeStringify).freeze();
 
-/** The date as a reader of the site's language writes it: `2026年2月23日`, `February 23, 2026`. */
-export function longDate(date: Date, site: Config['site']): string {
-  const key = `${site.language}\n${site.timezone}`;
-  let format = longDateFormats.get(key);
-  if (!format) {
-    format = new Intl.DateTimeFormat(site.language, { dateStyle: 'long', timeZone: site.timezone });
-    longDateFormats.set(key, format);
-  }
-  return format.format(date);
-}
-
-/** Making an Intl.DateTimeFormat costs far more than using one. */
-const longDateFormats = new Map<string, Intl.DateTimeFormat>();
-
 /** The subject line from `email.subject`: one line, whatever the title holds. */
 export function subjectOf(issue: Issue, config: Config): string {
   const values: Record<string, string> = {
     '{title}': issue.title,
     '{site}': config.site.title,
-    '{date}': longDate(issue.date, config.site),
+    '{date}': longDate(issue.date, config.site.language, config.site.timezone),
   };
   return plainLine(config.email.subject.replace(/\{title\}|\{site\}|\{date\}/g, (k) => values[k]!));
 }
@@ -66,7 +53,7 @@ export function templateContext(issue: Issue, config: Config, body: string, labe
     },
     issue: {
       title: issue.title,
-      date: longDate(issue.date, config.site),
+      date: longDate(issue.date, config.site.language, config.site.timezone),
       date_iso: `${day.year}-${day.month}-${day.day}`,
       url: issue.url,
       summary: issue.summary,
@@ -81,14 +68,14 @@ export function templateContext(issue: Issue, config: Config, body: string, labe
 }
 
 function textPart(issue: Issue, config: Config, labels: Labels): string {
-  const body = markdownToText(issue.tree, { base: issue.url, linksLabel: labels.links, footnotesLabel: labels.footnotes });
+  const body = markdownToText(issue.body().tree, { base: issue.url, linksLabel: labels.links, footnotesLabel: labels.footnotes });
   const footer = [
     `${labels.view_in_browser}: ${issue.url}`,
     `${labels.unsubscribe}: ${MARKERS.unsubscribeUrl}`,
     labels.reason,
     config.email.postalAddress,
   ].filter(Boolean);
-  return `${[`${config.site.title} · ${longDate(issue.date, config.site)}`, issue.title, body.trimEnd(), '--', footer.join('\n')].join('\n\n')}\n`;
+  return `${[`${config.site.title} · ${longDate(issue.date, config.site.language, config.site.timezone)}`, issue.title, body.trimEnd(), '--', footer.join('\n')].join('\n\n')}\n`;
 }
 
 /** MJML's line is in the filled-in template: near the template's own line, not always on it. */
@@ -101,24 +88,24 @@ export interface EmailRenderer {
 }
 
 export function createEmailRenderer(config: Config, template: EmailTemplate, options: EmailRenderOptions = {}): EmailRenderer {
-  const labels = labelsFor(config.site.language, config.site.title);
+  const labels = emailLabels(config.site.language, config.site.title);
   const seen = new Set<string>();
   return {
     async render(issue) {
-      const body = toHtml.stringify(styleForEmail(issue.hast, config.site.language));
+      const body = toHtml.stringify(styleForEmail(issue.body().hast, config.site.language));
       const mjml = template.fill(templateContext(issue, config, body, labels));
       let result: MjmlResult;
       try {
         result = await (options.mjml ?? inProcessMjml).compile(mjml, {
           validationLevel: options.validationLevel ?? 'soft',
-          filePath: template.path,
+          filePath: template.file,
           keepComments: false,
           fonts: {},
         });
       } catch (err) {
         const e = err as Error & { errors?: MjmlError[] };
         const detail = e.errors?.length ? e.errors.map(describeMjmlError).join('; ') : e.message.split('\n')[0];
-        throw new GazetteError(`email template: MJML: ${detail}`, { file: template.file });
+        throw new GazetteError('TEMPLATE', `email template: MJML: ${detail}`, { file: template.file });
       }
       for (const error of result.errors) {
         const message = `${template.file}: MJML: ${describeMjmlError(error)}`;

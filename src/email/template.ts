@@ -2,15 +2,13 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
-import { type Config, displayPath } from '../config/index.js';
+import type { Config } from '../config/index.js';
 import { GazetteError } from '../errors.js';
 import { readUserFile } from '../util/paths.js';
 
 export interface EmailTemplate {
-  /** The template file as the user would name it. */
+  /** Absolute path of the template file. */
   file: string;
-  /** Its absolute path. */
-  path: string;
   source: string;
   fill(context: object): string;
 }
@@ -35,7 +33,7 @@ function reason(message: string): string {
  * a misspelt variable is an error naming the template's line, not an empty
  * string in 10,000 inboxes.
  */
-export function compileTemplate(source: string, file: string, absolute = path.resolve(file)): EmailTemplate {
+export function compileTemplate(source: string, file: string): EmailTemplate {
   const hbs = Handlebars.create();
   let render: Handlebars.TemplateDelegate;
   try {
@@ -44,27 +42,25 @@ export function compileTemplate(source: string, file: string, absolute = path.re
     hbs.precompile(source, { strict: true });
   } catch (err) {
     const message = (err as Error).message;
-    throw new GazetteError(`email template: ${reason(message)}`, { file, ...lineOf(message) });
+    throw new GazetteError('TEMPLATE', `email template: ${reason(message)}`, { file, ...lineOf(message) });
   }
   return {
     file,
-    path: absolute,
     source,
     fill(context) {
       try {
         return render(context);
       } catch (err) {
         const message = (err as Error).message;
-        throw new GazetteError(`email template: ${reason(message)}`, { file, ...lineOf(message) });
+        throw new GazetteError('TEMPLATE', `email template: ${reason(message)}`, { file, ...lineOf(message) });
       }
     },
   };
 }
 
-export async function loadTemplate(absolute: string): Promise<EmailTemplate> {
-  const file = displayPath(absolute);
-  const source = (await readUserFile(absolute, 'the email template', 'email template not found (email.template)')).toString('utf8');
-  return compileTemplate(source.replace(/^\uFEFF/, ''), file, absolute);
+export async function loadTemplate(file: string): Promise<EmailTemplate> {
+  const source = (await readUserFile(file, 'TEMPLATE', 'the email template', 'email template not found (email.template)')).toString('utf8');
+  return compileTemplate(source.replace(/^\uFEFF/, ''), file);
 }
 
 /** The template Gazette ships (the project's own `email-templates/issue.mjml`). */

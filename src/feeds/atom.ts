@@ -1,4 +1,4 @@
-import { rfc3339 } from '../content/index.js';
+import { rfc3339 } from '../util/time.js';
 import { authorOf, categoriesOf, type FeedInput, feedUrl, GENERATOR, lastUpdated } from './site.js';
 import { el, xmlDocument } from './xml.js';
 

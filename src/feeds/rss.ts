@@ -1,5 +1,5 @@
-import { rfc822 } from '../content/index.js';
 import { escapeHtml } from '../util/html.js';
+import { rfc822 } from '../util/time.js';
 import { authorOf, categoriesOf, type FeedInput, feedUrl, GENERATOR, lastUpdated } from './site.js';
 import { el, type XmlElement, xmlDocument } from './xml.js';
 

@@ -1,7 +1,8 @@
 import type { Config } from '../config/index.js';
-import { type Issue, rfc3339 } from '../content/index.js';
+import type { Issue } from '../content/index.js';
 import { feedUrl } from '../feeds/index.js';
 import { escapeHtml as e } from '../util/html.js';
+import { rfc3339 } from '../util/time.js';
 
 type Site = Config['site'];
 

@@ -3,18 +3,16 @@ import type { SendMailOptions } from 'nodemailer';
 import type { Config } from '../config/index.js';
 import type { Issue } from '../content/index.js';
 import { personalizeHtml, personalizeText, type RenderedEmail } from '../email/index.js';
-
-export interface Subscriber {
-  email: string;
-  name?: string;
-}
+import { GazetteError } from '../errors.js';
+import type { Recipient } from '../store/index.js';
 
 export interface ComposeInput {
   config: Config;
   issue: Issue;
   /** The issue's email, rendered once. */
   email: RenderedEmail;
-  subscriber: Subscriber;
+  /** Who gets it (`name` may be empty). */
+  to: Pick<Recipient, 'email' | 'name'>;
   /** This subscriber's personal one-click unsubscribe URL. */
   unsubscribeUrl: string;
   /** Defaults to now. */
@@ -63,18 +61,18 @@ export function listId(config: Config): { url: string; comment: string } {
  * part first; one-click unsubscribe headers (RFC 2369, RFC 8058).
  */
 export function composeMessage(input: ComposeInput): SendMailOptions {
-  const { config, issue, email, subscriber, unsubscribeUrl } = input;
-  const recipient = { unsubscribeUrl, name: subscriber.name, email: subscriber.email };
-  if (!config.email.from) throw new Error('email.from is not set');
+  const { config, issue, email, to, unsubscribeUrl } = input;
+  const personal = { unsubscribeUrl, name: to.name, email: to.email };
+  if (!config.email.from) throw new GazetteError('CONFIG', 'email.from is not set: the sender address, e.g. "News <news@example.com>"', { file: config.file });
   return {
     from: config.email.from,
-    to: subscriber.name ? { name: subscriber.name, address: subscriber.email } : subscriber.email,
+    to: to.name ? { name: to.name, address: to.email } : to.email,
     ...(config.email.replyTo ? { replyTo: config.email.replyTo } : {}),
     subject: email.subject,
     date: input.date ?? new Date(),
-    messageId: messageId(config, issue, subscriber.email),
-    text: personalizeText(email.text, recipient),
-    html: personalizeHtml(email.html, recipient),
+    messageId: messageId(config, issue, to.email),
+    text: personalizeText(email.text, personal),
+    html: personalizeHtml(email.html, personal),
     list: {
       id: listId(config),
       unsubscribe: { url: unsubscribeUrl, comment: 'Unsubscribe' },

@@ -1,7 +1,12 @@
-export type { ComposeInput, Subscriber } from './compose.js';
+export type { Campaign, SendOptions } from './campaign.js';
+export { prepareSend, sendStatus, sendTestCopy } from './campaign.js';
+export type { Carrier, CarrierChoice, SmtpSettings } from './carrier.js';
+export { openCarrier, outboxCarrier, sendOne, smtpCarrier, smtpSettings } from './carrier.js';
+export type { ComposeInput } from './compose.js';
 export { composeMessage, listId, messageId, senderDomain, transferEncoding } from './compose.js';
+export { OUTBOX, outboxDir } from './outbox.js';
 export type { Classified, Progress, SendResult, SendRun, Tally } from './pipeline.js';
 export { classify, sendIssue } from './pipeline.js';
+export type { SendStore } from './store.js';
+export { readOnlyStore } from './store.js';
 export { loadSecret, secretFile, unsubscribeToken, unsubscribeUrl, verifyToken } from './tokens.js';
-export type { Carrier, SmtpSettings } from './transport.js';
-export { outboxCarrier, smtpCarrier, smtpSettings } from './transport.js';

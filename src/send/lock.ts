@@ -1,5 +1,4 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { displayPath } from '../config/index.js';
 import { GazetteError } from '../errors.js';
 
 function alive(pid: number): boolean {
@@ -23,15 +22,17 @@ export function acquireSendLock(databaseFile: string): () => void {
       writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
       return () => rmSync(file, { force: true });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw new GazetteError('DB', `cannot write the send lock beside the subscriber database: ${(err as Error).message}`, { file });
+      }
       const pid = Number.parseInt(readFileSync(file, 'utf8'), 10);
       if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
-        throw new GazetteError(`another gazette send (process ${pid}) is running on this subscriber database; wait for it, or stop it`, {
-          file: displayPath(file),
+        throw new GazetteError('LOCKED', `another gazette send (process ${pid}) is running on this subscriber database; wait for it, or stop it`, {
+          file,
         });
       }
       rmSync(file, { force: true });
     }
   }
-  throw new GazetteError('could not take the send lock', { file: displayPath(file) });
+  throw new GazetteError('LOCKED', 'could not take the send lock', { file });
 }

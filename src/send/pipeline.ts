@@ -1,10 +1,12 @@
 import type { Config } from '../config/index.js';
 import type { Issue } from '../content/index.js';
 import type { RenderedEmail } from '../email/index.js';
-import { beginDelivery, type Db, finishDelivery, type Outcome, owedBatch, owedCount, type Recipient, recordIssue } from '../store/index.js';
+import type { Outcome, Recipient } from '../store/index.js';
+import { drain } from '../util/pool.js';
+import type { Carrier } from './carrier.js';
 import { composeMessage, messageId, transferEncoding } from './compose.js';
+import type { SendStore } from './store.js';
 import { unsubscribeToken, unsubscribeUrl } from './tokens.js';
-import type { Carrier } from './transport.js';
 
 export interface Tally {
   sent: number;
@@ -24,13 +26,12 @@ export interface Progress extends Tally {
 
 export interface SendRun {
   config: Config;
-  db: Db;
+  /** The ledger (or `readOnlyStore` of it for a dry run). */
+  store: SendStore;
   issue: Issue;
   email: RenderedEmail;
   carrier: Carrier;
   secret: Buffer;
-  /** Record deliveries in the ledger (false for a dry run or an outbox without SMTP). */
-  record: boolean;
   /** Set to stop taking new messages; those in flight finish and are recorded. */
   stop: { requested: boolean };
   onProgress?: (p: Progress) => void;
@@ -96,17 +97,17 @@ const defaultSleep = (ms: number, stop: { requested: boolean }) =>
  * backoff.
  */
 export async function sendIssue(run: SendRun): Promise<SendResult> {
-  const { config, db, issue, email, carrier, secret, stop } = run;
+  const { config, store, issue, email, carrier, secret, stop } = run;
   const sleep = run.sleep ?? defaultSleep;
-  if (run.record) recordIssue(db, issue);
-  const progress: Progress = { sent: 0, deferred: 0, failed: 0, bounced: 0, skipped: 0, total: owedCount(db, issue.id), pass: 0, startedAt: Date.now() };
+  store.recordIssue(issue);
+  const progress: Progress = { sent: 0, deferred: 0, failed: 0, bounced: 0, skipped: 0, total: store.owedCount(issue.id), pass: 0, startedAt: Date.now() };
   let abort: string | undefined;
   let connectionFailuresInARow = 0;
   const textEncoding = transferEncoding(email.text);
 
   const deliver = async (recipient: Recipient) => {
     const id = messageId(config, issue, recipient.email);
-    if (run.record && !beginDelivery(db, issue.id, recipient.id, id)) {
+    if (!store.beginDelivery(issue.id, recipient.id, id)) {
       progress.skipped++;
       return;
     }
@@ -114,7 +115,7 @@ export async function sendIssue(run: SendRun): Promise<SendResult> {
       config,
       issue,
       email,
-      subscriber: { email: recipient.email, ...(recipient.name ? { name: recipient.name } : {}) },
+      to: recipient,
       unsubscribeUrl: unsubscribeUrl(config, unsubscribeToken(secret, recipient)),
       textEncoding,
     });
@@ -130,7 +131,7 @@ export async function sendIssue(run: SendRun): Promise<SendResult> {
       if (c.fatal) abort = c.fatal;
       else if (connectionFailuresInARow >= CIRCUIT_BREAKER) abort = `${CIRCUIT_BREAKER} connection failures in a row; last: ${c.response}`;
     }
-    if (run.record) finishDelivery(db, issue.id, recipient.id, outcome);
+    store.finishDelivery(issue.id, recipient.id, outcome);
     progress[outcome.state]++;
     if (outcome.bounce) progress.bounced++;
     run.onProgress?.(progress);
@@ -146,7 +147,7 @@ export async function sendIssue(run: SendRun): Promise<SendResult> {
       if (stop.requested || abort) return undefined;
       if (index >= batch.length) {
         if (exhausted) return undefined;
-        batch = owedBatch(db, issue.id, after, BATCH, retry);
+        batch = store.owedBatch(issue.id, after, BATCH, retry);
         index = 0;
         exhausted = batch.length < BATCH;
         if (batch.length === 0) return undefined;
@@ -154,18 +155,14 @@ export async function sendIssue(run: SendRun): Promise<SendResult> {
       }
       return batch[index++];
     };
-    const worker = async () => {
-      for (let r = next(); r; r = next()) await deliver(r);
-    };
-    await Promise.all(Array.from({ length: config.send.maxConnections }, worker));
+    await drain(config.send.maxConnections, next, deliver);
   };
 
   try {
     progress.pass = 1;
     await pass(false);
-    // Without a ledger (dry run) nothing is ever deferred for a retry pass to find.
-    for (let attempt = 1; run.record && attempt <= config.send.retryAttempts && !stop.requested && !abort; attempt++) {
-      const deferred = owedBatch(db, issue.id, 0, 1, true).length;
+    for (let attempt = 1; attempt <= config.send.retryAttempts && !stop.requested && !abort; attempt++) {
+      const deferred = store.owedBatch(issue.id, 0, 1, true).length;
       if (deferred === 0) break;
       await sleep(config.send.retryDelay * 1000 * 2 ** (attempt - 1), stop);
       if (stop.requested) break;
@@ -176,6 +173,6 @@ export async function sendIssue(run: SendRun): Promise<SendResult> {
   } finally {
     carrier.close();
   }
-  const owed = run.record ? owedCount(db, issue.id) : 0;
+  const owed = store.owedCount(issue.id);
   return { ...progress, owed, stopped: stop.requested, ...(abort ? { abort } : {}) };
 }

@@ -2,7 +2,6 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/index.js';
-import { displayPath } from '../config/index.js';
 import { GazetteError } from '../errors.js';
 
 /** Where the generated secret is kept: beside the database, readable by its owner only. */
@@ -16,7 +15,7 @@ export function secretFile(config: Config): string {
  */
 export function loadSecret(config: Config, env: NodeJS.ProcessEnv = process.env): Buffer {
   if (env.GAZETTE_SECRET) {
-    if (env.GAZETTE_SECRET.length < 16) throw new GazetteError('GAZETTE_SECRET is too short: use at least 16 random characters');
+    if (env.GAZETTE_SECRET.length < 16) throw new GazetteError('SECRET', 'GAZETTE_SECRET is too short: use at least 16 random characters');
     return Buffer.from(env.GAZETTE_SECRET, 'utf8');
   }
   const file = secretFile(config);
@@ -24,7 +23,7 @@ export function loadSecret(config: Config, env: NodeJS.ProcessEnv = process.env)
     return Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new GazetteError(`cannot read the secret: ${(err as Error).message}`, { file: displayPath(file) });
+      throw new GazetteError('SECRET', `cannot read the secret: ${(err as Error).message}`, { file });
     }
   }
   const secret = randomBytes(32);
@@ -34,7 +33,7 @@ export function loadSecret(config: Config, env: NodeJS.ProcessEnv = process.env)
   } catch (err) {
     // Another process made it first: use theirs.
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
-    throw new GazetteError(`cannot write the secret: ${(err as Error).message}`, { file: displayPath(file) });
+    throw new GazetteError('SECRET', `cannot write the secret: ${(err as Error).message}`, { file });
   }
   return secret;
 }
@@ -62,7 +61,7 @@ export function verifyToken(secret: Buffer, token: string, lookup: (id: number) 
 
 export function unsubscribeUrl(config: Config, token: string): string {
   if (!config.server.publicUrl)
-    throw new GazetteError('server.public_url is not set: one-click unsubscribe links point there (set [server] public_url in gazette.toml)');
+    throw new GazetteError('CONFIG', 'server.public_url is not set: one-click unsubscribe links point there (set [server] public_url in gazette.toml)');
   const url = new URL('unsubscribe', config.server.publicUrl);
   url.searchParams.set('token', token);
   return url.href;

@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { displayPath } from '../config/index.js';
 import { GazetteError } from '../errors.js';
 
 export type Db = Database.Database;
@@ -54,12 +53,12 @@ export const SCHEMA_VERSION = MIGRATIONS.length;
 
 /** Open (creating if needed) the database: WAL, foreign keys, migrated to the current version. */
 export function openDatabase(file: string): Db {
-  mkdirSync(path.dirname(file), { recursive: true });
   let db: Db;
   try {
+    mkdirSync(path.dirname(file), { recursive: true });
     db = new Database(file, { timeout: 5000 });
   } catch (err) {
-    throw new GazetteError(`cannot open the subscriber database: ${(err as Error).message}`, { file: displayPath(file) });
+    throw new GazetteError('DB', `cannot open the subscriber database: ${(err as Error).message}`, { file });
   }
   try {
     db.pragma('journal_mode = WAL');
@@ -69,7 +68,7 @@ export function openDatabase(file: string): Db {
   } catch (err) {
     db.close();
     if (err instanceof GazetteError) throw err;
-    throw new GazetteError(`cannot use the subscriber database: ${(err as Error).message} (subscribers.database)`, { file: displayPath(file) });
+    throw new GazetteError('DB', `cannot use the subscriber database: ${(err as Error).message} (subscribers.database)`, { file });
   }
   return db;
 }
@@ -77,8 +76,8 @@ export function openDatabase(file: string): Db {
 function migrate(db: Db, file: string): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > SCHEMA_VERSION) {
-    throw new GazetteError(`the subscriber database is from a newer Gazette (schema ${version}, this one knows ${SCHEMA_VERSION})`, {
-      file: displayPath(file),
+    throw new GazetteError('DB', `the subscriber database is from a newer Gazette (schema ${version}, this one knows ${SCHEMA_VERSION})`, {
+      file,
     });
   }
   for (let v = version; v < SCHEMA_VERSION; v++) {

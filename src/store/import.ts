@@ -1,4 +1,5 @@
-import { parseCsv } from '../util/csv.js';
+import { GazetteError } from '../errors.js';
+import { type CsvRecord, readCsv } from '../util/csv.js';
 import { plainLine } from '../util/text.js';
 import type { Db } from './db.js';
 import { checkEmail, emailKey, findSubscriber, insertSubscriber, STATUSES, type Status, setName, setStatus } from './subscribers.js';
@@ -14,10 +15,21 @@ export interface ImportResult {
   unchanged: number;
   /** Rows that asked to subscribe an address that had unsubscribed or bounced: left as it was. */
   keptOptedOut: number;
-  /** Invalid rows, not imported. */
-  problems: ImportProblem[];
-  /** Repeats of an earlier row's address, skipped. */
-  duplicates: ImportProblem[];
+  /** Invalid rows, not imported (each was reported to `onProblem`). */
+  problems: number;
+  /** Repeats of an earlier row's address, skipped (each reported to `onDuplicate`). */
+  duplicates: number;
+}
+
+export interface ImportOptions {
+  /** The file, for errors (absolute). */
+  file: string;
+  /** Recorded as each new subscriber's source, e.g. `import:list.csv`. */
+  source: string;
+  /** An invalid row, as soon as it is read. */
+  onProblem: (problem: ImportProblem) => void;
+  /** A repeated address, skipped. */
+  onDuplicate: (problem: ImportProblem) => void;
 }
 
 const OPTED_OUT: ReadonlySet<Status> = new Set(['unsubscribed', 'bounced']);
@@ -29,11 +41,10 @@ interface Row {
   status?: Status;
 }
 
-/** Read and check every row; nothing touches the database here. */
-function readRows(text: string): { rows: Row[]; problems: ImportProblem[]; duplicates: ImportProblem[]; headerError?: string } {
-  const records = parseCsv(text);
-  const header = records.shift();
-  if (!header) return { rows: [], problems: [], duplicates: [], headerError: 'the file is empty (it needs a header row with an "email" column)' };
+type Columns = Record<'email' | 'name' | 'first' | 'last' | 'status', number>;
+
+/** Where each field is, from the header row; the names mailing tools export under (Mailchimp: "Email Address", "First Name"). */
+function readHeader(header: CsvRecord, file: string): Columns {
   const columns = header.fields.map((f) =>
     f
       .trim()
@@ -41,7 +52,6 @@ function readRows(text: string): { rows: Row[]; problems: ImportProblem[]; dupli
       .replace(/[\s_-]+/g, ' '),
   );
   const find = (...names: string[]) => columns.findIndex((c) => names.includes(c));
-  // The names mailing tools export under (Mailchimp: "Email Address", "First Name", "Last Name").
   const col = {
     email: find('email', 'e mail', 'email address', 'e mail address', 'mail'),
     name: find('name', 'full name', 'display name'),
@@ -50,90 +60,116 @@ function readRows(text: string): { rows: Row[]; problems: ImportProblem[]; dupli
     status: find('status'),
   };
   if (col.email === -1) {
-    return {
-      rows: [],
-      problems: [],
-      duplicates: [],
-      headerError: `line ${header.line}: the header row has no "email" column (it has: ${columns.join(', ') || 'nothing'})`,
-    };
+    throw new GazetteError('INPUT', `the header row has no "email" column (it has: ${columns.join(', ') || 'nothing'})`, { file, line: header.line });
   }
-  const rows: Row[] = [];
-  const problems: ImportProblem[] = [];
-  const duplicates: ImportProblem[] = [];
-  const seen = new Map<string, number>();
-  for (const record of records) {
-    if (record.error) {
-      problems.push({ line: record.line, reason: record.error });
-      continue;
-    }
-    // Also take `Ann <ann@example.org>` and `mailto:ann@example.org` in the email column.
-    const rawEmail = (record.fields[col.email] ?? '').trim();
-    const angle = /^(.*?)\s*<([^<>]+)>$/.exec(rawEmail);
-    const checked = checkEmail((angle ? angle[2]! : rawEmail).replace(/^mailto:/i, ''));
-    if ('reason' in checked) {
-      problems.push({ line: record.line, reason: checked.reason });
-      continue;
-    }
-    let status: Status | undefined;
-    const rawStatus = col.status === -1 ? '' : (record.fields[col.status] ?? '').trim().toLowerCase();
-    if (rawStatus) {
-      if (!(STATUSES as readonly string[]).includes(rawStatus)) {
-        problems.push({ line: record.line, reason: `status ${JSON.stringify(rawStatus)} is not one of ${STATUSES.join(', ')}` });
-        continue;
-      }
-      status = rawStatus as Status;
-    }
-    const key = emailKey(checked.email);
-    const first = seen.get(key);
-    if (first !== undefined) {
-      duplicates.push({ line: record.line, reason: `${checked.email} repeats line ${first}; skipped` });
-      continue;
-    }
-    seen.set(key, record.line);
-    const field = (i: number) => (i === -1 ? '' : plainLine((record.fields[i] ?? '').replace(/[\r\n\t]/g, ' ')));
-    const name =
-      field(col.name) || [field(col.first), field(col.last)].filter(Boolean).join(' ') || plainLine(angle?.[1]?.replace(/^"|"$/g, '') ?? '') || undefined;
-    rows.push({ line: record.line, email: checked.email, ...(name ? { name } : {}), ...(status ? { status } : {}) });
-  }
-  return { rows, problems, duplicates };
+  return col;
 }
 
 /**
- * Import subscribers from CSV text: every invalid row reported with its
- * line, the valid rows applied in one transaction. Idempotent: importing
- * the same file twice changes nothing. Never turns an unsubscribed or
- * bounced address back into a subscribed one.
+ * A cell's text. A `'` that a spreadsheet export (ours among them) put
+ * before a leading `=`, `+`, `-`, `@`, tab or CR so that it is not run as
+ * a formula is removed.
  */
-export function importCsv(db: Db, text: string, source: string): ImportResult & { headerError?: string } {
-  const { rows, problems, duplicates, headerError } = readRows(text);
-  const result: ImportResult = { added: 0, updated: 0, unchanged: 0, keptOptedOut: 0, problems, duplicates };
-  if (headerError) return { ...result, headerError };
-  db.transaction(() => {
-    for (const row of rows) {
-      const existing = findSubscriber(db, row.email);
-      if (!existing) {
-        insertSubscriber(db, { email: row.email, name: row.name, status: row.status ?? 'subscribed', source });
-        result.added++;
+function cell(record: CsvRecord, index: number): string {
+  if (index === -1) return '';
+  return (record.fields[index] ?? '').replace(/^'(?=[=+\-@\t\r])/, '');
+}
+
+/** One data row checked: a row to apply, or the reason it is invalid. */
+function readRow(record: CsvRecord, col: Columns): Row | { line: number; reason: string } {
+  if (record.error) return { line: record.line, reason: record.error };
+  // Also take `Ann <ann@example.org>` and `mailto:ann@example.org` in the email column.
+  const rawEmail = cell(record, col.email).trim();
+  const angle = /^(.*?)\s*<([^<>]+)>$/.exec(rawEmail);
+  const checked = checkEmail((angle ? angle[2]! : rawEmail).replace(/^mailto:/i, ''));
+  if ('reason' in checked) return { line: record.line, reason: checked.reason };
+  let status: Status | undefined;
+  const rawStatus = cell(record, col.status).trim().toLowerCase();
+  if (rawStatus) {
+    if (!(STATUSES as readonly string[]).includes(rawStatus)) {
+      return { line: record.line, reason: `status ${JSON.stringify(rawStatus)} is not one of ${STATUSES.join(', ')}` };
+    }
+    status = rawStatus as Status;
+  }
+  const field = (i: number) => plainLine(cell(record, i).replace(/[\r\n\t]/g, ' '));
+  const name =
+    field(col.name) || [field(col.first), field(col.last)].filter(Boolean).join(' ') || plainLine(angle?.[1]?.replace(/^"|"$/g, '') ?? '') || undefined;
+  return { line: record.line, email: checked.email, ...(name ? { name } : {}), ...(status ? { status } : {}) };
+}
+
+/** Apply one valid row, counting what happened in `result`. */
+function applyRow(db: Db, row: Row, source: string, result: ImportResult): void {
+  const existing = findSubscriber(db, row.email);
+  if (!existing) {
+    insertSubscriber(db, { email: row.email, name: row.name, status: row.status ?? 'subscribed', source });
+    result.added++;
+    return;
+  }
+  let changed = false;
+  const wanted = row.status ?? 'subscribed';
+  if (wanted !== existing.status) {
+    if (OPTED_OUT.has(existing.status) && !OPTED_OUT.has(wanted)) {
+      // An opt-out or a bounce is never undone by an import.
+      result.keptOptedOut++;
+    } else if (OPTED_OUT.has(wanted) || (wanted === 'subscribed' && existing.status === 'pending')) {
+      setStatus(db, existing.id, wanted);
+      changed = true;
+    }
+  }
+  if (row.name && row.name !== existing.name) {
+    setName(db, existing.id, row.name);
+    changed = true;
+  }
+  if (changed) result.updated++;
+  else result.unchanged++;
+}
+
+/**
+ * Import subscribers from CSV text as it is read (`chunks`): every invalid
+ * row reported with its line, the valid rows applied in one transaction,
+ * which an unreadable file or a missing email column rolls back whole.
+ * Memory stays flat however long the file: rows are applied as they come,
+ * and the addresses seen so far (to skip repeats) are kept in a temporary
+ * table, not in memory. Idempotent: importing the same file twice changes
+ * nothing. Never turns an unsubscribed or bounced address back into a
+ * subscribed one.
+ */
+export async function importCsv(db: Db, chunks: AsyncIterable<string> | Iterable<string>, options: ImportOptions): Promise<ImportResult> {
+  const result: ImportResult = { added: 0, updated: 0, unchanged: 0, keptOptedOut: 0, problems: 0, duplicates: 0 };
+  db.exec('CREATE TEMP TABLE IF NOT EXISTS import_seen (key TEXT PRIMARY KEY, line INTEGER NOT NULL); DELETE FROM temp.import_seen;');
+  const seenLine = db.prepare<[string], { line: number }>('SELECT line FROM temp.import_seen WHERE key = ?');
+  const remember = db.prepare('INSERT INTO temp.import_seen (key, line) VALUES (?, ?)');
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    let col: Columns | undefined;
+    for await (const record of readCsv(chunks)) {
+      if (!col) {
+        col = readHeader(record, options.file);
         continue;
       }
-      let changed = false;
-      const wanted = row.status ?? 'subscribed';
-      if (wanted !== existing.status) {
-        if (OPTED_OUT.has(existing.status) && !OPTED_OUT.has(wanted)) {
-          // An opt-out or a bounce is never undone by an import.
-          result.keptOptedOut++;
-        } else if (OPTED_OUT.has(wanted) || (wanted === 'subscribed' && existing.status === 'pending')) {
-          setStatus(db, existing.id, wanted);
-          changed = true;
-        }
+      const row = readRow(record, col);
+      if ('reason' in row) {
+        result.problems++;
+        options.onProblem(row);
+        continue;
       }
-      if (row.name && row.name !== existing.name) {
-        setName(db, existing.id, row.name);
-        changed = true;
+      const key = emailKey(row.email);
+      const first = seenLine.get(key);
+      if (first) {
+        result.duplicates++;
+        options.onDuplicate({ line: row.line, reason: `${row.email} repeats line ${first.line}; skipped` });
+        continue;
       }
-      if (changed) result.updated++;
-      else result.unchanged++;
+      remember.run(key, row.line);
+      applyRow(db, row, options.source, result);
     }
-  }).immediate();
+    if (!col) throw new GazetteError('INPUT', 'the file is empty (it needs a header row with an "email" column)', { file: options.file });
+    db.exec('COMMIT');
+  } catch (err) {
+    if (db.inTransaction) db.exec('ROLLBACK');
+    throw err;
+  } finally {
+    db.exec('DELETE FROM temp.import_seen');
+  }
   return result;
 }

@@ -1,6 +1,6 @@
 import type { Db } from './db.js';
 import { now } from './db.js';
-import { setStatus } from './subscribers.js';
+import { type SubscriberRow, setStatus } from './subscribers.js';
 
 /**
  * The delivery ledger: one row per issue and subscriber. A message is
@@ -11,12 +11,8 @@ import { setStatus } from './subscribers.js';
  */
 export type DeliveryState = 'sending' | 'sent' | 'deferred' | 'failed';
 
-export interface Recipient {
-  id: number;
-  email: string;
-  name: string;
-  email_key: string;
-}
+/** A subscriber as the send pipeline reads them. */
+export type Recipient = Pick<SubscriberRow, 'id' | 'email' | 'name' | 'email_key'>;
 
 export interface IssueRef {
   id: string;
@@ -33,6 +29,18 @@ function prepareAll(db: Db) {
        SELECT ?, id, 'sending', 1, ?, ?, ? FROM subscribers WHERE id = ? AND status = 'subscribed'
        ON CONFLICT (issue, subscriber_id) DO UPDATE SET state = 'sending', attempts = attempts + 1, updated_at = excluded.updated_at
        WHERE deliveries.state NOT IN ('sent', 'failed')`,
+    ),
+    owedBatch: db.prepare(
+      `SELECT s.id, s.email, s.name, s.email_key FROM subscribers s
+       LEFT JOIN deliveries d ON d.issue = ? AND d.subscriber_id = s.id
+       WHERE s.id > ? AND s.status = 'subscribed' AND (d.state IS NULL OR d.state IN ('sending', 'deferred'))
+       ORDER BY s.id LIMIT ?`,
+    ),
+    deferredBatch: db.prepare(
+      `SELECT s.id, s.email, s.name, s.email_key FROM subscribers s
+       JOIN deliveries d ON d.issue = ? AND d.subscriber_id = s.id
+       WHERE s.id > ? AND s.status = 'subscribed' AND d.state = 'deferred'
+       ORDER BY s.id LIMIT ?`,
     ),
     finish: db.prepare(
       `UPDATE deliveries SET state = ?, last_response = ?, updated_at = ?, sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END
@@ -64,15 +72,8 @@ export function recordIssue(db: Db, issue: IssueRef): void {
  * and with no `sent` or `failed` delivery. `retry` limits it to the deferred.
  */
 export function owedBatch(db: Db, issueId: string, after: number, limit: number, retry = false): Recipient[] {
-  const condition = retry ? "d.state = 'deferred'" : "(d.state IS NULL OR d.state IN ('sending', 'deferred'))";
-  return db
-    .prepare(
-      `SELECT s.id, s.email, s.name, s.email_key FROM subscribers s
-       LEFT JOIN deliveries d ON d.issue = ? AND d.subscriber_id = s.id
-       WHERE s.id > ? AND s.status = 'subscribed' AND ${condition}
-       ORDER BY s.id LIMIT ?`,
-    )
-    .all(issueId, after, limit) as Recipient[];
+  const st = statements(db);
+  return (retry ? st.deferredBatch : st.owedBatch).all(issueId, after, limit) as Recipient[];
 }
 
 /** How many subscribers are still owed this issue. */
@@ -88,7 +89,7 @@ export function owedCount(db: Db, issueId: string): number {
 }
 
 /**
- * Just before the SMTP transaction: check, in one transaction, that the
+ * Just before the SMTP transaction: check, in one statement, that the
  * subscriber is still subscribed and still owed the issue, and record the
  * attempt. Returns false when the message must not be sent.
  */
@@ -117,6 +118,17 @@ export function finishDelivery(db: Db, issueId: string, subscriberId: number, ou
     record();
     setStatus(db, subscriberId, 'bounced');
   }).immediate();
+}
+
+/** The ledger of one database, as the send pipeline's store (`SendStore` in send/store.ts). */
+export function ledger(db: Db) {
+  return {
+    recordIssue: (issue: IssueRef) => recordIssue(db, issue),
+    owedCount: (issueId: string) => owedCount(db, issueId),
+    owedBatch: (issueId: string, after: number, limit: number, retry: boolean) => owedBatch(db, issueId, after, limit, retry),
+    beginDelivery: (issueId: string, subscriberId: number, messageId: string) => beginDelivery(db, issueId, subscriberId, messageId),
+    finishDelivery: (issueId: string, subscriberId: number, outcome: Outcome) => finishDelivery(db, issueId, subscriberId, outcome),
+  };
 }
 
 export interface IssueStatus {

@@ -40,7 +40,7 @@ export async function rawMessage(site: RenderedSite, issue: Issue): Promise<stri
       config: site.config,
       issue,
       email: site.emails.get(issue)!,
-      subscriber: { email: 'reader@example.org', name: 'Reader' },
+      to: { email: 'reader@example.org', name: 'Reader' },
       unsubscribeUrl: 'https://news.example.com/unsubscribe?token=abc123',
       date: new Date('2026-02-23T00:05:00Z'),
       textEncoding: transferEncoding(site.emails.get(issue)!.text),

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { cp, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { GazetteError } from '../errors.js';
+import { inParallel } from '../util/pool.js';
 
 /** A file to put in the output: text to write, or a file to copy. */
 export type OutputFile = { text: string } | { copyFrom: string };
@@ -58,16 +60,7 @@ export function safeJoin(root: string, rel: string): string {
   const target = path.resolve(root, rel);
   const back = path.relative(root, target);
   if (back === '' || back.startsWith('..') || path.isAbsolute(back)) {
-    throw new Error(`output path ${JSON.stringify(rel)} is outside the output folder`);
+    throw new GazetteError('OUTPUT', `output path ${JSON.stringify(rel)} is outside the output folder`, { file: root });
   }
   return target;
-}
-
-/** Run `task` over `items` with at most `limit` running at once. */
-async function inParallel<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await task(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

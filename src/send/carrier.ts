@@ -2,13 +2,17 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import type { Config } from '../config/index.js';
-import { displayPath } from '../config/index.js';
 import { GazetteError } from '../errors.js';
 import { readUserFile } from '../util/paths.js';
 
-/** What carries a composed message: an SMTP pool, or files in an outbox. */
+/**
+ * What carries a composed message: an SMTP pool, or files in an outbox
+ * (composing is separate from the transport that carries it, as in
+ * nodemailer). DKIM signing happens here, so every message a carrier
+ * takes is signed alike.
+ */
 export interface Carrier {
-  /** For people: `smtp://mail.example.com:587` (never a password) or the outbox folder. */
+  /** For people: `smtp://mail.example.com:587` (never a password) or the outbox folder's absolute path. */
   description: string;
   kind: 'smtp' | 'outbox';
   send(message: SendMailOptions): Promise<{ response: string }>;
@@ -36,10 +40,10 @@ export function smtpSettings(config: Config, env: NodeJS.ProcessEnv = process.en
     try {
       url = new URL(env.GAZETTE_SMTP_URL);
     } catch {
-      throw new GazetteError('GAZETTE_SMTP_URL is not a URL (use smtp://user:password@host:587 or smtps://host:465)');
+      throw new GazetteError('SMTP_CONFIG', 'GAZETTE_SMTP_URL is not a URL (use smtp://user:password@host:587 or smtps://host:465)');
     }
     if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:')
-      throw new GazetteError(`GAZETTE_SMTP_URL must start with smtp:// or smtps://, not ${url.protocol}//`);
+      throw new GazetteError('SMTP_CONFIG', `GAZETTE_SMTP_URL must start with smtp:// or smtps://, not ${url.protocol}//`);
     const secure = url.protocol === 'smtps:';
     const verify = url.searchParams.get('tls_verify');
     return {
@@ -82,7 +86,9 @@ const DKIM_HEADERS = [
 
 async function dkimOptions(config: Config) {
   if (!config.dkim) return undefined;
-  const privateKey = (await readUserFile(config.dkim.privateKey, 'the DKIM private key', 'DKIM private key not found (dkim.private_key)')).toString('utf8');
+  const privateKey = (await readUserFile(config.dkim.privateKey, 'INPUT', 'the DKIM private key', 'DKIM private key not found (dkim.private_key)')).toString(
+    'utf8',
+  );
   return { domainName: config.dkim.domain, keySelector: config.dkim.selector, privateKey, headerFieldNames: DKIM_HEADERS };
 }
 
@@ -137,7 +143,7 @@ export async function outboxCarrier(config: Config, dir: string): Promise<Carrie
   await mkdir(dir, { recursive: true });
   let n = 0;
   return {
-    description: displayPath(dir),
+    description: dir,
     kind: 'outbox',
     async send(message) {
       const info = await transport.sendMail(message);
@@ -150,4 +156,49 @@ export async function outboxCarrier(config: Config, dir: string): Promise<Carrie
     },
     close() {},
   };
+}
+
+export interface CarrierChoice {
+  /** Write files to this folder even when SMTP is configured (`--dry-run`). */
+  dryRun?: boolean;
+  /** The outbox folder, used when dry-running or when no SMTP is configured. */
+  outboxDir: string;
+}
+
+/** SMTP when configured (and not a dry run), else an outbox. */
+export async function openCarrier(config: Config, env: NodeJS.ProcessEnv, choice: CarrierChoice): Promise<Carrier> {
+  const smtp = smtpSettings(config, env);
+  return choice.dryRun || !smtp ? outboxCarrier(config, choice.outboxDir) : smtpCarrier(config, smtp);
+}
+
+/**
+ * Send one message now, outside any campaign (a test copy; later, a
+ * confirmation), through the same carrier and DKIM as `gazette send`.
+ */
+export async function sendOne(
+  config: Config,
+  env: NodeJS.ProcessEnv,
+  choice: CarrierChoice,
+  message: SendMailOptions,
+): Promise<{ response: string; via: string; kind: Carrier['kind'] }> {
+  const carrier = await openCarrier(config, env, choice);
+  try {
+    const info = await carrier.send(message);
+    return { response: info.response, via: carrier.description, kind: carrier.kind };
+  } catch (err) {
+    throw carrierError(err, carrier.description);
+  } finally {
+    carrier.close();
+  }
+}
+
+/** What a carrier's failure means to the person who asked for one message: one line naming the server. */
+export function carrierError(err: unknown, via: string): unknown {
+  if (err instanceof GazetteError) return err;
+  const e = err as { code?: string; responseCode?: number; response?: string; message?: string };
+  const reply = (e.response ?? e.message ?? String(err)).replace(/\s+/g, ' ').trim();
+  if (e.code === 'EAUTH') return new GazetteError('SMTP_AUTH', `${via} refused the login: ${reply}`);
+  if (typeof e.responseCode === 'number') return new GazetteError('SMTP_REFUSED', `${via} refused the message: ${reply}`);
+  if (e.code) return new GazetteError('SMTP_CONNECT', `cannot reach ${via}: ${reply}`);
+  return err;
 }

@@ -5,6 +5,7 @@ import { bundleResources, createIssueCache, type Issue, type LoadOptions, loadIs
 import { personalizeHtml, personalizeText, previewUnsubscribeUrl, type RenderedEmail, renderEmails } from '../email/index.js';
 import { FEED_FILES, renderAtom, renderJsonFeed, renderRss } from '../feeds/index.js';
 import { renderIndexPage, renderIssuePage } from '../pages/index.js';
+import { OUTBOX } from '../send/outbox.js';
 import { type OutputFile, writeOutput } from './output.js';
 
 export interface BuildOptions extends LoadOptions {
@@ -23,9 +24,6 @@ export interface BuildResult {
   files: number;
   warnings: string[];
 }
-
-/** `gazette send` writes `.eml` files here (under `build.out`); builds keep it. */
-export const OUTBOX = 'outbox';
 
 /** The folder (relative to the output) an issue's page and resources live in. */
 export function issueFolder(issue: Issue): { dir: string; page: string } {

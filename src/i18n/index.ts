@@ -1,0 +1,2 @@
+export type { Labels } from './labels.js';
+export { emailLabels, footnoteLabels, languageKey } from './labels.js';

@@ -1,0 +1,126 @@
+import type { Config } from '../config/index.js';
+import { createIssueCache, type Issue, loadIssues } from '../content/index.js';
+import { previewUnsubscribeUrl, type RenderedEmail, renderEmails } from '../email/index.js';
+import { GazetteError } from '../errors.js';
+import { checkEmail, type Db, deliveryStatus, type IssueStatus, ledger, openDatabase } from '../store/index.js';
+import { type Carrier, openCarrier, sendOne } from './carrier.js';
+import { composeMessage } from './compose.js';
+import { acquireSendLock } from './lock.js';
+import { outboxDir } from './outbox.js';
+import { type Progress, type SendResult, sendIssue } from './pipeline.js';
+import { readOnlyStore } from './store.js';
+import { loadSecret } from './tokens.js';
+
+/**
+ * One run of `gazette send`, prepared: the issue and its email, the
+ * carrier, the database and the send lock. `run` sends; `close` releases
+ * everything (call it whatever happens).
+ */
+export interface Campaign {
+  issue: Issue;
+  /** `smtp`: delivering and keeping the ledger; `dry-run` or `no-smtp`: writing the outbox, ledger untouched. */
+  mode: 'smtp' | 'dry-run' | 'no-smtp';
+  /** Where messages go: `smtps://host:465`, or the outbox folder (absolute). */
+  via: string;
+  /** Subscribers owed the issue now. */
+  owed: number;
+  /** Problems worth a look that did not stop anything (MJML's soft validation). */
+  warnings: string[];
+  run(options: { stop: { requested: boolean }; onProgress?: (p: Progress) => void }): Promise<SendResult>;
+  close(): void;
+}
+
+export interface SendOptions {
+  /** The issue's slug; default the newest published issue. */
+  issue?: string | undefined;
+  /** Write the outbox instead of sending, even with SMTP configured. */
+  dryRun?: boolean | undefined;
+  /** Where SMTP settings and secrets come from. */
+  env: NodeJS.ProcessEnv;
+}
+
+function requireSendConfig(config: Config): void {
+  const missing: string[] = [];
+  if (!config.email.from) missing.push('email.from is not set: the sender address, e.g. "News <news@example.com>"');
+  if (!config.server.publicUrl) missing.push('server.public_url is not set: one-click unsubscribe links point there');
+  if (missing.length) throw new GazetteError('CONFIG', missing.join('; '), { file: config.file });
+}
+
+function pickIssue(issues: Issue[], slug: string | undefined): Issue {
+  if (issues.length === 0) throw new GazetteError('NO_ISSUE', 'there is no published issue to send');
+  if (!slug) return issues[0]!;
+  const issue = issues.find((i) => i.slug === slug);
+  if (!issue) {
+    const known = issues
+      .slice(0, 5)
+      .map((i) => i.slug)
+      .join(', ');
+    throw new GazetteError('NO_ISSUE', `no published issue has the slug ${JSON.stringify(slug)} (newest: ${known})`);
+  }
+  return issue;
+}
+
+/** The issue to send and its email, rendered (or taken from the build cache). */
+async function issueAndEmail(config: Config, slug: string | undefined): Promise<{ issue: Issue; email: RenderedEmail; warnings: string[] }> {
+  requireSendConfig(config);
+  const { issues } = await loadIssues(config, { cache: createIssueCache(config) });
+  const issue = pickIssue(issues, slug);
+  const warnings: string[] = [];
+  const email = (await renderEmails(config, [issue], { warn: (w) => warnings.push(w), prune: false })).get(issue)!;
+  return { issue, email, warnings };
+}
+
+/** Get everything ready for a send; nothing is mailed until `run`. */
+export async function prepareSend(config: Config, options: SendOptions): Promise<Campaign> {
+  const { issue, email, warnings } = await issueAndEmail(config, options.issue);
+  const secret = loadSecret(config, options.env);
+  const carrier: Carrier = await openCarrier(config, options.env, { dryRun: options.dryRun, outboxDir: outboxDir(config, issue.slug) });
+  let db: Db | undefined;
+  let release: (() => void) | undefined;
+  const close = () => {
+    carrier.close();
+    db?.close();
+    release?.();
+  };
+  try {
+    db = openDatabase(config.subscribers.database);
+    release = acquireSendLock(config.subscribers.database);
+    const record = carrier.kind === 'smtp';
+    const store = record ? ledger(db) : readOnlyStore(ledger(db));
+    return {
+      issue,
+      mode: record ? 'smtp' : options.dryRun ? 'dry-run' : 'no-smtp',
+      via: carrier.description,
+      owed: store.owedCount(issue.id),
+      warnings,
+      run: ({ stop, onProgress }) => sendIssue({ config, store, issue, email, carrier, secret, stop, ...(onProgress ? { onProgress } : {}) }),
+      close,
+    };
+  } catch (err) {
+    close();
+    throw err;
+  }
+}
+
+/** `send --to`: one copy of the issue to one address, the ledger untouched. */
+export async function sendTestCopy(
+  config: Config,
+  options: SendOptions & { to: string },
+): Promise<{ issue: Issue; to: string; via: string; kind: Carrier['kind']; warnings: string[] }> {
+  const checked = checkEmail(options.to);
+  if ('reason' in checked) throw new GazetteError('ADDRESS', `--to: ${checked.reason}`);
+  const { issue, email, warnings } = await issueAndEmail(config, options.issue);
+  const message = composeMessage({ config, issue, email, to: { email: checked.email, name: '' }, unsubscribeUrl: previewUnsubscribeUrl(config) });
+  const sent = await sendOne(config, options.env, { dryRun: options.dryRun, outboxDir: outboxDir(config, issue.slug) }, message);
+  return { issue, to: checked.email, via: sent.via, kind: sent.kind, warnings };
+}
+
+/** Delivery counts per issue sent, from the ledger alone (no content is read). */
+export function sendStatus(config: Config, slug?: string): IssueStatus[] {
+  const db = openDatabase(config.subscribers.database);
+  try {
+    return deliveryStatus(db, slug);
+  } finally {
+    db.close();
+  }
+}

@@ -1,0 +1,44 @@
+import type { IssueRef, Outcome, Recipient } from '../store/index.js';
+
+/**
+ * What the send pipeline needs from storage (listmonk's `manager.Store`):
+ * the pipeline owns this interface and the outside implements it. The
+ * SQLite ledger (`store/ledger.ts`) does; tests use an in-memory one.
+ */
+export interface SendStore {
+  /** Remember the issue being sent (for `gazette status`). */
+  recordIssue(issue: IssueRef): void;
+  /** How many subscribers are still owed this issue. */
+  owedCount(issueId: string): number;
+  /**
+   * The next subscribers (ids above `after`, in id order) still owed the
+   * issue; with `retry`, only those whose last attempt was deferred.
+   */
+  owedBatch(issueId: string, after: number, limit: number, retry: boolean): Recipient[];
+  /**
+   * Just before the SMTP transaction: atomically check the subscriber is
+   * still subscribed and owed the issue, and record the attempt. False
+   * means the message must not be sent.
+   */
+  beginDelivery(issueId: string, subscriberId: number, messageId: string): boolean;
+  /** Right after the SMTP transaction: record what happened. */
+  finishDelivery(issueId: string, subscriberId: number, outcome: Outcome): void;
+}
+
+/**
+ * A store that reads from `store` and records nothing in it: a dry run, or
+ * an outbox for want of SMTP. It counts what this run wrote, so the owed
+ * count goes down as the run goes; nothing is kept for a retry pass.
+ */
+export function readOnlyStore(store: SendStore): SendStore {
+  let written = 0;
+  return {
+    recordIssue: () => undefined,
+    owedCount: (issueId) => Math.max(0, store.owedCount(issueId) - written),
+    owedBatch: (issueId, after, limit, retry) => (retry ? [] : store.owedBatch(issueId, after, limit, false)),
+    beginDelivery: () => true,
+    finishDelivery: (_issueId, _subscriberId, outcome) => {
+      if (outcome.state !== 'deferred') written++;
+    },
+  };
+}

@@ -1,0 +1,101 @@
+import path from 'node:path';
+import { stringify } from 'csv-stringify/sync';
+import { GazetteError } from '../errors.js';
+import { readUserText } from '../util/paths.js';
+import { plainLine } from '../util/text.js';
+import { type Db, openDatabase } from './db.js';
+import { type ImportOptions, type ImportResult, importCsv } from './import.js';
+import { allSubscribers, checkEmail, findSubscriber, insertSubscriber, STATUSES, type Status, type SubscriberRow, setName, setStatus } from './subscribers.js';
+
+/**
+ * The subscriber list as the author manages it (`gazette subscribers …`):
+ * each function is one command's work, given an open database.
+ */
+
+/** Open the database for the length of `work`. */
+export async function withDatabase<T>(file: string, work: (db: Db) => Promise<T> | T): Promise<T> {
+  const db = openDatabase(file);
+  try {
+    return await work(db);
+  } finally {
+    db.close();
+  }
+}
+
+/** The address checked (trimmed, its domain in ASCII), or an ADDRESS error. */
+export function parseAddress(raw: string): string {
+  const checked = checkEmail(raw);
+  if ('reason' in checked) throw new GazetteError('ADDRESS', checked.reason);
+  return checked.email;
+}
+
+export type AddOutcome = 'added' | 'updated' | 'unchanged';
+
+/**
+ * Subscribe an address. One that unsubscribed or bounced is subscribed
+ * again only with `force` (which the reader's consent must justify).
+ */
+export function addSubscriber(
+  db: Db,
+  input: { email: string; name?: string | undefined; force?: boolean | undefined },
+): { outcome: AddOutcome; email: string } {
+  const address = parseAddress(input.email);
+  const name = input.name === undefined ? undefined : plainLine(input.name);
+  const existing = findSubscriber(db, address);
+  if (!existing) {
+    insertSubscriber(db, { email: address, ...(name ? { name } : {}), status: 'subscribed', source: 'cli' });
+    return { outcome: 'added', email: address };
+  }
+  if ((existing.status === 'unsubscribed' || existing.status === 'bounced') && !input.force) {
+    throw new GazetteError(
+      'SUBSCRIBER',
+      `${existing.email} is ${existing.status} (since ${existing.unsubscribed_at ?? existing.updated_at}); add --force to subscribe them again, only with their consent`,
+    );
+  }
+  if (existing.status !== 'subscribed') setStatus(db, existing.id, 'subscribed');
+  if (name && name !== existing.name) setName(db, existing.id, name);
+  const unchanged = existing.status === 'subscribed' && (!name || name === existing.name);
+  return { outcome: unchanged ? 'unchanged' : 'updated', email: existing.email };
+}
+
+/** Unsubscribe an address, keeping the record (so no import subscribes it again). */
+export function removeSubscriber(db: Db, email: string): { outcome: 'removed' | 'unchanged'; email: string } {
+  const address = parseAddress(email);
+  const existing = findSubscriber(db, address);
+  if (!existing) throw new GazetteError('SUBSCRIBER', `${address} is not in the subscriber list`);
+  if (existing.status === 'unsubscribed') return { outcome: 'unchanged', email: existing.email };
+  setStatus(db, existing.id, 'unsubscribed');
+  return { outcome: 'removed', email: existing.email };
+}
+
+export function parseStatus(value: string): Status {
+  if (!(STATUSES as readonly string[]).includes(value)) throw new GazetteError('USAGE', `--status must be one of ${STATUSES.join(', ')}`);
+  return value as Status;
+}
+
+/** Every subscriber (with this status), in the order they joined. */
+export function* listSubscribers(db: Db, status?: Status): Generator<SubscriberRow> {
+  for (const s of allSubscribers(db)) if (!status || s.status === status) yield s;
+}
+
+/** Import a CSV file (UTF-8, or UTF-16 with a BOM), read as a stream. */
+export function importFile(db: Db, file: string, handlers: Pick<ImportOptions, 'onProblem' | 'onDuplicate'>): Promise<ImportResult> {
+  const chunks = readUserText(file, 'INPUT', 'the CSV file', 'no such file', 'export the CSV as UTF-8');
+  return importCsv(db, chunks, { file, source: `import:${path.basename(file)}`, ...handlers });
+}
+
+const EXPORT_COLUMNS = ['email', 'name', 'status', 'source', 'created_at', 'subscribed_at', 'unsubscribed_at'] as const;
+
+/**
+ * Every subscriber as CSV lines (header first), written by csv-stringify:
+ * quoted where needed, and a cell a spreadsheet would run as a formula
+ * (`=`, `+`, `-`, `@`, tab, CR) prefixed with `'`, since names are
+ * whatever readers typed.
+ */
+export function* exportCsv(db: Db): Generator<string> {
+  const line = (cells: readonly string[]) => stringify([cells], { escape_formulas: true, record_delimiter: '' });
+  yield line(EXPORT_COLUMNS);
+  for (const s of allSubscribers(db)) {
+    yield line([s.email, s.name, s.status, s.source, s.created_at, s.subscribed_at ?? '', s.unsubscribed_at ?? '']);
+  }
+}
