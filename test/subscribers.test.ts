@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseCsv } from '../src/util/csv.js';
+import { parseCsv, readCsv } from '../src/util/csv.js';
 import { gazetteWith, sendConfig } from './helpers/send.js';
 import { makeSite } from './helpers/site.js';
 
@@ -40,6 +40,20 @@ describe('CSV', () => {
     const heidi = records.find((r) => r.fields[0] === 'heidi@example.org')!;
     expect(heidi.error).toMatch(/text after a closing quote/);
     expect(records.at(-1)).toEqual({ line: 14, fields: ['ivan@example.org'] });
+  });
+
+  it('reads a stream in any chunking exactly as the whole text, so a file of any length is read in flat memory', async () => {
+    const texts = [`${MESSY}\r\nO"Brien,x\r\n"multi\r\nline",y`, 'sep=;\r\nE-mail;Name\r\nzhang@例子.中国;张三\r\n', 'email\nlast@example.org'];
+    for (const text of texts) {
+      const whole = parseCsv(text);
+      for (let size = 1; size <= 41; size += 4) {
+        const chunks: string[] = [];
+        for (let i = 0; i < text.length; i += size) chunks.push(text.slice(i, i + size));
+        const streamed = [];
+        for await (const record of readCsv(chunks)) streamed.push(record);
+        expect(streamed, `chunks of ${size}`).toEqual(whole);
+      }
+    }
   });
 });
 
@@ -128,6 +142,32 @@ describe('gazette subscribers', () => {
     expect(exported[1]).toMatch(/^zoe@example\.org,Zoë,subscribed,cli,/);
     expect(exported[2]).toMatch(/^quote@example\.org,"Say ""hi"", please",subscribed,cli,/);
     expect((await cli(config, 'remove', 'nobody@example.org')).code).toBe(1);
+  });
+
+  it('exports cells a spreadsheet would run as formulas escaped, and imports them back as they were', async () => {
+    const a = await site();
+    await cli(a.config, 'add', 'calc@example.org', '--name', '=HYPERLINK("http://evil.example","click")');
+    await cli(a.config, 'add', 'plus@example.org', '--name', '+1 555');
+    const csv = (await cli(a.config, 'export')).stdout;
+    expect(csv).toContain(`calc@example.org,"'=HYPERLINK(""http://evil.example"",""click"")"`);
+    expect(csv).toContain("plus@example.org,'+1 555,");
+    const b = await site();
+    const file = path.join(b.dir, 'export.csv');
+    await writeFile(file, csv);
+    expect((await cli(b.config, 'import', file)).code).toBe(0);
+    const list = (await cli(b.config, 'list')).stdout;
+    expect(list).toContain('calc@example.org\tsubscribed\t=HYPERLINK("http://evil.example","click")');
+    expect(list).toContain('plus@example.org\tsubscribed\t+1 555');
+  });
+
+  it('a file that turns out not to be UTF-8 after its valid rows imports nothing', async () => {
+    const { dir, config } = await site();
+    const rows = Array.from({ length: 5000 }, (_, i) => `row${i}@example.org,Row ${i}`).join('\n');
+    await writeFile(path.join(dir, 'late.csv'), Buffer.concat([Buffer.from(`email,name\n${rows}\n`), Buffer.from([0xd6, 0xd0, 0x0a])]));
+    const run = await cli(config, 'import', path.join(dir, 'late.csv'));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/late\.csv: not valid UTF-8 text/);
+    expect((await cli(config, 'count')).stdout).toBe('0 subscribed, 0 pending, 0 unsubscribed, 0 bounced');
   });
 
   it('a file that is not a database is one clear error', async () => {

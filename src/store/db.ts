@@ -90,3 +90,24 @@ function migrate(db: Db, file: string): void {
 
 /** Timestamps are ISO 8601 UTC strings. */
 export const now = (): string => new Date().toISOString();
+
+const statements = new WeakMap<Db, Map<string, Database.Statement>>();
+
+/**
+ * `db.prepare(sql)`, prepared once per database and kept: preparing costs
+ * more than running, and a send or an import runs the same few statements
+ * for every subscriber.
+ */
+export function statement(db: Db, sql: string): Database.Statement {
+  let cache = statements.get(db);
+  if (!cache) {
+    cache = new Map();
+    statements.set(db, cache);
+  }
+  let prepared = cache.get(sql);
+  if (!prepared) {
+    prepared = db.prepare(sql);
+    cache.set(sql, prepared);
+  }
+  return prepared;
+}

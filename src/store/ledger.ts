@@ -1,5 +1,5 @@
 import type { Db } from './db.js';
-import { now } from './db.js';
+import { now, statement } from './db.js';
 import { type SubscriberRow, setStatus } from './subscribers.js';
 
 /**
@@ -20,46 +20,25 @@ export interface IssueRef {
   title: string;
 }
 
-function prepareAll(db: Db) {
-  return {
-    // One statement, so one implicit transaction: only for a subscriber still subscribed, and
-    // never over a delivery that is already sent or failed.
-    begin: db.prepare(
-      `INSERT INTO deliveries (issue, subscriber_id, state, attempts, message_id, created_at, updated_at)
+// One statement, so one implicit transaction: only for a subscriber still subscribed, and
+// never over a delivery that is already sent or failed.
+const BEGIN_SQL = `INSERT INTO deliveries (issue, subscriber_id, state, attempts, message_id, created_at, updated_at)
        SELECT ?, id, 'sending', 1, ?, ?, ? FROM subscribers WHERE id = ? AND status = 'subscribed'
        ON CONFLICT (issue, subscriber_id) DO UPDATE SET state = 'sending', attempts = attempts + 1, updated_at = excluded.updated_at
-       WHERE deliveries.state NOT IN ('sent', 'failed')`,
-    ),
-    owedBatch: db.prepare(
-      `SELECT s.id, s.email, s.name, s.email_key FROM subscribers s
+       WHERE deliveries.state NOT IN ('sent', 'failed')`;
+
+const OWED_SQL = `SELECT s.id, s.email, s.name, s.email_key FROM subscribers s
        LEFT JOIN deliveries d ON d.issue = ? AND d.subscriber_id = s.id
        WHERE s.id > ? AND s.status = 'subscribed' AND (d.state IS NULL OR d.state IN ('sending', 'deferred'))
-       ORDER BY s.id LIMIT ?`,
-    ),
-    deferredBatch: db.prepare(
-      `SELECT s.id, s.email, s.name, s.email_key FROM subscribers s
+       ORDER BY s.id LIMIT ?`;
+
+const DEFERRED_SQL = `SELECT s.id, s.email, s.name, s.email_key FROM subscribers s
        JOIN deliveries d ON d.issue = ? AND d.subscriber_id = s.id
        WHERE s.id > ? AND s.status = 'subscribed' AND d.state = 'deferred'
-       ORDER BY s.id LIMIT ?`,
-    ),
-    finish: db.prepare(
-      `UPDATE deliveries SET state = ?, last_response = ?, updated_at = ?, sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END
-       WHERE issue = ? AND subscriber_id = ?`,
-    ),
-  };
-}
+       ORDER BY s.id LIMIT ?`;
 
-const prepared = new WeakMap<Db, ReturnType<typeof prepareAll>>();
-
-/** Prepared once per database: a send runs these for every message. */
-function statements(db: Db): ReturnType<typeof prepareAll> {
-  let cached = prepared.get(db);
-  if (!cached) {
-    cached = prepareAll(db);
-    prepared.set(db, cached);
-  }
-  return cached;
-}
+const FINISH_SQL = `UPDATE deliveries SET state = ?, last_response = ?, updated_at = ?, sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END
+       WHERE issue = ? AND subscriber_id = ?`;
 
 export function recordIssue(db: Db, issue: IssueRef): void {
   db.prepare(
@@ -72,8 +51,7 @@ export function recordIssue(db: Db, issue: IssueRef): void {
  * and with no `sent` or `failed` delivery. `retry` limits it to the deferred.
  */
 export function owedBatch(db: Db, issueId: string, after: number, limit: number, retry = false): Recipient[] {
-  const st = statements(db);
-  return (retry ? st.deferredBatch : st.owedBatch).all(issueId, after, limit) as Recipient[];
+  return statement(db, retry ? DEFERRED_SQL : OWED_SQL).all(issueId, after, limit) as Recipient[];
 }
 
 /** How many subscribers are still owed this issue. */
@@ -95,7 +73,7 @@ export function owedCount(db: Db, issueId: string): number {
  */
 export function beginDelivery(db: Db, issueId: string, subscriberId: number, messageId: string): boolean {
   const t = now();
-  return statements(db).begin.run(issueId, messageId, t, t, subscriberId).changes === 1;
+  return statement(db, BEGIN_SQL).run(issueId, messageId, t, t, subscriberId).changes === 1;
 }
 
 export interface Outcome {
@@ -107,9 +85,8 @@ export interface Outcome {
 
 /** Right after the SMTP transaction: record what happened. */
 export function finishDelivery(db: Db, issueId: string, subscriberId: number, outcome: Outcome): void {
-  const st = statements(db);
   const t = now();
-  const record = () => st.finish.run(outcome.state, outcome.response.slice(0, 1000), t, outcome.state, t, issueId, subscriberId);
+  const record = () => statement(db, FINISH_SQL).run(outcome.state, outcome.response.slice(0, 1000), t, outcome.state, t, issueId, subscriberId);
   if (!outcome.bounce) {
     record();
     return;

@@ -3,7 +3,7 @@ import type { Db } from './db.js';
 
 export { checkEmail };
 
-import { now } from './db.js';
+import { now, statement } from './db.js';
 
 export type Status = 'pending' | 'subscribed' | 'unsubscribed' | 'bounced';
 export const STATUSES: readonly Status[] = ['pending', 'subscribed', 'unsubscribed', 'bounced'];
@@ -25,11 +25,11 @@ export interface SubscriberRow {
 export const emailKey = (email: string): string => email.trim().toLowerCase();
 
 export function findSubscriber(db: Db, email: string): SubscriberRow | undefined {
-  return db.prepare('SELECT * FROM subscribers WHERE email_key = ?').get(emailKey(email)) as SubscriberRow | undefined;
+  return statement(db, 'SELECT * FROM subscribers WHERE email_key = ?').get(emailKey(email)) as SubscriberRow | undefined;
 }
 
 export function getSubscriber(db: Db, id: number): SubscriberRow | undefined {
-  return db.prepare('SELECT * FROM subscribers WHERE id = ?').get(id) as SubscriberRow | undefined;
+  return statement(db, 'SELECT * FROM subscribers WHERE id = ?').get(id) as SubscriberRow | undefined;
 }
 
 export interface NewSubscriber {
@@ -41,19 +41,19 @@ export interface NewSubscriber {
 
 export function insertSubscriber(db: Db, s: NewSubscriber): SubscriberRow {
   const t = now();
-  const info = db
-    .prepare(
-      `INSERT INTO subscribers (email, email_key, name, status, source, created_at, updated_at, subscribed_at, unsubscribed_at)
+  const info = statement(
+    db,
+    `INSERT INTO subscribers (email, email_key, name, status, source, created_at, updated_at, subscribed_at, unsubscribed_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    )
-    .run(s.email, emailKey(s.email), s.name ?? '', s.status, s.source, t, t, s.status === 'subscribed' ? t : null, s.status === 'unsubscribed' ? t : null);
+  ).run(s.email, emailKey(s.email), s.name ?? '', s.status, s.source, t, t, s.status === 'subscribed' ? t : null, s.status === 'unsubscribed' ? t : null);
   return getSubscriber(db, Number(info.lastInsertRowid))!;
 }
 
 /** Change a subscriber's status, keeping the dates that go with it. */
 export function setStatus(db: Db, id: number, status: Status): void {
   const t = now();
-  db.prepare(
+  statement(
+    db,
     `UPDATE subscribers SET status = ?, updated_at = ?,
        subscribed_at = CASE WHEN ? = 'subscribed' THEN ? ELSE subscribed_at END,
        unsubscribed_at = CASE WHEN ? IN ('unsubscribed', 'bounced') THEN ? ELSE unsubscribed_at END
@@ -62,12 +62,12 @@ export function setStatus(db: Db, id: number, status: Status): void {
 }
 
 export function setName(db: Db, id: number, name: string): void {
-  db.prepare('UPDATE subscribers SET name = ?, updated_at = ? WHERE id = ?').run(name, now(), id);
+  statement(db, 'UPDATE subscribers SET name = ?, updated_at = ? WHERE id = ?').run(name, now(), id);
 }
 
 /** Every subscriber, in the order they joined, read a batch at a time. */
 export function* allSubscribers(db: Db, batch = 1000): Generator<SubscriberRow> {
-  const page = db.prepare('SELECT * FROM subscribers WHERE id > ? ORDER BY id LIMIT ?');
+  const page = statement(db, 'SELECT * FROM subscribers WHERE id > ? ORDER BY id LIMIT ?');
   let after = 0;
   for (;;) {
     const rows = page.all(after, batch) as SubscriberRow[];
@@ -79,7 +79,7 @@ export function* allSubscribers(db: Db, batch = 1000): Generator<SubscriberRow> 
 
 export function countByStatus(db: Db): Record<Status, number> {
   const counts = { pending: 0, subscribed: 0, unsubscribed: 0, bounced: 0 };
-  for (const row of db.prepare('SELECT status, COUNT(*) AS n FROM subscribers GROUP BY status').all() as Array<{ status: Status; n: number }>) {
+  for (const row of statement(db, 'SELECT status, COUNT(*) AS n FROM subscribers GROUP BY status').all() as Array<{ status: Status; n: number }>) {
     counts[row.status] = row.n;
   }
   return counts;

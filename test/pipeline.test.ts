@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import type { Issue } from '../src/content/index.js';
+import type { RenderedEmail } from '../src/email/index.js';
+import { type Carrier, type SendStore, sendIssue } from '../src/send/index.js';
+import type { Outcome, Recipient } from '../src/store/index.js';
+import { type RenderedSite, renderSite } from './helpers/email.js';
+
+/** The pipeline's store, in memory: what the SQLite ledger does, without SQLite. */
+function memoryStore(count: number) {
+  const subscribers: Array<Recipient & { status: string }> = Array.from({ length: count }, (_, i) => ({
+    id: i + 1,
+    email: `m${i}@example.org`,
+    name: '',
+    email_key: `m${i}@example.org`,
+    status: 'subscribed',
+  }));
+  const deliveries = new Map<number, { state: string; attempts: number }>();
+  const owed = (s: (typeof subscribers)[number]) => s.status === 'subscribed' && !['sent', 'failed'].includes(deliveries.get(s.id)?.state ?? '');
+  const store: SendStore = {
+    recordIssue: () => undefined,
+    owedCount: () => subscribers.filter(owed).length,
+    owedBatch: (_issue, after, limit, retry) =>
+      subscribers.filter((s) => s.id > after && owed(s) && (!retry || deliveries.get(s.id)?.state === 'deferred')).slice(0, limit),
+    beginDelivery: (_issue, id) => {
+      const s = subscribers.find((x) => x.id === id)!;
+      if (!owed(s)) return false;
+      deliveries.set(id, { state: 'sending', attempts: (deliveries.get(id)?.attempts ?? 0) + 1 });
+      return true;
+    },
+    finishDelivery: (_issue, id, outcome: Outcome) => {
+      deliveries.get(id)!.state = outcome.state;
+      if (outcome.bounce) subscribers.find((x) => x.id === id)!.status = 'bounced';
+    },
+  };
+  return { store, subscribers, deliveries };
+}
+
+/** A carrier that answers each address as `reply` says: ok, or an SMTP error. */
+function fakeCarrier(reply: (to: string, attempt: number) => 'ok' | { responseCode: number; command: string; response: string }) {
+  const attempts = new Map<string, number>();
+  const sent: string[] = [];
+  const carrier: Carrier = {
+    description: 'fake',
+    kind: 'smtp',
+    async send(message) {
+      const to = typeof message.to === 'string' ? message.to : (message.to as { address: string }).address;
+      const n = (attempts.get(to) ?? 0) + 1;
+      attempts.set(to, n);
+      const r = reply(to, n);
+      if (r !== 'ok') throw Object.assign(new Error(r.response), r);
+      sent.push(to);
+      return { response: '250 OK' };
+    },
+    close: () => undefined,
+  };
+  return { carrier, sent };
+}
+
+async function fixture(): Promise<{ site: RenderedSite; issue: Issue; email: RenderedEmail }> {
+  const site = await renderSite(
+    { 'content/one.md': '+++\ntitle = "One"\ndate = 2026-02-01\n+++\nHello.\n' },
+    `[site]\ntitle = "T"\nbase_url = "https://t.example/"\n[email]\nfrom = "T <t@t.example>"\n[server]\npublic_url = "https://t.example/n/"\n[send]\nmax_connections = 3\nretry_attempts = 2\nretry_delay = 0\n`,
+  );
+  const issue = site.issues[0]!;
+  return { site, issue, email: site.emails.get(issue)! };
+}
+
+describe('the send pipeline over its store interface (in memory)', () => {
+  it('sends each subscriber once, retries the deferred, bounces only a refused recipient', async () => {
+    const { site, issue, email } = await fixture();
+    const mem = memoryStore(20);
+    const { carrier, sent } = fakeCarrier((to, n) => {
+      if (to === 'm3@example.org' && n === 1) return { responseCode: 451, command: 'RCPT TO', response: '451 4.7.1 try later' };
+      if (to === 'm7@example.org') return { responseCode: 550, command: 'RCPT TO', response: '550 5.1.1 no such user' };
+      return 'ok';
+    });
+    const result = await sendIssue({
+      config: site.config,
+      store: mem.store,
+      issue,
+      email,
+      carrier,
+      secret: Buffer.from('k'.repeat(32)),
+      stop: { requested: false },
+    });
+    expect(result).toMatchObject({ sent: 19, failed: 1, bounced: 1, owed: 0, stopped: false });
+    expect(sent).toHaveLength(19);
+    expect(new Set(sent).size).toBe(19);
+    expect(mem.subscribers.find((s) => s.email === 'm7@example.org')!.status).toBe('bounced');
+    expect(mem.deliveries.get(4)).toEqual({ state: 'sent', attempts: 2 });
+  });
+
+  it('stops taking new messages when asked, leaving the rest owed', async () => {
+    const { site, issue, email } = await fixture();
+    const mem = memoryStore(50);
+    const stop = { requested: false };
+    const { carrier, sent } = fakeCarrier(() => {
+      if (sent.length >= 10) stop.requested = true;
+      return 'ok';
+    });
+    const result = await sendIssue({ config: site.config, store: mem.store, issue, email, carrier, secret: Buffer.from('k'.repeat(32)), stop });
+    expect(result.stopped).toBe(true);
+    expect(result.sent).toBeLessThan(50);
+    expect(result.owed).toBe(50 - result.sent);
+  });
+});
