@@ -99,3 +99,15 @@ export function formatProblem(message: string, place: Place = {}, showPath: (fil
 export function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }
+
+/**
+ * A file-system failure (EACCES, ENOSPC, EROFS…) as a GazetteError with
+ * `code` naming the file: a full disk or a read-only folder is the user's
+ * to fix, not a bug. Anything else is returned as it is.
+ */
+export function fileError(err: unknown, code: ErrorCode, what: string, file: string): unknown {
+  if (isGazetteError(err)) return err;
+  const e = err as NodeJS.ErrnoException;
+  if (typeof e?.code !== 'string' || !/^E[A-Z]+$/.test(e.code)) return err;
+  return new GazetteError(code, `cannot ${what}: ${e.code}: ${e.message.replace(/^E[A-Z]+: /, '').split(',')[0]}`, { file: e.path ?? file });
+}

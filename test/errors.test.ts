@@ -6,7 +6,7 @@ import { loadConfig } from '../src/config/index.js';
 import { loadIssues } from '../src/content/index.js';
 import { compileTemplate } from '../src/email/index.js';
 import { ERROR_CODES, type ErrorCode, EXIT, exitCodeOf, GazetteError, isGazetteError } from '../src/errors.js';
-import { safeJoin } from '../src/publish/index.js';
+import { build, safeJoin } from '../src/publish/index.js';
 import { loadSecret, prepareSend, sendTestCopy, smtpSettings } from '../src/send/index.js';
 import { acquireSendLock } from '../src/send/lock.js';
 import { addSubscriber, importFile, openDatabase, removeSubscriber, withDatabase } from '../src/store/index.js';
@@ -52,6 +52,19 @@ describe('error codes', () => {
     // A lock held by a running process (this one's parent).
     await writeFile(`${db}.send-lock`, `${process.ppid}\n`);
     expect(await codeOf(() => acquireSendLock(db))).toBe('LOCKED');
+  });
+
+  it('an output folder that cannot be written is OUTPUT, and the CLI exits 1 without a stack', async () => {
+    const dir = await makeSite(
+      { 'content/a.md': '+++\ntitle = "A"\ndate = 2026-01-01\n+++\nA\n', blocker: 'a file where a folder should be' },
+      '[site]\ntitle = "T"\nbase_url = "https://t.example/"\n[build]\nout = "blocker/out"\n',
+    );
+    const { config } = await loadConfig(path.join(dir, 'gazette.toml'));
+    expect(await codeOf(() => build(config))).toBe('OUTPUT');
+    const run = await gazette('build', '--config', path.join(dir, 'gazette.toml'));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^error: \S*blocker\S*: cannot write the output folder: ENOTDIR/);
+    expect(run.stderr.split('\n')).toHaveLength(1);
   });
 
   it('an unreachable SMTP server is SMTP_CONNECT, naming the server', async () => {

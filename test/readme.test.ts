@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configSchema, fields } from '../src/config/index.js';
+import { ERROR_CODES } from '../src/errors.js';
 import { ROOT } from './helpers/site.js';
 
 describe('README', () => {
@@ -13,6 +14,11 @@ describe('README', () => {
       const expected = spec.required ? '**required**' : spec.default === undefined ? '—' : `\`${JSON.stringify(spec.default)}\``;
       expect(row, key).toContain(`| ${spec.kind} | ${expected} |`);
     }
+  });
+
+  it('lists every error code with its meaning', async () => {
+    const readme = await readFile(path.join(ROOT, 'README.md'), 'utf8');
+    for (const [code, meaning] of Object.entries(ERROR_CODES)) expect(readme).toContain(`| \`${code}\` | ${meaning} |`);
   });
 
   it('starts with the two quick-start commands', async () => {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { cp, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { GazetteError } from '../errors.js';
+import { fileError, GazetteError } from '../errors.js';
 import { inParallel } from '../util/pool.js';
 
 /** A file to put in the output: text to write, or a file to copy. */
@@ -17,7 +17,11 @@ export async function writeOutput(outDir: string, files: Map<string, OutputFile>
   const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
   const temp = path.join(parent, `.${path.basename(outDir)}.tmp-${tag}`);
   const old = path.join(parent, `.${path.basename(outDir)}.old-${tag}`);
-  await mkdir(temp, { recursive: true });
+  try {
+    await mkdir(temp, { recursive: true });
+  } catch (err) {
+    throw fileError(err, 'OUTPUT', 'write the output folder', outDir);
+  }
   try {
     const targets = [...files].map(([rel, file]) => [safeJoin(temp, rel), file] as const);
     await inParallel([...new Set(targets.map(([target]) => path.dirname(target)))], 32, (dir) => mkdir(dir, { recursive: true }).then(() => undefined));
@@ -51,7 +55,7 @@ export async function writeOutput(outDir: string, files: Map<string, OutputFile>
   } catch (err) {
     for (const name of keep) await rename(path.join(temp, name), path.join(outDir, name)).catch(() => undefined);
     await rm(temp, { recursive: true, force: true });
-    throw err;
+    throw fileError(err, 'OUTPUT', 'write the output folder', outDir);
   }
 }
 

@@ -2,7 +2,7 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import type { Config } from '../config/index.js';
-import { GazetteError } from '../errors.js';
+import { fileError, GazetteError } from '../errors.js';
 import { readUserFile } from '../util/paths.js';
 
 /**
@@ -139,8 +139,12 @@ export async function outboxCarrier(config: Config, dir: string): Promise<Carrie
     ...(config.dkim ? { dkim: await dkimOptions(config) } : {}),
   });
   // The outbox shows one run: the files of an earlier one are replaced.
-  await rm(dir, { recursive: true, force: true });
-  await mkdir(dir, { recursive: true });
+  try {
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true });
+  } catch (err) {
+    throw fileError(err, 'OUTPUT', 'make the outbox folder', dir);
+  }
   let n = 0;
   return {
     description: dir,

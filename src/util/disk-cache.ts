@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fileError } from '../errors.js';
 
 const versions = new Map<string, Promise<string>>();
 
@@ -60,10 +61,14 @@ export class DiskCache<T> {
 
   async put(key: string, value: T): Promise<void> {
     this.used.add(key);
-    await mkdir(this.dir, { recursive: true });
     const temp = path.join(this.dir, `.${key}.${randomBytes(4).toString('hex')}.tmp`);
-    await writeFile(temp, JSON.stringify(value));
-    await rename(temp, path.join(this.dir, `${key}.json`));
+    try {
+      await mkdir(this.dir, { recursive: true });
+      await writeFile(temp, JSON.stringify(value));
+      await rename(temp, path.join(this.dir, `${key}.json`));
+    } catch (err) {
+      throw fileError(err, 'OUTPUT', 'write the cache (build.cache)', this.dir);
+    }
   }
 
   /** Forget the entries this run did not use. */
