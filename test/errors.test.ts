@@ -8,9 +8,8 @@ import { compileTemplate } from '../src/email/index.js';
 import { ERROR_CODES, type ErrorCode, EXIT, exitCodeOf, GazetteError, isGazetteError } from '../src/errors.js';
 import { build, safeJoin } from '../src/publish/index.js';
 import { loadSecret, prepareSend, sendTestCopy, smtpSettings } from '../src/send/index.js';
-import { acquireSendLock } from '../src/send/lock.js';
-import { addSubscriber, importFile, openDatabase, removeSubscriber, withDatabase } from '../src/store/index.js';
-import { sendConfig } from './helpers/send.js';
+import { acquireSendLock, addSubscriber, importFile, openDatabase, removeSubscriber, withDatabase } from '../src/store/index.js';
+import { holdLock, sendConfig } from './helpers/send.js';
 import { gazette, makeSite } from './helpers/site.js';
 
 /** The code of the GazetteError that `work` throws (or rejects with). */
@@ -50,8 +49,8 @@ describe('error codes', () => {
     await writeFile(notDb, 'not sqlite '.repeat(200));
     expect(await codeOf(() => openDatabase(notDb))).toBe('DB');
     // A lock held by a running process (this one's parent).
-    await writeFile(`${db}.send-lock`, `${process.ppid}\n`);
-    expect(await codeOf(() => acquireSendLock(db))).toBe('LOCKED');
+    holdLock(db, process.ppid);
+    expect(await codeOf(() => withDatabase(db, (d) => acquireSendLock(d, db)))).toBe('LOCKED');
   });
 
   it('an output folder that cannot be written is OUTPUT, and the CLI exits 1 without a stack', async () => {
@@ -63,7 +62,7 @@ describe('error codes', () => {
     expect(await codeOf(() => build(config))).toBe('OUTPUT');
     const run = await gazette('build', '--config', path.join(dir, 'gazette.toml'));
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/^error: \S*blocker\S*: cannot write the output folder: ENOTDIR/);
+    expect(run.stderr).toMatch(/^error: \S*blocker\S*: cannot (read|write) the output folder: ENOTDIR/);
     expect(run.stderr.split('\n')).toHaveLength(1);
   });
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { verifyToken } from '../src/send/index.js';
 import { findSubscriber, getSubscriber, setStatus } from '../src/store/index.js';
-import { deliveries, gazetteAt, gazetteWith, openDb, SECRET, sendSite } from './helpers/send.js';
+import { deliveries, gazetteAt, gazetteWith, holdLock, openDb, SECRET, sendSite } from './helpers/send.js';
 import { startSmtp, type TestSmtp } from './helpers/smtp.js';
 
 let smtp: TestSmtp | undefined;
@@ -227,10 +227,10 @@ describe('gazette send without a real send', () => {
     const site = await sendSite(2);
     const { spawn } = await import('node:child_process');
     const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
-    await writeFile(`${site.dbFile}.send-lock`, `${other.pid}\n`);
+    holdLock(site.dbFile, other.pid!);
     const refused = await gazetteWith({ GAZETTE_SMTP_URL: smtp.url }, 'send', '--yes', '--config', site.config);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain(`another gazette send (process ${other.pid}) is running`);
+    expect(refused.stderr).toContain(`another gazette send (process ${other.pid} on `);
     expect(smtp.received).toHaveLength(0);
     other.kill('SIGKILL');
     await new Promise((r) => other.on('exit', r));

@@ -58,6 +58,7 @@ function program(io: Io, setCode: (code: number) => void, senv: SendEnv | undefi
     .option('-y, --yes', 'do not ask for confirmation (required when standard input is not a terminal)', false)
     .option('--dry-run', 'write the messages to out/outbox/<slug>/ instead of sending; the ledger is unchanged', false)
     .option('--to <address>', 'send one test copy to this address; the ledger is unchanged')
+    .option('--new-issue', 'send even though an issue with the same slug or title was sent under another id', false)
     .action(async (flags) => {
       const m = await send();
       setCode(await m.sendCommand(flags, io, senv ?? m.processSendEnv));

@@ -12,6 +12,7 @@ export interface SendFlags {
   yes?: boolean;
   dryRun?: boolean;
   to?: string;
+  newIssue?: boolean;
 }
 
 /** What `send` needs from the environment; tests replace it. */
@@ -72,9 +73,23 @@ export async function sendCommand(flags: SendFlags, io: Io, senv: SendEnv = proc
         `No SMTP server is configured (set GAZETTE_SMTP_URL or [smtp] in gazette.toml): writing ${plural(owed, 'message')} to ${via}/ instead (the ledger is unchanged).`,
       );
     }
+    if (campaign.subscribed === 0) {
+      io.out('There are no subscribers yet: add some with `gazette subscribers add` or `gazette subscribers import`.');
+      return EXIT.ok;
+    }
     if (owed === 0) {
       io.out(`Nobody is owed “${issue.title}”: every subscribed address has it (or has permanently failed).`);
       return EXIT.ok;
+    }
+    const twin = campaign.lookalike;
+    if (twin && !flags.newIssue) {
+      const what = `“${issue.title}” (${issue.key}) looks like “${twin.title}” (${twin.key}), sent on ${twin.first_sent_at.slice(0, 10)}; its slug or id changed, so everyone would get it again`;
+      if (!senv.stdinIsTty) throw new GazetteError('DECLINED', `${what}. Add --new-issue if it really is a new issue.`);
+      const answer = await senv.ask(`${what}. Send it as a new issue? [y/N] `);
+      if (!/^y(es)?$/i.test(answer.trim())) {
+        io.err('Not sent.');
+        return EXIT.error;
+      }
     }
     if (campaign.mode === 'smtp' && !flags.yes) {
       if (!senv.stdinIsTty) {

@@ -1,6 +1,8 @@
+import { homedir } from 'node:os';
 import path from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { GazetteError, GazetteErrors } from '../errors.js';
+import { inside } from '../util/files.js';
 import { readUserFile } from '../util/paths.js';
 import { type Config, toConfig } from './config.js';
 import { validate } from './schema.js';
@@ -28,32 +30,52 @@ export function resolveConfig(data: unknown, file: string): LoadedConfig {
   }
   const config = toConfig(raw, file);
   const warnings = checked.warnings.map((w) => `${file}: ${w}`);
-  checkOutFolder(config);
+  checkOwnedFolders(config);
   if (raw.smtp.host === undefined && (raw.smtp.user !== undefined || raw.smtp.port !== undefined)) {
     warnings.push(`${file}: [smtp] has no host, so the section is ignored`);
   }
   return { config, warnings };
 }
 
-/** The output folder is replaced on every build: refuse one that holds the site itself. */
-function checkOutFolder(config: Config): void {
-  const out = config.build.out;
-  const inside = (parent: string, child: string) => {
-    const r = path.relative(parent, child);
-    return r === '' || (!r.startsWith('..') && !path.isAbsolute(r));
-  };
-  for (const [what, dir] of [
-    ['the config folder', config.root],
+/**
+ * The folders a build replaces (`build.out`) or prunes (`build.cache`) may
+ * never be, or hold, anything else of the user's: the file system's root,
+ * the home folder, the site folder, or any other configured path. And the
+ * output may not sit inside a folder the build reads from.
+ */
+function checkOwnedFolders(config: Config): void {
+  const problems: string[] = [];
+  const protectedPaths: Array<[string, string]> = [
+    ['the root of the file system', path.parse(config.root).root],
+    ['your home folder', homedir()],
+    ['the site folder (where gazette.toml is)', config.root],
     ['content.dir', config.content.dir],
     ['build.static', config.build.static],
-    ['build.cache', config.build.cache],
     ['subscribers.database', config.subscribers.database],
-  ] as const) {
-    if (inside(out, dir)) {
-      throw new GazetteError('CONFIG', `build.out (${out}) would contain ${what}; each build replaces build.out whole, so choose a folder of its own`, {
-        file: config.file,
-      });
+    ...(config.email.template ? [['email.template', config.email.template] as [string, string]] : []),
+  ];
+  const owned: Array<[string, string, string]> = [
+    ['build.out', config.build.out, 'each build replaces it whole'],
+    ['build.cache', config.build.cache, 'builds delete what they no longer need from it'],
+  ];
+  for (const [key, dir, why] of owned) {
+    for (const [what, other] of [...protectedPaths, ...owned.filter(([k]) => k !== key).map(([k, d]) => [k, d] as [string, string])]) {
+      if (inside(dir, other)) problems.push(`${key} (${dir}) ${dir === other ? 'is' : 'would contain'} ${what}; ${why}, so give it a folder of its own`);
     }
+  }
+  for (const [what, dir] of [
+    ['content.dir', config.content.dir],
+    ['build.static', config.build.static],
+  ] as const) {
+    if (inside(dir, config.build.out) && dir !== config.build.out)
+      problems.push(`build.out (${config.build.out}) is inside ${what}, which builds read from; put it elsewhere`);
+  }
+  if (problems.length === 1) throw new GazetteError('CONFIG', problems[0]!, { file: config.file });
+  if (problems.length > 1) {
+    throw new GazetteErrors(
+      problems.map((p) => new GazetteError('CONFIG', p, { file: config.file })),
+      `${config.file}: ${problems.length} problems in the config`,
+    );
   }
 }
 

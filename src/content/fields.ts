@@ -24,6 +24,8 @@ export interface Fields {
   updated?: Date;
   draft: boolean;
   slug?: string;
+  /** An explicit identity for sending (see Issue.key). */
+  id?: string;
   description?: string;
   tags: string[];
   categories: string[];
@@ -73,6 +75,10 @@ export function readFields(fm: FrontMatter, config: Config, problem: (key: strin
     else if (text && ['true', 'yes', 'on'].includes(text)) out.draft = true;
     else if (text && ['false', 'no', 'off'].includes(text)) out.draft = false;
     else problem('draft', 'must be true or false');
+  }
+  if (d.id !== undefined) {
+    if ((typeof d.id === 'string' || typeof d.id === 'number') && plainLine(String(d.id)) !== '') out.id = plainLine(String(d.id));
+    else problem('id', 'must be text (an identity for sending that never changes)');
   }
   if (d.slug !== undefined) {
     if (typeof d.slug === 'string' || typeof d.slug === 'number') out.slug = String(d.slug);

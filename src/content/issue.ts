@@ -28,6 +28,12 @@ export interface Issue {
   url: string;
   /** Stable unique id: a `tag:` URI from host, date and slug. Same in every format. */
   id: string;
+  /**
+   * The issue's identity for sending: front matter `id`, else the slug.
+   * The ledger records deliveries under it, so fixing the date or moving
+   * the site to another host never mails the issue again.
+   */
+  key: string;
   /** The Markdown body (after front matter). */
   markdown: string;
   /** Sanitized HTML of the body, every URL absolute. */

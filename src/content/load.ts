@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Config } from '../config/index.js';
 import { GazetteError, GazetteErrors } from '../errors.js';
 import { cacheKey, codeVersion, DiskCache } from '../util/disk-cache.js';
+import { createWalker } from '../util/files.js';
 import { plainLine, stripControl } from '../util/text.js';
 import { checkSlug, readFields } from './fields.js';
 import { findSources, type SourceFile } from './files.js';
@@ -45,6 +46,8 @@ export interface LoadResult {
   issues: Issue[];
   /** How many were left out, and why. */
   skipped: { drafts: number; future: number };
+  /** Links in the content folder that were not followed, one line each. */
+  warnings: string[];
 }
 
 /** Decode strictly: a file that is not UTF-8 (GBK, say) is an error with the line of the first bad byte. */
@@ -129,6 +132,7 @@ export async function parseIssue(bytes: Uint8Array, source: SourceFile, ctx: Con
     path: new URL(url).pathname,
     url,
     id: issueId(config, slug, date),
+    key: fields.id ?? slug,
     markdown: fm.body,
     html: body.html,
     body: render,
@@ -141,8 +145,9 @@ export async function parseIssue(bytes: Uint8Array, source: SourceFile, ctx: Con
  */
 export async function loadIssues(config: Config, options: LoadOptions = {}): Promise<LoadResult> {
   let sources: SourceFile[];
+  const walker = await createWalker(config.root);
   try {
-    sources = await findSources(config.content.dir);
+    sources = await findSources(walker, config.content.dir);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT' ? 'content folder not found (content.dir)' : `cannot read the content folder: ${(err as Error).message}`;
@@ -205,5 +210,5 @@ export async function loadIssues(config: Config, options: LoadOptions = {}): Pro
     return true;
   });
   published.sort((a, b) => b.date.getTime() - a.date.getTime() || (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0));
-  return { issues: published, skipped };
+  return { issues: published, skipped, warnings: walker.skipped };
 }

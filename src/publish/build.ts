@@ -1,17 +1,22 @@
-import { readdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config/index.js';
 import { bundleResources, createIssueCache, type Issue, type LoadOptions, loadIssues } from '../content/index.js';
 import { personalizeHtml, personalizeText, previewUnsubscribeUrl, type RenderedEmail, renderEmails } from '../email/index.js';
+import { GazetteError } from '../errors.js';
 import { FEED_FILES, renderAtom, renderJsonFeed, renderRss } from '../feeds/index.js';
 import { renderIndexPage, renderIssuePage } from '../pages/index.js';
 import { OUTBOX } from '../send/outbox.js';
+import { createWalker, filesUnder } from '../util/files.js';
 import { type OutputFile, writeOutput } from './output.js';
 
 export interface BuildOptions extends LoadOptions {
   /** MJML validation level for the emails (default `soft`; tests use `strict`). */
   emailValidation?: 'strict' | 'soft';
 }
+
+/** The longest file name most file systems allow, in bytes (ext4, APFS, NTFS in UTF-16 aside). */
+const MAX_NAME_BYTES = 255;
 
 /** Gmail clips a message over 102 KB; warn well before. */
 export const EMAIL_SIZE_WARNING = 90 * 1024;
@@ -32,45 +37,65 @@ export function issueFolder(issue: Issue): { dir: string; page: string } {
   return { dir: path.posix.dirname(decoded), page: decoded };
 }
 
-async function staticFiles(dir: string): Promise<string[]> {
-  const exists = await stat(dir).then(
+/** Pure: the issues and site in, every output file out (static files and bundle resources listed for copying). */
+export async function planOutput(
+  config: Config,
+  issues: Issue[],
+  emails = new Map<Issue, RenderedEmail>(),
+  warnings: string[] = [],
+): Promise<Map<string, OutputFile>> {
+  const files = new Map<string, OutputFile>();
+  const exists = await stat(config.build.static).then(
     (s) => s.isDirectory(),
     () => false,
   );
-  if (!exists) return [];
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile() || e.isSymbolicLink())
-    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
-    .filter((rel) => !rel.split(path.sep).some((part) => part.startsWith('.')))
-    .sort();
-}
-
-/** Pure: the issues and site in, every output file out (static files and bundle resources listed for copying). */
-export async function planOutput(config: Config, issues: Issue[], emails = new Map<Issue, RenderedEmail>()): Promise<Map<string, OutputFile>> {
-  const files = new Map<string, OutputFile>();
-  for (const rel of await staticFiles(config.build.static)) {
+  const staticWalker = await createWalker(config.root);
+  for (const rel of exists ? await filesUnder(staticWalker, config.build.static) : []) {
     files.set(rel.split(path.sep).join('/'), { copyFrom: path.join(config.build.static, rel) });
   }
+  warnings.push(...staticWalker.skipped);
   const site = config.site;
   const inFeeds = issues.slice(0, config.feeds.limit);
-  files.set(FEED_FILES.rss, { text: renderRss({ site, issues: inFeeds }) });
-  files.set(FEED_FILES.atom, { text: renderAtom({ site, issues: inFeeds }) });
-  files.set(FEED_FILES.json, { text: renderJsonFeed({ site, issues: inFeeds }) });
-  files.set('index.html', { text: renderIndexPage(site, issues) });
+  // Static files may be replaced by generated ones; nothing generated may replace another.
+  const generated = new Map<string, string>();
+  const put = (rel: string, file: OutputFile, owner: string, issue?: Issue) => {
+    const taken = generated.get(rel);
+    if (taken !== undefined) {
+      throw new GazetteError('CONTENT', `its ${owner} would be written to ${rel}, which is already ${taken}; change the slug (or site.permalink)`, {
+        file: issue?.file ?? config.file,
+      });
+    }
+    const long = rel.split('/').find((segment) => Buffer.byteLength(segment) > MAX_NAME_BYTES);
+    if (long !== undefined) {
+      throw new GazetteError(
+        'CONTENT',
+        `its ${owner} would need a file name of ${Buffer.byteLength(long)} bytes, over the ${MAX_NAME_BYTES} that file systems allow; use a shorter slug`,
+        {
+          file: issue?.file ?? config.file,
+        },
+      );
+    }
+    generated.set(rel, issue ? `${owner === 'page' ? 'the page' : `the ${owner}`} of ${issue.slug}` : `the site's ${owner}`);
+    files.set(rel, file);
+  };
+  put(FEED_FILES.rss, { text: renderRss({ site, issues: inFeeds }) }, 'RSS feed');
+  put(FEED_FILES.atom, { text: renderAtom({ site, issues: inFeeds }) }, 'Atom feed');
+  put(FEED_FILES.json, { text: renderJsonFeed({ site, issues: inFeeds }) }, 'JSON feed');
+  put('index.html', { text: renderIndexPage(site, issues) }, 'home page');
+  const sample = { unsubscribeUrl: previewUnsubscribeUrl(config), email: 'reader@example.com' };
+  for (const [issue, email] of emails) {
+    put(`email/${issue.slug}.html`, { text: personalizeHtml(email.html, sample) }, 'email preview', issue);
+    put(`email/${issue.slug}.txt`, { text: personalizeText(email.text, sample) }, 'email text', issue);
+  }
   for (const issue of issues) {
     const { dir, page } = issueFolder(issue);
+    put(page, { text: renderIssuePage(site, issue) }, 'page', issue);
     if (issue.bundleDir) {
-      for (const rel of await bundleResources(issue.bundleDir)) {
-        files.set(path.posix.join(dir, rel.split(path.sep).join('/')), { copyFrom: path.join(issue.bundleDir, rel) });
+      const walker = await createWalker(config.root);
+      for (const rel of await bundleResources(walker, issue.bundleDir)) {
+        put(path.posix.join(dir, rel.split(path.sep).join('/')), { copyFrom: path.join(issue.bundleDir, rel) }, `file ${rel}`, issue);
       }
-    }
-    files.set(page, { text: renderIssuePage(site, issue) });
-    const email = emails.get(issue);
-    if (email) {
-      const sample = { unsubscribeUrl: previewUnsubscribeUrl(config), email: 'reader@example.com' };
-      files.set(`email/${issue.slug}.html`, { text: personalizeHtml(email.html, sample) });
-      files.set(`email/${issue.slug}.txt`, { text: personalizeText(email.text, sample) });
+      warnings.push(...walker.skipped);
     }
   }
   return files;
@@ -79,10 +104,9 @@ export async function planOutput(config: Config, issues: Issue[], emails = new M
 /** `gazette build`: content in, `build.out` replaced whole, or untouched on any error. */
 export async function build(config: Config, options: BuildOptions = {}): Promise<BuildResult> {
   const issueCache = createIssueCache(config);
-  const { issues, skipped } = await loadIssues(config, { ...options, cache: issueCache });
-  const warnings: string[] = [];
+  const { issues, skipped, warnings } = await loadIssues(config, { ...options, cache: issueCache });
   const emails = await renderEmails(config, issues, { validationLevel: options.emailValidation, warn: (w) => warnings.push(w) });
-  const files = await planOutput(config, issues, emails);
+  const files = await planOutput(config, issues, emails, warnings);
   await writeOutput(config.build.out, files, [OUTBOX]);
   await issueCache.prune();
   if (issues.length === 0) warnings.push('no published issues: the feeds are empty');

@@ -1,11 +1,70 @@
 import { randomBytes } from 'node:crypto';
-import { cp, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { cp, lstat, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileError, GazetteError } from '../errors.js';
 import { inParallel } from '../util/pool.js';
+import { processAlive } from '../util/process.js';
 
 /** A file to put in the output: text to write, or a file to copy. */
 export type OutputFile = { text: string } | { copyFrom: string };
+
+/**
+ * Written into every output folder Gazette makes. A build replaces only a
+ * folder that holds it (or an empty one): anything else was not made by
+ * Gazette, and is refused, never moved or deleted.
+ */
+export const OUTPUT_MARKER = '.gazette-output';
+const MARKER_TEXT = 'This folder is written by `gazette build`, which replaces it whole on every build.\n';
+
+async function hasMarker(dir: string): Promise<boolean> {
+  return readFile(path.join(dir, OUTPUT_MARKER), 'utf8').then(
+    (text) => text === MARKER_TEXT,
+    () => false,
+  );
+}
+
+/**
+ * Make `outDir` if it does not exist yet, with the marker, so that the next
+ * build may replace it (`send` writes its outbox there before any build).
+ */
+export async function ensureOutputFolder(outDir: string): Promise<void> {
+  await checkReplaceable(outDir);
+  try {
+    await mkdir(outDir, { recursive: true });
+    await writeFile(path.join(outDir, OUTPUT_MARKER), MARKER_TEXT);
+  } catch (err) {
+    throw fileError(err, 'OUTPUT', 'make the output folder', outDir);
+  }
+}
+
+/** Refuse to replace `outDir` unless Gazette made it, or it is empty (or absent). */
+async function checkReplaceable(outDir: string): Promise<void> {
+  const stats = await lstat(outDir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return undefined;
+    throw fileError(err, 'OUTPUT', 'read the output folder', outDir);
+  });
+  if (!stats) return;
+  const refuse = (why: string) => {
+    throw new GazetteError('OUTPUT', `build.out ${why}; a build replaces its output folder whole, so it must be one Gazette made, or empty`, { file: outDir });
+  };
+  if (stats.isSymbolicLink()) refuse('is a symbolic link (Gazette never follows a link out of the site folder; name the real folder)');
+  if (!stats.isDirectory()) refuse('is a file, not a folder');
+  if ((await readdir(outDir)).length > 0 && !(await hasMarker(outDir))) {
+    refuse(`holds files Gazette did not write (there is no ${OUTPUT_MARKER} in it)`);
+  }
+}
+
+/** Temporary and old output folders left by a build that was killed: removed if they are Gazette's. */
+async function removeLeftovers(outDir: string): Promise<void> {
+  const parent = path.dirname(outDir);
+  const pattern = new RegExp(`^\\.${path.basename(outDir).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(?:tmp|old)-(\\d+)-[0-9a-f]{8}$`);
+  for (const name of await readdir(parent).catch(() => [] as string[])) {
+    const m = pattern.exec(name);
+    if (!m || processAlive(Number(m[1]))) continue;
+    const dir = path.join(parent, name);
+    if (await hasMarker(dir)) await rm(dir, { recursive: true, force: true });
+  }
+}
 
 /**
  * Write `files` (relative path -> content) as the new `outDir`, atomically:
@@ -13,12 +72,15 @@ export type OutputFile = { text: string } | { copyFrom: string };
  * only when all of it is written. On any failure `outDir` is untouched.
  */
 export async function writeOutput(outDir: string, files: Map<string, OutputFile>, keep: readonly string[] = []): Promise<void> {
+  await checkReplaceable(outDir);
+  await removeLeftovers(outDir);
   const parent = path.dirname(outDir);
   const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
   const temp = path.join(parent, `.${path.basename(outDir)}.tmp-${tag}`);
   const old = path.join(parent, `.${path.basename(outDir)}.old-${tag}`);
   try {
     await mkdir(temp, { recursive: true });
+    await writeFile(path.join(temp, OUTPUT_MARKER), MARKER_TEXT);
   } catch (err) {
     throw fileError(err, 'OUTPUT', 'write the output folder', outDir);
   }

@@ -2,10 +2,20 @@ import type { Config } from '../config/index.js';
 import { createIssueCache, type Issue, loadIssues } from '../content/index.js';
 import { previewUnsubscribeUrl, type RenderedEmail, renderEmails } from '../email/index.js';
 import { GazetteError } from '../errors.js';
-import { checkEmail, type Db, deliveryStatus, type IssueStatus, ledger, openDatabase } from '../store/index.js';
+import {
+  acquireSendLock,
+  checkEmail,
+  countByStatus,
+  type Db,
+  deliveryStatus,
+  type IssueStatus,
+  ledger,
+  lookalikeIssue,
+  openDatabase,
+  type SentIssue,
+} from '../store/index.js';
 import { type Carrier, openCarrier, sendOne } from './carrier.js';
 import { composeMessage } from './compose.js';
-import { acquireSendLock } from './lock.js';
 import { outboxDir } from './outbox.js';
 import { type Progress, type SendResult, sendIssue } from './pipeline.js';
 import { readOnlyStore } from './store.js';
@@ -24,6 +34,13 @@ export interface Campaign {
   via: string;
   /** Subscribers owed the issue now. */
   owed: number;
+  /** Subscribed addresses in the list. */
+  subscribed: number;
+  /**
+   * An issue already sent under another key that looks like this one (same
+   * slug or title): its `id` or slug changed, and sending would mail it again.
+   */
+  lookalike?: SentIssue;
   /** Problems worth a look that did not stop anything (MJML's soft validation). */
   warnings: string[];
   run(options: { stop: { requested: boolean }; onProgress?: (p: Progress) => void }): Promise<SendResult>;
@@ -79,19 +96,21 @@ export async function prepareSend(config: Config, options: SendOptions): Promise
   let release: (() => void) | undefined;
   const close = () => {
     carrier.close();
-    db?.close();
     release?.();
+    db?.close();
   };
   try {
     db = openDatabase(config.subscribers.database);
-    release = acquireSendLock(config.subscribers.database);
+    release = acquireSendLock(db, config.subscribers.database);
     const record = carrier.kind === 'smtp';
     const store = record ? ledger(db) : readOnlyStore(ledger(db));
     return {
       issue,
       mode: record ? 'smtp' : options.dryRun ? 'dry-run' : 'no-smtp',
       via: carrier.description,
-      owed: store.owedCount(issue.id),
+      owed: store.owedCount(issue.key),
+      subscribed: countByStatus(db).subscribed,
+      ...(record ? { lookalike: lookalikeIssue(db, issue) } : {}),
       warnings,
       run: ({ stop, onProgress }) => sendIssue({ config, store, issue, email, carrier, secret, stop, ...(onProgress ? { onProgress } : {}) }),
       close,

@@ -3,6 +3,7 @@ import path from 'node:path';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import type { Config } from '../config/index.js';
 import { fileError, GazetteError } from '../errors.js';
+import { ensureOutputFolder } from '../publish/output.js';
 import { readUserFile } from '../util/paths.js';
 
 /**
@@ -132,6 +133,7 @@ export async function smtpCarrier(config: Config, smtp: SmtpSettings): Promise<C
 
 /** Each message as an `.eml` file under `dir` (a dry run, or no SMTP configured). */
 export async function outboxCarrier(config: Config, dir: string): Promise<Carrier> {
+  const outDir = config.build.out;
   const transport = nodemailer.createTransport({
     streamTransport: true,
     buffer: true,
@@ -139,6 +141,7 @@ export async function outboxCarrier(config: Config, dir: string): Promise<Carrie
     ...(config.dkim ? { dkim: await dkimOptions(config) } : {}),
   });
   // The outbox shows one run: the files of an earlier one are replaced.
+  await ensureOutputFolder(outDir);
   try {
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });

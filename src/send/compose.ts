@@ -46,7 +46,7 @@ export function senderDomain(config: Config): string {
 
 /** The same Message-ID every time for one issue and one subscriber: a resend is recognisably the same message. */
 export function messageId(config: Config, issue: Issue, subscriberEmail: string): string {
-  const hash = createHash('sha256').update(`${issue.id}\n${subscriberEmail.toLowerCase()}`).digest('hex').slice(0, 32);
+  const hash = createHash('sha256').update(`${issue.key}\n${subscriberEmail.toLowerCase()}`).digest('hex').slice(0, 32);
   return `<${hash}@${senderDomain(config)}>`;
 }
 

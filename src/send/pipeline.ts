@@ -100,14 +100,14 @@ export async function sendIssue(run: SendRun): Promise<SendResult> {
   const { config, store, issue, email, carrier, secret, stop } = run;
   const sleep = run.sleep ?? defaultSleep;
   store.recordIssue(issue);
-  const progress: Progress = { sent: 0, deferred: 0, failed: 0, bounced: 0, skipped: 0, total: store.owedCount(issue.id), pass: 0, startedAt: Date.now() };
+  const progress: Progress = { sent: 0, deferred: 0, failed: 0, bounced: 0, skipped: 0, total: store.owedCount(issue.key), pass: 0, startedAt: Date.now() };
   let abort: string | undefined;
   let connectionFailuresInARow = 0;
   const textEncoding = transferEncoding(email.text);
 
   const deliver = async (recipient: Recipient) => {
     const id = messageId(config, issue, recipient.email);
-    if (!store.beginDelivery(issue.id, recipient.id, id)) {
+    if (!store.beginDelivery(issue.key, recipient.id, id)) {
       progress.skipped++;
       return;
     }
@@ -131,7 +131,7 @@ export async function sendIssue(run: SendRun): Promise<SendResult> {
       if (c.fatal) abort = c.fatal;
       else if (connectionFailuresInARow >= CIRCUIT_BREAKER) abort = `${CIRCUIT_BREAKER} connection failures in a row; last: ${c.response}`;
     }
-    store.finishDelivery(issue.id, recipient.id, outcome);
+    store.finishDelivery(issue.key, recipient.id, outcome);
     progress[outcome.state]++;
     if (outcome.bounce) progress.bounced++;
     run.onProgress?.(progress);
@@ -147,7 +147,7 @@ export async function sendIssue(run: SendRun): Promise<SendResult> {
       if (stop.requested || abort) return undefined;
       if (index >= batch.length) {
         if (exhausted) return undefined;
-        batch = store.owedBatch(issue.id, after, BATCH, retry);
+        batch = store.owedBatch(issue.key, after, BATCH, retry);
         index = 0;
         exhausted = batch.length < BATCH;
         if (batch.length === 0) return undefined;
@@ -162,7 +162,7 @@ export async function sendIssue(run: SendRun): Promise<SendResult> {
     progress.pass = 1;
     await pass(false);
     for (let attempt = 1; attempt <= config.send.retryAttempts && !stop.requested && !abort; attempt++) {
-      const deferred = store.owedBatch(issue.id, 0, 1, true).length;
+      const deferred = store.owedBatch(issue.key, 0, 1, true).length;
       if (deferred === 0) break;
       await sleep(config.send.retryDelay * 1000 * 2 ** (attempt - 1), stop);
       if (stop.requested) break;
@@ -173,6 +173,6 @@ export async function sendIssue(run: SendRun): Promise<SendResult> {
   } finally {
     carrier.close();
   }
-  const owed = store.owedCount(issue.id);
+  const owed = store.owedCount(issue.key);
   return { ...progress, owed, stopped: stop.requested, ...(abort ? { abort } : {}) };
 }

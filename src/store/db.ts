@@ -47,6 +47,48 @@ const MIGRATIONS: string[] = [
     first_sent_at TEXT NOT NULL
   );
   `,
+  // 2: deliveries keyed by the issue's send key (its slug, or front matter `id`), not by its feed
+  // id, which changes with the date or the site's host; where two old keys meet, the better
+  // record wins (sent, failed, sending, deferred). The send lock moves into the database.
+  `
+  CREATE TABLE deliveries_v2 (
+    issue          TEXT NOT NULL,                  -- the issue's send key
+    subscriber_id  INTEGER NOT NULL REFERENCES subscribers (id),
+    state          TEXT NOT NULL CHECK (state IN ('sending', 'sent', 'deferred', 'failed')),
+    attempts       INTEGER NOT NULL DEFAULT 0,
+    last_response  TEXT,
+    message_id     TEXT NOT NULL,
+    created_at     TEXT NOT NULL,
+    updated_at     TEXT NOT NULL,
+    sent_at        TEXT,
+    PRIMARY KEY (issue, subscriber_id)
+  ) WITHOUT ROWID;
+  INSERT OR IGNORE INTO deliveries_v2
+    SELECT COALESCE(i.slug, d.issue), d.subscriber_id, d.state, d.attempts, d.last_response, d.message_id, d.created_at, d.updated_at, d.sent_at
+    FROM deliveries d LEFT JOIN issues i ON i.id = d.issue
+    ORDER BY CASE d.state WHEN 'sent' THEN 0 WHEN 'failed' THEN 1 WHEN 'sending' THEN 2 ELSE 3 END;
+  DROP TABLE deliveries;
+  ALTER TABLE deliveries_v2 RENAME TO deliveries;
+  CREATE INDEX deliveries_state ON deliveries (issue, state, subscriber_id);
+
+  CREATE TABLE issues_v2 (
+    key           TEXT PRIMARY KEY,                -- the send key
+    slug          TEXT NOT NULL,
+    title         TEXT NOT NULL,
+    feed_id       TEXT NOT NULL,                   -- the tag: URI it had when last sent
+    first_sent_at TEXT NOT NULL
+  );
+  INSERT OR IGNORE INTO issues_v2 SELECT slug, slug, title, id, first_sent_at FROM issues ORDER BY first_sent_at;
+  DROP TABLE issues;
+  ALTER TABLE issues_v2 RENAME TO issues;
+
+  CREATE TABLE send_lock (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    pid        INTEGER NOT NULL,
+    host       TEXT NOT NULL,
+    started_at TEXT NOT NULL
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -15,9 +15,12 @@ export type DeliveryState = 'sending' | 'sent' | 'deferred' | 'failed';
 export type Recipient = Pick<SubscriberRow, 'id' | 'email' | 'name' | 'email_key'>;
 
 export interface IssueRef {
-  id: string;
+  /** The send key deliveries are recorded under. */
+  key: string;
   slug: string;
   title: string;
+  /** The feed id (`tag:` URI). */
+  id: string;
 }
 
 // One statement, so one implicit transaction: only for a subscriber still subscribed, and
@@ -41,9 +44,33 @@ const FINISH_SQL = `UPDATE deliveries SET state = ?, last_response = ?, updated_
        WHERE issue = ? AND subscriber_id = ?`;
 
 export function recordIssue(db: Db, issue: IssueRef): void {
-  db.prepare(
-    'INSERT INTO issues (id, slug, title, first_sent_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET slug = excluded.slug, title = excluded.title',
-  ).run(issue.id, issue.slug, issue.title, now());
+  statement(
+    db,
+    `INSERT INTO issues (key, slug, title, feed_id, first_sent_at) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (key) DO UPDATE SET slug = excluded.slug, title = excluded.title, feed_id = excluded.feed_id`,
+  ).run(issue.key, issue.slug, issue.title, issue.id, now());
+}
+
+export interface SentIssue {
+  key: string;
+  slug: string;
+  title: string;
+  first_sent_at: string;
+}
+
+/**
+ * An issue the ledger has sent under another key that looks like this one
+ * (the same slug or the same title): a changed `id` or slug would mail it
+ * to everyone again. Undefined when this key has deliveries already.
+ */
+export function lookalikeIssue(db: Db, issue: IssueRef): SentIssue | undefined {
+  if (statement(db, 'SELECT 1 FROM deliveries WHERE issue = ? LIMIT 1').get(issue.key)) return undefined;
+  return statement(
+    db,
+    `SELECT i.key, i.slug, i.title, i.first_sent_at FROM issues i
+     WHERE i.key <> ? AND (i.slug = ? OR i.title = ?) AND EXISTS (SELECT 1 FROM deliveries d WHERE d.issue = i.key AND d.state = 'sent')
+     ORDER BY i.first_sent_at DESC LIMIT 1`,
+  ).get(issue.key, issue.slug, issue.title) as SentIssue | undefined;
 }
 
 /**
@@ -109,7 +136,7 @@ export function ledger(db: Db) {
 }
 
 export interface IssueStatus {
-  id: string;
+  key: string;
   slug: string;
   title: string;
   first_sent_at: string;
@@ -128,8 +155,8 @@ export function deliveryStatus(db: Db, slug?: string): IssueStatus[] {
   ) as Array<Omit<IssueStatus, 'sent' | 'deferred' | 'failed' | 'sending' | 'owed'>>;
   const counts = db.prepare('SELECT state, COUNT(*) AS n FROM deliveries WHERE issue = ? GROUP BY state');
   return issues.map((issue) => {
-    const status: IssueStatus = { ...issue, sent: 0, deferred: 0, failed: 0, sending: 0, owed: owedCount(db, issue.id) };
-    for (const row of counts.all(issue.id) as Array<{ state: DeliveryState; n: number }>) status[row.state] = row.n;
+    const status: IssueStatus = { ...issue, sent: 0, deferred: 0, failed: 0, sending: 0, owed: owedCount(db, issue.key) };
+    for (const row of counts.all(issue.key) as Array<{ state: DeliveryState; n: number }>) status[row.state] = row.n;
     return status;
   });
 }

@@ -36,6 +36,9 @@ export function cacheKey(...parts: string[]): string {
   return hash.digest('hex');
 }
 
+const ENTRY = /^([0-9a-f]{64})\.json$/;
+const TEMPORARY = /^\.[0-9a-f]{64}\.[0-9a-f]{8}\.tmp$/;
+
 /**
  * JSON values kept in files between runs, one file per key. Entries are
  * written under a temporary name and renamed, so a crash never leaves half
@@ -71,9 +74,18 @@ export class DiskCache<T> {
     }
   }
 
-  /** Forget the entries this run did not use. */
+  /**
+   * Forget the entries this run did not use. Only files named as this
+   * cache names its own (`<sha256>.json`, and the temporary files of a
+   * crashed write) are ever removed: whatever else is in the folder was not
+   * written by it, and stays.
+   */
   async prune(): Promise<void> {
     const names = await readdir(this.dir).catch(() => [] as string[]);
-    await Promise.all(names.filter((n) => !this.used.has(n.replace(/\.json$/, ''))).map((n) => rm(path.join(this.dir, n), { force: true })));
+    const unused = names.filter((n) => {
+      const entry = ENTRY.exec(n);
+      return entry ? !this.used.has(entry[1]!) : TEMPORARY.test(n);
+    });
+    await Promise.all(unused.map((n) => rm(path.join(this.dir, n), { force: true })));
   }
 }

@@ -82,3 +82,13 @@ export function deliveries(dbFile: string): Array<{ email: string; state: string
     db.close();
   }
 }
+
+/** Record `pid` as the holder of the database's send lock, as a running send would. */
+export function holdLock(dbFile: string, pid: number): void {
+  const db = openDatabase(dbFile);
+  try {
+    db.prepare("INSERT OR REPLACE INTO send_lock (id, pid, host, started_at) VALUES (1, ?, 'test', '2026-01-01T00:00:00Z')").run(pid);
+  } finally {
+    db.close();
+  }
+}

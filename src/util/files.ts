@@ -1,0 +1,78 @@
+import { readdir, realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+
+/**
+ * Walking the author's folders (content, static files, bundles) safely: a
+ * symbolic link is followed only when its target lies inside the site
+ * folder, so no file from elsewhere (`/etc/passwd`, a CI secret) is ever
+ * published, and a folder already visited is not entered again, so links
+ * that point at each other cannot make a walk endless. Hidden names
+ * (starting with `.`) are skipped.
+ */
+export interface Entry {
+  name: string;
+  /** The path under the folder walked (not the link's target). */
+  path: string;
+  dir: boolean;
+  file: boolean;
+}
+
+export interface Walker {
+  /** The visible entries of `dir`, sorted by name; links resolved as described above. */
+  entries(dir: string): Promise<Entry[]>;
+  /** Links that were not followed, one line each (for warnings). */
+  skipped: string[];
+}
+
+export const inside = (parent: string, child: string): boolean => {
+  const rel = path.relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+};
+
+/** A walker confined to `root` (the site folder). */
+export async function createWalker(root: string): Promise<Walker> {
+  const realRoot = await realpath(root).catch(() => path.resolve(root));
+  const visited = new Set<string>();
+  const skipped: string[] = [];
+  return {
+    skipped,
+    async entries(dir) {
+      const real = await realpath(dir).catch(() => dir);
+      if (visited.has(real)) return [];
+      visited.add(real);
+      const out: Entry[] = [];
+      for (const e of await readdir(dir, { withFileTypes: true })) {
+        if (e.name.startsWith('.')) continue;
+        const full = path.join(dir, e.name);
+        let isDir = e.isDirectory();
+        let isFile = e.isFile();
+        if (e.isSymbolicLink()) {
+          const target = await realpath(full).catch(() => undefined);
+          if (!target || !inside(realRoot, target)) {
+            skipped.push(`${full}: a link to ${target ?? 'nothing'}, outside the site folder; not followed, not published`);
+            continue;
+          }
+          const s = await stat(target);
+          if (s.isDirectory() && visited.has(target)) continue;
+          isDir = s.isDirectory();
+          isFile = s.isFile();
+        }
+        if (isDir || isFile) out.push({ name: e.name, path: full, dir: isDir, file: isFile });
+      }
+      return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    },
+  };
+}
+
+/** Every file under `dir` (relative paths), walked with `walker`. */
+export async function filesUnder(walker: Walker, dir: string, keep: (entry: Entry) => boolean = () => true): Promise<string[]> {
+  const files: string[] = [];
+  const walk = async (current: string) => {
+    for (const e of await walker.entries(current)) {
+      if (e.dir) await walk(e.path);
+      else if (keep(e)) files.push(path.relative(dir, e.path));
+    }
+  };
+  await walk(dir);
+  return files;
+}
