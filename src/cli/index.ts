@@ -47,6 +47,10 @@ function program(io: Io, setCode: (code: number) => void, senv: SendEnv | undefi
   withConfig(subs.command('import').argument('<file.csv>'))
     .description('import a CSV with a header row: email, and optionally name and status')
     .action(async (file, flags) => setCode(await (await subscribers()).importCommand(file, flags, io)));
+  withConfig(subs.command('restore'))
+    .description('undo bounces recorded since a time (a server refusal mistaken for dead addresses): subscribe them again')
+    .requiredOption('--bounced-since <time>', 'restore subscribers marked bounced at or after this time (2026-11-20 or 2026-11-20T08:00, site time zone)')
+    .action(async (flags) => setCode(await (await subscribers()).restoreCommand(flags, io)));
   withConfig(subs.command('export'))
     .description('write every subscriber as CSV to standard output')
     .action(async (flags) => setCode(await (await subscribers()).exportCommand(flags, io)));

@@ -134,7 +134,17 @@ function summarize(result: SendResult, delivered: boolean, title: string, via: s
   io.out(
     `${what}: ${result.sent} ${delivered ? 'delivered' : 'written'}, ${result.failed} failed${result.bounced ? ` (${result.bounced} bounced)` : ''}, ${result.skipped} skipped, ${result.owed} still owed.`,
   );
-  if (result.abort) io.err(`error: stopped early: ${result.abort}`);
+  if (result.heldBack) {
+    io.err(
+      `${plural(result.heldBack, 'recipient')} refused in a row at the end of the run, with nothing delivered after: left deferred, not bounced; run again to check.`,
+    );
+  }
+  if (result.abort) {
+    const { kind, reason } = result.abort;
+    io.err(`error: stopped: ${kind === 'connection' ? `cannot send through ${via}: ${reason}` : `${via} ${reason}`}`);
+    // Nothing delivered: the setup is wrong (server, login, sender), a user's problem to fix.
+    if (result.sent === 0) return EXIT.error;
+  }
   if (result.stopped) {
     io.err(`Interrupted: ${plural(result.owed, 'subscriber')} still owed; run the same command again to continue.`);
     return EXIT.interrupted;

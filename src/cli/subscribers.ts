@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { loadConfig } from '../config/index.js';
-import { EXIT } from '../errors.js';
+import { parseDate } from '../content/index.js';
+import { EXIT, GazetteError } from '../errors.js';
 import {
   addSubscriber,
   countByStatus,
@@ -11,6 +12,7 @@ import {
   parseAddress,
   parseStatus,
   removeSubscriber,
+  restoreBounced,
   withDatabase,
 } from '../store/index.js';
 import { displayPath, type Io, plural, printWarnings } from './report.js';
@@ -95,4 +97,17 @@ export function exportCommand(flags: StoreFlags, io: Io): Promise<number> {
     for (const line of exportCsv(db)) io.out(line);
     return EXIT.ok;
   });
+}
+
+export async function restoreCommand(flags: StoreFlags & { bouncedSince: string }, io: Io): Promise<number> {
+  const { config, warnings } = await loadConfig(flags.config);
+  printWarnings(io, warnings);
+  const since = parseDate(flags.bouncedSince, config.site.timezone);
+  if (!since)
+    throw new GazetteError('USAGE', `--bounced-since: cannot read ${JSON.stringify(flags.bouncedSince)} as a time (use 2026-11-20 or 2026-11-20T08:00)`);
+  const { restored, deliveries } = await withDatabase(config.subscribers.database, (db) => restoreBounced(db, since));
+  io.out(
+    `Restored ${plural(restored, 'subscriber')} bounced since ${since.toISOString()}: subscribed again; ${plural(deliveries, 'failed delivery', 'failed deliveries')} will be retried by the next send.`,
+  );
+  return EXIT.ok;
 }

@@ -4,6 +4,7 @@ import type { RenderedEmail } from '../email/index.js';
 import type { Outcome, Recipient } from '../store/index.js';
 import { drain } from '../util/pool.js';
 import type { Carrier } from './carrier.js';
+import { classify, type Verdict } from './classify.js';
 import { composeMessage, messageId, transferEncoding } from './compose.js';
 import type { SendStore } from './store.js';
 import { unsubscribeToken, unsubscribeUrl } from './tokens.js';
@@ -39,48 +40,33 @@ export interface SendRun {
   sleep?: (ms: number, stop: { requested: boolean }) => Promise<void>;
 }
 
+export interface Abort {
+  /** `connection`: the server could not be reached or refused the session; `refused`: the login, sender or policy. */
+  kind: 'connection' | 'refused';
+  reason: string;
+}
+
 export interface SendResult extends Progress {
   /** Still owed after the run: deferred, interrupted or never reached. */
   owed: number;
   stopped: boolean;
+  /** Recipients refused in a row at the end of the run, left deferred rather than bounced. */
+  heldBack: number;
   /** Why the run gave up early, if it did (the server unreachable, a login refused). */
-  abort?: string;
+  abort?: Abort;
 }
 
 const BATCH = 500;
-/** After this many connection-level failures in a row, stop: the server is down, not the subscribers. */
-const CIRCUIT_BREAKER = 25;
-
-export interface Classified extends Outcome {
-  /** No SMTP reply at all: the connection failed. */
-  connection: boolean;
-  /** Not about this subscriber (the login, the sender, the server): stop the run. */
-  fatal?: string;
-}
-
-/** What an SMTP error means for the ledger. */
-export function classify(err: unknown): Classified {
-  const e = err as { responseCode?: number; command?: string; code?: string; response?: string; message?: string };
-  const response = (e.response ?? e.message ?? String(err)).replace(/\s+/g, ' ').trim();
-  const code = typeof e.responseCode === 'number' ? e.responseCode : undefined;
-  const command = e.command ?? '';
-  if (e.code === 'EAUTH') return { state: 'deferred', response, connection: false, fatal: `the SMTP server refused the login: ${response}` };
-  if (code !== undefined && code >= 500) {
-    // A 5xx for the recipient: the address is dead; the subscriber bounced.
-    if (/RCPT/i.test(command) || /recipients were rejected/i.test(e.message ?? '')) return { state: 'failed', response, bounce: true, connection: false };
-    // A 5xx for this message's content: this delivery failed.
-    if (/DATA|^\.$/i.test(command)) return { state: 'failed', response, connection: false };
-    // A 5xx for the sender or the session fails every message alike: nobody's fault but the setup's.
-    return {
-      state: 'deferred',
-      response,
-      connection: false,
-      fatal: `the SMTP server refused ${/MAIL/i.test(command) ? 'the sender' : 'the session'}: ${response}`,
-    };
-  }
-  // 4xx, and everything without a reply (dropped connections, timeouts): try again later.
-  return { state: 'deferred', response, connection: code === undefined };
-}
+/** After this many connection failures in a row (once something was delivered), stop: the server is down. */
+const CIRCUIT_BREAKER = 10;
+/** Recipients refused in a row, with nothing delivered in the run, before the run stops: the server refuses everyone. */
+const REFUSED_IN_A_ROW = 20;
+/** Refusals held at the end of a run that are still bounced: more in a row than this, with no delivery after, stay deferred. */
+const FEW_REFUSALS = 5;
+/** Longest pause after a connection failure; the pause doubles from half a second. */
+const MAX_BACKOFF_MS = 30_000;
+/** How long to keep trying a ledger write the database refuses as busy (another writer). */
+const LEDGER_PATIENCE_MS = 120_000;
 
 const defaultSleep = (ms: number, stop: { requested: boolean }) =>
   new Promise<void>((resolve) => {
@@ -99,15 +85,36 @@ const defaultSleep = (ms: number, stop: { requested: boolean }) =>
 export async function sendIssue(run: SendRun): Promise<SendResult> {
   const { config, store, issue, email, carrier, secret, stop } = run;
   const sleep = run.sleep ?? defaultSleep;
-  store.recordIssue(issue);
-  const progress: Progress = { sent: 0, deferred: 0, failed: 0, bounced: 0, skipped: 0, total: store.owedCount(issue.key), pass: 0, startedAt: Date.now() };
-  let abort: string | undefined;
+  await patiently(() => store.recordIssue(issue));
+  const total = await patiently(() => store.owedCount(issue.key));
+  const progress: Progress = { sent: 0, deferred: 0, failed: 0, bounced: 0, skipped: 0, total, pass: 0, startedAt: Date.now() };
+  let abort: Abort | undefined;
   let connectionFailuresInARow = 0;
+  let pauseUntil = 0;
+  /** Recipients refused since the last delivered message: bounced only once the server has shown it delivers. */
+  let held: Array<{ recipient: Recipient; response: string }> = [];
+  const heldIds = new Set<number>();
   const textEncoding = transferEncoding(email.text);
+  const stopping = () => stop.requested || abort !== undefined;
+
+  const record = (recipient: Recipient, outcome: Outcome) => patiently(() => store.finishDelivery(issue.key, recipient.id, outcome));
+  const bounceHeld = async () => {
+    const refused = held;
+    held = [];
+    heldIds.clear();
+    for (const { recipient, response } of refused) {
+      await record(recipient, { state: 'failed', response, bounce: true });
+      progress.deferred--;
+      progress.failed++;
+      progress.bounced++;
+    }
+  };
 
   const deliver = async (recipient: Recipient) => {
+    if (Date.now() < pauseUntil) await sleep(pauseUntil - Date.now(), stop);
+    if (stopping()) return;
     const id = messageId(config, issue, recipient.email);
-    if (!store.beginDelivery(issue.key, recipient.id, id)) {
+    if (!(await patiently(() => store.beginDelivery(issue.key, recipient.id, id)))) {
       progress.skipped++;
       return;
     }
@@ -120,20 +127,40 @@ export async function sendIssue(run: SendRun): Promise<SendResult> {
       textEncoding,
     });
     let outcome: Outcome;
+    let verdict: Verdict | 'sent' = 'sent';
     try {
       const info = await carrier.send(message);
       outcome = { state: 'sent', response: info.response };
-      connectionFailuresInARow = 0;
     } catch (err) {
       const c = classify(err);
-      outcome = { state: c.state, response: c.response, ...(c.bounce ? { bounce: true } : {}) };
-      connectionFailuresInARow = c.connection ? connectionFailuresInARow + 1 : 0;
-      if (c.fatal) abort = c.fatal;
-      else if (connectionFailuresInARow >= CIRCUIT_BREAKER) abort = `${CIRCUIT_BREAKER} connection failures in a row; last: ${c.response}`;
+      verdict = c.verdict;
+      outcome = { state: c.verdict === 'message' ? 'failed' : 'deferred', response: c.response };
+      if (c.verdict === 'fatal') abort ??= { kind: 'refused', reason: c.reason ?? c.response };
+      if (c.verdict === 'connection' || c.verdict === 'dropped') {
+        connectionFailuresInARow++;
+        // Nothing delivered yet and no session at all: the setup is wrong; say so at once.
+        if (c.verdict === 'connection' && progress.sent === 0) abort ??= { kind: 'connection', reason: c.reason ?? c.response };
+        else if (connectionFailuresInARow >= CIRCUIT_BREAKER)
+          abort ??= { kind: 'connection', reason: `${CIRCUIT_BREAKER} connection failures in a row; last: ${c.response}` };
+        else pauseUntil = Date.now() + Math.min(MAX_BACKOFF_MS, 500 * 2 ** (connectionFailuresInARow - 1));
+      }
     }
-    store.finishDelivery(issue.key, recipient.id, outcome);
+    // The server accepted it: record that whatever else happens (patiently, if the database is busy).
+    await record(recipient, outcome);
     progress[outcome.state]++;
-    if (outcome.bounce) progress.bounced++;
+    if (verdict === 'sent') {
+      connectionFailuresInARow = 0;
+      await bounceHeld();
+    } else if (verdict === 'recipient') {
+      held.push({ recipient, response: outcome.response });
+      heldIds.add(recipient.id);
+      if (progress.sent === 0 && held.length >= REFUSED_IN_A_ROW) {
+        abort ??= {
+          kind: 'refused',
+          reason: `refused ${held.length} recipients in a row and delivered none (last: ${outcome.response}); that is a refusal of the sender or the session, not ${held.length} dead addresses, so nobody was marked bounced`,
+        };
+      }
+    } else if (verdict !== 'connection' && verdict !== 'dropped') connectionFailuresInARow = 0;
     run.onProgress?.(progress);
   };
 
@@ -144,7 +171,7 @@ export async function sendIssue(run: SendRun): Promise<SendResult> {
     let exhausted = false;
     // Synchronous (better-sqlite3), so workers never race for the same subscriber.
     const next = (): Recipient | undefined => {
-      if (stop.requested || abort) return undefined;
+      if (stopping()) return undefined;
       if (index >= batch.length) {
         if (exhausted) return undefined;
         batch = store.owedBatch(issue.key, after, BATCH, retry);
@@ -153,15 +180,18 @@ export async function sendIssue(run: SendRun): Promise<SendResult> {
         if (batch.length === 0) return undefined;
         after = batch.at(-1)!.id;
       }
-      return batch[index++];
+      const recipient = batch[index++]!;
+      // A refused recipient waits for the verdict on its refusal, not for a retry.
+      return heldIds.has(recipient.id) ? next() : recipient;
     };
     await drain(config.send.maxConnections, next, deliver);
   };
 
+  let heldBack = 0;
   try {
     progress.pass = 1;
     await pass(false);
-    for (let attempt = 1; attempt <= config.send.retryAttempts && !stop.requested && !abort; attempt++) {
+    for (let attempt = 1; attempt <= config.send.retryAttempts && !stopping(); attempt++) {
       const deferred = store.owedBatch(issue.key, 0, 1, true).length;
       if (deferred === 0) break;
       await sleep(config.send.retryDelay * 1000 * 2 ** (attempt - 1), stop);
@@ -170,9 +200,32 @@ export async function sendIssue(run: SendRun): Promise<SendResult> {
       progress.deferred = 0;
       await pass(true);
     }
+    // A few refusals after the last delivery are dead addresses; many in a row, with nothing
+    // delivered after them, may be the server refusing everyone: those stay deferred.
+    if (!abort && progress.sent > 0 && held.length < FEW_REFUSALS) await bounceHeld();
+    heldBack = held.length;
   } finally {
     carrier.close();
   }
-  const owed = store.owedCount(issue.key);
-  return { ...progress, owed, stopped: stop.requested, ...(abort ? { abort } : {}) };
+  const owed = await patiently(() => store.owedCount(issue.key));
+  return { ...progress, owed, stopped: stop.requested, heldBack, ...(abort ? { abort } : {}) };
+}
+
+/**
+ * Run a store operation, waiting and trying again while SQLite answers
+ * that the database is busy (another writer, such as a big import), for
+ * up to LEDGER_PATIENCE_MS: an accepted message is recorded as sent even
+ * then. Anything else is thrown at once.
+ */
+async function patiently<T>(operation: () => T): Promise<T> {
+  const giveUp = Date.now() + LEDGER_PATIENCE_MS;
+  for (let wait = 25; ; wait = Math.min(wait * 2, 1000)) {
+    try {
+      return operation();
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if ((code !== 'SQLITE_BUSY' && code !== 'SQLITE_LOCKED') || Date.now() > giveUp) throw err;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
 }

@@ -124,25 +124,51 @@ function applyRow(db: Db, row: Row, source: string, result: ImportResult): void 
   else result.unchanged++;
 }
 
+/** Rows applied per transaction: short, so a send running meanwhile waits milliseconds, not minutes. */
+const ROWS_PER_TRANSACTION = 500;
+
 /**
- * Import subscribers from CSV text as it is read (`chunks`): every invalid
- * row reported with its line, the valid rows applied in one transaction,
- * which an unreadable file or a missing email column rolls back whole.
- * Memory stays flat however long the file: rows are applied as they come,
- * and the addresses seen so far (to skip repeats) are kept in a temporary
- * table, not in memory. Idempotent: importing the same file twice changes
- * nothing. Never turns an unsubscribed or bounced address back into a
- * subscribed one.
+ * Check the whole file before changing anything: that it decodes (a byte
+ * that is not UTF-8 may come last) and that its header names an email
+ * column. Records are parsed and dropped, so memory stays flat.
  */
-export async function importCsv(db: Db, chunks: AsyncIterable<string> | Iterable<string>, options: ImportOptions): Promise<ImportResult> {
+async function checkFile(open: () => AsyncIterable<string>, file: string): Promise<void> {
+  let header = true;
+  for await (const record of readCsv(open())) {
+    if (header) readHeader(record, file);
+    header = false;
+  }
+  if (header) throw new GazetteError('INPUT', 'the file is empty (it needs a header row with an "email" column)', { file });
+}
+
+/**
+ * Import subscribers from CSV text read as a stream (`open` starts a new
+ * read): every invalid row reported with its line, the valid rows applied.
+ * The file is read twice: first to check that all of it decodes and that
+ * the header is usable, so a bad file changes nothing; then to apply the
+ * rows, a few hundred per transaction, so that a send running at the same
+ * time is never kept waiting. Memory stays flat however long the file: the
+ * addresses seen so far (to skip repeats) are kept in a temporary table.
+ * Idempotent: importing the same file twice changes nothing. Never turns
+ * an unsubscribed or bounced address back into a subscribed one.
+ */
+export async function importCsv(db: Db, open: () => AsyncIterable<string>, options: ImportOptions): Promise<ImportResult> {
+  await checkFile(open, options.file);
   const result: ImportResult = { added: 0, updated: 0, unchanged: 0, keptOptedOut: 0, problems: 0, duplicates: 0 };
   db.exec('CREATE TEMP TABLE IF NOT EXISTS import_seen (key TEXT PRIMARY KEY, line INTEGER NOT NULL); DELETE FROM temp.import_seen;');
   const seenLine = db.prepare<[string], { line: number }>('SELECT line FROM temp.import_seen WHERE key = ?');
   const remember = db.prepare('INSERT INTO temp.import_seen (key, line) VALUES (?, ?)');
-  db.exec('BEGIN IMMEDIATE');
+  let pending: Row[] = [];
+  const apply = db.transaction((rows: Row[]) => {
+    for (const row of rows) applyRow(db, row, options.source, result);
+  });
+  const flush = () => {
+    apply.immediate(pending);
+    pending = [];
+  };
   try {
     let col: Columns | undefined;
-    for await (const record of readCsv(chunks)) {
+    for await (const record of readCsv(open())) {
       if (!col) {
         col = readHeader(record, options.file);
         continue;
@@ -161,13 +187,10 @@ export async function importCsv(db: Db, chunks: AsyncIterable<string> | Iterable
         continue;
       }
       remember.run(key, row.line);
-      applyRow(db, row, options.source, result);
+      pending.push(row);
+      if (pending.length >= ROWS_PER_TRANSACTION) flush();
     }
-    if (!col) throw new GazetteError('INPUT', 'the file is empty (it needs a header row with an "email" column)', { file: options.file });
-    db.exec('COMMIT');
-  } catch (err) {
-    if (db.inTransaction) db.exec('ROLLBACK');
-    throw err;
+    flush();
   } finally {
     db.exec('DELETE FROM temp.import_seen');
   }

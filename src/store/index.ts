@@ -5,7 +5,7 @@ export { importCsv } from './import.js';
 export type { DeliveryState, IssueRef, IssueStatus, Outcome, Recipient, SentIssue } from './ledger.js';
 export { beginDelivery, deliveryStatus, finishDelivery, ledger, lookalikeIssue, owedBatch, owedCount, recordIssue } from './ledger.js';
 export type { AddOutcome } from './list.js';
-export { addSubscriber, exportCsv, importFile, listSubscribers, parseAddress, parseStatus, removeSubscriber, withDatabase } from './list.js';
+export { addSubscriber, exportCsv, importFile, listSubscribers, parseAddress, parseStatus, removeSubscriber, restoreBounced, withDatabase } from './list.js';
 export { acquireSendLock } from './lock.js';
 export type { NewSubscriber, Status, SubscriberRow } from './subscribers.js';
 export {

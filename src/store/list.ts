@@ -3,7 +3,7 @@ import { stringify } from 'csv-stringify/sync';
 import { GazetteError } from '../errors.js';
 import { readUserText } from '../util/paths.js';
 import { plainLine } from '../util/text.js';
-import { type Db, openDatabase } from './db.js';
+import { type Db, now, openDatabase, statement } from './db.js';
 import { type ImportOptions, type ImportResult, importCsv } from './import.js';
 import { allSubscribers, checkEmail, findSubscriber, insertSubscriber, STATUSES, type Status, type SubscriberRow, setName, setStatus } from './subscribers.js';
 
@@ -80,8 +80,8 @@ export function* listSubscribers(db: Db, status?: Status): Generator<SubscriberR
 
 /** Import a CSV file (UTF-8, or UTF-16 with a BOM), read as a stream. */
 export function importFile(db: Db, file: string, handlers: Pick<ImportOptions, 'onProblem' | 'onDuplicate'>): Promise<ImportResult> {
-  const chunks = readUserText(file, 'INPUT', 'the CSV file', 'no such file', 'export the CSV as UTF-8');
-  return importCsv(db, chunks, { file, source: `import:${path.basename(file)}`, ...handlers });
+  const open = () => readUserText(file, 'INPUT', 'the CSV file', 'no such file', 'export the CSV as UTF-8');
+  return importCsv(db, open, { file, source: `import:${path.basename(file)}`, ...handlers });
 }
 
 const EXPORT_COLUMNS = ['email', 'name', 'status', 'source', 'created_at', 'subscribed_at', 'unsubscribed_at'] as const;
@@ -98,4 +98,30 @@ export function* exportCsv(db: Db): Generator<string> {
   for (const s of allSubscribers(db)) {
     yield line([s.email, s.name, s.status, s.source, s.created_at, s.subscribed_at ?? '', s.unsubscribed_at ?? '']);
   }
+}
+
+/**
+ * Undo bounces recorded since `since` (a relay's refusal mistaken for dead
+ * addresses): those subscribers are subscribed again, and the deliveries
+ * that failed for them since then are deferred, so the next send retries
+ * them. Each change is recorded with its time, as any other.
+ */
+export function restoreBounced(db: Db, since: Date): { restored: number; deliveries: number } {
+  const from = since.toISOString();
+  return db
+    .transaction(() => {
+      const ids = (statement(db, "SELECT id FROM subscribers WHERE status = 'bounced' AND unsubscribed_at >= ?").all(from) as Array<{ id: number }>).map(
+        (r) => r.id,
+      );
+      let deliveries = 0;
+      for (const id of ids) {
+        setStatus(db, id, 'subscribed');
+        deliveries += statement(
+          db,
+          "UPDATE deliveries SET state = 'deferred', updated_at = ? WHERE subscriber_id = ? AND state = 'failed' AND updated_at >= ?",
+        ).run(now(), id, from).changes;
+      }
+      return { restored: ids.length, deliveries };
+    })
+    .immediate();
 }
