@@ -26,7 +26,7 @@ describeWith(CHROMIUM, 'apt-get install chromium fonts-noto-cjk', 'the email in 
     await mkdir(ARTIFACTS, { recursive: true });
     const seed = await renderSeed();
     files.seed = path.join(ARTIFACTS, 'email-seed.html');
-    await writeFile(files.seed, personalizeHtml(seed.email.html, sample));
+    await writeFile(files.seed, personalizeHtml(seed.email, sample));
     // Content built to push the layout: a long URL, a wide table, a long line of code, a big image.
     const wide = await renderSite({
       'content/wide.md': [
@@ -41,7 +41,7 @@ describeWith(CHROMIUM, 'apt-get install chromium fonts-noto-cjk', 'the email in 
     files.wide = path.join(ARTIFACTS, 'email-wide.html');
     await writeFile(
       files.wide,
-      personalizeHtml(wide.emails.get(wide.issues[0]!)!.html, sample).replace(
+      personalizeHtml(wide.emails.get(wide.issues[0]!)!, sample).replace(
         'https://example.org/big.png',
         'data:image/svg+xml,' +
           encodeURIComponent('<svg xmlns="http://www.w3.org/2000/svg" width="1600" height="400"><rect width="1600" height="400" fill="#3b82f6"/></svg>'),

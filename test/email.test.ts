@@ -1,7 +1,7 @@
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compileTemplate, MARKERS, personalizeHtml, personalizeText } from '../src/email/index.js';
+import { compileTemplate, markersFor, personalizeHtml, personalizeText } from '../src/email/index.js';
 import type { GazetteError } from '../src/errors.js';
 import { type RenderedSite, renderSeed, renderSite } from './helpers/email.js';
 import { gazette, makeSite, read, snapshot } from './helpers/site.js';
@@ -61,7 +61,7 @@ describe('the seed digest as an email', () => {
     expect(text).toContain('- 是什么：OpenAI 开发者社区出现关于 Codex App 的报错案例');
     expect(text).toContain('1. AI 竞争核心正在基础设施化');
     expect(text).toContain('> 说明：今日候选链接先由本地脚本抓取');
-    expect(text).toContain(`退订: ${MARKERS.unsubscribeUrl}`);
+    expect(text).toContain(`退订: ${markersFor(seed.email.nonce).unsubscribeUrl}`);
     expect(text).toContain('在浏览器中查看: https://news.example.com/posts/seed-digest/');
     expect(text).toContain('1 Test Street, Springfield');
     expect(text).not.toMatch(/<[a-z]|\*\*/);
@@ -72,12 +72,12 @@ describe('the seed digest as an email', () => {
 
   it('fills per-subscriber values afterwards, escaped', () => {
     const recipient = { unsubscribeUrl: 'https://news.example.com/u?t=a&b="x"', name: '<b>Ann</b>', email: 'ann@example.org' };
-    const html = personalizeHtml(seed.email.html, recipient);
+    const html = personalizeHtml(seed.email, recipient);
     expect(html).toContain('href="https://news.example.com/u?t=a&amp;b=&quot;x&quot;"');
-    expect(html).not.toContain('GAZETTE_SUBSCRIBER_');
-    const text = personalizeText(seed.email.text, { ...recipient, unsubscribeUrl: 'https://x/\r\nBcc: evil' });
+    expect(html).not.toContain(`GAZETTE_${seed.email.nonce}`);
+    const text = personalizeText(seed.email, { ...recipient, unsubscribeUrl: 'https://x/\r\nBcc: evil' });
     expect(text).toContain('退订: https://x/Bcc: evil');
-    expect(text).not.toContain('GAZETTE_SUBSCRIBER_');
+    expect(text).not.toContain(`GAZETTE_${seed.email.nonce}`);
   });
 });
 

@@ -9,7 +9,7 @@ import { ERROR_CODES, type ErrorCode, EXIT, exitCodeOf, GazetteError, isGazetteE
 import { build, safeJoin } from '../src/publish/index.js';
 import { loadSecret, prepareSend, sendTestCopy, smtpSettings } from '../src/send/index.js';
 import { acquireSendLock, addSubscriber, importFile, openDatabase, removeSubscriber, withDatabase } from '../src/store/index.js';
-import { holdLock, sendConfig } from './helpers/send.js';
+import { holdLock, SECRET, sendConfig } from './helpers/send.js';
 import { gazette, makeSite } from './helpers/site.js';
 
 /** The code of the GazetteError that `work` throws (or rejects with). */
@@ -44,7 +44,7 @@ describe('error codes', () => {
     expect(await codeOf(() => withDatabase(db, (d) => removeSubscriber(d, 'nobody@example.org')))).toBe('SUBSCRIBER');
     expect(await codeOf(() => smtpSettings(site.config, { GAZETTE_SMTP_URL: 'http://x' }))).toBe('SMTP_CONFIG');
     expect(await codeOf(() => loadSecret(site.config, { GAZETTE_SECRET: 'short' }))).toBe('SECRET');
-    expect(await codeOf(() => prepareSend(site.config, { issue: 'no-such-issue', env: { GAZETTE_SECRET: 'x'.repeat(16) } }))).toBe('NO_ISSUE');
+    expect(await codeOf(() => prepareSend(site.config, { issue: 'no-such-issue', env: { GAZETTE_SECRET: SECRET } }))).toBe('NO_ISSUE');
     const notDb = path.join(site.dir, 'not.db');
     await writeFile(notDb, 'not sqlite '.repeat(200));
     expect(await codeOf(() => openDatabase(notDb))).toBe('DB');
@@ -68,7 +68,7 @@ describe('error codes', () => {
 
   it('an unreachable SMTP server is SMTP_CONNECT, naming the server', async () => {
     const site = await config({ 'content/a.md': '+++\ntitle = "A"\ndate = 2026-01-01\n+++\nA\n' });
-    const env = { GAZETTE_SMTP_URL: 'smtp://127.0.0.1:9', GAZETTE_SECRET: 'x'.repeat(16) };
+    const env = { GAZETTE_SMTP_URL: 'smtp://127.0.0.1:9', GAZETTE_SECRET: SECRET };
     let error: unknown;
     await sendTestCopy(site.config, { to: 'you@example.org', env }).catch((err) => (error = err));
     expect(error).toBeInstanceOf(GazetteError);

@@ -154,3 +154,75 @@ describe('a busy database', () => {
     db.close();
   }, 40_000);
 });
+
+describe('secrets and markers', () => {
+  it('refuses an empty, blank or damaged secret file rather than signing with an empty key', async () => {
+    const { mkdir, writeFile } = await import('node:fs/promises');
+    const path = await import('node:path');
+    for (const text of ['', '   \n', 'not hex at all, but long enough to pass for something', 'abcd']) {
+      const site = await sendSite(1);
+      await mkdir(path.dirname(site.dbFile), { recursive: true });
+      await writeFile(path.join(path.dirname(site.dbFile), 'gazette.secret'), text);
+      const run = await gazetteWith({ GAZETTE_SECRET: '' }, 'send', '--dry-run', '--config', site.config);
+      expect(run.code, JSON.stringify(text)).toBe(1);
+      expect(run.stderr).toMatch(/gazette\.secret: the unsubscribe secret is empty or damaged/);
+    }
+    for (const weak of ['short', 'aaaaaaaaaaaaaaaaaaaaaaaa', '                        ']) {
+      const site = await sendSite(1);
+      const run = await gazetteWith({ GAZETTE_SECRET: weak }, 'send', '--dry-run', '--config', site.config);
+      expect(run.code, weak).toBe(1);
+      expect(run.stderr).toContain('GAZETTE_SECRET is too weak');
+    }
+  });
+
+  it('text in an issue that looks like a per-subscriber marker is never filled in', async () => {
+    smtp = await startSmtp();
+    const markers = ['GAZETTE_SUBSCRIBER_EMAIL_', 'GAZETTE_SUBSCRIBER_UNSUBSCRIBE_URL_', 'GAZETTE_0000000000000000_EMAIL_'];
+    const site = await sendSite(2, { title: 'Track GAZETTE_SUBSCRIBER_NAME_' });
+    const { writeFile } = await import('node:fs/promises');
+    const path = await import('node:path');
+    await writeFile(
+      path.join(site.dir, 'content', 'issue-one.md'),
+      `+++\ntitle = "Tracked"\ndate = 2026-02-01T08:00:00+08:00\n+++\n\n[pixel](https://tracker.example/p?${markers.map((m, i) => `m${i}=${m}`).join('&')})\n\n${markers.join(' ')}\n`,
+    );
+    const run = await send(smtp.url, site.config);
+    expect(run.code, run.stderr).toBe(0);
+    for (const message of smtp.received) {
+      const text = message.mail.text ?? '';
+      const html = String(message.mail.html);
+      for (const m of markers) {
+        expect(text).toContain(m);
+        expect(html).toContain(m);
+      }
+      expect(html).not.toMatch(/tracker\.example[^"]*sub\d@example\.org/);
+      expect(html).not.toMatch(/tracker\.example[^"]*token/);
+    }
+  });
+});
+
+describe('SMTP AUTH without TLS', () => {
+  it('requires TLS before logging in to any server but loopback, unless allowed', async () => {
+    const { smtpTransportOptions } = await import('../src/send/index.js');
+    const { loadConfig } = await import('../src/config/index.js');
+    const site = await sendSite(0);
+    const { config } = await loadConfig(site.config);
+    const base = { port: 587, secure: false, tlsVerify: true, allowPlainAuth: false, user: 'u', password: 'p' };
+    expect(smtpTransportOptions(config, { ...base, host: 'smtp.example.com' }).requireTLS).toBe(true);
+    expect(smtpTransportOptions(config, { ...base, host: 'smtp.example.com', allowPlainAuth: true }).requireTLS).toBe(false);
+    expect(smtpTransportOptions(config, { ...base, host: 'smtp.example.com', secure: true, port: 465 }).requireTLS).toBe(false);
+    expect(smtpTransportOptions(config, { ...base, host: '127.0.0.1' }).requireTLS).toBe(false);
+    const { user: _u, ...anonymous } = base;
+    expect(smtpTransportOptions(config, { ...anonymous, host: 'smtp.example.com' }).requireTLS).toBe(false);
+  });
+
+  it('a server that offers AUTH but no STARTTLS gets no password: the send stops, saying why', async () => {
+    smtp = await startSmtp({ auth: { user: 'user', pass: 'secret-pass' } });
+    const site = await sendSite(3);
+    // The IPv4-mapped IPv6 form of loopback is not recognised as loopback: the rule for any other host applies.
+    const run = await send(`smtp://user:secret-pass@[::ffff:127.0.0.1]:${smtp.port}`, site.config);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/offers no TLS, and Gazette sends no password in clear/);
+    expect(run.stderr).not.toContain('secret-pass');
+    expect(smtp.received).toHaveLength(0);
+  });
+});

@@ -66,6 +66,7 @@ const sections = {
     port: v.port || undefined,
     secure: v.secure,
     user: v.user || undefined,
+    allowPlainAuth: v.allow_plain_auth,
     tlsVerify: v.tls_verify,
   }),
   send: (v) => ({

@@ -162,6 +162,11 @@ export const configSchema = {
     port: { kind: 'integer', check: port, doc: 'Default 465 when `secure`, else 587.' },
     secure: { kind: 'boolean', default: false, doc: 'TLS from the start (port 465); otherwise STARTTLS is used when offered.' },
     user: { kind: 'string', doc: 'Login name; the password comes only from `GAZETTE_SMTP_PASSWORD`.' },
+    allow_plain_auth: {
+      kind: 'boolean',
+      default: false,
+      doc: 'Allow logging in without TLS to a server that offers no STARTTLS (the password then crosses the network in clear). Never needed on loopback.',
+    },
     tls_verify: {
       kind: 'boolean',
       default: true,

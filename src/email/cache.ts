@@ -7,7 +7,9 @@ import type { EmailTemplate } from './template.js';
 
 function isRenderedEmail(value: unknown): value is RenderedEmail {
   const v = value as RenderedEmail;
-  return typeof v?.html === 'string' && typeof v.text === 'string' && typeof v.subject === 'string';
+  return (
+    typeof v?.html === 'string' && typeof v.text === 'string' && typeof v.subject === 'string' && typeof v.nonce === 'string' && /^[0-9A-F]{16}$/.test(v.nonce)
+  );
 }
 
 /**

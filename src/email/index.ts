@@ -1,7 +1,7 @@
 export { EmailCache } from './cache.js';
 export { previewUnsubscribeUrl, renderEmails } from './emails.js';
-export type { Personal } from './personalize.js';
-export { MARKERS, personalizeHtml, personalizeText } from './personalize.js';
+export type { Markers, Personal } from './personalize.js';
+export { markersFor, newNonce, personalizeHtml, personalizeText } from './personalize.js';
 export type { EmailRenderer, EmailRenderOptions, RenderedEmail } from './render.js';
 export { createEmailRenderer, subjectOf, templateContext } from './render.js';
 export { styleForEmail } from './styles.js';

@@ -1,17 +1,33 @@
+import { randomBytes } from 'node:crypto';
 import { escapeHtml } from '../util/html.js';
 
 /**
- * Per-subscriber values are rendered into the email as these markers, once
- * per issue, and swapped for the real values per message: sending to
- * 100,000 people renders MJML once, not 100,000 times. The markers are
- * plain letters and underscores, so no template engine, MJML or CSS
- * inliner changes them.
+ * Per-subscriber values are rendered into the email as markers, once per
+ * issue, and swapped for the real values per message: sending to 100,000
+ * people renders MJML once, not 100,000 times. Each rendering draws its own
+ * random nonce into the markers, so no text in an issue can produce one
+ * (a link in an issue written like a marker stays as written, and never
+ * receives a reader's address or token). The markers are letters, digits
+ * and underscores, which no template engine, MJML or CSS inliner changes.
  */
-export const MARKERS = {
-  unsubscribeUrl: 'GAZETTE_SUBSCRIBER_UNSUBSCRIBE_URL_',
-  name: 'GAZETTE_SUBSCRIBER_NAME_',
-  email: 'GAZETTE_SUBSCRIBER_EMAIL_',
-} as const;
+export interface Markers {
+  unsubscribeUrl: string;
+  name: string;
+  email: string;
+}
+
+/** A new nonce for one rendering (64 random bits). */
+export function newNonce(): string {
+  return randomBytes(8).toString('hex').toUpperCase();
+}
+
+export function markersFor(nonce: string): Markers {
+  return {
+    unsubscribeUrl: `GAZETTE_${nonce}_UNSUBSCRIBE_URL_`,
+    name: `GAZETTE_${nonce}_NAME_`,
+    email: `GAZETTE_${nonce}_EMAIL_`,
+  };
+}
 
 /** The values filled in for one reader. */
 export interface Personal {
@@ -20,23 +36,34 @@ export interface Personal {
   email: string;
 }
 
-const PATTERN = new RegExp(Object.values(MARKERS).join('|'), 'g');
+/** What personalizing needs of a rendered email: its text and the nonce its markers carry. */
+export interface Marked {
+  nonce: string;
+}
 
-function fill(text: string, personal: Personal, encode: (s: string) => string): string {
+const patterns = new Map<string, RegExp>();
+
+function fill(text: string, nonce: string, personal: Personal, encode: (s: string) => string): string {
+  const markers = markersFor(nonce);
+  let pattern = patterns.get(nonce);
+  if (!pattern) {
+    pattern = new RegExp(Object.values(markers).join('|'), 'g');
+    patterns.set(nonce, pattern);
+  }
   const values: Record<string, string> = {
-    [MARKERS.unsubscribeUrl]: encode(personal.unsubscribeUrl),
-    [MARKERS.name]: encode(personal.name ?? ''),
-    [MARKERS.email]: encode(personal.email),
+    [markers.unsubscribeUrl]: encode(personal.unsubscribeUrl),
+    [markers.name]: encode(personal.name ?? ''),
+    [markers.email]: encode(personal.email),
   };
-  return text.replace(PATTERN, (marker) => values[marker]!);
+  return text.replace(pattern, (marker) => values[marker]!);
 }
 
 /** The email's HTML for one recipient: every value HTML-escaped. */
-export function personalizeHtml(html: string, personal: Personal): string {
-  return fill(html, personal, escapeHtml);
+export function personalizeHtml(email: Marked & { html: string }, personal: Personal): string {
+  return fill(email.html, email.nonce, personal, escapeHtml);
 }
 
 /** The text part for one recipient: values as they are, control characters and line breaks removed. */
-export function personalizeText(text: string, personal: Personal): string {
-  return fill(text, personal, (s) => s.replace(/[\u0000-\u001F\u007F]/g, ''));
+export function personalizeText(email: Marked & { text: string }, personal: Personal): string {
+  return fill(email.text, email.nonce, personal, (s) => s.replace(/[\u0000-\u001F\u007F]/g, ''));
 }

@@ -8,7 +8,7 @@ import { emailLabels, type Labels } from '../i18n/index.js';
 import { plainLine } from '../util/text.js';
 import { calendarDay, longDate } from '../util/time.js';
 import { inProcessMjml, type MjmlCompiler } from './mjml.js';
-import { MARKERS } from './personalize.js';
+import { type Markers, markersFor, newNonce } from './personalize.js';
 import { styleForEmail } from './styles.js';
 import type { EmailTemplate } from './template.js';
 import { markdownToText } from './text.js';
@@ -18,6 +18,8 @@ export interface RenderedEmail {
   subject: string;
   html: string;
   text: string;
+  /** The nonce in this rendering's per-subscriber markers (see personalize.ts). */
+  nonce: string;
 }
 
 export interface EmailRenderOptions {
@@ -42,7 +44,7 @@ export function subjectOf(issue: Issue, config: Config): string {
 }
 
 /** Everything the template can use. Documented in README ("Email template"). */
-export function templateContext(issue: Issue, config: Config, body: string, labels: Labels) {
+export function templateContext(issue: Issue, config: Config, body: string, labels: Labels, markers: Markers) {
   const day = calendarDay(issue.date, config.site.timezone);
   return {
     site: {
@@ -62,16 +64,16 @@ export function templateContext(issue: Issue, config: Config, body: string, labe
     body,
     email: { postal_address: config.email.postalAddress },
     labels,
-    unsubscribe_url: MARKERS.unsubscribeUrl,
-    subscriber: { name: MARKERS.name, email: MARKERS.email },
+    unsubscribe_url: markers.unsubscribeUrl,
+    subscriber: { name: markers.name, email: markers.email },
   };
 }
 
-function textPart(issue: Issue, config: Config, labels: Labels): string {
+function textPart(issue: Issue, config: Config, labels: Labels, markers: Markers): string {
   const body = markdownToText(issue.body().tree, { base: issue.url, linksLabel: labels.links, footnotesLabel: labels.footnotes });
   const footer = [
     `${labels.view_in_browser}: ${issue.url}`,
-    `${labels.unsubscribe}: ${MARKERS.unsubscribeUrl}`,
+    `${labels.unsubscribe}: ${markers.unsubscribeUrl}`,
     labels.reason,
     config.email.postalAddress,
   ].filter(Boolean);
@@ -93,7 +95,9 @@ export function createEmailRenderer(config: Config, template: EmailTemplate, opt
   return {
     async render(issue) {
       const body = toHtml.stringify(styleForEmail(issue.body().hast, config.site.language));
-      const mjml = template.fill(templateContext(issue, config, body, labels));
+      const nonce = newNonce();
+      const markers = markersFor(nonce);
+      const mjml = template.fill(templateContext(issue, config, body, labels, markers));
       let result: MjmlResult;
       try {
         result = await (options.mjml ?? inProcessMjml).compile(mjml, {
@@ -114,7 +118,7 @@ export function createEmailRenderer(config: Config, template: EmailTemplate, opt
           options.warn?.(message);
         }
       }
-      return { subject: subjectOf(issue, config), html: result.html, text: textPart(issue, config, labels) };
+      return { subject: subjectOf(issue, config), html: result.html, text: textPart(issue, config, labels, markers), nonce };
     },
   };
 }

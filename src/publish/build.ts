@@ -84,8 +84,8 @@ export async function planOutput(
   put('index.html', { text: renderIndexPage(site, issues) }, 'home page');
   const sample = { unsubscribeUrl: previewUnsubscribeUrl(config), email: 'reader@example.com' };
   for (const [issue, email] of emails) {
-    put(`email/${issue.slug}.html`, { text: personalizeHtml(email.html, sample) }, 'email preview', issue);
-    put(`email/${issue.slug}.txt`, { text: personalizeText(email.text, sample) }, 'email text', issue);
+    put(`email/${issue.slug}.html`, { text: personalizeHtml(email, sample) }, 'email preview', issue);
+    put(`email/${issue.slug}.txt`, { text: personalizeText(email, sample) }, 'email text', issue);
   }
   for (const issue of issues) {
     const { dir, page } = issueFolder(issue);

@@ -28,6 +28,8 @@ export interface SmtpSettings {
   password?: string;
   /** Check the server's certificate (never done for a loopback server). */
   tlsVerify: boolean;
+  /** Log in even where the server offers no TLS. */
+  allowPlainAuth: boolean;
 }
 
 function isLoopback(host: string): boolean {
@@ -47,8 +49,10 @@ export function smtpSettings(config: Config, env: NodeJS.ProcessEnv = process.en
       throw new GazetteError('SMTP_CONFIG', `GAZETTE_SMTP_URL must start with smtp:// or smtps://, not ${url.protocol}//`);
     const secure = url.protocol === 'smtps:';
     const verify = url.searchParams.get('tls_verify');
+    const plain = url.searchParams.get('allow_plain_auth');
     return {
       tlsVerify: verify === null ? config.smtp.tlsVerify : !/^(false|0|no)$/i.test(verify),
+      allowPlainAuth: plain === null ? config.smtp.allowPlainAuth : /^(true|1|yes)$/i.test(plain),
       host: url.hostname.replace(/^\[|\]$/g, ''),
       port: url.port ? Number(url.port) : secure ? 465 : 587,
       secure,
@@ -62,6 +66,7 @@ export function smtpSettings(config: Config, env: NodeJS.ProcessEnv = process.en
     port: config.smtp.port ?? (config.smtp.secure ? 465 : 587),
     secure: config.smtp.secure,
     tlsVerify: config.smtp.tlsVerify,
+    allowPlainAuth: config.smtp.allowPlainAuth,
     ...(config.smtp.user ? { user: config.smtp.user } : {}),
     ...(env.GAZETTE_SMTP_PASSWORD ? { password: env.GAZETTE_SMTP_PASSWORD } : {}),
   };
@@ -99,13 +104,41 @@ async function dkimOptions(config: Config) {
  * whether and when to retry it.
  */
 export async function smtpCarrier(config: Config, smtp: SmtpSettings): Promise<Carrier> {
+  const options = smtpTransportOptions(config, smtp);
+  const transport = nodemailer.createTransport({ ...options, ...(config.dkim ? { dkim: await dkimOptions(config) } : {}) });
+  return {
+    description: `smtp${smtp.secure ? 's' : ''}://${smtp.host}:${smtp.port}`,
+    kind: 'smtp',
+    async send(message) {
+      try {
+        const info = await transport.sendMail(message);
+        return { response: String(info.response ?? '') };
+      } catch (err) {
+        const e = err as { command?: string; response?: string; message?: string };
+        if (options.requireTLS && e.command === 'STARTTLS') {
+          e.response = `${e.response ?? e.message}: the server offers no TLS, and Gazette sends no password in clear (smtp.allow_plain_auth = true would allow it)`;
+        }
+        throw err;
+      }
+    },
+    close() {
+      transport.close();
+    },
+  };
+}
+
+/** nodemailer's pool options for these settings (no DKIM): separate, so the security decisions can be tested. */
+export function smtpTransportOptions(config: Config, smtp: SmtpSettings) {
   const rate = config.send.rateLimit;
-  const transport = nodemailer.createTransport({
-    pool: true,
+  return {
+    pool: true as const,
     host: smtp.host,
     port: smtp.port,
     secure: smtp.secure,
     ...(smtp.user ? { auth: { user: smtp.user, pass: smtp.password ?? '' } } : {}),
+    // A password never crosses the network in clear: with a login, STARTTLS is required (the
+    // session fails where the server offers none), unless on loopback or explicitly allowed.
+    requireTLS: Boolean(smtp.user && !smtp.secure && !isLoopback(smtp.host) && !smtp.allowPlainAuth),
     maxConnections: config.send.maxConnections,
     maxMessages: 1000,
     maxRequeues: 0,
@@ -116,18 +149,6 @@ export async function smtpCarrier(config: Config, smtp: SmtpSettings): Promise<C
     // A loopback server (a local relay, a test server) often has a self-signed certificate:
     // no one can intercept loopback, so it is not checked there.
     tls: { servername: smtp.host, rejectUnauthorized: smtp.tlsVerify && !isLoopback(smtp.host) },
-    ...(config.dkim ? { dkim: await dkimOptions(config) } : {}),
-  });
-  return {
-    description: `smtp${smtp.secure ? 's' : ''}://${smtp.host}:${smtp.port}`,
-    kind: 'smtp',
-    async send(message) {
-      const info = await transport.sendMail(message);
-      return { response: String(info.response ?? '') };
-    },
-    close() {
-      transport.close();
-    },
   };
 }
 

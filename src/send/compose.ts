@@ -71,8 +71,8 @@ export function composeMessage(input: ComposeInput): SendMailOptions {
     subject: email.subject,
     date: input.date ?? new Date(),
     messageId: messageId(config, issue, to.email),
-    text: personalizeText(email.text, personal),
-    html: personalizeHtml(email.html, personal),
+    text: personalizeText(email, personal),
+    html: personalizeHtml(email, personal),
     list: {
       id: listId(config),
       unsubscribe: { url: unsubscribeUrl, comment: 'Unsubscribe' },

@@ -1,7 +1,7 @@
 export type { Campaign, SendOptions } from './campaign.js';
 export { prepareSend, sendStatus, sendTestCopy } from './campaign.js';
 export type { Carrier, CarrierChoice, SmtpSettings } from './carrier.js';
-export { openCarrier, outboxCarrier, sendOne, smtpCarrier, smtpSettings } from './carrier.js';
+export { openCarrier, outboxCarrier, sendOne, smtpCarrier, smtpSettings, smtpTransportOptions } from './carrier.js';
 export type { Classified, Verdict } from './classify.js';
 export { classify } from './classify.js';
 export type { ComposeInput } from './compose.js';

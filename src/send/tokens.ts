@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/index.js';
 import { GazetteError } from '../errors.js';
@@ -9,31 +9,74 @@ export function secretFile(config: Config): string {
   return path.join(path.dirname(config.subscribers.database), 'gazette.secret');
 }
 
+const SECRET_FILE_TEXT = /^[0-9a-f]{64}$/;
+
 /**
  * The key for unsubscribe tokens: `GAZETTE_SECRET`, or a random one made on
- * first use and kept beside the database with mode 0600.
+ * first use and kept beside the database with mode 0600. A weak key would
+ * let anyone forge unsubscribe links, so a short or repetitive
+ * GAZETTE_SECRET and an empty or damaged file are refused, never used.
  */
 export function loadSecret(config: Config, env: NodeJS.ProcessEnv = process.env): Buffer {
   if (env.GAZETTE_SECRET) {
-    if (env.GAZETTE_SECRET.length < 16) throw new GazetteError('SECRET', 'GAZETTE_SECRET is too short: use at least 16 random characters');
-    return Buffer.from(env.GAZETTE_SECRET, 'utf8');
+    const secret = env.GAZETTE_SECRET.trim();
+    if (secret.length < 16 || new Set(secret).size < 8) {
+      throw new GazetteError('SECRET', 'GAZETTE_SECRET is too weak: use at least 16 random characters (for example: openssl rand -hex 32)');
+    }
+    return Buffer.from(secret, 'utf8');
   }
   const file = secretFile(config);
+  const existing = readSecretFile(file);
+  if (existing) return existing;
   try {
-    return Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new GazetteError('SECRET', `cannot read the secret: ${(err as Error).message}`, { file });
-    }
-  }
-  const secret = randomBytes(32);
-  try {
-    writeFileSync(file, `${secret.toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
-    chmodSync(file, 0o600);
+    return writeSecretFile(file);
   } catch (err) {
     // Another process made it first: use theirs.
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return Buffer.from(readFileSync(file, 'utf8').trim(), 'hex');
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return readSecretFile(file)!;
     throw new GazetteError('SECRET', `cannot write the secret: ${(err as Error).message}`, { file });
+  }
+}
+
+/** The secret in `file`, or undefined when there is no file; a file that is not 64 hex digits is refused. */
+function readSecretFile(file: string): Buffer | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new GazetteError('SECRET', `cannot read the secret: ${(err as Error).message}`, { file });
+  }
+  if (!SECRET_FILE_TEXT.test(text)) {
+    throw new GazetteError(
+      'SECRET',
+      'the unsubscribe secret is empty or damaged (it should be 64 hex digits); restore it from a backup, or delete it to have a new one made (links in mail already sent will then stop working)',
+      { file },
+    );
+  }
+  return Buffer.from(text, 'hex');
+}
+
+/**
+ * Make a new random secret atomically: written and flushed to a temporary
+ * file (mode 0600), then linked into place, which fails if another process
+ * got there first. A full disk leaves no half-written secret behind.
+ */
+function writeSecretFile(file: string): Buffer {
+  const secret = randomBytes(32);
+  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  mkdirSync(path.dirname(file), { recursive: true });
+  const fd = openSync(temp, 'wx', 0o600);
+  try {
+    writeSync(fd, `${secret.toString('hex')}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    chmodSync(temp, 0o600);
+    linkSync(temp, file);
+  } finally {
+    rmSync(temp, { force: true });
   }
   return secret;
 }
