@@ -101,3 +101,108 @@ describe('links and names', () => {
     expect(tooLong.stderr).not.toContain('ENAMETOOLONG');
   });
 });
+
+describe('limits, dates and front matter', () => {
+  it('refuses deeply nested and oversized issues quickly, naming the file; the limits can be raised', async () => {
+    const lists = `+++\ntitle = "L"\ndate = 2026-01-01\n+++\n${Array.from({ length: 300 }, (_, i) => `${'  '.repeat(i)}- x`).join('\n')}\n`;
+    const html = `+++\ntitle = "H"\ndate = 2026-01-01\n+++\n${'<div>'.repeat(5000)}x${'</div>'.repeat(5000)}\n`;
+    const big = `+++\ntitle = "B"\ndate = 2026-01-01\n+++\n${'word '.repeat(40_000)}\n`;
+    const dir = await makeSite({ 'content/lists.md': lists, 'content/html.md': html, 'content/big.md': big }, `${SITE}[content]\nmax_file_size = 100000\n`);
+    const started = Date.now();
+    const run = await build(dir);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/lists\.md: nested 300 levels deep .* over content\.max_nesting = 64/);
+    expect(run.stderr).toMatch(/html\.md: nested 5000 levels deep/);
+    expect(run.stderr).toMatch(/big\.md: 0\.2 MB, over content\.max_file_size = 100000 bytes/);
+    expect(run.stderr).not.toContain('Maximum call stack');
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const raised = await makeSite({ 'content/big.md': big }, `${SITE}[content]\nmax_file_size = 300000\n`);
+    expect((await build(raised)).code).toBe(0);
+  });
+
+  it('reads dates exactly or refuses them: years before 1000, times skipped by daylight saving, offsets past year 9999', async () => {
+    const { readDate } = await import('../src/content/index.js');
+    expect(readDate('0050-01-01', 'UTC')).toEqual({ reason: 'the year must be between 1000 and 9999' });
+    expect(readDate('1066-10-14', 'UTC')).toEqual({ date: new Date('1066-10-14T00:00:00Z') });
+    expect('reason' in readDate('2026-03-08T02:30:00', 'America/New_York')).toBe(true);
+    expect(readDate('2026-03-08T03:30:00', 'America/New_York')).toEqual({ date: new Date('2026-03-08T07:30:00Z') });
+    expect(readDate('2026-11-01T01:30:00', 'America/New_York')).toEqual({ date: new Date('2026-11-01T05:30:00Z') });
+    expect(readDate('9999-12-31T23:59:00-23:59', 'UTC')).toEqual({ reason: 'the year must be between 1000 and 9999' });
+    const dir = await makeSite({ 'content/a.md': '+++\ntitle = "A"\ndate = 2026-03-08T02:30:00\n+++\nA\n' }, `${SITE}timezone = "America/New_York"\n`);
+    const run = await build(dir);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/a\.md:3: date: cannot read "2026-03-08T02:30:00(\.000)?" as a date \(that time does not exist in America\/New_York/);
+  });
+
+  it('refuses a "billion laughs" YAML front matter as invalid, naming the file', async () => {
+    const laughs = [
+      '---',
+      'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+      'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]',
+      'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]',
+      'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]',
+      'e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]',
+      'title: x',
+      'date: 2026-01-01',
+      '---',
+      'body',
+    ].join('\n');
+    const dir = await makeSite({ 'content/lol.md': laughs }, SITE);
+    const run = await build(dir);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/lol\.md:2: invalid YAML front matter: .*alias/i);
+  });
+
+  it('suggests the key an unknown config key was probably meant to be', async () => {
+    const dir = await makeSite({ 'content/a.md': ISSUE }, '[site]\ntitle = "T"\nbaseurl = "x"\nbase_url = "https://t.example/"\nlangauge = "en"\n');
+    const run = await build(dir);
+    expect(run.stderr).toContain('site.baseurl: unknown key, ignored (did you mean base_url?)');
+    expect(run.stderr).toContain('site.langauge: unknown key, ignored (did you mean language?)');
+  });
+});
+
+describe('what a new user runs into', () => {
+  it('says there are no subscribers, writes "written" for a dry run, and keeps the database private', async () => {
+    const { sendConfig, gazetteWith } = await import('./helpers/send.js');
+    const { stat } = await import('node:fs/promises');
+    const dir = await makeSite({ 'content/a.md': ISSUE }, sendConfig());
+    const config = path.join(dir, 'gazette.toml');
+    const empty = await gazetteWith({}, 'send', '--dry-run', '--config', config);
+    expect(empty.code, empty.stderr).toBe(0);
+    expect(empty.stdout).toContain('There are no subscribers yet');
+    expect((await stat(path.join(dir, 'data', 'gazette.db'))).mode & 0o777).toBe(0o600);
+    await gazetteWith({}, 'subscribers', 'add', 'ann@example.org', '--config', config);
+    const dry = await gazetteWith({}, 'send', '--dry-run', '--config', config);
+    expect(dry.stderr).toMatch(/1\/1: written 1, deferred 0/);
+  });
+
+  it('says why an issue dated in the future, or a draft, cannot be sent', async () => {
+    const { sendConfig, gazetteWith } = await import('./helpers/send.js');
+    const dir = await makeSite(
+      {
+        'content/a.md': ISSUE,
+        'content/later.md': '+++\ntitle = "Later"\ndate = 2099-01-01\n+++\nL\n',
+        'content/wip.md': '+++\ntitle = "WIP"\ndate = 2026-01-01\ndraft = true\n+++\nW\n',
+      },
+      sendConfig(),
+    );
+    const config = path.join(dir, 'gazette.toml');
+    const later = await gazetteWith({}, 'send', '--issue', 'later', '--dry-run', '--config', config);
+    expect(later.code).toBe(1);
+    expect(later.stderr).toMatch(/later\.md: “Later” is dated 2099-01-01T00:00:00\+08:00, in the future: it is not published until then/);
+    const wip = await gazetteWith({}, 'send', '--issue', 'wip', '--dry-run', '--config', config);
+    expect(wip.stderr).toMatch(/wip\.md: “WIP” is a draft/);
+  });
+
+  it('skips blank CSV rows and writes Chinese names family name first', async () => {
+    const { sendConfig, gazetteWith } = await import('./helpers/send.js');
+    const dir = await makeSite({ 'list.csv': 'email,First Name,Last Name\r\n,,\r\nzhang@example.org,三,张\r\nann@example.org,Ann,Lee\r\n' }, sendConfig());
+    const config = path.join(dir, 'gazette.toml');
+    const run = await gazetteWith({}, 'subscribers', 'import', path.join(dir, 'list.csv'), '--config', config);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toBe('');
+    const list = (await gazetteWith({}, 'subscribers', 'list', '--config', config)).stdout;
+    expect(list).toContain('zhang@example.org\tsubscribed\t张三');
+    expect(list).toContain('ann@example.org\tsubscribed\tAnn Lee');
+  });
+});

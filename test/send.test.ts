@@ -55,7 +55,9 @@ describe('gazette send over SMTP', () => {
     const status = await gazetteWith({}, 'status', '--config', site.config);
     expect(status.stdout).toContain('issue-one\t6\t0\t0\t0\t0\tIssue one');
     expect((await gazetteWith({}, 'status', '--issue', 'issue-one', '--config', site.config)).stdout).toContain('issue-one\t6\t0');
-    expect((await gazetteWith({}, 'status', '--issue', 'other', '--config', site.config)).stdout).toBe('“other” has not been sent.');
+    const unknown = await gazetteWith({}, 'status', '--issue', 'other', '--config', site.config);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toBe('error: no issue with the slug "other" has been sent (gazette status lists those that have)');
   });
 
   it('defers a 451 and delivers it once, later; records a 550 at RCPT as a bounce, never retried', async () => {

@@ -106,7 +106,8 @@ export async function sendCommand(flags: SendFlags, io: Io, senv: SendEnv = proc
     }
 
     const stop = { requested: false };
-    const reporter = progressReporter(senv.stderr, Boolean(senv.stderr.isTTY));
+    const verb = campaign.mode === 'smtp' ? 'sent' : 'written';
+    const reporter = progressReporter(senv.stderr, Boolean(senv.stderr.isTTY), verb);
     const removeHandler = senv.onInterrupt(() => {
       if (stop.requested) {
         io.err('\nStopped at once; messages in flight will be sent again by the next run.');
@@ -122,7 +123,7 @@ export async function sendCommand(flags: SendFlags, io: Io, senv: SendEnv = proc
       removeHandler();
       reporter.end();
     }
-    if (!senv.stderr.isTTY) io.err(progressLine(result));
+    if (!senv.stderr.isTTY) io.err(progressLine(result, verb));
     return summarize(result, campaign.mode === 'smtp', issue.title, via, io);
   } finally {
     campaign.close();
@@ -162,7 +163,9 @@ export async function statusCommand(flags: { config: string; issue?: string }, i
   printWarnings(io, warnings);
   const rows = sendStatus(config, flags.issue);
   if (rows.length === 0) {
-    io.out(flags.issue ? `“${flags.issue}” has not been sent.` : 'No issue has been sent yet.');
+    if (flags.issue)
+      throw new GazetteError('NO_ISSUE', `no issue with the slug ${JSON.stringify(flags.issue)} has been sent (gazette status lists those that have)`);
+    io.out('No issue has been sent yet.');
     return EXIT.ok;
   }
   io.out('issue\tsent\tdeferred\tfailed\tin flight\towed\ttitle');

@@ -35,6 +35,7 @@ const sections = {
     /** Absolute path. */
     dir: path.resolve(root, v.dir),
     summaryLength: v.summary_length,
+    limits: { maxFileSize: v.max_file_size, maxNesting: v.max_nesting },
   }),
   build: (v, root) => ({
     /** Absolute path. */

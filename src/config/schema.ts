@@ -109,7 +109,9 @@ function validateTable(spec: TableSpec, input: unknown, path: string): Validatio
     }
   }
   for (const key of Object.keys(table)) {
-    if (!(key in spec)) out.warnings.push(`${path ? `${path}.${key}` : key}: unknown key, ignored`);
+    if (key in spec) continue;
+    const guess = closest(key, Object.keys(spec));
+    out.warnings.push(`${path ? `${path}.${key}` : key}: unknown key, ignored${guess ? ` (did you mean ${guess}?)` : ''}`);
   }
   return out;
 }
@@ -123,4 +125,30 @@ export function fields(spec: TableSpec, path = ''): Array<[string, FieldSpec]> {
     else rows.push(...fields(sub, keyPath));
   }
   return rows;
+}
+
+/** The known key a typo most likely meant: the same letters but for case, `-` or `_`, or at most two edits away. */
+function closest(key: string, known: string[]): string | undefined {
+  const plain = (k: string) => k.toLowerCase().replace(/[-_]/g, '');
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const candidate of known) {
+    const d = plain(candidate) === plain(key) ? 0 : distance(key.toLowerCase(), candidate.toLowerCase());
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+/** Levenshtein distance. */
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[b.length]!;
 }

@@ -107,6 +107,18 @@ export const configSchema = {
   },
   content: {
     dir: { kind: 'string', default: 'content', check: relativeOrAbsolutePath, doc: 'Folder of Markdown digests, searched recursively.' },
+    max_file_size: {
+      kind: 'integer',
+      default: 4194304,
+      check: positive,
+      doc: 'Largest issue file read, in bytes (default 4 MiB); a bigger one is an error naming the file.',
+    },
+    max_nesting: {
+      kind: 'integer',
+      default: 64,
+      check: positive,
+      doc: 'Deepest nesting of lists, quotes or HTML elements in an issue; deeper is an error naming the file.',
+    },
     summary_length: { kind: 'integer', default: 120, check: positive, doc: 'Length of a derived summary: words, with each CJK character counted as one.' },
   },
   build: {

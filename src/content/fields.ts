@@ -1,7 +1,7 @@
 import type { Author, Config } from '../config/index.js';
 import { checkEmail } from '../util/email.js';
 import { plainLine, stripControl } from '../util/text.js';
-import { parseDate } from './dates.js';
+import { readDate } from './dates.js';
 import type { FrontMatter } from './frontmatter.js';
 
 function stringList(value: unknown): string[] | undefined {
@@ -57,11 +57,13 @@ export function readFields(fm: FrontMatter, config: Config, problem: (key: strin
       if (required) problem(key, 'required, but missing from the front matter');
       return undefined;
     }
-    const parsed = typeof value === 'string' ? parseDate(value, config.site.timezone) : undefined;
-    if (!parsed) {
-      problem(key, `cannot read ${JSON.stringify(value)} as a date (use 2026-02-23, 2026-02-23T08:00:00 or 2026-02-23T08:00:00+08:00)`);
+    const read = typeof value === 'string' ? readDate(value, config.site.timezone) : { reason: 'not text' };
+    if ('reason' in read) {
+      const hint = read.reason === 'not a date in an accepted form' ? 'use 2026-02-23, 2026-02-23T08:00:00 or 2026-02-23T08:00:00+08:00' : read.reason;
+      problem(key, `cannot read ${JSON.stringify(value)} as a date (${hint})`);
+      return undefined;
     }
-    return parsed;
+    return read.date;
   };
   // Hugo's other names for the publication date, used when `date` is absent.
   const dateKey = ['date', 'publishdate', 'pubdate', 'published'].find((k) => d[k] !== undefined) ?? 'date';

@@ -91,5 +91,10 @@ function parseYamlFrontMatter(source: string, file: string): Record<string, unkn
   if (!isMap(doc.contents)) {
     throw new GazetteError('CONTENT', 'front matter must be a mapping of keys to values', { file, line: 2 });
   }
-  return doc.toJS({ maxAliasCount: 100 }) as Record<string, unknown>;
+  try {
+    // Aliases are expanded at most 100 times: a "billion laughs" document is refused, not expanded.
+    return doc.toJS({ maxAliasCount: 100 }) as Record<string, unknown>;
+  } catch (err) {
+    throw new GazetteError('CONTENT', `invalid YAML front matter: ${(err as Error).message.split('\n')[0]}`, { file, line: 2 });
+  }
 }

@@ -1,4 +1,4 @@
-export { parseDate } from './dates.js';
+export { parseDate, readDate } from './dates.js';
 export type { Fields } from './fields.js';
 export type { SourceFile } from './files.js';
 export { bundleResources, findSources } from './files.js';

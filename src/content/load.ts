@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../config/index.js';
 import { GazetteError, GazetteErrors } from '../errors.js';
@@ -9,6 +9,7 @@ import { checkSlug, readFields } from './fields.js';
 import { findSources, type SourceFile } from './files.js';
 import { splitFrontMatter } from './frontmatter.js';
 import type { Issue } from './issue.js';
+import { checkFileSize, checkNesting } from './limits.js';
 import { createMarkdownRenderer, type MarkdownRenderer, type RenderedMarkdown } from './markdown.js';
 import { deriveSummary } from './summary.js';
 import { issueId, issueUrl } from './urls.js';
@@ -85,6 +86,7 @@ export async function parseIssue(bytes: Uint8Array, source: SourceFile, ctx: Con
   const file = source.path;
   const text = normalize(decodeUtf8(bytes, file));
   const fm = splitFrontMatter(text, file);
+  checkNesting(fm.body, ctx.config.content.limits, file);
   const problems: GazetteError[] = [];
   const problem = (key: string, message: string) => problems.push(new GazetteError('CONTENT', `${key}: ${message}`, { file, line: fm.lineOf(key) ?? 1 }));
   const fields = readFields(fm, ctx.config, problem);
@@ -106,7 +108,13 @@ export async function parseIssue(bytes: Uint8Array, source: SourceFile, ctx: Con
   // trees are parsed on demand, only by a renderer that needs them (an email not yet cached).
   let parsed: RenderedMarkdown | undefined;
   const render = () => {
-    parsed ??= ctx.markdown.render(fm.body, url);
+    try {
+      parsed ??= ctx.markdown.render(fm.body, url);
+    } catch (err) {
+      // Whatever the nesting check missed still ends as an input error, not a crash.
+      if (err instanceof RangeError) throw new GazetteError('CONTENT', 'too deeply nested to parse (lists, quotes or HTML elements); flatten it', { file });
+      throw err;
+    }
     return parsed;
   };
   const key = ctx.cache && cacheKey(ctx.version ?? '', url, fm.body, config.site.language, String(config.content.summaryLength));
@@ -163,6 +171,7 @@ export async function loadIssues(config: Config, options: LoadOptions = {}): Pro
   const results = await Promise.all(
     sources.map(async (source) => {
       try {
+        checkFileSize((await stat(source.path)).size, config.content.limits, source.path);
         return await parseIssue(await readFile(source.path), source, ctx);
       } catch (err) {
         if (err instanceof GazetteErrors || err instanceof GazetteError) return err;

@@ -14,6 +14,7 @@ import {
   openDatabase,
   type SentIssue,
 } from '../store/index.js';
+import { rfc3339 } from '../util/time.js';
 import { type Carrier, openCarrier, sendOne } from './carrier.js';
 import { composeMessage } from './compose.js';
 import { outboxDir } from './outbox.js';
@@ -80,8 +81,23 @@ function pickIssue(issues: Issue[], slug: string | undefined): Issue {
 /** The issue to send and its email, rendered (or taken from the build cache). */
 async function issueAndEmail(config: Config, slug: string | undefined): Promise<{ issue: Issue; email: RenderedEmail; warnings: string[] }> {
   requireSendConfig(config);
-  const { issues } = await loadIssues(config, { cache: createIssueCache(config) });
-  const issue = pickIssue(issues, slug);
+  // Drafts and future issues are read too, to say why one of them cannot be sent.
+  const all = (await loadIssues(config, { cache: createIssueCache(config), drafts: true, future: true })).issues;
+  const now = new Date();
+  const unpublished = slug ? all.find((i) => i.slug === slug && (i.draft || i.date > now)) : undefined;
+  if (unpublished) {
+    throw new GazetteError(
+      'NO_ISSUE',
+      unpublished.draft
+        ? `“${unpublished.title}” is a draft (draft = true): it is not published, so it cannot be sent`
+        : `“${unpublished.title}” is dated ${rfc3339(unpublished.date, config.site.timezone)}, in the future: it is not published until then (send it then, or change its date)`,
+      { file: unpublished.file },
+    );
+  }
+  const issue = pickIssue(
+    all.filter((i) => !i.draft && i.date <= now),
+    slug,
+  );
   const warnings: string[] = [];
   const email = (await renderEmails(config, [issue], { warn: (w) => warnings.push(w), prune: false })).get(issue)!;
   return { issue, email, warnings };

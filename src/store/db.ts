@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { GazetteError } from '../errors.js';
@@ -98,6 +98,10 @@ export function openDatabase(file: string): Db {
   let db: Db;
   try {
     mkdirSync(path.dirname(file), { recursive: true });
+    // Readable by its owner only: it holds every reader's address. SQLite gives its -wal and
+    // -shm files the same mode as the database file.
+    closeSync(openSync(file, 'a', 0o600));
+    if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
     db = new Database(file, { timeout: 5000 });
   } catch (err) {
     throw new GazetteError('DB', `cannot open the subscriber database: ${(err as Error).message}`, { file });

@@ -1,6 +1,6 @@
 import { GazetteError } from '../errors.js';
 import { type CsvRecord, readCsv } from '../util/csv.js';
-import { plainLine } from '../util/text.js';
+import { isCjk, plainLine } from '../util/text.js';
 import type { Db } from './db.js';
 import { checkEmail, emailKey, findSubscriber, insertSubscriber, STATUSES, type Status, setName, setStatus } from './subscribers.js';
 
@@ -76,8 +76,10 @@ function cell(record: CsvRecord, index: number): string {
 }
 
 /** One data row checked: a row to apply, or the reason it is invalid. */
-function readRow(record: CsvRecord, col: Columns): Row | { line: number; reason: string } {
+function readRow(record: CsvRecord, col: Columns): Row | { line: number; reason: string } | undefined {
   if (record.error) return { line: record.line, reason: record.error };
+  // A row of empty cells (`,,` as spreadsheets write a blank line) is no row at all.
+  if (record.fields.every((f) => f.trim() === '')) return undefined;
   // Also take `Ann <ann@example.org>` and `mailto:ann@example.org` in the email column.
   const rawEmail = cell(record, col.email).trim();
   const angle = /^(.*?)\s*<([^<>]+)>$/.exec(rawEmail);
@@ -92,9 +94,18 @@ function readRow(record: CsvRecord, col: Columns): Row | { line: number; reason:
     status = rawStatus as Status;
   }
   const field = (i: number) => plainLine(cell(record, i).replace(/[\r\n\t]/g, ' '));
-  const name =
-    field(col.name) || [field(col.first), field(col.last)].filter(Boolean).join(' ') || plainLine(angle?.[1]?.replace(/^"|"$/g, '') ?? '') || undefined;
+  const name = field(col.name) || fullName(field(col.first), field(col.last)) || plainLine(angle?.[1]?.replace(/^"|"$/g, '') ?? '') || undefined;
   return { line: record.line, email: checked.email, ...(name ? { name } : {}), ...(status ? { status } : {}) };
+}
+
+/**
+ * A full name from its parts, in the order the name's language writes it:
+ * family name first and no space for Chinese, Japanese or Korean names
+ * (`张` + `三` = `张三`), given name first otherwise (`Ann` + `Lee`).
+ */
+function fullName(given: string, family: string): string {
+  if (given && family && isCjk(Array.from(family)[0]!) && isCjk(Array.from(given)[0]!)) return `${family}${given}`;
+  return [given, family].filter(Boolean).join(' ');
 }
 
 /** Apply one valid row, counting what happened in `result`. */
@@ -174,6 +185,7 @@ export async function importCsv(db: Db, open: () => AsyncIterable<string>, optio
         continue;
       }
       const row = readRow(record, col);
+      if (!row) continue;
       if ('reason' in row) {
         result.problems++;
         options.onProblem(row);
