@@ -5,7 +5,7 @@ import { reportError } from '../src/cli/report.js';
 import { loadConfig } from '../src/config/index.js';
 import { loadIssues } from '../src/content/index.js';
 import { compileTemplate } from '../src/email/index.js';
-import { ERROR_CODES, type ErrorCode, EXIT, exitCodeOf, GazetteError, isGazetteError } from '../src/errors.js';
+import { ERROR_CODES, type ErrorCode, EXIT, exitCodeOf, fileError, GazetteError, isGazetteError } from '../src/errors.js';
 import { build, safeJoin } from '../src/publish/index.js';
 import { loadSecret, prepareSend, sendTestCopy, smtpSettings } from '../src/send/index.js';
 import { acquireSendLock, addSubscriber, importFile, openDatabase, removeSubscriber, withDatabase } from '../src/store/index.js';
@@ -74,6 +74,19 @@ describe('error codes', () => {
     expect(error).toBeInstanceOf(GazetteError);
     expect((error as GazetteError).code).toBe('SMTP_CONNECT');
     expect((error as GazetteError).message).toContain('smtp://127.0.0.1:9');
+  });
+
+  it("a full disk or a read-only folder is the user's to fix: OUTPUT, naming the file, not a bug", () => {
+    for (const code of ['ENOSPC', 'EROFS', 'EACCES', 'EPERM']) {
+      const err = Object.assign(new Error(`${code}: something, open '/site/out/x'`), { code, path: '/site/out/x' });
+      const mapped = fileError(err, 'OUTPUT', 'write the output folder', '/site/out');
+      expect(mapped).toBeInstanceOf(GazetteError);
+      expect((mapped as GazetteError).code).toBe('OUTPUT');
+      expect((mapped as GazetteError).format()).toBe(`/site/out/x: cannot write the output folder: ${code}: something`);
+      expect(exitCodeOf(mapped)).toBe(1);
+    }
+    const bug = new TypeError('x is undefined');
+    expect(fileError(bug, 'OUTPUT', 'write', '/site/out')).toBe(bug);
   });
 
   it('maps every GazetteError to exit 1 and anything else to exit 2, in one table', () => {

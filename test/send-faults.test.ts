@@ -226,3 +226,73 @@ describe('SMTP AUTH without TLS', () => {
     expect(smtp.received).toHaveLength(0);
   });
 });
+
+describe("an issue's identity for sending", () => {
+  it('fixing the date or moving the site to another host mails nobody again', async () => {
+    const { readFile, writeFile } = await import('node:fs/promises');
+    const path = await import('node:path');
+    smtp = await startSmtp();
+    const site = await sendSite(3);
+    expect((await send(smtp.url, site.config)).code).toBe(0);
+    const file = path.join(site.dir, 'content', 'issue-one.md');
+    await writeFile(file, (await readFile(file, 'utf8')).replace('2026-02-01T08:00:00', '2026-01-31T23:30:00'));
+    await writeFile(site.config, (await readFile(site.config, 'utf8')).replace('https://news.example.com/"', 'https://digest.example.org/"'));
+    const again = await send(smtp.url, site.config);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain('Nobody is owed');
+    expect(smtp.received).toHaveLength(3);
+  });
+
+  it('a database from before keeps its record: deliveries under the old feed ids count for the slug', async () => {
+    const { mkdir } = await import('node:fs/promises');
+    const path = await import('node:path');
+    const Database = (await import('better-sqlite3')).default;
+    smtp = await startSmtp();
+    const site = await sendSite(0);
+    await mkdir(path.dirname(site.dbFile), { recursive: true });
+    // Schema version 1, as Gazette 0.1 left it: deliveries keyed by the feed id, sent twice under two dates.
+    const old = new Database(`${site.dbFile}.v1`);
+    const { rmSync, renameSync } = await import('node:fs');
+    rmSync(site.dbFile, { force: true });
+    old.exec(`
+      CREATE TABLE subscribers (id INTEGER PRIMARY KEY, email TEXT NOT NULL, email_key TEXT NOT NULL UNIQUE, name TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL, source TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL, updated_at TEXT NOT NULL, subscribed_at TEXT, unsubscribed_at TEXT);
+      CREATE INDEX subscribers_status ON subscribers (status, id);
+      CREATE TABLE deliveries (issue TEXT NOT NULL, subscriber_id INTEGER NOT NULL REFERENCES subscribers (id), state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+        last_response TEXT, message_id TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, sent_at TEXT, PRIMARY KEY (issue, subscriber_id)) WITHOUT ROWID;
+      CREATE INDEX deliveries_state ON deliveries (issue, state, subscriber_id);
+      CREATE TABLE issues (id TEXT PRIMARY KEY, slug TEXT NOT NULL, title TEXT NOT NULL, first_sent_at TEXT NOT NULL);
+      INSERT INTO subscribers VALUES (1, 'a@example.org', 'a@example.org', '', 'subscribed', '', 't', 't', 't', NULL);
+      INSERT INTO subscribers VALUES (2, 'b@example.org', 'b@example.org', '', 'subscribed', '', 't', 't', 't', NULL);
+      INSERT INTO issues VALUES ('tag:news.example.com,2026-02-01:issue-one', 'issue-one', 'Issue one', '2026-02-01T00:00:00Z');
+      INSERT INTO issues VALUES ('tag:news.example.com,2026-01-31:issue-one', 'issue-one', 'Issue one', '2026-02-02T00:00:00Z');
+      INSERT INTO deliveries VALUES ('tag:news.example.com,2026-02-01:issue-one', 1, 'sent', 1, '250', '<x>', 't', 't', 't');
+      INSERT INTO deliveries VALUES ('tag:news.example.com,2026-01-31:issue-one', 1, 'deferred', 1, '451', '<x>', 't', 't', NULL);
+      INSERT INTO deliveries VALUES ('tag:news.example.com,2026-01-31:issue-one', 2, 'sent', 1, '250', '<y>', 't', 't', 't');
+      PRAGMA user_version = 1;
+    `);
+    old.close();
+    renameSync(`${site.dbFile}.v1`, site.dbFile);
+    const run = await send(smtp.url, site.config);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('Nobody is owed');
+    expect(smtp.received).toHaveLength(0);
+  });
+
+  it('an issue that looks like one already sent under another slug is not sent without asking', async () => {
+    const { readFile, writeFile } = await import('node:fs/promises');
+    const path = await import('node:path');
+    smtp = await startSmtp();
+    const site = await sendSite(2);
+    expect((await send(smtp.url, site.config)).code).toBe(0);
+    const file = path.join(site.dir, 'content', 'issue-one.md');
+    await writeFile(file, (await readFile(file, 'utf8')).replace('+++\n\n', 'slug = "issue-1"\n+++\n\n'));
+    const refused = await send(smtp.url, site.config);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/“Issue one” \(issue-1\) looks like “Issue one” \(issue-one\), sent on .*Add --new-issue/);
+    expect(smtp.received).toHaveLength(2);
+    const forced = await send(smtp.url, site.config, '--new-issue');
+    expect(forced.code).toBe(0);
+    expect(smtp.received).toHaveLength(4);
+  });
+});
