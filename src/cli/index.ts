@@ -11,6 +11,7 @@ const CONFIG_HELP = 'site config file; paths in it are relative to its folder';
 const build = () => import('./build.js');
 const subscribers = () => import('./subscribers.js');
 const send = () => import('./send.js');
+const serve = () => import('./serve.js');
 
 function program(io: Io, setCode: (code: number) => void, senv: SendEnv | undefined): Command {
   const root = new Command('gazette')
@@ -47,6 +48,9 @@ function program(io: Io, setCode: (code: number) => void, senv: SendEnv | undefi
   withConfig(subs.command('import').argument('<file.csv>'))
     .description('import a CSV with a header row: email, and optionally name and status')
     .action(async (file, flags) => setCode(await (await subscribers()).importCommand(file, flags, io)));
+  withConfig(subs.command('invite'))
+    .description('mail a confirmation to every pending subscriber never asked (an imported list asked to opt in); each once, resumable')
+    .action(async (flags) => setCode(await (await subscribers()).inviteCommand(flags, io)));
   withConfig(subs.command('restore'))
     .description('undo bounces recorded since a time (a server refusal mistaken for dead addresses): subscribe them again')
     .requiredOption('--bounced-since <time>', 'restore subscribers marked bounced at or after this time (2026-11-20 or 2026-11-20T08:00, site time zone)')
@@ -67,6 +71,12 @@ function program(io: Io, setCode: (code: number) => void, senv: SendEnv | undefi
       const m = await send();
       setCode(await m.sendCommand(flags, io, senv ?? m.processSendEnv));
     });
+
+  withConfig(root.command('serve'))
+    .description("the reader's side: subscribe with double opt-in, confirm, one-click unsubscribe, under server.public_url's path")
+    .option('--port <port>', 'port to listen on', '8080')
+    .option('--host <host>', 'address to listen on (behind a reverse proxy, keep 127.0.0.1)', '127.0.0.1')
+    .action(async (flags) => setCode(await (await serve()).serveCommand(flags, io)));
 
   withConfig(root.command('status'))
     .description('delivery counts per issue sent')

@@ -57,7 +57,8 @@ export function listCommand(flags: StoreFlags & { status?: string }, io: Io): Pr
   return withStore(flags, io, (db) => {
     let n = 0;
     for (const s of listSubscribers(db, status)) {
-      io.out(`${s.email}\t${s.status}\t${s.name}\t${s.created_at}`);
+      const left = s.status === 'unsubscribed' || s.status === 'bounced' ? `\t${s.unsubscribed_at ?? ''} (${s.unsubscribed_how ?? 'unknown'})` : '';
+      io.out(`${s.email}\t${s.status}\t${s.name}\t${s.created_at}${left}`);
       n++;
     }
     if (n === 0) io.err('(no subscribers)');
@@ -110,4 +111,14 @@ export async function restoreCommand(flags: StoreFlags & { bouncedSince: string 
     `Restored ${plural(restored, 'subscriber')} bounced since ${since.toISOString()}: subscribed again; ${plural(deliveries, 'failed delivery', 'failed deliveries')} will be retried by the next send.`,
   );
   return EXIT.ok;
+}
+
+export async function inviteCommand(flags: StoreFlags, io: Io): Promise<number> {
+  const { config, warnings } = await loadConfig(flags.config);
+  printWarnings(io, warnings);
+  const { invitePending } = await import('../send/index.js');
+  const result = await invitePending(config, process.env);
+  const via = result.kind === 'smtp' ? result.via : `${displayPath(result.via)}/ (no SMTP configured)`;
+  io.out(`Asked ${plural(result.asked, 'pending subscriber')} to confirm, via ${via}${result.failed ? `; ${result.failed} could not be mailed (run again to retry them)` : ''}.`);
+  return result.failed ? EXIT.owed : EXIT.ok;
 }

@@ -61,6 +61,7 @@ const sections = {
   server: (v) => ({
     /** Ends in `/`. */
     publicUrl: v.public_url ? withSlash(v.public_url) : undefined,
+    trustProxy: v.trust_proxy,
   }),
   smtp: (v) => ({
     host: v.host || undefined,

@@ -168,6 +168,11 @@ export const configSchema = {
       check: httpsUrl,
       doc: 'Public https URL of `gazette serve`; personal unsubscribe links live under it. Required by `gazette send`.',
     },
+    trust_proxy: {
+      kind: 'boolean',
+      default: false,
+      doc: "`gazette serve` runs behind a reverse proxy: take the client's address from `X-Forwarded-For` (for rate limits). Leave off when it faces the internet directly.",
+    },
   },
   smtp: {
     host: { kind: 'string', check: hostname, doc: 'SMTP server. `GAZETTE_SMTP_URL` (`smtp://` or `smtps://`, credentials allowed) overrides this section.' },

@@ -1,4 +1,5 @@
 export { EmailCache } from './cache.js';
+export { renderConfirmation } from './confirm.js';
 export { previewUnsubscribeUrl, renderEmails } from './emails.js';
 export type { Markers, Personal } from './personalize.js';
 export { markersFor, newNonce, personalizeHtml, personalizeText } from './personalize.js';
@@ -6,6 +7,6 @@ export type { EmailRenderer, EmailRenderOptions, RenderedEmail } from './render.
 export { createEmailRenderer, subjectOf, templateContext } from './render.js';
 export { styleForEmail } from './styles.js';
 export type { EmailTemplate } from './template.js';
-export { BUNDLED_TEMPLATE, compileTemplate, loadTemplate, templatePath } from './template.js';
+export { BUNDLED_TEMPLATE, BUNDLED_TEMPLATES, compileTemplate, loadTemplate, templatePath } from './template.js';
 export type { TextOptions } from './text.js';
 export { markdownToText } from './text.js';

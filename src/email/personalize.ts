@@ -12,6 +12,7 @@ import { escapeHtml } from '../util/html.js';
  */
 export interface Markers {
   unsubscribeUrl: string;
+  confirmUrl: string;
   name: string;
   email: string;
 }
@@ -24,6 +25,7 @@ export function newNonce(): string {
 export function markersFor(nonce: string): Markers {
   return {
     unsubscribeUrl: `GAZETTE_${nonce}_UNSUBSCRIBE_URL_`,
+    confirmUrl: `GAZETTE_${nonce}_CONFIRM_URL_`,
     name: `GAZETTE_${nonce}_NAME_`,
     email: `GAZETTE_${nonce}_EMAIL_`,
   };
@@ -32,6 +34,8 @@ export function markersFor(nonce: string): Markers {
 /** The values filled in for one reader. */
 export interface Personal {
   unsubscribeUrl: string;
+  /** The confirmation link, in a confirmation email. */
+  confirmUrl?: string;
   name?: string;
   email: string;
 }
@@ -52,6 +56,7 @@ function fill(text: string, nonce: string, personal: Personal, encode: (s: strin
   }
   const values: Record<string, string> = {
     [markers.unsubscribeUrl]: encode(personal.unsubscribeUrl),
+    [markers.confirmUrl]: encode(personal.confirmUrl ?? ''),
     [markers.name]: encode(personal.name ?? ''),
     [markers.email]: encode(personal.email),
   };

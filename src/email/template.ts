@@ -63,19 +63,20 @@ export async function loadTemplate(file: string): Promise<EmailTemplate> {
   return compileTemplate(source.replace(/^\uFEFF/, ''), file);
 }
 
-/** The template Gazette ships (the project's own `email-templates/issue.mjml`). */
-export const BUNDLED_TEMPLATE = fileURLToPath(new URL('../../email-templates/issue.mjml', import.meta.url));
+/** The templates Gazette ships (the project's own `email-templates/`). */
+export const BUNDLED_TEMPLATES = fileURLToPath(new URL('../../email-templates/', import.meta.url));
+export const BUNDLED_TEMPLATE = path.join(BUNDLED_TEMPLATES, 'issue.mjml');
 
 /**
- * The template a site uses: `email.template` if set; else
- * `email-templates/issue.mjml` beside the config, if there is one; else the
- * bundled one.
+ * The template a site uses for `name` (`issue.mjml`, `confirm.mjml`):
+ * for the issue, `email.template` if set; else `email-templates/<name>`
+ * beside the config, if there is one; else the bundled one.
  */
-export async function templatePath(config: Config): Promise<string> {
-  if (config.email.template) return config.email.template;
-  const local = path.join(config.root, 'email-templates', 'issue.mjml');
+export async function templatePath(config: Config, name = 'issue.mjml'): Promise<string> {
+  if (name === 'issue.mjml' && config.email.template) return config.email.template;
+  const local = path.join(config.root, 'email-templates', name);
   return access(local).then(
     () => local,
-    () => BUNDLED_TEMPLATE,
+    () => path.join(BUNDLED_TEMPLATES, name),
   );
 }

@@ -1,2 +1,2 @@
-export type { Labels } from './labels.js';
-export { emailLabels, footnoteLabels, languageKey } from './labels.js';
+export type { Labels, ReaderWords } from './labels.js';
+export { emailLabels, footnoteLabels, languageKey, readerWords } from './labels.js';

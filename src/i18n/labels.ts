@@ -71,3 +71,190 @@ export function emailLabels(language: string, siteTitle: string): Labels {
   const base = LABELS[languageKey(language)] ?? LABELS.en!;
   return { ...base, reason: base.reason.replace('{site}', siteTitle), footnotes: footnoteLabels(language).label };
 }
+
+/** Words of `gazette serve`'s pages and of the confirmation email, in the site's language. */
+export interface ReaderWords {
+  subscribe_title: string;
+  subscribe_lead: string;
+  email_label: string;
+  name_label: string;
+  subscribe_button: string;
+  check_inbox_title: string;
+  check_inbox: string;
+  confirm_title: string;
+  confirm_lead: string;
+  confirm_button: string;
+  confirmed_title: string;
+  confirmed: string;
+  unsubscribe_title: string;
+  unsubscribe_lead: string;
+  unsubscribe_button: string;
+  unsubscribed_title: string;
+  unsubscribed: string;
+  undo_button: string;
+  resubscribed: string;
+  bad_link_title: string;
+  bad_link: string;
+  expired_link: string;
+  bad_address: string;
+  not_found_title: string;
+  not_found: string;
+  wrong_method: string;
+  bad_request: string;
+  too_many: string;
+  failed: string;
+  /** The confirmation email. */
+  confirm_subject: string;
+  confirm_mail_lead: string;
+  confirm_mail_button: string;
+  confirm_mail_ignore: string;
+}
+
+const READER_WORDS: Record<string, ReaderWords> = {
+  en: {
+    subscribe_title: 'Subscribe to {site}',
+    subscribe_lead: 'Get each issue by email. We will send you a link to confirm your address first.',
+    email_label: 'Email address',
+    name_label: 'Name (optional)',
+    subscribe_button: 'Subscribe',
+    check_inbox_title: 'Check your inbox',
+    check_inbox: 'If the address can receive mail, a message with a link to confirm your subscription is on its way. Nothing is sent until you confirm.',
+    confirm_title: 'Confirm your subscription',
+    confirm_lead: 'Press the button to start receiving {site} at {email}.',
+    confirm_button: 'Confirm my subscription',
+    confirmed_title: 'You are subscribed',
+    confirmed: 'Thank you: {email} will receive every new issue of {site}. Each email has a link to unsubscribe.',
+    unsubscribe_title: 'Unsubscribe',
+    unsubscribe_lead: 'Press the button to stop receiving {site} at {email}.',
+    unsubscribe_button: 'Unsubscribe',
+    unsubscribed_title: 'You are unsubscribed',
+    unsubscribed: '{email} will receive no more issues of {site}. Pressed it by mistake?',
+    undo_button: 'Subscribe again',
+    resubscribed: 'Welcome back: {email} is subscribed to {site} again.',
+    bad_link_title: 'This link does not work',
+    bad_link: 'The link is incomplete or was changed. Copy the whole link from the email, or subscribe again.',
+    expired_link: 'This confirmation link has expired. Subscribe again to get a new one.',
+    bad_address: 'That is not an email address we can send to: {reason}.',
+    not_found_title: 'Not found',
+    not_found: 'There is no page here.',
+    wrong_method: 'This page cannot be used that way.',
+    bad_request: 'The request could not be understood.',
+    too_many: 'Too many requests. Please wait a minute and try again.',
+    failed: 'Something went wrong on our side. Please try again later.',
+    confirm_subject: 'Confirm your subscription to {site}',
+    confirm_mail_lead: 'Someone, probably you, asked to receive {site} at this address. Press the button to confirm.',
+    confirm_mail_button: 'Confirm my subscription',
+    confirm_mail_ignore: 'If it was not you, ignore this email: you will not be subscribed. The link works for 7 days.',
+  },
+  zh: {
+    subscribe_title: '订阅「{site}」',
+    subscribe_lead: '每期通过邮件送达。我们会先发一封邮件，请你确认邮箱地址。',
+    email_label: '邮箱地址',
+    name_label: '称呼（可不填）',
+    subscribe_button: '订阅',
+    check_inbox_title: '请查收邮件',
+    check_inbox: '如果这个地址能收信，一封带有确认链接的邮件正在路上。确认之前，我们不会发送任何内容。',
+    confirm_title: '确认订阅',
+    confirm_lead: '按下按钮，用 {email} 开始接收「{site}」。',
+    confirm_button: '确认订阅',
+    confirmed_title: '订阅成功',
+    confirmed: '谢谢！{email} 将收到「{site}」的每一期。每封邮件里都有退订链接。',
+    unsubscribe_title: '退订',
+    unsubscribe_lead: '按下按钮，{email} 将不再收到「{site}」。',
+    unsubscribe_button: '退订',
+    unsubscribed_title: '已退订',
+    unsubscribed: '{email} 不会再收到「{site}」。点错了？',
+    undo_button: '重新订阅',
+    resubscribed: '欢迎回来：{email} 已重新订阅「{site}」。',
+    bad_link_title: '链接无效',
+    bad_link: '链接不完整或被改动过。请从邮件中复制完整的链接，或重新订阅。',
+    expired_link: '确认链接已过期。请重新订阅以获取新的链接。',
+    bad_address: '这不是可以收信的邮箱地址：{reason}。',
+    not_found_title: '页面不存在',
+    not_found: '这里没有页面。',
+    wrong_method: '不能这样使用这个页面。',
+    bad_request: '无法理解这个请求。',
+    too_many: '请求太频繁，请稍等一分钟再试。',
+    failed: '我们这边出了问题，请稍后再试。',
+    confirm_subject: '确认订阅「{site}」',
+    confirm_mail_lead: '有人（多半是你）希望用这个地址接收「{site}」。请按下按钮确认。',
+    confirm_mail_button: '确认订阅',
+    confirm_mail_ignore: '如果不是你本人，请忽略这封邮件，你不会被订阅。链接 7 天内有效。',
+  },
+  'zh-Hant': {
+    subscribe_title: '訂閱「{site}」',
+    subscribe_lead: '每期透過電子郵件送達。我們會先寄一封信，請你確認信箱地址。',
+    email_label: '電子郵件地址',
+    name_label: '稱呼（可不填）',
+    subscribe_button: '訂閱',
+    check_inbox_title: '請查收郵件',
+    check_inbox: '如果這個地址能收信，一封附有確認連結的郵件正在路上。確認之前，我們不會寄出任何內容。',
+    confirm_title: '確認訂閱',
+    confirm_lead: '按下按鈕，以 {email} 開始接收「{site}」。',
+    confirm_button: '確認訂閱',
+    confirmed_title: '訂閱成功',
+    confirmed: '謝謝！{email} 將收到「{site}」的每一期。每封郵件裡都有取消訂閱的連結。',
+    unsubscribe_title: '取消訂閱',
+    unsubscribe_lead: '按下按鈕，{email} 將不再收到「{site}」。',
+    unsubscribe_button: '取消訂閱',
+    unsubscribed_title: '已取消訂閱',
+    unsubscribed: '{email} 不會再收到「{site}」。按錯了？',
+    undo_button: '重新訂閱',
+    resubscribed: '歡迎回來：{email} 已重新訂閱「{site}」。',
+    bad_link_title: '連結無效',
+    bad_link: '連結不完整或被改動過。請從郵件中複製完整的連結，或重新訂閱。',
+    expired_link: '確認連結已過期。請重新訂閱以取得新的連結。',
+    bad_address: '這不是可以收信的電子郵件地址：{reason}。',
+    not_found_title: '找不到頁面',
+    not_found: '這裡沒有頁面。',
+    wrong_method: '不能這樣使用這個頁面。',
+    bad_request: '無法理解這個請求。',
+    too_many: '請求太頻繁，請稍候一分鐘再試。',
+    failed: '我們這邊出了問題，請稍後再試。',
+    confirm_subject: '確認訂閱「{site}」',
+    confirm_mail_lead: '有人（多半是你）希望以這個地址接收「{site}」。請按下按鈕確認。',
+    confirm_mail_button: '確認訂閱',
+    confirm_mail_ignore: '如果不是你本人，請忽略這封郵件，你不會被訂閱。連結 7 天內有效。',
+  },
+  ja: {
+    subscribe_title: '「{site}」を購読する',
+    subscribe_lead: '毎号をメールでお届けします。まずアドレス確認のメールをお送りします。',
+    email_label: 'メールアドレス',
+    name_label: 'お名前（任意）',
+    subscribe_button: '購読する',
+    check_inbox_title: 'メールをご確認ください',
+    check_inbox: 'このアドレスでメールを受け取れる場合、購読を確認するリンク付きのメールをお送りしました。確認されるまで何もお送りしません。',
+    confirm_title: '購読の確認',
+    confirm_lead: 'ボタンを押すと、{email} で「{site}」の受信を始めます。',
+    confirm_button: '購読を確認する',
+    confirmed_title: '購読が完了しました',
+    confirmed: 'ありがとうございます。{email} に「{site}」の新しい号をお届けします。各メールに配信停止のリンクがあります。',
+    unsubscribe_title: '配信停止',
+    unsubscribe_lead: 'ボタンを押すと、{email} への「{site}」の配信を停止します。',
+    unsubscribe_button: '配信を停止する',
+    unsubscribed_title: '配信を停止しました',
+    unsubscribed: '{email} には「{site}」をお送りしません。間違えて押しましたか？',
+    undo_button: 'もう一度購読する',
+    resubscribed: 'おかえりなさい。{email} で「{site}」の購読を再開しました。',
+    bad_link_title: 'このリンクは使えません',
+    bad_link: 'リンクが不完全か、変更されています。メールからリンク全体をコピーするか、もう一度購読してください。',
+    expired_link: 'この確認リンクは期限切れです。もう一度購読して新しいリンクを受け取ってください。',
+    bad_address: '送信できるメールアドレスではありません：{reason}。',
+    not_found_title: 'ページが見つかりません',
+    not_found: 'ここにはページがありません。',
+    wrong_method: 'このページはその方法では使えません。',
+    bad_request: 'リクエストを理解できませんでした。',
+    too_many: 'リクエストが多すぎます。1 分ほど待ってからお試しください。',
+    failed: 'こちら側で問題が起きました。しばらくしてからお試しください。',
+    confirm_subject: '「{site}」の購読確認',
+    confirm_mail_lead: 'どなたか（おそらくあなた）が、このアドレスで「{site}」の受信を希望しました。ボタンを押して確認してください。',
+    confirm_mail_button: '購読を確認する',
+    confirm_mail_ignore: 'お心当たりがなければ、このメールは無視してください。購読されることはありません。リンクの有効期限は 7 日です。',
+  },
+};
+
+/** The reader-facing words for `language` (English where Gazette has none), `{site}` filled in. */
+export function readerWords(language: string, siteTitle: string): ReaderWords {
+  const base = READER_WORDS[languageKey(language)] ?? READER_WORDS.en!;
+  return Object.fromEntries(Object.entries(base).map(([k, v]) => [k, v.replaceAll('{site}', siteTitle)])) as unknown as ReaderWords;
+}

@@ -1,1 +1,3 @@
+export type { PageOptions } from './pages.js';
 export { renderIndexPage, renderIssuePage } from './pages.js';
+export { subscribeFields, subscribeForm } from './subscribe.js';

@@ -1,8 +1,10 @@
 import type { Config } from '../config/index.js';
 import type { Issue } from '../content/index.js';
 import { feedUrl } from '../feeds/index.js';
+import { readerWords } from '../i18n/index.js';
 import { escapeHtml as e } from '../util/html.js';
 import { rfc3339 } from '../util/time.js';
+import { subscribeForm } from './subscribe.js';
 
 type Site = Config['site'];
 
@@ -18,9 +20,18 @@ code{font-size:.9em}table{border-collapse:collapse;display:block;overflow-x:auto
 blockquote{margin:1em 0;padding:0 1em;border-left:4px solid var(--line);color:var(--muted)}
 em:lang(zh),em:lang(ja),em:lang(ko){font-style:normal;font-weight:600}
 ul.issues{list-style:none;padding:0}ul.issues li{margin:1.25em 0}ul.issues p{margin:.25em 0}
-footer{margin-top:3rem;padding-bottom:2rem;color:var(--muted);font-size:.9em}`;
+footer{margin-top:3rem;padding-bottom:2rem;color:var(--muted);font-size:.9em}
+.subscribe{margin:2.5rem 0 0;padding:1rem 1.25rem;border:1px solid var(--line);border-radius:8px}.subscribe p{margin:0}
+.subscribe label{display:block;margin:.5rem 0 .25rem;font-size:.9em}.subscribe input[type=email]{box-sizing:border-box;width:100%;padding:.5rem;font:inherit;color:inherit;background:transparent;border:1px solid var(--line);border-radius:6px}
+.subscribe button{margin-top:.75rem;padding:.5rem 1rem;font:inherit;font-weight:600;color:#fff;background:var(--link);border:0;border-radius:6px}
+.hp{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}`;
 
-function layout(site: Site, title: string, canonical: string, description: string, main: string): string {
+/** Where readers subscribe: `gazette serve` at `server.public_url`, when it is set. */
+export interface PageOptions {
+  publicUrl?: string | undefined;
+}
+
+function layout(site: Site, title: string, canonical: string, description: string, main: string, options: PageOptions): string {
   const feeds = [
     ['application/rss+xml', 'rss', 'RSS'],
     ['application/atom+xml', 'atom', 'Atom'],
@@ -41,6 +52,7 @@ ${feeds.map(([type, kind, label]) => `<link rel="alternate" type="${type}" title
 <header><a href="${e(site.baseUrl)}">${e(site.title)}</a></header>
 <main>
 ${main}
+${options.publicUrl ? subscribeForm(readerWords(site.language, site.title), options.publicUrl) : ''}
 </main>
 <footer>${feeds.map(([, kind, label]) => `<a href="${e(feedUrl(site, kind))}">${label}</a>`).join(' · ')}</footer>
 </body>
@@ -54,23 +66,23 @@ function time(issue: Issue, site: Site): string {
 }
 
 /** The web page of one issue, at its permalink. */
-export function renderIssuePage(site: Site, issue: Issue): string {
+export function renderIssuePage(site: Site, issue: Issue, options: PageOptions = {}): string {
   const tags = [...issue.tags, ...issue.categories];
   const main = `<article>
 <h1>${e(issue.title)}</h1>
 <p class="meta">${time(issue, site)}${issue.author.name ? ` · ${e(issue.author.name)}` : ''}${tags.length ? ` · ${tags.map(e).join(', ')}` : ''}</p>
 ${issue.html}
 </article>`;
-  return layout(site, `${issue.title} · ${site.title}`, issue.url, issue.summary, main);
+  return layout(site, `${issue.title} · ${site.title}`, issue.url, issue.summary, main, options);
 }
 
 /** The home page: every published issue, newest first. */
-export function renderIndexPage(site: Site, issues: Issue[]): string {
+export function renderIndexPage(site: Site, issues: Issue[], options: PageOptions = {}): string {
   const items = issues.map((issue) => `<li>${time(issue, site)}<br><a href="${e(issue.url)}">${e(issue.title)}</a><p>${e(issue.summary)}</p></li>`).join('\n');
   const main = `<h1>${e(site.title)}</h1>
 ${site.description ? `<p>${e(site.description)}</p>` : ''}
 <ul class="issues">
 ${items}
 </ul>`;
-  return layout(site, site.title, site.baseUrl, site.description || site.title, main);
+  return layout(site, site.title, site.baseUrl, site.description || site.title, main, options);
 }

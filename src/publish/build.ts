@@ -81,7 +81,8 @@ export async function planOutput(
   put(FEED_FILES.rss, { text: renderRss({ site, issues: inFeeds }) }, 'RSS feed');
   put(FEED_FILES.atom, { text: renderAtom({ site, issues: inFeeds }) }, 'Atom feed');
   put(FEED_FILES.json, { text: renderJsonFeed({ site, issues: inFeeds }) }, 'JSON feed');
-  put('index.html', { text: renderIndexPage(site, issues) }, 'home page');
+  const pageOptions = { publicUrl: config.server.publicUrl };
+  put('index.html', { text: renderIndexPage(site, issues, pageOptions) }, 'home page');
   const sample = { unsubscribeUrl: previewUnsubscribeUrl(config), email: 'reader@example.com' };
   for (const [issue, email] of emails) {
     put(`email/${issue.slug}.html`, { text: personalizeHtml(email, sample) }, 'email preview', issue);
@@ -89,7 +90,7 @@ export async function planOutput(
   }
   for (const issue of issues) {
     const { dir, page } = issueFolder(issue);
-    put(page, { text: renderIssuePage(site, issue) }, 'page', issue);
+    put(page, { text: renderIssuePage(site, issue, pageOptions) }, 'page', issue);
     if (issue.bundleDir) {
       const walker = await createWalker(config.root);
       for (const rel of await bundleResources(walker, issue.bundleDir)) {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { SendMailOptions } from 'nodemailer';
 import type { Config } from '../config/index.js';
 import type { Issue } from '../content/index.js';
@@ -81,5 +81,32 @@ export function composeMessage(input: ComposeInput): SendMailOptions {
       'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
     },
     ...(input.textEncoding ? { textEncoding: input.textEncoding } : {}),
+  };
+}
+
+/**
+ * A confirmation email for one reader: no list headers (it is not the
+ * newsletter yet), a fresh Message-ID, marked as sent by a machine.
+ */
+export function composeConfirmation(input: {
+  config: Config;
+  email: RenderedEmail;
+  to: Pick<Recipient, 'email' | 'name'>;
+  confirmUrl: string;
+  date?: Date;
+}): SendMailOptions {
+  const { config, email, to, confirmUrl } = input;
+  if (!config.email.from) throw new GazetteError('CONFIG', 'email.from is not set: the sender address, e.g. "News <news@example.com>"', { file: config.file });
+  const personal = { unsubscribeUrl: '', confirmUrl, name: to.name, email: to.email };
+  return {
+    from: config.email.from,
+    to: to.name ? { name: to.name, address: to.email } : to.email,
+    ...(config.email.replyTo ? { replyTo: config.email.replyTo } : {}),
+    subject: email.subject,
+    date: input.date ?? new Date(),
+    messageId: `<${randomBytes(16).toString('hex')}@${senderDomain(config)}>`,
+    text: personalizeText(email, personal),
+    html: personalizeHtml(email, personal),
+    headers: { 'Auto-Submitted': 'auto-generated' },
   };
 }

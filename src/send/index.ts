@@ -5,10 +5,22 @@ export { openCarrier, outboxCarrier, sendOne, smtpCarrier, smtpSettings, smtpTra
 export type { Classified, Verdict } from './classify.js';
 export { classify } from './classify.js';
 export type { ComposeInput } from './compose.js';
-export { composeMessage, listId, messageId, senderDomain, transferEncoding } from './compose.js';
+export { composeConfirmation, composeMessage, listId, messageId, senderDomain, transferEncoding } from './compose.js';
 export { OUTBOX, outboxDir } from './outbox.js';
 export type { Abort, Progress, SendResult, SendRun, Tally } from './pipeline.js';
 export { sendIssue } from './pipeline.js';
 export type { SendStore } from './store.js';
 export { readOnlyStore } from './store.js';
-export { loadSecret, secretFile, unsubscribeToken, unsubscribeUrl, verifyToken } from './tokens.js';
+export {
+  CONFIRM_TTL_MS,
+  confirmToken,
+  confirmUrl,
+  loadSecret,
+  secretFile,
+  unsubscribeToken,
+  unsubscribeUrl,
+  verifyConfirmToken,
+  verifyToken,
+} from './tokens.js';
+export type { InviteResult } from './invite.js';
+export { invitePending } from './invite.js';

@@ -102,6 +102,50 @@ export function verifyToken(secret: Buffer, token: string, lookup: (id: number) 
   return expected.length === given.length && timingSafeEqual(expected, given) ? id : undefined;
 }
 
+/** How long a confirmation link works. */
+export const CONFIRM_TTL_MS = 7 * 24 * 3600 * 1000;
+
+function confirmMac(secret: Buffer, id: number, emailKey: string, expires: string): string {
+  return createHmac('sha256', secret).update(`confirm\n${id}\n${emailKey}\n${expires}`).digest('base64url').slice(0, 32);
+}
+
+/**
+ * A confirmation token: `<id>.<expiry>.<HMAC>`, bound to the subscriber,
+ * their address and the purpose (an unsubscribe token is never accepted
+ * for it, nor it for one), and working for 7 days.
+ */
+export function confirmToken(secret: Buffer, subscriber: { id: number; email_key: string }, now = Date.now()): string {
+  const expires = Math.floor((now + CONFIRM_TTL_MS) / 1000).toString(36);
+  return `${subscriber.id}.${expires}.${confirmMac(secret, subscriber.id, subscriber.email_key, expires)}`;
+}
+
+/** The subscriber a confirmation token names, or why it cannot be used. Compared in constant time. */
+export function verifyConfirmToken(
+  secret: Buffer,
+  token: string,
+  lookup: (id: number) => { email_key: string } | undefined,
+  now = Date.now(),
+): { id: number } | { problem: 'invalid' | 'expired' } {
+  const m = /^(\d{1,15})\.([0-9a-z]{1,10})\.([A-Za-z0-9_-]{32})$/.exec(token);
+  if (!m) return { problem: 'invalid' };
+  const id = Number(m[1]);
+  const subscriber = lookup(id);
+  if (!subscriber) return { problem: 'invalid' };
+  const expected = Buffer.from(confirmMac(secret, id, subscriber.email_key, m[2]!));
+  const given = Buffer.from(m[3]!);
+  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { problem: 'invalid' };
+  return Number.parseInt(m[2]!, 36) * 1000 < now ? { problem: 'expired' } : { id };
+}
+
+/** The link in a confirmation email. */
+export function confirmUrl(config: Config, token: string): string {
+  if (!config.server.publicUrl)
+    throw new GazetteError('CONFIG', 'server.public_url is not set: confirmation links point there (set [server] public_url in gazette.toml)');
+  const url = new URL('confirm', config.server.publicUrl);
+  url.searchParams.set('token', token);
+  return url.href;
+}
+
 export function unsubscribeUrl(config: Config, token: string): string {
   if (!config.server.publicUrl)
     throw new GazetteError('CONFIG', 'server.public_url is not set: one-click unsubscribe links point there (set [server] public_url in gazette.toml)');

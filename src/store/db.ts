@@ -89,6 +89,12 @@ const MIGRATIONS: string[] = [
     started_at TEXT NOT NULL
   );
   `,
+  // 3: how each subscriber left (one-click, page, command, bounce, import), and when a
+  // confirmation was last mailed to them (one an hour at most; an invite asks each once).
+  `
+  ALTER TABLE subscribers ADD COLUMN unsubscribed_how TEXT;
+  ALTER TABLE subscribers ADD COLUMN confirm_sent_at TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -123,7 +123,7 @@ function applyRow(db: Db, row: Row, source: string, result: ImportResult): void 
       // An opt-out or a bounce is never undone by an import.
       result.keptOptedOut++;
     } else if (OPTED_OUT.has(wanted) || (wanted === 'subscribed' && existing.status === 'pending')) {
-      setStatus(db, existing.id, wanted);
+      setStatus(db, existing.id, wanted, 'import');
       changed = true;
     }
   }

@@ -7,7 +7,7 @@ export { beginDelivery, deliveryStatus, finishDelivery, ledger, lookalikeIssue, 
 export type { AddOutcome } from './list.js';
 export { addSubscriber, exportCsv, importFile, listSubscribers, parseAddress, parseStatus, removeSubscriber, restoreBounced, withDatabase } from './list.js';
 export { acquireSendLock } from './lock.js';
-export type { NewSubscriber, Status, SubscriberRow } from './subscribers.js';
+export type { LeftHow, NewSubscriber, Status, SubscriberRow } from './subscribers.js';
 export {
   allSubscribers,
   checkEmail,
@@ -20,3 +20,14 @@ export {
   setName,
   setStatus,
 } from './subscribers.js';
+export type { SubscribeRequest } from './subscriptions.js';
+export {
+  CONFIRM_INTERVAL_MS,
+  confirmSubscription,
+  leave,
+  releaseConfirmation,
+  requestSubscription,
+  reserveConfirmation,
+  unaskedPending,
+  undoLeave,
+} from './subscriptions.js';

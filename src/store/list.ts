@@ -64,7 +64,7 @@ export function removeSubscriber(db: Db, email: string): { outcome: 'removed' | 
   const existing = findSubscriber(db, address);
   if (!existing) throw new GazetteError('SUBSCRIBER', `${address} is not in the subscriber list`);
   if (existing.status === 'unsubscribed') return { outcome: 'unchanged', email: existing.email };
-  setStatus(db, existing.id, 'unsubscribed');
+  setStatus(db, existing.id, 'unsubscribed', 'command');
   return { outcome: 'removed', email: existing.email };
 }
 
@@ -84,7 +84,7 @@ export function importFile(db: Db, file: string, handlers: Pick<ImportOptions, '
   return importCsv(db, open, { file, source: `import:${path.basename(file)}`, ...handlers });
 }
 
-const EXPORT_COLUMNS = ['email', 'name', 'status', 'source', 'created_at', 'subscribed_at', 'unsubscribed_at'] as const;
+const EXPORT_COLUMNS = ['email', 'name', 'status', 'source', 'created_at', 'subscribed_at', 'unsubscribed_at', 'unsubscribed_how'] as const;
 
 /**
  * Every subscriber as CSV lines (header first), written by csv-stringify:
@@ -96,7 +96,7 @@ export function* exportCsv(db: Db): Generator<string> {
   const line = (cells: readonly string[]) => stringify([cells], { escape_formulas: true, record_delimiter: '' });
   yield line(EXPORT_COLUMNS);
   for (const s of allSubscribers(db)) {
-    yield line([s.email, s.name, s.status, s.source, s.created_at, s.subscribed_at ?? '', s.unsubscribed_at ?? '']);
+    yield line([s.email, s.name, s.status, s.source, s.created_at, s.subscribed_at ?? '', s.unsubscribed_at ?? '', s.unsubscribed_how ?? '']);
   }
 }
 

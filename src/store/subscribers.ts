@@ -20,7 +20,14 @@ export interface SubscriberRow {
   updated_at: string;
   subscribed_at: string | null;
   unsubscribed_at: string | null;
+  /** How they left: one-click, page, command, bounce or import. */
+  unsubscribed_how: LeftHow | null;
+  /** When a confirmation was last mailed to them. */
+  confirm_sent_at: string | null;
 }
+
+/** How a subscriber left the list. */
+export type LeftHow = 'one-click' | 'page' | 'command' | 'bounce' | 'import';
 
 export const emailKey = (email: string): string => email.trim().toLowerCase();
 
@@ -43,22 +50,35 @@ export function insertSubscriber(db: Db, s: NewSubscriber): SubscriberRow {
   const t = now();
   const info = statement(
     db,
-    `INSERT INTO subscribers (email, email_key, name, status, source, created_at, updated_at, subscribed_at, unsubscribed_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  ).run(s.email, emailKey(s.email), s.name ?? '', s.status, s.source, t, t, s.status === 'subscribed' ? t : null, s.status === 'unsubscribed' ? t : null);
+    `INSERT INTO subscribers (email, email_key, name, status, source, created_at, updated_at, subscribed_at, unsubscribed_at, unsubscribed_how)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(
+    s.email,
+    emailKey(s.email),
+    s.name ?? '',
+    s.status,
+    s.source,
+    t,
+    t,
+    s.status === 'subscribed' ? t : null,
+    s.status === 'unsubscribed' || s.status === 'bounced' ? t : null,
+    s.status === 'unsubscribed' || s.status === 'bounced' ? 'import' : null,
+  );
   return getSubscriber(db, Number(info.lastInsertRowid))!;
 }
 
-/** Change a subscriber's status, keeping the dates that go with it. */
-export function setStatus(db: Db, id: number, status: Status): void {
+/** Change a subscriber's status, keeping the dates that go with it, and how they left. */
+export function setStatus(db: Db, id: number, status: Status, how?: LeftHow): void {
   const t = now();
+  const left = status === 'unsubscribed' || status === 'bounced';
   statement(
     db,
     `UPDATE subscribers SET status = ?, updated_at = ?,
        subscribed_at = CASE WHEN ? = 'subscribed' THEN ? ELSE subscribed_at END,
-       unsubscribed_at = CASE WHEN ? IN ('unsubscribed', 'bounced') THEN ? ELSE unsubscribed_at END
+       unsubscribed_at = CASE WHEN ? THEN ? ELSE unsubscribed_at END,
+       unsubscribed_how = CASE WHEN ? THEN ? ELSE unsubscribed_how END
      WHERE id = ?`,
-  ).run(status, t, status, t, status, t, id);
+  ).run(status, t, status, t, left ? 1 : 0, t, left ? 1 : 0, how ?? (status === 'bounced' ? 'bounce' : null), id);
 }
 
 export function setName(db: Db, id: number, name: string): void {

@@ -1,0 +1,242 @@
+import formbody from '@fastify/formbody';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { SendMailOptions } from 'nodemailer';
+import type { Config } from '../config/index.js';
+import type { RenderedEmail } from '../email/index.js';
+import { readerWords } from '../i18n/index.js';
+import { composeConfirmation, confirmToken, confirmUrl, verifyConfirmToken, verifyToken } from '../send/index.js';
+import {
+  checkEmail,
+  confirmSubscription,
+  type Db,
+  findSubscriber,
+  getSubscriber,
+  leave,
+  releaseConfirmation,
+  requestSubscription,
+  type SubscriberRow,
+  undoLeave,
+} from '../store/index.js';
+import { plainLine } from '../util/text.js';
+import { buttonPage, donePage, landingPage, messagePage, type PageContext, STYLE_HASH, unsubscribedPage } from './pages.js';
+
+/** What the app needs from outside: the database, the token key, and a way to mail one message. */
+export interface ServeDeps {
+  config: Config;
+  db: Db;
+  secret: Buffer;
+  /** Mails one message (the send module's carrier: same SMTP settings and DKIM as `send`). */
+  mail: (message: SendMailOptions) => Promise<unknown>;
+  /** The confirmation email, rendered once. */
+  confirmation: () => Promise<RenderedEmail>;
+  /** Where problems that are not the reader's go (a failed confirmation mail). */
+  log: (line: string) => void;
+  /** The present (tests move it). */
+  now?: () => number;
+}
+
+/** Requests a client may make, per minute. */
+const SUBSCRIBES_PER_MINUTE = 10;
+const CLICKS_PER_MINUTE = 60;
+/** Largest request body: a form of an address and a name. */
+export const BODY_LIMIT = 16 * 1024;
+
+type Body = Record<string, unknown> | string | undefined;
+
+const field = (body: Body, name: string): string | undefined => {
+  if (!body || typeof body !== 'object') return undefined;
+  const value = body[name];
+  return typeof value === 'string' ? value : undefined;
+};
+
+/**
+ * The reader's side of the list as a Fastify app: every route under the
+ * path of `server.public_url`, so the links in email map one to one onto it
+ * behind a reverse proxy. Pages answer in the site's language; bad input is
+ * always a 4xx page, never a 500 or a stack trace.
+ */
+export async function createApp(deps: ServeDeps): Promise<{ app: FastifyInstance; settle: () => Promise<void> }> {
+  const { config, db, secret } = deps;
+  const now = deps.now ?? Date.now;
+  const base = new URL(config.server.publicUrl ?? 'http://localhost/');
+  const prefix = base.pathname;
+  const ctx: PageContext = { config, words: readerWords(config.site.language, config.site.title) };
+  const { words } = ctx;
+  const inFlight = new Set<Promise<unknown>>();
+
+  const app = Fastify({ bodyLimit: BODY_LIMIT, trustProxy: config.server.trustProxy, logger: false, return503OnClosing: true });
+  await app.register(formbody, { bodyLimit: BODY_LIMIT });
+  // Mail clients may send RFC 8058's one-click POST as multipart/form-data; only its presence matters.
+  app.addContentTypeParser('multipart/form-data', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, String(body)));
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'none'"],
+        styleSrc: [STYLE_HASH],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+      },
+    },
+    referrerPolicy: { policy: 'no-referrer' },
+    frameguard: { action: 'deny' },
+    crossOriginEmbedderPolicy: false,
+  });
+  await app.register(rateLimit, { global: false });
+
+  const html = (reply: FastifyReply, status: number, body: string) =>
+    reply.code(status).type('text/html; charset=utf-8').header('Cache-Control', 'no-store').send(body);
+  const wantsJson = (request: FastifyRequest) =>
+    /application\/json/.test(String(request.headers['content-type'] ?? '')) || /application\/json/.test(String(request.headers.accept ?? ''));
+  const lookup = (id: number) => getSubscriber(db, id);
+  const tokenOf = (request: FastifyRequest) => field(request.query as Body, 'token') ?? field(request.body as Body, 'token') ?? '';
+  const badLink = (reply: FastifyReply, expired = false) =>
+    html(reply, 400, messagePage(ctx, words.bad_link_title, expired ? words.expired_link : words.bad_link));
+
+  /** The subscriber an unsubscribe token names, or undefined (a forged or damaged token). */
+  const unsubscriber = (token: string): SubscriberRow | undefined => {
+    const id = verifyToken(secret, token, lookup);
+    return id === undefined ? undefined : lookup(id);
+  };
+
+  const mailConfirmation = (row: SubscriberRow, previous: string | null) => {
+    const job = (async () => {
+      const email = await deps.confirmation();
+      const link = confirmUrl(config, confirmToken(secret, row, now()));
+      await deps.mail(composeConfirmation({ config, email, to: row, confirmUrl: link }));
+    })().catch((err: unknown) => {
+      releaseConfirmation(db, row.id, previous);
+      deps.log(`warning: could not mail a confirmation to ${row.email}: ${(err as Error).message}`);
+    });
+    inFlight.add(job);
+    void job.finally(() => inFlight.delete(job));
+  };
+
+  const limited = (max: number) => ({ config: { rateLimit: { max, timeWindow: '1 minute' } } });
+
+  app.get(prefix, (_request, reply) => html(reply, 200, landingPage(ctx)));
+
+  app.get(`${prefix}healthz`, (_request, reply) => {
+    try {
+      db.prepare('SELECT 1').get();
+      return reply.code(200).type('text/plain').send('ok\n');
+    } catch {
+      return reply.code(503).type('text/plain').send('the subscriber database cannot be read\n');
+    }
+  });
+
+  app.post(`${prefix}subscribe`, limited(SUBSCRIBES_PER_MINUTE), (request, reply) => {
+    const body = request.body as Body;
+    const json = wantsJson(request);
+    const done = () =>
+      json ? reply.code(200).send({ ok: true, message: words.check_inbox }) : html(reply, 200, messagePage(ctx, words.check_inbox_title, words.check_inbox));
+    // A bot fills in every field, the hidden one too: it is told what a person would be, and nothing happens.
+    if (field(body, 'website')) return done();
+    const checked = checkEmail(field(body, 'email') ?? '');
+    if ('reason' in checked) {
+      const message = words.bad_address.replace('{reason}', checked.reason);
+      return json ? reply.code(400).send({ ok: false, message }) : html(reply, 400, messagePage(ctx, words.bad_request, message));
+    }
+    const name = plainLine(field(body, 'name') ?? '').slice(0, 200) || undefined;
+    const previous = findSubscriber(db, checked.email)?.confirm_sent_at ?? null;
+    const request_ = requestSubscription(db, checked.email, name, new Date(now()));
+    // Mailed in the background: the answer, and its timing, are the same whether the address was known or not.
+    if (request_.mailTo) mailConfirmation(request_.mailTo, previous);
+    return done();
+  });
+
+  app.get(`${prefix}confirm`, (request, reply) => {
+    const token = tokenOf(request);
+    const verdict = verifyConfirmToken(secret, token, lookup, now());
+    if ('problem' in verdict) return badLink(reply, verdict.problem === 'expired');
+    const row = lookup(verdict.id)!;
+    return html(
+      reply,
+      200,
+      buttonPage(ctx, words.confirm_title, words.confirm_lead, row.email, `confirm?token=${encodeURIComponent(token)}`, words.confirm_button, token),
+    );
+  });
+
+  app.post(`${prefix}confirm`, limited(CLICKS_PER_MINUTE), (request, reply) => {
+    const verdict = verifyConfirmToken(secret, tokenOf(request), lookup, now());
+    if ('problem' in verdict) return badLink(reply, verdict.problem === 'expired');
+    confirmSubscription(db, verdict.id);
+    return html(reply, 200, donePage(ctx, words.confirmed_title, words.confirmed, lookup(verdict.id)!.email));
+  });
+
+  app.get(`${prefix}unsubscribe`, (request, reply) => {
+    const token = tokenOf(request);
+    const row = unsubscriber(token);
+    if (!row) return badLink(reply);
+    // Nothing changes on GET: mail scanners follow links.
+    return html(
+      reply,
+      200,
+      buttonPage(
+        ctx,
+        words.unsubscribe_title,
+        words.unsubscribe_lead,
+        row.email,
+        `unsubscribe?token=${encodeURIComponent(token)}`,
+        words.unsubscribe_button,
+        token,
+      ),
+    );
+  });
+
+  app.post(`${prefix}unsubscribe`, limited(CLICKS_PER_MINUTE), (request, reply) => {
+    const token = tokenOf(request);
+    const row = unsubscriber(token);
+    if (!row) return badLink(reply);
+    // RFC 8058: a mail client's one-click request carries List-Unsubscribe=One-Click.
+    const body = request.body as Body;
+    const oneClick = field(body, 'List-Unsubscribe') === 'One-Click' || (typeof body === 'string' && /List-Unsubscribe[\s\S]*One-Click/.test(body));
+    leave(db, row.id, oneClick ? 'one-click' : 'page');
+    return html(reply, 200, unsubscribedPage(ctx, row.email, token));
+  });
+
+  app.post(`${prefix}resubscribe`, limited(CLICKS_PER_MINUTE), (request, reply) => {
+    const token = tokenOf(request);
+    const row = unsubscriber(token);
+    if (!row) return badLink(reply);
+    undoLeave(db, row.id);
+    return html(reply, 200, donePage(ctx, words.confirmed_title, words.resubscribed, row.email));
+  });
+
+  // A known path with another method: 405, saying which methods it takes.
+  const methods: Record<string, string[]> = {
+    '': ['GET', 'HEAD'],
+    healthz: ['GET', 'HEAD'],
+    subscribe: ['POST'],
+    confirm: ['GET', 'HEAD', 'POST'],
+    unsubscribe: ['GET', 'HEAD', 'POST'],
+    resubscribe: ['POST'],
+  };
+  for (const [path, allowed] of Object.entries(methods)) {
+    const others = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'].filter((m) => !allowed.includes(m)) as Array<
+      'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH' | 'OPTIONS'
+    >;
+    app.route({
+      method: others,
+      url: `${prefix}${path}`,
+      handler: (_request, reply) => html(reply.header('Allow', allowed.join(', ')), 405, messagePage(ctx, words.bad_request, words.wrong_method)),
+    });
+  }
+
+  app.setNotFoundHandler((_request, reply) => html(reply, 404, messagePage(ctx, words.not_found_title, words.not_found)));
+
+  app.setErrorHandler((error: { statusCode?: number; message?: string }, _request, reply) => {
+    const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500) deps.log(`error: ${error.message ?? String(error)}`);
+    const message = status === 429 ? words.too_many : status === 500 ? words.failed : words.bad_request;
+    return html(reply, status, messagePage(ctx, status === 500 ? words.failed : words.bad_request, message));
+  });
+
+  const settle = async () => {
+    await Promise.all([...inFlight]);
+  };
+  return { app, settle };
+}

@@ -1,0 +1,98 @@
+import { createHash } from 'node:crypto';
+import type { Config } from '../config/index.js';
+import type { ReaderWords } from '../i18n/index.js';
+import { subscribeFields } from '../pages/index.js';
+import { escapeHtml as e } from '../util/html.js';
+
+/**
+ * The pages of `gazette serve`: small, server-rendered, usable without
+ * JavaScript, no external assets, in the site's language. Pure: words and
+ * values in, HTML out.
+ */
+const STYLE = `:root{color-scheme:light dark;--fg:#1f2328;--muted:#59636e;--bg:#fff;--line:#d1d9e0;--accent:#1d4ed8}
+@media (prefers-color-scheme:dark){:root{--fg:#e6edf3;--muted:#9198a1;--bg:#0d1117;--line:#3d444d;--accent:#4493f8}}
+body{margin:0;background:var(--bg);color:var(--fg);font:17px/1.7 -apple-system,"PingFang SC","Hiragino Sans GB","Microsoft YaHei","Noto Sans CJK SC",sans-serif}
+main{max-width:32rem;margin:0 auto;padding:2rem 1.25rem}h1{line-height:1.3;font-size:1.6rem}p{overflow-wrap:anywhere}
+a{color:var(--accent)}.site{color:var(--muted);font-weight:600;text-decoration:none}
+label{display:block;margin:.75rem 0 .25rem;font-weight:600}
+input[type=email],input[type=text]{box-sizing:border-box;width:100%;padding:.6rem;font:inherit;color:inherit;background:transparent;border:1px solid var(--line);border-radius:6px}
+button{margin-top:1rem;padding:.6rem 1.2rem;font:inherit;font-weight:600;color:#fff;background:var(--accent);border:0;border-radius:6px;cursor:pointer}
+.hp{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}`;
+
+/** The Content-Security-Policy hash of the one inline style: no other style or script may run. */
+export const STYLE_HASH = `'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`;
+
+export interface PageContext {
+  config: Config;
+  words: ReaderWords;
+}
+
+function page(ctx: PageContext, title: string, main: string): string {
+  const { site } = ctx.config;
+  return `<!DOCTYPE html>
+<html lang="${e(site.language)}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>${e(title)} · ${e(site.title)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<main>
+<a class="site" href="${e(site.baseUrl)}">${e(site.title)}</a>
+<h1>${e(title)}</h1>
+${main}
+</main>
+</body>
+</html>
+`;
+}
+
+const fill = (text: string, email: string) => e(text).replaceAll('{email}', `<strong>${e(email)}</strong>`);
+
+export function landingPage(ctx: PageContext): string {
+  const description = ctx.config.site.description ? `<p>${e(ctx.config.site.description)}</p>\n` : '';
+  return page(
+    ctx,
+    ctx.words.subscribe_title,
+    `${description}<p>${e(ctx.words.subscribe_lead)}</p>
+<form method="post" action="subscribe">
+${subscribeFields(ctx.words, true)}
+</form>`,
+  );
+}
+
+export function messagePage(ctx: PageContext, title: string, message: string): string {
+  return page(ctx, title, `<p>${e(message)}</p>`);
+}
+
+/** A page with one button that POSTs `action` (nothing changes until it is pressed). */
+export function buttonPage(ctx: PageContext, title: string, lead: string, email: string, action: string, button: string, token: string): string {
+  return page(
+    ctx,
+    title,
+    `<p>${fill(lead, email)}</p>
+<form method="post" action="${e(action)}">
+<input type="hidden" name="token" value="${e(token)}">
+<button type="submit">${e(button)}</button>
+</form>`,
+  );
+}
+
+/** After an unsubscribe: what happened, and a button to undo it. */
+export function unsubscribedPage(ctx: PageContext, email: string, token: string): string {
+  return page(
+    ctx,
+    ctx.words.unsubscribed_title,
+    `<p>${fill(ctx.words.unsubscribed, email)}</p>
+<form method="post" action="resubscribe?token=${e(encodeURIComponent(token))}">
+<input type="hidden" name="token" value="${e(token)}">
+<button type="submit">${e(ctx.words.undo_button)}</button>
+</form>`,
+  );
+}
+
+export function donePage(ctx: PageContext, title: string, message: string, email: string): string {
+  return page(ctx, title, `<p>${fill(message, email)}</p>`);
+}
