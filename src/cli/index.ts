@@ -50,7 +50,7 @@ function program(io: Io, setCode: (code: number) => void, senv: SendEnv | undefi
     .action(async (file, flags) => setCode(await (await subscribers()).importCommand(file, flags, io)));
   withConfig(subs.command('invite'))
     .description('mail a confirmation to every pending subscriber never asked (an imported list asked to opt in); each once, resumable')
-    .action(async (flags) => setCode(await (await subscribers()).inviteCommand(flags, io)));
+    .action(async (flags) => setCode(await (await subscribers()).inviteCommand(flags, io, senv?.env ?? process.env)));
   withConfig(subs.command('restore'))
     .description('undo bounces recorded since a time (a server refusal mistaken for dead addresses): subscribe them again')
     .requiredOption('--bounced-since <time>', 'restore subscribers marked bounced at or after this time (2026-11-20 or 2026-11-20T08:00, site time zone)')

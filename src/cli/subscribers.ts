@@ -113,12 +113,14 @@ export async function restoreCommand(flags: StoreFlags & { bouncedSince: string 
   return EXIT.ok;
 }
 
-export async function inviteCommand(flags: StoreFlags, io: Io): Promise<number> {
+export async function inviteCommand(flags: StoreFlags, io: Io, env: NodeJS.ProcessEnv): Promise<number> {
   const { config, warnings } = await loadConfig(flags.config);
   printWarnings(io, warnings);
   const { invitePending } = await import('../send/index.js');
-  const result = await invitePending(config, process.env);
+  const result = await invitePending(config, env);
   const via = result.kind === 'smtp' ? result.via : `${displayPath(result.via)}/ (no SMTP configured)`;
-  io.out(`Asked ${plural(result.asked, 'pending subscriber')} to confirm, via ${via}${result.failed ? `; ${result.failed} could not be mailed (run again to retry them)` : ''}.`);
+  io.out(
+    `Asked ${plural(result.asked, 'pending subscriber')} to confirm, via ${via}${result.failed ? `; ${result.failed} could not be mailed (run again to retry them)` : ''}.`,
+  );
   return result.failed ? EXIT.owed : EXIT.ok;
 }

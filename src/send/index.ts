@@ -6,6 +6,8 @@ export type { Classified, Verdict } from './classify.js';
 export { classify } from './classify.js';
 export type { ComposeInput } from './compose.js';
 export { composeConfirmation, composeMessage, listId, messageId, senderDomain, transferEncoding } from './compose.js';
+export type { InviteResult } from './invite.js';
+export { invitePending } from './invite.js';
 export { OUTBOX, outboxDir } from './outbox.js';
 export type { Abort, Progress, SendResult, SendRun, Tally } from './pipeline.js';
 export { sendIssue } from './pipeline.js';
@@ -22,5 +24,3 @@ export {
   verifyConfirmToken,
   verifyToken,
 } from './tokens.js';
-export type { InviteResult } from './invite.js';
-export { invitePending } from './invite.js';
