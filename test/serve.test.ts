@@ -150,7 +150,12 @@ describe('gazette serve: leaving', () => {
     });
     expect(multipart.status).toBe(200);
     expect(subscriber('sub1@example.org')).toMatchObject({ status: 'unsubscribed', unsubscribed_how: 'one-click' });
-    expect(subscriber('sub0@example.org')!.status).toBe('subscribed');
+    // And clients that send another content type, or no body at all.
+    const sub0 = `${serve.url}unsubscribe?token=${unsubscribeToken(Buffer.from(SECRET), subscriber('sub0@example.org')!)}`;
+    const plain = await fetch(sub0, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'List-Unsubscribe=One-Click' });
+    expect(plain.status).toBe(200);
+    expect(subscriber('sub0@example.org')).toMatchObject({ status: 'unsubscribed', unsubscribed_how: 'one-click' });
+    expect((await fetch(sub0, { method: 'POST' })).status).toBe(200);
   });
 
   it('refuses forged, expired and other-purpose tokens with a 400 page, changing nothing', async () => {
@@ -252,4 +257,29 @@ describe('subscribers invite', () => {
     expect(confirmed.status).toBe(200);
     expect(subscriber(smtp.received[0]!.to)!.status).toBe('subscribed');
   });
+});
+
+describe('gazette serve as a process', () => {
+  it('starts from the command line, answers, and on SIGTERM finishes and exits 0', async () => {
+    const { spawn } = await import('node:child_process');
+    const path = await import('node:path');
+    const { ROOT } = await import('./helpers/site.js');
+    const { sendSite } = await import('./helpers/send.js');
+    const site = await sendSite(1);
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin/gazette.js'), 'serve', '--port', '0', '--config', site.config], {
+      env: { ...process.env, GAZETTE_SECRET: SECRET, GAZETTE_SMTP_URL: '' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    await until(() => /at (http:\S+)/.test(stdout), 10_000);
+    const url = /at (http:\S+);/.exec(stdout)![1]!;
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/newsletter\/$/);
+    expect((await fetch(`${url}healthz`)).status).toBe(200);
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(stderr).toContain('Stopping');
+  }, 20_000);
 });

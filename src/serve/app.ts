@@ -187,15 +187,21 @@ export async function createApp(deps: ServeDeps): Promise<{ app: FastifyInstance
     );
   });
 
-  app.post(`${prefix}unsubscribe`, limited(CLICKS_PER_MINUTE), (request, reply) => {
-    const token = tokenOf(request);
-    const row = unsubscriber(token);
-    if (!row) return badLink(reply);
-    // RFC 8058: a mail client's one-click request carries List-Unsubscribe=One-Click.
-    const body = request.body as Body;
-    const oneClick = field(body, 'List-Unsubscribe') === 'One-Click' || (typeof body === 'string' && /List-Unsubscribe[\s\S]*One-Click/.test(body));
-    leave(db, row.id, oneClick ? 'one-click' : 'page');
-    return html(reply, 200, unsubscribedPage(ctx, row.email, token));
+  // The one-click route takes whatever body a mail client sends (RFC 8058 names two content types;
+  // some clients send others, or none): the token in the URL is what counts.
+  await app.register(async (anyBody) => {
+    anyBody.removeContentTypeParser(['application/json', 'text/plain']);
+    anyBody.addContentTypeParser('*', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, String(body)));
+    anyBody.post(`${prefix}unsubscribe`, limited(CLICKS_PER_MINUTE), (request, reply) => {
+      const token = tokenOf(request);
+      const row = unsubscriber(token);
+      if (!row) return badLink(reply);
+      // RFC 8058: a mail client's one-click request carries List-Unsubscribe=One-Click.
+      const body = request.body as Body;
+      const oneClick = field(body, 'List-Unsubscribe') === 'One-Click' || (typeof body === 'string' && /List-Unsubscribe[\s\S]*One-Click/.test(body));
+      leave(db, row.id, oneClick ? 'one-click' : 'page');
+      return html(reply, 200, unsubscribedPage(ctx, row.email, token));
+    });
   });
 
   app.post(`${prefix}resubscribe`, limited(CLICKS_PER_MINUTE), (request, reply) => {
