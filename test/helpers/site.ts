@@ -25,9 +25,13 @@ from = "Test Digest <news@news.example.com>"
 postal_address = "1 Test Street, Springfield"
 `;
 
-/** Make a site folder: `files` maps relative paths to text (or bytes). */
+/** Folders made by this test file, removed after its last test (see cleanup.ts). */
+export const madeFolders = new Set<string>();
+
+/** Make a site folder: `files` maps relative paths to text (or bytes). Removed when the test file ends. */
 export async function makeSite(files: Record<string, string | Uint8Array>, config = BASE_CONFIG): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'gazette-test-'));
+  madeFolders.add(dir);
   await writeFile(path.join(dir, 'gazette.toml'), config);
   for (const [rel, content] of Object.entries(files)) {
     await mkdir(path.dirname(path.join(dir, rel)), { recursive: true });
