@@ -12,6 +12,7 @@ const build = () => import('./build.js');
 const subscribers = () => import('./subscribers.js');
 const send = () => import('./send.js');
 const serve = () => import('./serve.js');
+const author = () => import('./author.js');
 
 function program(io: Io, setCode: (code: number) => void, senv: SendEnv | undefined): Command {
   const root = new Command('gazette')
@@ -22,6 +23,22 @@ function program(io: Io, setCode: (code: number) => void, senv: SendEnv | undefi
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
 
   const withConfig = (cmd: Command) => cmd.addOption(new Option('-c, --config <path>', CONFIG_HELP).default('gazette.toml')).exitOverride();
+
+  root
+    .command('init')
+    .argument('[dir]', 'folder of the new site (made if missing; default: this one)')
+    .description('start a newsletter of your own: gazette.toml, an example issue, the email templates, .gitignore (never overwrites)')
+    .option('--title <title>', "the newsletter's name (default: the folder's name)")
+    .option('--language <tag>', 'language of the issues, e.g. en, zh-CN, zh-TW, ja', 'en')
+    .option('--timezone <zone>', "IANA time zone for dates (default: this machine's)")
+    .exitOverride()
+    .action(async (dir, flags) => setCode(await (await author()).initCommand(dir, flags, io)));
+
+  withConfig(root.command('new').argument('<title>', "the issue's title"))
+    .description('start an issue: content/<date>-<slug>.md with front matter, as a draft (never overwrites)')
+    .option('--slug <slug>', 'the URL segment (default: from a Latin title; the date for a CJK one)')
+    .option('--date <date>', 'its date, e.g. 2026-11-20 or 2026-11-20T08:00 (default: now), in site.timezone')
+    .action(async (title, flags) => setCode(await (await author()).newCommand(title, flags, io)));
 
   withConfig(root.command('build'))
     .description('read content/, write the feeds, pages and emails to out/ (replaced whole, or left untouched on error)')

@@ -1,5 +1,6 @@
 export { parseDate, readDate } from './dates.js';
 export type { Fields } from './fields.js';
+export { checkSlug } from './fields.js';
 export type { SourceFile } from './files.js';
 export { bundleResources, findSources } from './files.js';
 export type { FrontMatter } from './frontmatter.js';

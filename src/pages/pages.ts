@@ -12,7 +12,7 @@ const STYLE = `
 :root{color-scheme:light dark;--fg:#1f2328;--muted:#59636e;--bg:#fff;--line:#d1d9e0;--link:#0550ae}
 @media (prefers-color-scheme:dark){:root{--fg:#e6edf3;--muted:#9198a1;--bg:#0d1117;--line:#3d444d;--link:#4493f8}}
 body{margin:0;background:var(--bg);color:var(--fg);font:17px/1.7 -apple-system,"PingFang SC","Hiragino Sans GB","Microsoft YaHei","Noto Sans CJK SC",sans-serif}
-main,header,footer{max-width:42rem;margin:0 auto;padding:0 1.25rem}
+main,header,footer{max-width:42rem;margin:0 auto;padding:0 1.25rem}main{overflow-wrap:anywhere}
 header{padding-top:1.5rem}header a{color:var(--muted);text-decoration:none;font-weight:600}
 a{color:var(--link)}h1{line-height:1.3}time,.meta{color:var(--muted);font-size:.9em}
 img{max-width:100%;height:auto}pre{overflow-x:auto;padding:1em;border:1px solid var(--line);border-radius:6px}

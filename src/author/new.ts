@@ -1,0 +1,80 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Config } from '../config/index.js';
+import { checkSlug, readDate } from '../content/index.js';
+import { fileError, GazetteError } from '../errors.js';
+import { isCjk } from '../util/text.js';
+import { calendarDay, rfc3339 } from '../util/time.js';
+
+export interface NewIssueOptions {
+  title: string;
+  slug?: string | undefined;
+  /** A date as front matter takes it (default: now), read in `site.timezone`. */
+  date?: string | undefined;
+  now?: Date;
+}
+
+/**
+ * A slug from a title: its Latin letters and digits, lower-cased, joined by
+ * `-`. A title with Chinese, Japanese or Korean in it gets none (the caller
+ * uses the date): a transliteration would be mangled, and dropping the
+ * characters would leave a misleading slug.
+ */
+export function slugFromTitle(title: string): string | undefined {
+  if (Array.from(title).some(isCjk)) return undefined;
+  const slug = title
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 60)
+    .replace(/-+$/, '');
+  return slug || undefined;
+}
+
+/**
+ * `gazette new "Title"`: `content/<date>-<slug>.md` (or `<date>.md` for a
+ * title with no usable slug) with front matter in the site's time zone,
+ * marked as a draft until the author removes the line. Never overwrites.
+ */
+export async function newIssue(config: Config, options: NewIssueOptions): Promise<{ file: string; slug: string }> {
+  const title = options.title.replace(/\s+/g, ' ').trim();
+  if (!title) throw new GazetteError('USAGE', 'the title is empty: gazette new "Title of the issue"');
+  let date = options.now ?? new Date();
+  if (options.date !== undefined) {
+    const read = readDate(options.date, config.site.timezone);
+    if ('reason' in read) throw new GazetteError('USAGE', `--date: cannot read ${JSON.stringify(options.date)} as a date (${read.reason})`);
+    date = read.date;
+  }
+  const day = calendarDay(date, config.site.timezone);
+  const ymd = `${day.year}-${day.month}-${day.day}`;
+  if (options.slug !== undefined) {
+    const problem = checkSlug(options.slug);
+    if (problem || /\s/.test(options.slug)) throw new GazetteError('USAGE', `--slug: ${problem ?? 'may not contain spaces'}`);
+  }
+  const slug = options.slug ?? slugFromTitle(title);
+  const name = slug ? `${ymd}-${slug}.md` : `${ymd}.md`;
+  const file = path.join(config.content.dir, name);
+  const text = `+++
+title = ${JSON.stringify(title)}
+date = ${rfc3339(date, config.site.timezone)}
+tags = []
+# Remove this line (or set it to false) to publish the issue.
+draft = true
++++
+
+`;
+  try {
+    await writeFile(file, text, { flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+      throw new GazetteError('USAGE', 'exists already; give this issue another --slug', { file });
+    }
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new GazetteError('CONFIG', 'content folder not found (content.dir)', { file: config.content.dir });
+    }
+    throw fileError(err, 'OUTPUT', 'write the new issue', file);
+  }
+  return { file, slug: slug ?? ymd };
+}

@@ -1,0 +1,56 @@
+import path from 'node:path';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { gazette, makeSite, ROOT } from './helpers/site.js';
+import { describeWith } from './helpers/system.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+
+describeWith(CHROMIUM, 'apt-get install chromium fonts-noto-cjk', 'the archive in a real browser (Chromium)', () => {
+  let browser: Browser;
+  let out: string;
+
+  beforeAll(async () => {
+    const wide = [
+      '+++\ntitle = "一个很长的标题，用来测试页面会不会被撑宽 Supercalifragilisticexpialidocious"\ndate = 2026-03-01\n+++',
+      `见 https://example.com/very/long/path/${'segment/'.repeat(20)}?utm_source=${'x'.repeat(80)}`,
+      `| ${Array.from({ length: 9 }, (_, i) => `column_heading_${i}`).join(' | ')} |\n|${'---|'.repeat(9)}\n| ${Array.from({ length: 9 }, () => 'averyveryverylongcellvalue').join(' | ')} |`,
+      `\`\`\`\nconst x = "${'x'.repeat(300)}";\n\`\`\``,
+      `\`${'inline_code_without_spaces_'.repeat(8)}\``,
+    ].join('\n\n');
+    const dir = await makeSite({ 'content/wide.md': wide });
+    expect((await gazette('build', '--config', path.join(dir, 'gazette.toml'))).code).toBe(0);
+    out = path.join(dir, 'out');
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  for (const width of [375, 1280]) {
+    for (const [name, file] of [
+      ['the home page', 'index.html'],
+      ['an issue with long URLs, a wide table and long code', 'posts/wide/index.html'],
+    ] as const) {
+      it(`${name} is no wider than a ${width} px screen`, async () => {
+        const page = await browser.newPage({ viewport: { width, height: 900 } });
+        await page.goto(`file://${path.join(out, file)}`);
+        await page.screenshot({ path: path.join(ROOT, 'test-results', `page-${file.replace(/\W+/g, '-')}-${width}.png`), fullPage: true });
+        expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+        await page.close();
+      });
+    }
+  }
+});
