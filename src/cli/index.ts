@@ -13,6 +13,7 @@ const subscribers = () => import('./subscribers.js');
 const send = () => import('./send.js');
 const serve = () => import('./serve.js');
 const author = () => import('./author.js');
+const preview = () => import('./preview.js');
 
 function program(io: Io, setCode: (code: number) => void, senv: SendEnv | undefined): Command {
   const root = new Command('gazette')
@@ -88,6 +89,14 @@ function program(io: Io, setCode: (code: number) => void, senv: SendEnv | undefi
       const m = await send();
       setCode(await m.sendCommand(flags, io, senv ?? m.processSendEnv));
     });
+
+  withConfig(root.command('preview'))
+    .description('build for local viewing and serve it, rebuilt and reloaded on every change, with each email beside its page (out/ is not touched)')
+    .option('--port <port>', 'port to listen on', '4000')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--drafts', 'include issues marked draft = true', false)
+    .option('--future', 'include issues dated in the future', false)
+    .action(async (flags) => setCode(await (await preview()).previewCommand(flags, io)));
 
   withConfig(root.command('serve'))
     .description("the reader's side: subscribe with double opt-in, confirm, one-click unsubscribe, under server.public_url's path")

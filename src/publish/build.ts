@@ -27,6 +27,8 @@ export interface BuildResult {
   skipped: { drafts: number; future: number };
   /** Files written under `build.out`. */
   files: number;
+  /** Each issue's email, as rendered (its per-subscriber values still markers). */
+  emails: Map<Issue, RenderedEmail>;
   warnings: string[];
 }
 
@@ -120,5 +122,5 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
   if (emails.size > 0 && !config.email.postalAddress) {
     warnings.push('email.postal_address is empty: anti-spam laws (CAN-SPAM) require a postal address in every newsletter');
   }
-  return { issues, skipped, files: files.size, warnings };
+  return { issues, skipped, files: files.size, emails, warnings };
 }

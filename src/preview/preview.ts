@@ -1,0 +1,260 @@
+import { createHash } from 'node:crypto';
+import { type FSWatcher, watch } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import path from 'node:path';
+import nodemailer from 'nodemailer';
+import type { Config } from '../config/index.js';
+import type { Issue } from '../content/index.js';
+import { personalizeHtml, type RenderedEmail } from '../email/index.js';
+import { GazetteError, isGazetteError } from '../errors.js';
+import { build } from '../publish/index.js';
+import { composeMessage } from '../send/index.js';
+import { inside } from '../util/files.js';
+import { escapeHtml as e } from '../util/html.js';
+import { type SpamScore, spamScore } from './spam.js';
+
+export interface PreviewOptions {
+  /** Reads the config again (it is watched too). */
+  loadConfig: () => Promise<Config>;
+  host: string;
+  port: number;
+  drafts?: boolean;
+  future?: boolean;
+  /** Lines for the terminal: builds, errors. */
+  log: (line: string) => void;
+  /** Shows a build error as the CLI would (paths made readable). */
+  formatError: (err: unknown) => string[];
+}
+
+export interface RunningPreview {
+  /** `http://127.0.0.1:4000/`: the site, as built for this server. */
+  url: string;
+  /** Build again now (the watcher calls it on every change). */
+  rebuild(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Gmail clips a message over this size. */
+const GMAIL_CLIP = 102 * 1024;
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.xml': 'application/xml; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.txt': 'text/plain; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
+};
+
+/** Reloads the page when the preview rebuilds (Server-Sent Events; no dependency). */
+const RELOAD = `<script>new EventSource('/__gazette/events').onmessage=()=>location.reload()</script>`;
+
+/**
+ * `gazette preview`: the site built for local viewing — every link, image
+ * and feed pointing at this server, not at `base_url` — into a folder of
+ * its own under `build.cache` (the real `out/` is never touched), rebuilt
+ * on every change to the content, static files, templates or config, and
+ * reloaded in the open browser. A build error is shown on the page and in
+ * the terminal, and the last good pages stay. Each issue's email has a
+ * preview page beside its web page.
+ */
+export async function startPreview(options: PreviewOptions): Promise<RunningPreview> {
+  let config = await options.loadConfig();
+  const root = path.join(config.build.cache, 'preview');
+  const outDir = path.join(root, 'out');
+  const clients = new Set<ServerResponse>();
+  let lastError: string[] = [];
+  let emails = new Map<string, { issue: Issue; email: RenderedEmail }>();
+  const spamChecks = new Map<string, Promise<SpamScore | string>>();
+
+  const server = createServer((request, response) => {
+    handle(request, response).catch((err: unknown) => {
+      options.log(`error: preview: ${(err as Error).message}`);
+      if (!response.headersSent) send(response, 500, 'text/plain; charset=utf-8', 'preview failed; see the terminal\n');
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(new GazetteError('USAGE', `cannot listen on ${options.host}:${options.port}: ${err.code ?? err.message}`)),
+    );
+    server.listen(options.port, options.host, resolve);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}/`;
+  /** The config as the preview builds with it: links to this server, its own output and cache. */
+  const forPreview = (c: Config): Config => ({ ...c, site: { ...c.site, baseUrl: url }, build: { ...c.build, out: outDir, cache: path.join(root, 'cache') } });
+
+  let building: Promise<void> | undefined;
+  let again = false;
+  const rebuild = async (): Promise<void> => {
+    if (building) {
+      again = true;
+      return building;
+    }
+    building = (async () => {
+      do {
+        again = false;
+        const started = performance.now();
+        try {
+          config = await options.loadConfig();
+          const result = await build(forPreview(config), { drafts: options.drafts, future: options.future });
+          emails = new Map([...result.emails].map(([issue, email]) => [issue.slug, { issue, email }]));
+          lastError = [];
+          options.log(`rebuilt ${result.issues.length} issues in ${Math.round(performance.now() - started)} ms`);
+        } catch (err) {
+          if (!isGazetteError(err)) throw err;
+          lastError = options.formatError(err);
+          for (const line of lastError) options.log(line);
+        }
+        for (const client of clients) client.write('data: reload\n\n');
+      } while (again);
+    })();
+    try {
+      await building;
+    } finally {
+      building = undefined;
+    }
+  };
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const { pathname } = new URL(request.url ?? '/', url);
+    if (request.method !== 'GET' && request.method !== 'HEAD') return send(response, 405, 'text/plain; charset=utf-8', 'the preview only answers GET\n');
+    if (pathname === '/__gazette/events') {
+      response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+      response.write(': connected\n\n');
+      clients.add(response);
+      request.on('close', () => clients.delete(response));
+      return;
+    }
+    const emailPage = /^\/__gazette\/email\/([^/]+)\/$/.exec(pathname);
+    if (emailPage) {
+      const entry = emails.get(decodeURIComponent(emailPage[1]!));
+      if (!entry) return send(response, 404, 'text/html; charset=utf-8', inject('<!DOCTYPE html><title>Not found</title><p>No such issue.</p>'));
+      return send(response, 200, 'text/html; charset=utf-8', inject(await emailPreview(entry.issue, entry.email)));
+    }
+    let file: string;
+    try {
+      file = path.resolve(outDir, `.${decodeURIComponent(pathname)}`);
+    } catch {
+      return send(response, 400, 'text/plain; charset=utf-8', 'bad path\n');
+    }
+    if (!inside(outDir, file)) return send(response, 404, 'text/plain; charset=utf-8', 'not found\n');
+    if (
+      pathname.endsWith('/') ||
+      (await stat(file).then(
+        (s) => s.isDirectory(),
+        () => false,
+      ))
+    )
+      file = path.join(file, 'index.html');
+    const body = await readFile(file).catch(() => undefined);
+    if (!body) return send(response, 404, 'text/html; charset=utf-8', inject('<!DOCTYPE html><title>Not found</title><p>Nothing here (yet).</p>'));
+    const type = TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+    if (!type.startsWith('text/html')) return send(response, 200, type, body);
+    // A web page of an issue links to its email's preview.
+    const issue = [...emails.values()].find((x) => decodeURIComponent(x.issue.path) === decodeURIComponent(pathname));
+    const bar = issue
+      ? `<p style="position:fixed;right:1rem;bottom:1rem;margin:0;padding:.4rem .8rem;background:#1d4ed8;border-radius:6px;font:14px sans-serif"><a style="color:#fff" href="/__gazette/email/${encodeURIComponent(issue.issue.slug)}/">Email preview</a></p>`
+      : '';
+    return send(response, 200, type, inject(body.toString('utf8'), bar));
+  }
+
+  /** The reload script, the last build error (if any) and `extra`, before `</body>`. */
+  function inject(html: string, extra = ''): string {
+    const banner = lastError.length
+      ? `<pre id="gazette-error" style="position:fixed;top:0;left:0;right:0;z-index:9999;margin:0;padding:1rem;background:#7f1d1d;color:#fff;white-space:pre-wrap;font:14px/1.5 monospace">${e(lastError.join('\n'))}</pre>`
+      : '';
+    const tail = `${banner}${extra}${RELOAD}`;
+    return html.includes('</body>') ? html.replace('</body>', `${tail}</body>`) : html + tail;
+  }
+
+  async function emailPreview(issue: Issue, email: RenderedEmail): Promise<string> {
+    const sample = { unsubscribeUrl: new URL('unsubscribe?token=preview', config.server.publicUrl ?? url).href, email: 'reader@example.com' };
+    const size = Buffer.byteLength(personalizeHtml(email, sample));
+    const text = await readFile(path.join(outDir, 'email', `${issue.slug}.txt`), 'utf8').catch(() => '');
+    const spam = await spamOf(issue, email);
+    const src = `/email/${encodeURIComponent(issue.slug)}.html`;
+    const frame = (width: number, dark: boolean) =>
+      `<figure><figcaption>${width} px${dark ? ', dark' : ''}</figcaption><iframe src="${src}" width="${width}" height="900" style="border:1px solid #d1d5db;color-scheme:${dark ? 'dark' : 'light'}" title="${width} px"></iframe></figure>`;
+    return `<!DOCTYPE html>
+<html lang="${e(config.site.language)}">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Email: ${e(issue.title)}</title>
+<style>body{margin:1.5rem;font:15px/1.5 -apple-system,"PingFang SC","Noto Sans CJK SC",sans-serif}.inbox{max-width:48rem;padding:.75rem 1rem;border:1px solid #d1d5db;border-radius:8px}.inbox b{display:block}.inbox span{color:#6b7280}.frames{display:flex;flex-wrap:wrap;gap:1.5rem}figure{margin:0}pre{white-space:pre-wrap;max-width:48rem;padding:1rem;background:#f3f4f6}</style></head>
+<body>
+<p><a href="${e(issue.url)}">← ${e(issue.title)}</a></p>
+<h1>Email preview</h1>
+<div class="inbox"><b>${e(config.email.from ?? config.site.title)}</b><b>${e(email.subject)}</b><span>${e(issue.summary)}</span></div>
+<p>Size: ${(size / 1024).toFixed(1)} KB of the ${GMAIL_CLIP / 1024} KB Gmail shows before clipping${size > GMAIL_CLIP ? ' — <strong>over: Gmail will clip it</strong>' : ''}.
+${typeof spam === 'string' ? `SpamAssassin: ${e(spam)}.` : `SpamAssassin: <strong>${spam.score}</strong>${spam.rules.length ? ` (${e(spam.rules.join(', '))})` : ''}.`}</p>
+<div class="frames">${frame(375, false)}${frame(600, false)}${frame(375, true)}${frame(600, true)}</div>
+<h2>Plain-text part</h2>
+<pre>${e(text)}</pre>
+</body></html>`;
+  }
+
+  /** SpamAssassin's verdict on the issue's complete message, once per rendering, or why there is none. */
+  function spamOf(issue: Issue, email: RenderedEmail): Promise<SpamScore | string> {
+    const key = createHash('sha256').update(email.html).update(email.text).digest('hex');
+    let check = spamChecks.get(key);
+    if (!check) {
+      check = (async () => {
+        if (!config.email.from) return 'set email.from to score the message';
+        const message = composeMessage({
+          config,
+          issue,
+          email,
+          to: { email: 'reader@example.com', name: '' },
+          unsubscribeUrl: new URL('unsubscribe?token=preview', config.server.publicUrl ?? url).href,
+        });
+        const raw = await nodemailer.createTransport({ streamTransport: true, buffer: true }).sendMail(message);
+        return (await spamScore(raw.message as Buffer)) ?? 'not installed here (apt-get install spamassassin)';
+      })();
+      spamChecks.set(key, check);
+    }
+    return check;
+  }
+
+  await rebuild();
+
+  // Watch what a build reads: content, static files, templates, the config.
+  const watchers: FSWatcher[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  const changed = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => void rebuild().catch((err: unknown) => options.log(`error: ${(err as Error).message}`)), 100);
+  };
+  for (const dir of [config.content.dir, config.build.static, path.join(config.root, 'email-templates')]) {
+    try {
+      watchers.push(watch(dir, { recursive: true }, changed));
+    } catch {
+      // A folder that does not exist has nothing to watch.
+    }
+  }
+  const configName = path.basename(config.file);
+  watchers.push(watch(config.root, (_event, name) => (name === configName ? changed() : undefined)));
+  if (config.email.template && !inside(config.root, config.email.template)) watchers.push(watch(config.email.template, changed));
+
+  return {
+    url,
+    rebuild,
+    async close() {
+      clearTimeout(timer);
+      for (const w of watchers) w.close();
+      for (const client of clients) client.end();
+      await building;
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function send(response: ServerResponse, status: number, type: string, body: string | Buffer): void {
+  response.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+  response.end(body);
+}

@@ -1,0 +1,102 @@
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config/index.js';
+import { GazetteErrors } from '../src/errors.js';
+import { type RunningPreview, startPreview } from '../src/preview/index.js';
+import { sendConfig } from './helpers/send.js';
+import { gazette, makeSite, snapshot } from './helpers/site.js';
+
+let preview: RunningPreview | undefined;
+afterEach(async () => {
+  await preview?.close();
+  preview = undefined;
+});
+
+const ISSUE = (title: string, date: string) =>
+  `+++\ntitle = "${title}"\ndate = ${date}\n+++\n\nSee [the other issue](/posts/two/) and ![a diagram](diagram.svg).\n`;
+
+async function start(dir: string): Promise<{ preview: RunningPreview; logs: string[] }> {
+  const logs: string[] = [];
+  const running = await startPreview({
+    loadConfig: async () => (await loadConfig(path.join(dir, 'gazette.toml'))).config,
+    host: '127.0.0.1',
+    port: 0,
+    log: (l) => logs.push(l),
+    formatError: (err) => (err instanceof GazetteErrors ? err.problems.map((p) => `error: ${p.format()}`) : [`error: ${(err as Error).message}`]),
+  });
+  return { preview: running, logs };
+}
+
+async function eventually(check: () => Promise<boolean>, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('gazette preview', () => {
+  it('serves the site with every generated link pointing at itself, never at base_url, and leaves out/ alone', async () => {
+    const dir = await makeSite(
+      {
+        'content/one/index.md': ISSUE('One', '2026-02-01'),
+        'content/one/diagram.svg': '<svg xmlns="http://www.w3.org/2000/svg"/>',
+        'content/two.md': ISSUE('Two', '2026-02-02'),
+      },
+      sendConfig(),
+    );
+    expect((await gazette('build', '--config', path.join(dir, 'gazette.toml'))).code).toBe(0);
+    const before = await snapshot(path.join(dir, 'out'));
+    ({ preview } = await start(dir));
+    for (const page of ['', 'posts/one/', 'posts/two/', 'rss.xml', 'atom.xml', 'feed.json']) {
+      const res = await fetch(`${preview.url}${page}`);
+      expect(res.status, page).toBe(200);
+      const text = await res.text();
+      // base_url is https://news.example.com/; only the subscribe form goes to the real `serve` (public_url).
+      expect(text, page).not.toMatch(/https:\/\/news\.example\.com\/(?!newsletter\/subscribe)/);
+      expect(text, page).toContain(preview.url);
+    }
+    const bundle = await fetch(`${preview.url}posts/one/diagram.svg`);
+    expect(bundle.status).toBe(200);
+    expect(bundle.headers.get('content-type')).toBe('image/svg+xml');
+    expect((await fetch(`${preview.url}../../etc/passwd`)).status).toBe(404);
+    expect(await snapshot(path.join(dir, 'out'))).toEqual(before);
+  });
+
+  it('shows a change within seconds, a build error on the page while keeping the last good pages, and recovers', async () => {
+    const dir = await makeSite({ 'content/one.md': ISSUE('One', '2026-02-01') }, sendConfig());
+    let logs: string[];
+    ({ preview, logs } = await start(dir));
+    const home = async () => (await fetch(preview!.url)).text();
+    expect(await home()).toContain('/__gazette/events');
+    await writeFile(path.join(dir, 'content', 'fresh.md'), ISSUE('Freshly written', '2026-02-03'));
+    await eventually(async () => (await home()).includes('Freshly written'));
+    await writeFile(path.join(dir, 'content', 'broken.md'), '+++\ntitle = "Broken"\n');
+    await eventually(async () => (await home()).includes('id="gazette-error"'));
+    const page = await home();
+    expect(page).toContain('front matter opened with +++ is never closed');
+    expect(page).toContain('Freshly written');
+    expect(logs.some((l) => l.includes('never closed'))).toBe(true);
+    await rm(path.join(dir, 'content', 'broken.md'));
+    await eventually(async () => !(await home()).includes('id="gazette-error"'));
+  });
+
+  it("shows each issue's email beside its page: both widths, light and dark, subject, preheader, size, text part", async () => {
+    const dir = await makeSite({ 'content/one.md': `${ISSUE('One', '2026-02-01')}\nA summary sentence for the inbox.\n` }, sendConfig());
+    ({ preview } = await start(dir));
+    const page = await (await fetch(`${preview.url}posts/one/`)).text();
+    expect(page).toContain('href="/__gazette/email/one/"');
+    const email = await (await fetch(`${preview.url}__gazette/email/one/`)).text();
+    expect(email).toContain('<iframe src="/email/one.html" width="375"');
+    expect(email).toContain('width="600"');
+    expect(email).toContain('color-scheme:dark');
+    expect(email).toMatch(/Size: \d+\.\d KB of the 102 KB/);
+    expect(email).toMatch(/SpamAssassin: /);
+    expect(email).toContain('<b>One</b>');
+    expect(email).toContain('退订');
+    expect((await fetch(`${preview.url}email/one.html`)).status).toBe(200);
+    const text = await readFile(path.join(dir, '.gazette-cache', 'preview', 'out', 'email', 'one.txt'), 'utf8');
+    expect(text).toContain('One');
+  }, 60_000);
+});
