@@ -3,3 +3,4 @@ export { renderJsonFeed } from './json.js';
 export { renderRss } from './rss.js';
 export type { FeedInput } from './site.js';
 export { FEED_FILES, feedUrl, lastUpdated } from './site.js';
+export { escapeXmlText } from './xml.js';

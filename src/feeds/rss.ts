@@ -7,13 +7,13 @@ import { el, type XmlElement, xmlDocument } from './xml.js';
 const PLAIN_EMAIL = /^[A-Za-z0-9_\-+.]+@([A-Za-z0-9-]+\.)+[A-Za-z]{2,}$/;
 
 /** RSS 2.0 with content:encoded, dc:creator and an atom:link to itself. */
-export function renderRss({ site, issues }: FeedInput): string {
+export function renderRss({ site, issues, part }: FeedInput): string {
   const tz = site.timezone;
   const channel: XmlElement[] = [
-    el('title', {}, site.title),
-    el('link', {}, site.baseUrl),
-    el('description', {}, site.description || site.title),
-    el('atom:link', { href: feedUrl(site, 'rss'), rel: 'self', type: 'application/rss+xml' }),
+    el('title', {}, part ? `${part.title} · ${site.title}` : site.title),
+    el('link', {}, part?.link ?? site.baseUrl),
+    el('description', {}, part?.title ?? (site.description || site.title)),
+    el('atom:link', { href: part?.self ?? feedUrl(site, 'rss'), rel: 'self', type: 'application/rss+xml' }),
     el('language', {}, site.language),
     el('generator', {}, GENERATOR.name),
     el('docs', {}, 'https://www.rssboard.org/rss-specification'),

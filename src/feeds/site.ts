@@ -8,6 +8,8 @@ export const FEED_FILES = { rss: 'rss.xml', atom: 'atom.xml', json: 'feed.json' 
 export interface FeedInput {
   site: Config['site'];
   issues: Issue[];
+  /** A feed of part of the site (a tag's): its title, its page and its own URL. Default: the site's. */
+  part?: { title: string; link: string; self: string };
 }
 
 export const GENERATOR = { name: 'Gazette', uri: 'https://www.npmjs.com/package/gazette' };

@@ -258,3 +258,62 @@ export function readerWords(language: string, siteTitle: string): ReaderWords {
   const base = READER_WORDS[languageKey(language)] ?? READER_WORDS.en!;
   return Object.fromEntries(Object.entries(base).map(([k, v]) => [k, v.replaceAll('{site}', siteTitle)])) as unknown as ReaderWords;
 }
+
+/** Words of the archive's pages (home, issue, tag and 404 pages). */
+export interface PageWords {
+  newer: string;
+  older: string;
+  previous_issue: string;
+  next_issue: string;
+  tagged: string;
+  page: string;
+  not_found_title: string;
+  not_found: string;
+}
+
+const PAGE_WORDS: Record<string, PageWords> = {
+  en: {
+    newer: 'Newer issues',
+    older: 'Older issues',
+    previous_issue: 'Previous issue',
+    next_issue: 'Next issue',
+    tagged: 'Issues tagged “{tag}”',
+    page: 'page {n}',
+    not_found_title: 'Page not found',
+    not_found: 'There is no page at this address. The home page lists every issue.',
+  },
+  zh: {
+    newer: '较新的几期',
+    older: '更早的几期',
+    previous_issue: '上一期',
+    next_issue: '下一期',
+    tagged: '标签「{tag}」下的各期',
+    page: '第 {n} 页',
+    not_found_title: '页面不存在',
+    not_found: '这个地址没有页面。首页列出了每一期。',
+  },
+  'zh-Hant': {
+    newer: '較新的幾期',
+    older: '更早的幾期',
+    previous_issue: '上一期',
+    next_issue: '下一期',
+    tagged: '標籤「{tag}」下的各期',
+    page: '第 {n} 頁',
+    not_found_title: '找不到頁面',
+    not_found: '這個地址沒有頁面。首頁列出了每一期。',
+  },
+  ja: {
+    newer: '新しい号',
+    older: '以前の号',
+    previous_issue: '前の号',
+    next_issue: '次の号',
+    tagged: 'タグ「{tag}」の号',
+    page: '{n} ページ目',
+    not_found_title: 'ページが見つかりません',
+    not_found: 'このアドレスにはページがありません。トップページにすべての号があります。',
+  },
+};
+
+export function pageWords(language: string): PageWords {
+  return PAGE_WORDS[languageKey(language)] ?? PAGE_WORDS.en!;
+}

@@ -1,3 +1,3 @@
-export type { PageOptions } from './pages.js';
-export { renderIndexPage, renderIssuePage } from './pages.js';
+export type { IssueNeighbours, PageOptions } from './pages.js';
+export { homePageUrl, renderIndexPage, renderIssuePage, renderNotFoundPage, renderSitemap, renderTagPage, tagKey, tagUrl } from './pages.js';
 export { subscribeFields, subscribeForm } from './subscribe.js';

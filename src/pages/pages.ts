@@ -1,7 +1,7 @@
 import type { Config } from '../config/index.js';
 import type { Issue } from '../content/index.js';
-import { feedUrl } from '../feeds/index.js';
-import { readerWords } from '../i18n/index.js';
+import { escapeXmlText, feedUrl } from '../feeds/index.js';
+import { pageWords, readerWords } from '../i18n/index.js';
 import { escapeHtml as e } from '../util/html.js';
 import { rfc3339 } from '../util/time.js';
 import { subscribeForm } from './subscribe.js';
@@ -24,14 +24,23 @@ footer{margin-top:3rem;padding-bottom:2rem;color:var(--muted);font-size:.9em}
 .subscribe{margin:2.5rem 0 0;padding:1rem 1.25rem;border:1px solid var(--line);border-radius:8px}.subscribe p{margin:0}
 .subscribe label{display:block;margin:.5rem 0 .25rem;font-size:.9em}.subscribe input[type=email]{box-sizing:border-box;width:100%;padding:.5rem;font:inherit;color:inherit;background:transparent;border:1px solid var(--line);border-radius:6px}
 .subscribe button{margin-top:.75rem;padding:.5rem 1rem;font:inherit;font-weight:600;color:#fff;background:var(--link);border:0;border-radius:6px}
-.hp{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}`;
+.hp{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}
+nav.pager{display:flex;justify-content:space-between;gap:1rem;margin:2rem 0}nav.pager a{max-width:48%}.tags a{color:var(--muted)}`;
 
 /** Where readers subscribe: `gazette serve` at `server.public_url`, when it is set. */
 export interface PageOptions {
   publicUrl?: string | undefined;
 }
 
-function layout(site: Site, title: string, canonical: string, description: string, main: string, options: PageOptions): string {
+function layout(
+  site: Site,
+  title: string,
+  canonical: string,
+  description: string,
+  main: string,
+  options: PageOptions,
+  kind: 'website' | 'article' = 'website',
+): string {
   const feeds = [
     ['application/rss+xml', 'rss', 'RSS'],
     ['application/atom+xml', 'atom', 'Atom'],
@@ -45,6 +54,12 @@ function layout(site: Site, title: string, canonical: string, description: strin
 <title>${e(title)}</title>
 <meta name="description" content="${e(description)}">
 <link rel="canonical" href="${e(canonical)}">
+<meta property="og:type" content="${kind}">
+<meta property="og:site_name" content="${e(site.title)}">
+<meta property="og:title" content="${e(title)}">
+<meta property="og:description" content="${e(description)}">
+<meta property="og:url" content="${e(canonical)}">
+<meta name="twitter:card" content="summary">
 ${feeds.map(([type, kind, label]) => `<link rel="alternate" type="${type}" title="${e(`${site.title} (${label})`)}" href="${e(feedUrl(site, kind))}">`).join('\n')}
 <style>${STYLE}</style>
 </head>
@@ -65,24 +80,99 @@ function time(issue: Issue, site: Site): string {
   return `<time datetime="${e(stamp)}">${e(stamp.slice(0, 10))}</time>`;
 }
 
-/** The web page of one issue, at its permalink. */
-export function renderIssuePage(site: Site, issue: Issue, options: PageOptions = {}): string {
-  const tags = [...issue.tags, ...issue.categories];
-  const main = `<article>
-<h1>${e(issue.title)}</h1>
-<p class="meta">${time(issue, site)}${issue.author.name ? ` · ${e(issue.author.name)}` : ''}${tags.length ? ` · ${tags.map(e).join(', ')}` : ''}</p>
-${issue.html}
-</article>`;
-  return layout(site, `${issue.title} · ${site.title}`, issue.url, issue.summary, main, options);
+/** The URL of a tag's page (and, with `rss.xml`, of its feed). */
+export function tagUrl(site: Site, tag: string): string {
+  return new URL(`tags/${encodeURIComponent(tagKey(tag))}/`, site.baseUrl).href;
 }
 
-/** The home page: every published issue, newest first. */
-export function renderIndexPage(site: Site, issues: Issue[], options: PageOptions = {}): string {
-  const items = issues.map((issue) => `<li>${time(issue, site)}<br><a href="${e(issue.url)}">${e(issue.title)}</a><p>${e(issue.summary)}</p></li>`).join('\n');
-  const main = `<h1>${e(site.title)}</h1>
-${site.description ? `<p>${e(site.description)}</p>` : ''}
-<ul class="issues">
-${items}
+/** A tag as a folder name: lower-cased, spaces as `-`, no `/`, `\`, `?`, `#` or `%`. */
+export function tagKey(tag: string): string {
+  return (
+    tag
+      .toLowerCase()
+      .replace(/[\s/\\?#%]+/g, '-')
+      .replace(/^[-.]+|-+$/g, '') || 'tag'
+  );
+}
+
+export interface IssueNeighbours {
+  /** The issue before it in time. */
+  older?: Issue | undefined;
+  newer?: Issue | undefined;
+}
+
+/** The web page of one issue, at its permalink, linking its tags and the issues before and after it. */
+export function renderIssuePage(site: Site, issue: Issue, options: PageOptions = {}, neighbours: IssueNeighbours = {}): string {
+  const words = pageWords(site.language);
+  const tags = [...new Set([...issue.tags, ...issue.categories])];
+  const tagLinks = tags.map((t) => `<a href="${e(tagUrl(site, t))}">${e(t)}</a>`).join(', ');
+  const pager =
+    neighbours.older || neighbours.newer
+      ? `<nav class="pager">${neighbours.older ? `<a rel="prev" href="${e(neighbours.older.url)}">← ${e(words.previous_issue)}: ${e(neighbours.older.title)}</a>` : '<span></span>'}${neighbours.newer ? `<a rel="next" href="${e(neighbours.newer.url)}">${e(words.next_issue)}: ${e(neighbours.newer.title)} →</a>` : ''}</nav>`
+      : '';
+  const main = `<article>
+<h1>${e(issue.title)}</h1>
+<p class="meta">${time(issue, site)}${issue.author.name ? ` · ${e(issue.author.name)}` : ''}${tags.length ? ` · <span class="tags">${tagLinks}</span>` : ''}</p>
+${issue.html}
+</article>
+${pager}`;
+  return layout(site, `${issue.title} · ${site.title}`, issue.url, issue.summary, main, options, 'article');
+}
+
+function issueList(site: Site, issues: Issue[]): string {
+  return `<ul class="issues">
+${issues.map((issue) => `<li>${time(issue, site)}<br><a href="${e(issue.url)}">${e(issue.title)}</a><p>${e(issue.summary)}</p></li>`).join('\n')}
 </ul>`;
-  return layout(site, site.title, site.baseUrl, site.description || site.title, main, options);
+}
+
+/** The URL of page `n` (from 1) of the home page. */
+export function homePageUrl(site: Site, n: number): string {
+  return n === 1 ? site.baseUrl : new URL(`page/${n}/`, site.baseUrl).href;
+}
+
+/**
+ * The home page, page `n` of `pages`: the issues given (newest first), with
+ * links to newer and older pages.
+ */
+export function renderIndexPage(site: Site, issues: Issue[], options: PageOptions = {}, page = { n: 1, pages: 1 }): string {
+  const words = pageWords(site.language);
+  const pager =
+    page.pages > 1
+      ? `<nav class="pager">${page.n > 1 ? `<a rel="prev" href="${e(homePageUrl(site, page.n - 1))}">← ${e(words.newer)}</a>` : '<span></span>'}${page.n < page.pages ? `<a rel="next" href="${e(homePageUrl(site, page.n + 1))}">${e(words.older)} →</a>` : ''}</nav>`
+      : '';
+  const main = `<h1>${e(site.title)}</h1>
+${site.description && page.n === 1 ? `<p>${e(site.description)}</p>` : ''}
+${issueList(site, issues)}
+${pager}`;
+  const title = page.n === 1 ? site.title : `${site.title} · ${words.page.replace('{n}', String(page.n))}`;
+  return layout(site, title, homePageUrl(site, page.n), site.description || site.title, main, options);
+}
+
+/** A tag's page: its issues, newest first, and its own feed. */
+export function renderTagPage(site: Site, tag: string, issues: Issue[], options: PageOptions = {}): string {
+  const heading = pageWords(site.language).tagged.replace('{tag}', tag);
+  const feed = new URL('rss.xml', tagUrl(site, tag)).href;
+  const main = `<h1>${e(heading)}</h1>
+<p><a href="${e(feed)}">RSS</a></p>
+${issueList(site, issues)}`;
+  return layout(site, `${heading} · ${site.title}`, tagUrl(site, tag), heading, main, options);
+}
+
+/** `404.html`, which static hosts serve for a missing page. */
+export function renderNotFoundPage(site: Site, options: PageOptions = {}): string {
+  const words = pageWords(site.language);
+  return layout(
+    site,
+    words.not_found_title,
+    site.baseUrl,
+    words.not_found,
+    `<h1>${e(words.not_found_title)}</h1>\n<p>${e(words.not_found)} <a href="${e(site.baseUrl)}">${e(site.title)}</a></p>`,
+    options,
+  );
+}
+
+/** `sitemap.xml`: the home pages, every issue (with its last change) and every tag page. */
+export function renderSitemap(entries: Array<{ url: string; updated?: Date }>): string {
+  const urls = entries.map((x) => `<url><loc>${escapeXmlText(x.url)}</loc>${x.updated ? `<lastmod>${x.updated.toISOString()}</lastmod>` : ''}</url>`);
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n${urls.join('\n')}\n</urlset>\n`;
 }

@@ -5,7 +5,7 @@ import { bundleResources, createIssueCache, type Issue, type LoadOptions, loadIs
 import { personalizeHtml, personalizeText, previewUnsubscribeUrl, type RenderedEmail, renderEmails } from '../email/index.js';
 import { GazetteError } from '../errors.js';
 import { FEED_FILES, renderAtom, renderJsonFeed, renderRss } from '../feeds/index.js';
-import { renderIndexPage, renderIssuePage } from '../pages/index.js';
+import { homePageUrl, renderIndexPage, renderIssuePage, renderNotFoundPage, renderSitemap, renderTagPage, tagKey, tagUrl } from '../pages/index.js';
 import { OUTBOX } from '../send/outbox.js';
 import { createWalker, filesUnder } from '../util/files.js';
 import { type OutputFile, writeOutput } from './output.js';
@@ -33,8 +33,11 @@ export interface BuildResult {
 }
 
 /** The folder (relative to the output) an issue's page and resources live in. */
-export function issueFolder(issue: Issue): { dir: string; page: string } {
-  const decoded = decodeURIComponent(issue.path).replace(/^\/+/, '');
+export function issueFolder(issue: Issue, baseUrl: string): { dir: string; page: string } {
+  // The page's path under base_url's own path (`https://example.com/digest/` serves out/ at /digest/).
+  const base = decodeURIComponent(new URL(baseUrl).pathname);
+  const full = decodeURIComponent(issue.path);
+  const decoded = (full.startsWith(base) ? full.slice(base.length) : full).replace(/^\/+/, '');
   if (decoded === '' || decoded.endsWith('/')) return { dir: decoded, page: `${decoded}index.html` };
   return { dir: path.posix.dirname(decoded), page: decoded };
 }
@@ -84,15 +87,49 @@ export async function planOutput(
   put(FEED_FILES.atom, { text: renderAtom({ site, issues: inFeeds }) }, 'Atom feed');
   put(FEED_FILES.json, { text: renderJsonFeed({ site, issues: inFeeds }) }, 'JSON feed');
   const pageOptions = { publicUrl: config.server.publicUrl };
-  put('index.html', { text: renderIndexPage(site, issues, pageOptions) }, 'home page');
+  // The home page holds the newest feeds.limit issues; older ones are on page/2/, page/3/, …
+  const perPage = config.feeds.limit;
+  const pages = Math.max(1, Math.ceil(issues.length / perPage));
+  const sitemap: Array<{ url: string; updated?: Date }> = [];
+  for (let n = 1; n <= pages; n++) {
+    const rel = n === 1 ? 'index.html' : `page/${n}/index.html`;
+    put(
+      rel,
+      { text: renderIndexPage(site, issues.slice((n - 1) * perPage, n * perPage), pageOptions, { n, pages }) },
+      n === 1 ? 'home page' : `home page ${n}`,
+    );
+    sitemap.push({ url: homePageUrl(site, n) });
+  }
+  put('404.html', { text: renderNotFoundPage(site, pageOptions) }, 'page for missing pages');
+  // A page and an RSS feed per tag (tags and categories alike), so readers can follow part of a digest.
+  const byTag = new Map<string, { name: string; issues: Issue[] }>();
+  for (const issue of issues) {
+    for (const tag of new Set([...issue.tags, ...issue.categories])) {
+      const key = tagKey(tag);
+      const entry = byTag.get(key) ?? { name: tag, issues: [] };
+      entry.issues.push(issue);
+      byTag.set(key, entry);
+    }
+  }
+  for (const [key, { name, issues: tagged }] of byTag) {
+    const link = tagUrl(site, name);
+    put(`tags/${key}/index.html`, { text: renderTagPage(site, name, tagged, pageOptions) }, `page of the tag ${name}`);
+    put(
+      `tags/${key}/rss.xml`,
+      { text: renderRss({ site, issues: tagged.slice(0, config.feeds.limit), part: { title: name, link, self: new URL('rss.xml', link).href } }) },
+      `feed of the tag ${name}`,
+    );
+    sitemap.push({ url: link, updated: tagged[0]?.updated });
+  }
   const sample = { unsubscribeUrl: previewUnsubscribeUrl(config), email: 'reader@example.com' };
   for (const [issue, email] of emails) {
     put(`email/${issue.slug}.html`, { text: personalizeHtml(email, sample) }, 'email preview', issue);
     put(`email/${issue.slug}.txt`, { text: personalizeText(email, sample) }, 'email text', issue);
   }
-  for (const issue of issues) {
-    const { dir, page } = issueFolder(issue);
-    put(page, { text: renderIssuePage(site, issue, pageOptions) }, 'page', issue);
+  for (const [index, issue] of issues.entries()) {
+    const { dir, page } = issueFolder(issue, site.baseUrl);
+    put(page, { text: renderIssuePage(site, issue, pageOptions, { older: issues[index + 1], newer: issues[index - 1] }) }, 'page', issue);
+    sitemap.push({ url: issue.url, updated: issue.updated });
     if (issue.bundleDir) {
       const walker = await createWalker(config.root);
       for (const rel of await bundleResources(walker, issue.bundleDir)) {
@@ -101,6 +138,7 @@ export async function planOutput(
       warnings.push(...walker.skipped);
     }
   }
+  put('sitemap.xml', { text: renderSitemap(sitemap) }, 'sitemap');
   return files;
 }
 

@@ -1,0 +1,91 @@
+import { access, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readFeed } from './helpers/feeds.js';
+import { gazette, makeSite, snapshot } from './helpers/site.js';
+
+const CONFIG = `[site]
+title = "Archive"
+base_url = "https://news.example.com/digest/"
+language = "zh-CN"
+timezone = "Asia/Shanghai"
+[feeds]
+limit = 3
+[server]
+public_url = "https://news.example.com/newsletter/"
+`;
+
+function issue(i: number): string {
+  const tags = i % 2 ? '["AI", "日报"]' : '["Open source"]';
+  return `+++\ntitle = "第 ${i} 期"\ndate = 2026-01-${String(i).padStart(2, '0')}T08:00:00+08:00\ntags = ${tags}\n+++\n\nSee [the first issue](/digest/posts/issue-1/) and ![a diagram](diagram.svg).\n`;
+}
+
+describe('the archive in out/', () => {
+  it('every internal link and image on every page, feed and the sitemap resolves to a file in out/', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 1; i <= 8; i++) {
+      files[`content/issue-${i}/index.md`] = issue(i);
+      files[`content/issue-${i}/diagram.svg`] = '<svg xmlns="http://www.w3.org/2000/svg"/>';
+    }
+    const dir = await makeSite(files, CONFIG);
+    const run = await gazette('build', '--config', path.join(dir, 'gazette.toml'));
+    expect(run.code, run.stderr).toBe(0);
+    const out = path.join(dir, 'out');
+    const all = Object.keys(await snapshot(out));
+    expect(all).toEqual(
+      expect.arrayContaining([
+        'index.html',
+        'page/2/index.html',
+        'page/3/index.html',
+        '404.html',
+        'sitemap.xml',
+        'tags/ai/index.html',
+        'tags/ai/rss.xml',
+        'tags/日报/index.html',
+        'tags/open-source/rss.xml',
+      ]),
+    );
+    const base = 'https://news.example.com/digest/';
+    const missing: string[] = [];
+    let checked = 0;
+    for (const file of all.filter((f) => /\.(html|xml|json)$/.test(f))) {
+      const text = await readFile(path.join(out, file), 'utf8');
+      for (const m of text.matchAll(/(?:href|src)="([^"]+)"|<(?:loc|link)>([^<]+)<|"url":\s*"([^"]+)"/g)) {
+        const url = (m[1] ?? m[2] ?? m[3])!.replaceAll('&amp;', '&');
+        if (!url.startsWith(base)) continue;
+        let rel = decodeURIComponent(new URL(url).pathname.slice(new URL(base).pathname.length));
+        if (rel === '' || rel.endsWith('/')) rel += 'index.html';
+        checked++;
+        if (
+          !(await access(path.join(out, rel)).then(
+            () => true,
+            () => false,
+          ))
+        )
+          missing.push(`${file}: ${url}`);
+      }
+    }
+    expect(missing).toEqual([]);
+    expect(checked).toBeGreaterThan(80);
+  });
+
+  it('paginates the home page past feeds.limit, links each issue to the ones before and after it, and has tags, Open Graph and a 404 page', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 1; i <= 5; i++) files[`content/issue-${i}.md`] = issue(i);
+    const dir = await makeSite(files, CONFIG);
+    expect((await gazette('build', '--config', path.join(dir, 'gazette.toml'))).code).toBe(0);
+    const read = (rel: string) => readFile(path.join(dir, 'out', rel), 'utf8');
+    const home = await read('index.html');
+    expect(home.match(/<li>/g)).toHaveLength(3);
+    expect(home).toContain('href="https://news.example.com/digest/page/2/"');
+    expect(home).toContain('<meta property="og:title" content="Archive">');
+    const middle = await read('posts/issue-3/index.html');
+    expect(middle).toContain('rel="prev" href="https://news.example.com/digest/posts/issue-2/"');
+    expect(middle).toContain('rel="next" href="https://news.example.com/digest/posts/issue-4/"');
+    expect(middle).toContain('<meta property="og:type" content="article">');
+    expect(middle).toContain('href="https://news.example.com/digest/tags/%E6%97%A5%E6%8A%A5/"');
+    const tagFeed = readFeed(await read('tags/ai/rss.xml'));
+    expect(tagFeed.items.map((i) => i.title)).toEqual(['第 5 期', '第 3 期', '第 1 期']);
+    expect(await read('404.html')).toContain('页面不存在');
+  });
+});
