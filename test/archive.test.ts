@@ -88,4 +88,18 @@ describe('the archive in out/', () => {
     expect(tagFeed.items.map((i) => i.title)).toEqual(['第 5 期', '第 3 期', '第 1 期']);
     expect(await read('404.html')).toContain('页面不存在');
   });
+
+  it("uses the site's own page template when there is one, and names its line when it is broken", async () => {
+    const { readFile: read } = await import('node:fs/promises');
+    const { ROOT } = await import('./helpers/site.js');
+    const shipped = await read(path.join(ROOT, 'page-templates', 'layout.hbs'), 'utf8');
+    const custom = shipped.replace('<header>', '<header class="mine">');
+    const dir = await makeSite({ 'content/issue-1.md': issue(1), 'page-templates/layout.hbs': custom }, CONFIG);
+    expect((await gazette('build', '--config', path.join(dir, 'gazette.toml'))).code).toBe(0);
+    expect(await readFile(path.join(dir, 'out', 'posts', 'issue-1', 'index.html'), 'utf8')).toContain('<header class="mine">');
+    const broken = await makeSite({ 'content/issue-1.md': issue(1), 'page-templates/layout.hbs': 'line one\n<title>{{titel}}</title>\n' }, CONFIG);
+    const run = await gazette('build', '--config', path.join(broken, 'gazette.toml'));
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/page-templates\/layout\.hbs:2:\d+: page template: "titel" not defined/);
+  });
 });

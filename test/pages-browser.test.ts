@@ -12,7 +12,7 @@ describeWith(CHROMIUM, 'apt-get install chromium fonts-noto-cjk', 'the archive i
 
   beforeAll(async () => {
     const wide = [
-      '+++\ntitle = "一个很长的标题，用来测试页面会不会被撑宽 Supercalifragilisticexpialidocious"\ndate = 2026-03-01\n+++',
+      '+++\ntitle = "一个很长的标题，用来测试页面会不会被撑宽 Supercalifragilisticexpialidocious"\ndate = 2026-03-01\ntags = ["AI"]\n+++',
       `见 https://example.com/very/long/path/${'segment/'.repeat(20)}?utm_source=${'x'.repeat(80)}`,
       `| ${Array.from({ length: 9 }, (_, i) => `column_heading_${i}`).join(' | ')} |\n|${'---|'.repeat(9)}\n| ${Array.from({ length: 9 }, () => 'averyveryverylongcellvalue').join(' | ')} |`,
       `\`\`\`\nconst x = "${'x'.repeat(300)}";\n\`\`\``,
@@ -37,6 +37,29 @@ describeWith(CHROMIUM, 'apt-get install chromium fonts-noto-cjk', 'the archive i
 
   afterAll(async () => {
     await browser?.close();
+  });
+
+  it('opens rss.xml and atom.xml readably, through the feed stylesheet', async () => {
+    const { createServer } = await import('node:http');
+    const { readFile } = await import('node:fs/promises');
+    const server = createServer(async (req, res) => {
+      const body = await readFile(path.join(out, decodeURIComponent(req.url ?? '/'))).catch(() => undefined);
+      res.writeHead(body ? 200 : 404, { 'content-type': 'application/xml' });
+      res.end(body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    try {
+      for (const feed of ['rss.xml', 'atom.xml', 'tags/ai/rss.xml']) {
+        const page = await browser.newPage({ viewport: { width: 375, height: 800 } });
+        await page.goto(`http://127.0.0.1:${port}/${feed}`);
+        expect(await page.textContent('h1'), feed).toContain('Test Digest');
+        expect(await page.locator('li a').count(), feed).toBeGreaterThan(0);
+        await page.close();
+      }
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   for (const width of [375, 1280]) {

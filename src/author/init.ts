@@ -63,6 +63,7 @@ export async function initSite(dir: string, options: InitOptions = {}): Promise<
     [path.join('content', `${stamp.slice(0, 10)}-welcome.md`), async () => fill(await readFile(path.join(TEMPLATES, 'welcome.md'), 'utf8'))],
     [path.join('email-templates', 'issue.mjml'), () => readFile(path.join(BUNDLED_TEMPLATES, 'issue.mjml'), 'utf8')],
     [path.join('email-templates', 'confirm.mjml'), () => readFile(path.join(BUNDLED_TEMPLATES, 'confirm.mjml'), 'utf8')],
+    [path.join('page-templates', 'layout.hbs'), () => readFile(path.join(TEMPLATES, '..', 'page-templates', 'layout.hbs'), 'utf8')],
     ['.gitignore', () => readFile(path.join(TEMPLATES, 'gitignore'), 'utf8')],
   ];
   const result: InitResult = { dir: root, written: [], kept: [] };

@@ -33,7 +33,7 @@ function reason(message: string): string {
  * a misspelt variable is an error naming the template's line, not an empty
  * string in 10,000 inboxes.
  */
-export function compileTemplate(source: string, file: string): EmailTemplate {
+export function compileTemplate(source: string, file: string, what = 'email template'): EmailTemplate {
   const hbs = Handlebars.create();
   let render: Handlebars.TemplateDelegate;
   try {
@@ -42,7 +42,7 @@ export function compileTemplate(source: string, file: string): EmailTemplate {
     hbs.precompile(source, { strict: true });
   } catch (err) {
     const message = (err as Error).message;
-    throw new GazetteError('TEMPLATE', `email template: ${reason(message)}`, { file, ...lineOf(message) });
+    throw new GazetteError('TEMPLATE', `${what}: ${reason(message)}`, { file, ...lineOf(message) });
   }
   return {
     file,
@@ -52,15 +52,15 @@ export function compileTemplate(source: string, file: string): EmailTemplate {
         return render(context);
       } catch (err) {
         const message = (err as Error).message;
-        throw new GazetteError('TEMPLATE', `email template: ${reason(message)}`, { file, ...lineOf(message) });
+        throw new GazetteError('TEMPLATE', `${what}: ${reason(message)}`, { file, ...lineOf(message) });
       }
     },
   };
 }
 
-export async function loadTemplate(file: string): Promise<EmailTemplate> {
-  const source = (await readUserFile(file, 'TEMPLATE', 'the email template', 'email template not found (email.template)')).toString('utf8');
-  return compileTemplate(source.replace(/^\uFEFF/, ''), file);
+export async function loadTemplate(file: string, what = 'email template'): Promise<EmailTemplate> {
+  const source = (await readUserFile(file, 'TEMPLATE', `the ${what}`, `${what} not found`)).toString('utf8');
+  return compileTemplate(source.replace(/^\uFEFF/, ''), file, what);
 }
 
 /** The templates Gazette ships (the project's own `email-templates/`). */

@@ -1,5 +1,5 @@
 import { rfc3339 } from '../util/time.js';
-import { authorOf, categoriesOf, type FeedInput, feedUrl, GENERATOR, lastUpdated } from './site.js';
+import { authorOf, categoriesOf, FEED_STYLESHEET, type FeedInput, feedUrl, GENERATOR, lastUpdated } from './site.js';
 import { el, xmlDocument } from './xml.js';
 
 function person(author: { name: string; email?: string }) {
@@ -34,5 +34,6 @@ export function renderAtom({ site, issues }: FeedInput): string {
       el('generator', { uri: GENERATOR.uri }, GENERATOR.name),
       ...entries,
     ]),
+    new URL(FEED_STYLESHEET, site.baseUrl).pathname,
   );
 }

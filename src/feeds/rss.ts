@@ -1,6 +1,6 @@
 import { escapeHtml } from '../util/html.js';
 import { rfc822 } from '../util/time.js';
-import { authorOf, categoriesOf, type FeedInput, feedUrl, GENERATOR, lastUpdated } from './site.js';
+import { authorOf, categoriesOf, FEED_STYLESHEET, type FeedInput, feedUrl, GENERATOR, lastUpdated } from './site.js';
 import { el, type XmlElement, xmlDocument } from './xml.js';
 
 /** An address every RSS validator and reader takes as one (else the name goes in dc:creator). */
@@ -52,5 +52,6 @@ export function renderRss({ site, issues, part }: FeedInput): string {
       },
       [el('channel', {}, channel)],
     ),
+    new URL(FEED_STYLESHEET, site.baseUrl).pathname,
   );
 }

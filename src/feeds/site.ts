@@ -4,6 +4,9 @@ import type { Issue } from '../content/index.js';
 /** The file names of the three feeds under `build.out`. */
 export const FEED_FILES = { rss: 'rss.xml', atom: 'atom.xml', json: 'feed.json' } as const;
 
+/** The XSLT stylesheet a browser shows RSS and Atom feeds through, under `build.out`. */
+export const FEED_STYLESHEET = 'feed.xsl';
+
 /** What every feed renderer reads: the site and the issues it holds (newest first, already limited). */
 export interface FeedInput {
   site: Config['site'];

@@ -46,8 +46,10 @@ function write(node: XmlElement, depth: number, out: string[]): void {
 }
 
 /** Serialize a document: XML declaration, the root element indented, a final newline. */
-export function xmlDocument(root: XmlElement): string {
+export function xmlDocument(root: XmlElement, stylesheet?: string): string {
   const out = ['<?xml version="1.0" encoding="UTF-8"?>'];
+  // A browser opening the feed shows it through this XSLT stylesheet; readers ignore it.
+  if (stylesheet) out.push(`<?xml-stylesheet type="text/xsl" href="${escapeXmlAttr(stylesheet)}"?>`);
   write(root, 0, out);
   return `${out.join('\n')}\n`;
 }

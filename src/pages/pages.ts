@@ -27,9 +27,24 @@ footer{margin-top:3rem;padding-bottom:2rem;color:var(--muted);font-size:.9em}
 .hp{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}
 nav.pager{display:flex;justify-content:space-between;gap:1rem;margin:2rem 0}nav.pager a{max-width:48%}.tags a{color:var(--muted)}`;
 
-/** Where readers subscribe: `gazette serve` at `server.public_url`, when it is set. */
 export interface PageOptions {
+  /** The page template, filled in (`page-templates/layout.hbs`, the site's or Gazette's). */
+  layout: (context: LayoutContext) => string;
+  /** Where readers subscribe: `gazette serve` at `server.public_url`, when it is set. */
   publicUrl?: string | undefined;
+}
+
+/** What the page template (`page-templates/layout.hbs`) is filled with. */
+export interface LayoutContext {
+  site: { title: string; url: string; language: string };
+  title: string;
+  description: string;
+  url: string;
+  kind: 'website' | 'article';
+  feeds: Array<{ type: string; label: string; url: string }>;
+  style: string;
+  main: string;
+  subscribe: string;
 }
 
 function layout(
@@ -41,38 +56,21 @@ function layout(
   options: PageOptions,
   kind: 'website' | 'article' = 'website',
 ): string {
-  const feeds = [
-    ['application/rss+xml', 'rss', 'RSS'],
-    ['application/atom+xml', 'atom', 'Atom'],
-    ['application/feed+json', 'json', 'JSON Feed'],
-  ] as const;
-  return `<!DOCTYPE html>
-<html lang="${e(site.language)}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${e(title)}</title>
-<meta name="description" content="${e(description)}">
-<link rel="canonical" href="${e(canonical)}">
-<meta property="og:type" content="${kind}">
-<meta property="og:site_name" content="${e(site.title)}">
-<meta property="og:title" content="${e(title)}">
-<meta property="og:description" content="${e(description)}">
-<meta property="og:url" content="${e(canonical)}">
-<meta name="twitter:card" content="summary">
-${feeds.map(([type, kind, label]) => `<link rel="alternate" type="${type}" title="${e(`${site.title} (${label})`)}" href="${e(feedUrl(site, kind))}">`).join('\n')}
-<style>${STYLE}</style>
-</head>
-<body>
-<header><a href="${e(site.baseUrl)}">${e(site.title)}</a></header>
-<main>
-${main}
-${options.publicUrl ? subscribeForm(readerWords(site.language, site.title), options.publicUrl) : ''}
-</main>
-<footer>${feeds.map(([, kind, label]) => `<a href="${e(feedUrl(site, kind))}">${label}</a>`).join(' · ')}</footer>
-</body>
-</html>
-`;
+  return options.layout({
+    site: { title: site.title, url: site.baseUrl, language: site.language },
+    title,
+    description,
+    url: canonical,
+    kind,
+    feeds: [
+      { type: 'application/rss+xml', label: 'RSS', url: feedUrl(site, 'rss') },
+      { type: 'application/atom+xml', label: 'Atom', url: feedUrl(site, 'atom') },
+      { type: 'application/feed+json', label: 'JSON Feed', url: feedUrl(site, 'json') },
+    ],
+    style: STYLE,
+    main,
+    subscribe: options.publicUrl ? subscribeForm(readerWords(site.language, site.title), options.publicUrl) : '',
+  });
 }
 
 function time(issue: Issue, site: Site): string {
@@ -102,7 +100,7 @@ export interface IssueNeighbours {
 }
 
 /** The web page of one issue, at its permalink, linking its tags and the issues before and after it. */
-export function renderIssuePage(site: Site, issue: Issue, options: PageOptions = {}, neighbours: IssueNeighbours = {}): string {
+export function renderIssuePage(site: Site, issue: Issue, options: PageOptions, neighbours: IssueNeighbours = {}): string {
   const words = pageWords(site.language);
   const tags = [...new Set([...issue.tags, ...issue.categories])];
   const tagLinks = tags.map((t) => `<a href="${e(tagUrl(site, t))}">${e(t)}</a>`).join(', ');
@@ -134,7 +132,7 @@ export function homePageUrl(site: Site, n: number): string {
  * The home page, page `n` of `pages`: the issues given (newest first), with
  * links to newer and older pages.
  */
-export function renderIndexPage(site: Site, issues: Issue[], options: PageOptions = {}, page = { n: 1, pages: 1 }): string {
+export function renderIndexPage(site: Site, issues: Issue[], options: PageOptions, page = { n: 1, pages: 1 }): string {
   const words = pageWords(site.language);
   const pager =
     page.pages > 1
@@ -149,7 +147,7 @@ ${pager}`;
 }
 
 /** A tag's page: its issues, newest first, and its own feed. */
-export function renderTagPage(site: Site, tag: string, issues: Issue[], options: PageOptions = {}): string {
+export function renderTagPage(site: Site, tag: string, issues: Issue[], options: PageOptions): string {
   const heading = pageWords(site.language).tagged.replace('{tag}', tag);
   const feed = new URL('rss.xml', tagUrl(site, tag)).href;
   const main = `<h1>${e(heading)}</h1>
@@ -159,7 +157,7 @@ ${issueList(site, issues)}`;
 }
 
 /** `404.html`, which static hosts serve for a missing page. */
-export function renderNotFoundPage(site: Site, options: PageOptions = {}): string {
+export function renderNotFoundPage(site: Site, options: PageOptions): string {
   const words = pageWords(site.language);
   return layout(
     site,

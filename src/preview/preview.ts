@@ -223,14 +223,14 @@ ${typeof spam === 'string' ? `SpamAssassin: ${e(spam)}.` : `SpamAssassin: <stron
 
   await rebuild();
 
-  // Watch what a build reads: content, static files, templates, the config.
+  // Watch what a build reads: content, static files, email and page templates, the config.
   const watchers: FSWatcher[] = [];
   let timer: NodeJS.Timeout | undefined;
   const changed = () => {
     clearTimeout(timer);
     timer = setTimeout(() => void rebuild().catch((err: unknown) => options.log(`error: ${(err as Error).message}`)), 100);
   };
-  for (const dir of [config.content.dir, config.build.static, path.join(config.root, 'email-templates')]) {
+  for (const dir of [config.content.dir, config.build.static, path.join(config.root, 'email-templates'), path.join(config.root, 'page-templates')]) {
     try {
       watchers.push(watch(dir, { recursive: true }, changed));
     } catch {

@@ -1,11 +1,22 @@
-import { stat } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/index.js';
 import { bundleResources, createIssueCache, type Issue, type LoadOptions, loadIssues } from '../content/index.js';
-import { personalizeHtml, personalizeText, previewUnsubscribeUrl, type RenderedEmail, renderEmails } from '../email/index.js';
+import { loadTemplate, personalizeHtml, personalizeText, previewUnsubscribeUrl, type RenderedEmail, renderEmails } from '../email/index.js';
 import { GazetteError } from '../errors.js';
-import { FEED_FILES, renderAtom, renderJsonFeed, renderRss } from '../feeds/index.js';
-import { homePageUrl, renderIndexPage, renderIssuePage, renderNotFoundPage, renderSitemap, renderTagPage, tagKey, tagUrl } from '../pages/index.js';
+import { FEED_FILES, FEED_STYLESHEET, renderAtom, renderJsonFeed, renderRss } from '../feeds/index.js';
+import {
+  homePageUrl,
+  type LayoutContext,
+  renderIndexPage,
+  renderIssuePage,
+  renderNotFoundPage,
+  renderSitemap,
+  renderTagPage,
+  tagKey,
+  tagUrl,
+} from '../pages/index.js';
 import { OUTBOX } from '../send/outbox.js';
 import { createWalker, filesUnder } from '../util/files.js';
 import { type OutputFile, writeOutput } from './output.js';
@@ -13,6 +24,18 @@ import { type OutputFile, writeOutput } from './output.js';
 export interface BuildOptions extends LoadOptions {
   /** MJML validation level for the emails (default `soft`; tests use `strict`). */
   emailValidation?: 'strict' | 'soft';
+}
+
+/** The page templates Gazette ships (the project's own `page-templates/`). */
+const BUNDLED_PAGE_TEMPLATES = fileURLToPath(new URL('../../page-templates/', import.meta.url));
+
+/** `page-templates/<name>` beside the config if there is one, else Gazette's. */
+export async function pageTemplatePath(config: Config, name = 'layout.hbs'): Promise<string> {
+  const local = path.join(config.root, 'page-templates', name);
+  return access(local).then(
+    () => local,
+    () => path.join(BUNDLED_PAGE_TEMPLATES, name),
+  );
 }
 
 /** The longest file name most file systems allow, in bytes (ext4, APFS, NTFS in UTF-16 aside). */
@@ -86,7 +109,8 @@ export async function planOutput(
   put(FEED_FILES.rss, { text: renderRss({ site, issues: inFeeds }) }, 'RSS feed');
   put(FEED_FILES.atom, { text: renderAtom({ site, issues: inFeeds }) }, 'Atom feed');
   put(FEED_FILES.json, { text: renderJsonFeed({ site, issues: inFeeds }) }, 'JSON feed');
-  const pageOptions = { publicUrl: config.server.publicUrl };
+  const layout = await loadTemplate(await pageTemplatePath(config), 'page template');
+  const pageOptions = { publicUrl: config.server.publicUrl, layout: (context: LayoutContext) => layout.fill(context) };
   // The home page holds the newest feeds.limit issues; older ones are on page/2/, page/3/, …
   const perPage = config.feeds.limit;
   const pages = Math.max(1, Math.ceil(issues.length / perPage));
@@ -101,6 +125,7 @@ export async function planOutput(
     sitemap.push({ url: homePageUrl(site, n) });
   }
   put('404.html', { text: renderNotFoundPage(site, pageOptions) }, 'page for missing pages');
+  put(FEED_STYLESHEET, { copyFrom: await pageTemplatePath(config, FEED_STYLESHEET) }, 'feed stylesheet');
   // A page and an RSS feed per tag (tags and categories alike), so readers can follow part of a digest.
   const byTag = new Map<string, { name: string; issues: Issue[] }>();
   for (const issue of issues) {
