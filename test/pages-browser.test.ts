@@ -62,6 +62,28 @@ describeWith(CHROMIUM, 'apt-get install chromium fonts-noto-cjk', 'the archive i
     }
   });
 
+  it('the email preview page of gazette preview fits 375 and 1280 px', async () => {
+    const { startPreview } = await import('../src/preview/index.js');
+    const { loadConfig } = await import('../src/config/index.js');
+    const preview = await startPreview({
+      loadConfig: async () => (await loadConfig(path.join(out, '..', 'gazette.toml'))).config,
+      host: '127.0.0.1',
+      port: 0,
+      log: () => undefined,
+      formatError: (err) => [String(err)],
+    });
+    try {
+      for (const width of [375, 1280]) {
+        const page = await browser.newPage({ viewport: { width, height: 900 } });
+        await page.goto(`${preview.url}__gazette/email/wide/`);
+        expect(await page.evaluate(() => document.documentElement.scrollWidth), `${width}`).toBeLessThanOrEqual(width);
+        await page.close();
+      }
+    } finally {
+      await preview.close();
+    }
+  });
+
   for (const width of [375, 1280]) {
     for (const [name, file] of [
       ['the home page', 'index.html'],

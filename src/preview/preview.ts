@@ -186,7 +186,7 @@ export async function startPreview(options: PreviewOptions): Promise<RunningPrev
     return `<!DOCTYPE html>
 <html lang="${e(config.site.language)}">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Email: ${e(issue.title)}</title>
-<style>body{margin:1.5rem;font:15px/1.5 -apple-system,"PingFang SC","Noto Sans CJK SC",sans-serif}.inbox{max-width:48rem;padding:.75rem 1rem;border:1px solid #d1d5db;border-radius:8px}.inbox b{display:block}.inbox span{color:#6b7280}.frames{display:flex;flex-wrap:wrap;gap:1.5rem}figure{margin:0}pre{white-space:pre-wrap;max-width:48rem;padding:1rem;background:#f3f4f6}</style></head>
+<style>body{margin:1.5rem;font:15px/1.5 -apple-system,"PingFang SC","Noto Sans CJK SC",sans-serif;overflow-wrap:anywhere}.inbox{max-width:48rem;padding:.75rem 1rem;border:1px solid #d1d5db;border-radius:8px}.inbox b{display:block}.inbox span{color:#6b7280}.frames{display:flex;flex-wrap:wrap;gap:1.5rem}figure{margin:0;max-width:100%}iframe{max-width:100%}pre{white-space:pre-wrap;max-width:48rem;padding:1rem;background:#f3f4f6}</style></head>
 <body>
 <p><a href="${e(issue.url)}">← ${e(issue.title)}</a></p>
 <h1>Email preview</h1>
