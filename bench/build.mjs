@@ -6,15 +6,21 @@
 // Needs Hugo on PATH (Debian: apt-get install hugo); without it, prints
 // Gazette's own figures only.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** The shared real digest beside the project when there is one, else the project's own fixture. */
+function seedDigest(root) {
+  const shared = path.resolve(root, '../shared/fixtures/seed-digest.md');
+  return existsSync(shared) ? shared : path.join(root, 'test', 'fixtures', 'digest-zh.md');
+}
+
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const count = Number(process.argv[2] ?? 1000);
 const runs = Number(process.env.BENCH_RUNS ?? 5);
-const seedPath = path.resolve(root, '../shared/fixtures/seed-digest.md');
+const seedPath = seedDigest(root);
 const seed = readFileSync(seedPath, 'utf8');
 const body = seed.split('+++')[2];
 

@@ -5,11 +5,17 @@
 // --flat also sends to 1,000 and 100,000 subscribers and compares gazette's peak memory.
 // Needs Postfix's smtp-sink (Debian: apt-get install postfix) and a built Gazette (npm install).
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+/** The shared real digest beside the project when there is one, else the project's own fixture. */
+function seedDigest(root) {
+  const shared = path.resolve(root, '../shared/fixtures/seed-digest.md');
+  return existsSync(shared) ? shared : path.join(root, 'test', 'fixtures', 'digest-zh.md');
+}
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -61,7 +67,7 @@ function measure(cmd, argv, env = {}) {
 async function site(subscribers) {
   const dir = mkdtempSync(path.join(tmpdir(), 'gazette-send-bench-'));
   mkdirSync(path.join(dir, 'content'));
-  cpSync(path.resolve(root, '../shared/fixtures/seed-digest.md'), path.join(dir, 'content', 'seed-digest.md'));
+  cpSync(seedDigest(root), path.join(dir, 'content', 'seed-digest.md'));
   writeFileSync(
     path.join(dir, 'gazette.toml'),
     `[site]\ntitle = "AI 技术深度日报"\nbase_url = "https://news.example.com/"\nlanguage = "zh-CN"\ntimezone = "Asia/Shanghai"\n` +

@@ -3,18 +3,24 @@
 //   node scripts/screenshots.mjs [path/to/out/email/<slug>.html]
 // Default: builds the shared seed digest. Needs Debian's chromium (apt-get install chromium fonts-noto-cjk).
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+
+/** The shared real digest beside the project when there is one, else the project's own fixture. */
+function seedDigest(root) {
+  const shared = path.resolve(root, '../shared/fixtures/seed-digest.md');
+  return existsSync(shared) ? shared : path.join(root, 'test', 'fixtures', 'digest-zh.md');
+}
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 let file = process.argv[2];
 if (!file) {
   const site = mkdtempSync(path.join(tmpdir(), 'gazette-shot-'));
   mkdirSync(path.join(site, 'content'));
-  cpSync(path.resolve(root, '../shared/fixtures/seed-digest.md'), path.join(site, 'content', 'seed-digest.md'));
+  cpSync(seedDigest(root), path.join(site, 'content', 'seed-digest.md'));
   writeFileSync(
     path.join(site, 'gazette.toml'),
     '[site]\ntitle = "AI 技术深度日报"\nbase_url = "https://news.example.com/"\nlanguage = "zh-CN"\ntimezone = "Asia/Shanghai"\n[email]\npostal_address = "1 Example Street, Springfield"\n',

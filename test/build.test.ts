@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assertWellFormed, checkJsonFeed, readFeed } from './helpers/feeds.js';
-import { BASE_CONFIG, gazette, makeSite, ROOT, read, SEED, snapshot } from './helpers/site.js';
+import { BASE_CONFIG, DIGEST, gazette, makeSite, ROOT, read, snapshot } from './helpers/site.js';
 
 const HOSTILE = [
   '+++',
@@ -25,7 +25,7 @@ const HOSTILE = [
 ].join('\n');
 
 async function fixtureSite(extraConfig = ''): Promise<string> {
-  const seed = await readFile(SEED);
+  const seed = await readFile(DIGEST);
   return makeSite(
     {
       'content/seed-digest.md': seed,

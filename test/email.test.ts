@@ -25,7 +25,7 @@ describe('the seed digest as an email', () => {
 
   it('hides the preheader without white-on-white text', () => {
     const { html } = seed.email;
-    const preheader = /<div style="([^"]*)">(说明：今日候选链接[^<]*)<\/div>/.exec(html);
+    const preheader = /<div style="([^"]*)">(导读：本期样刊[^<]*)<\/div>/.exec(html);
     expect(preheader).not.toBeNull();
     expect(preheader![1]).toContain('display:none');
     expect(preheader![1]).not.toMatch(/color|font-size:0/);
@@ -42,10 +42,10 @@ describe('the seed digest as an email', () => {
 
   it('inlines the styles that matter, and keeps every <style> block small and flat', () => {
     const { html } = seed.email;
-    expect(html).toMatch(/<h2 style="[^"]*font-size:20px[^"]*">1\) Codex App/);
+    expect(html).toMatch(/<h2 style="[^"]*font-size:20px[^"]*">1\) 推理网关升级/);
     expect(html).toMatch(/<strong style="[^"]*font-weight:700[^"]*">是什么<\/strong>/);
     expect(html).toMatch(/<blockquote style="[^"]*border-left:4px solid/);
-    expect(html).toMatch(/<code style="[^"]*font-family:Menlo[^"]*">organization_id mismatch<\/code>/);
+    expect(html).toMatch(/<code style="[^"]*font-family:Menlo[^"]*">tenant_id mismatch<\/code>/);
     const styles = [...html.matchAll(/<style[^>]*>([\s\S]*?)<\/style>/g)].map((m) => m[1]!);
     expect(styles.join('').length).toBeLessThan(16 * 1024);
     for (const css of styles) {
@@ -56,11 +56,11 @@ describe('the seed digest as an email', () => {
 
   it('writes a plain-text part from the same Markdown tree', () => {
     const { text } = seed.email;
-    expect(text).toContain('# AI 技术深度日报（2026-02-23）');
-    expect(text).toContain('## 1) Codex App 会话恢复报错：API Key 切换后出现组织不匹配');
-    expect(text).toContain('- 是什么：OpenAI 开发者社区出现关于 Codex App 的报错案例');
-    expect(text).toContain('1. AI 竞争核心正在基础设施化');
-    expect(text).toContain('> 说明：今日候选链接先由本地脚本抓取');
+    expect(text).toContain('# 技术日报样刊（2026-02-23）');
+    expect(text).toContain('## 1) 推理网关升级：切换密钥后缓存失效');
+    expect(text).toContain('- 是什么：某推理网关在轮换密钥后');
+    expect(text).toContain('1. 基础设施成为竞争核心');
+    expect(text).toContain('> 导读：本期样刊由测试夹具生成');
     expect(text).toContain(`退订: ${markersFor(seed.email.nonce).unsubscribeUrl}`);
     expect(text).toContain('在浏览器中查看: https://news.example.com/posts/seed-digest/');
     expect(text).toContain('1 Test Street, Springfield');

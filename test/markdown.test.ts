@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { createMarkdownRenderer, deriveSummary } from '../src/content/index.js';
-import { SEED } from './helpers/site.js';
+import { DIGEST } from './helpers/site.js';
 
 const zh = createMarkdownRenderer('zh-CN');
 const en = createMarkdownRenderer('en');
@@ -16,11 +16,14 @@ describe('Markdown', () => {
   });
 
   it('renders the seed digest with its bold CJK phrases', async () => {
-    const seed = await readFile(SEED, 'utf8');
+    const seed = await readFile(DIGEST, 'utf8');
     const { html } = zh.render(seed.split('+++')[2]!, BASE);
     expect(html).not.toMatch(/\*\*/);
     expect(html).toContain('<strong>是什么</strong>');
-    expect(html).toContain('<h2>今日趋势总结</h2>');
+    expect(html).toContain('<h2>今日要点</h2>');
+    expect(html).toContain('<strong>“缓存与密钥绑定”</strong>');
+    const punct = zh.render('中文标点旁的强调：**“关键”**、**（括号）**、**《书名》**都应加粗。', BASE).html;
+    expect(punct).toContain('<strong>“关键”</strong>、<strong>（括号）</strong>、<strong>《书名》</strong>');
   });
 
   it('supports GFM tables, strikethrough, task lists and footnotes labelled in the site language', () => {

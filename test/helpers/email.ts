@@ -6,7 +6,7 @@ import { type Issue, loadIssues } from '../../src/content/index.js';
 import type { RenderedEmail } from '../../src/email/index.js';
 import { renderEmails } from '../../src/email/index.js';
 import { composeMessage, transferEncoding } from '../../src/send/index.js';
-import { BASE_CONFIG, makeSite, SEED } from './site.js';
+import { BASE_CONFIG, DIGEST, makeSite } from './site.js';
 
 export interface RenderedSite {
   dir: string;
@@ -27,7 +27,7 @@ export async function renderSite(files: Record<string, string | Uint8Array>, con
 }
 
 export async function renderSeed(): Promise<RenderedSite & { issue: Issue; email: RenderedEmail }> {
-  const site = await renderSite({ 'content/seed-digest.md': await readFile(SEED) });
+  const site = await renderSite({ 'content/seed-digest.md': await readFile(DIGEST) });
   const issue = site.issues[0]!;
   return { ...site, issue, email: site.emails.get(issue)! };
 }

@@ -7,7 +7,10 @@ import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli/index.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const SEED = path.resolve(ROOT, '../shared/fixtures/seed-digest.md');
+/** The project's own Chinese digest fixture (CJK emphasis beside full-width punctuation, code, numbered sections, quotes, `---`, reference links). */
+export const DIGEST = path.join(ROOT, 'test', 'fixtures', 'digest-zh.md');
+/** The shared real digest beside the project, when there is one: an extra case, skipped without it. */
+export const SHARED_SEED = path.resolve(ROOT, '../shared/fixtures/seed-digest.md');
 
 export const BASE_CONFIG = `[site]
 title = "Test Digest"
