@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The package as a user meets it: pack the project, install the tarball into an empty folder
+# (no repository, no TypeScript), start a newsletter and dry-run a send. CI runs it on every change.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+npm pack --pack-destination "$work" >/dev/null
+mkdir "$work/user" && cd "$work/user"
+npm init -y >/dev/null
+npm install --no-audit --no-fund "$work"/gazette-*.tgz >/dev/null
+npx gazette --version
+npx gazette init site --title "Package Check" --language zh-CN >/dev/null
+cd site
+# The sender and the public URL are commented out in a new site: set them, as its author would.
+sed -i 's|^# from = .*|from = "Package Check <news@example.com>"|; s|^# postal_address = |postal_address = |; s|^# public_url = |public_url = |' gazette.toml
+npx gazette build
+npx gazette new "第二期" --date 2026-11-21 >/dev/null
+npx gazette subscribers add reader@example.org
+npx gazette send --dry-run
+ls out/outbox/*/000001-reader@example.org.eml >/dev/null
+echo "package check: the tarball installs and runs a newsletter"
