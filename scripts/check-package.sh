@@ -9,7 +9,7 @@ trap 'rm -rf "$work"' EXIT
 npm pack --pack-destination "$work" >/dev/null
 mkdir "$work/user" && cd "$work/user"
 npm init -y >/dev/null
-npm install --no-audit --no-fund "$work"/gazette-*.tgz >/dev/null
+npm install --no-audit --no-fund --loglevel=error "$work"/gazette-*.tgz >/dev/null
 npx gazette --version
 npx gazette init site --title "Package Check" --language zh-CN >/dev/null
 cd site
