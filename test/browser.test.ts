@@ -1,13 +1,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { personalizeHtml } from '../src/email/index.js';
 import { renderSeed, renderSite } from './helpers/email.js';
 import { ROOT } from './helpers/site.js';
-import { describeWith } from './helpers/system.js';
+import { CHROMIUM, describeWith, launchChromium } from './helpers/system.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.join(ROOT, 'test-results');
 const sample = { unsubscribeUrl: 'https://news.example.com/unsubscribe?token=preview', email: 'reader@example.org' };
 
@@ -47,18 +46,7 @@ describeWith(CHROMIUM, 'apt-get install chromium fonts-noto-cjk', 'the email in 
           encodeURIComponent('<svg xmlns="http://www.w3.org/2000/svg" width="1600" height="400"><rect width="1600" height="400" fill="#3b82f6"/></svg>'),
       ),
     );
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {

@@ -1,10 +1,8 @@
 import path from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { gazette, makeSite, ROOT } from './helpers/site.js';
-import { describeWith } from './helpers/system.js';
-
-const CHROMIUM = '/usr/bin/chromium';
+import { CHROMIUM, describeWith, launchChromium } from './helpers/system.js';
 
 describeWith(CHROMIUM, 'apt-get install chromium fonts-noto-cjk', 'the archive in a real browser (Chromium)', () => {
   let browser: Browser;
@@ -21,18 +19,7 @@ describeWith(CHROMIUM, 'apt-get install chromium fonts-noto-cjk', 'the archive i
     const dir = await makeSite({ 'content/wide.md': wide });
     expect((await gazette('build', '--config', path.join(dir, 'gazette.toml'))).code).toBe(0);
     out = path.join(dir, 'out');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {

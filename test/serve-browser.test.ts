@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/index.js';
 import { type RunningServer, startServe } from '../src/serve/index.js';
@@ -10,9 +10,8 @@ import { gazetteWith, openDb, SECRET, sendSite } from './helpers/send.js';
 import { linkIn } from './helpers/serve.js';
 import { ROOT } from './helpers/site.js';
 import { startSmtp, type TestSmtp } from './helpers/smtp.js';
-import { describeWith } from './helpers/system.js';
+import { CHROMIUM, describeWith, launchChromium } from './helpers/system.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.join(ROOT, 'test-results');
 
 async function freePort(): Promise<number> {
@@ -44,18 +43,7 @@ describeWith(CHROMIUM, 'apt-get install chromium fonts-noto-cjk', 'a reader in a
     expect((await gazetteWith({}, 'build', '--config', site.config)).code).toBe(0);
     const { config } = await loadConfig(site.config);
     server = await startServe(config, { host: '127.0.0.1', port, env: { GAZETTE_SMTP_URL: smtp.url, GAZETTE_SECRET: SECRET }, log: () => undefined });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {

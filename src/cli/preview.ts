@@ -1,7 +1,7 @@
 import { loadConfig } from '../config/index.js';
 import { EXIT, GazetteError, GazetteErrors } from '../errors.js';
 import { startPreview } from '../preview/index.js';
-import { displayPath, displayPaths, type Io } from './report.js';
+import { displayPath, displayPaths, type Io, untilStopped } from './report.js';
 
 export interface PreviewFlags {
   config: string;
@@ -33,15 +33,7 @@ export async function previewCommand(flags: PreviewFlags, io: Io): Promise<numbe
     formatError: errorLines,
   });
   io.out(`Previewing at ${preview.url} (rebuilt on every change; out/ is not touched). Ctrl-C stops.`);
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await untilStopped();
   await preview.close();
   return EXIT.ok;
 }

@@ -55,4 +55,17 @@ export function reportError(err: unknown, io: Io): number {
   return exitCodeOf(err);
 }
 
+/** Resolves on the first Ctrl-C or SIGTERM (for the commands that serve until stopped). */
+export function untilStopped(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
 export { EXIT };

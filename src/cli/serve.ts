@@ -1,7 +1,7 @@
 import { loadConfig } from '../config/index.js';
 import { EXIT, GazetteError } from '../errors.js';
 import { startServe } from '../serve/index.js';
-import { displayPath, type Io, printWarnings } from './report.js';
+import { displayPath, type Io, printWarnings, untilStopped } from './report.js';
 
 export interface ServeFlags {
   config: string;
@@ -18,15 +18,7 @@ export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
   const server = await startServe(config, { host: flags.host, port, env: process.env, log: io.err });
   const via = server.carrier.kind === 'smtp' ? server.carrier.description : `${displayPath(server.carrier.description)}/ (no SMTP configured)`;
   io.out(`Serving ${config.server.publicUrl} at ${server.url}; confirmation emails go via ${via}. Ctrl-C stops.`);
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve();
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
+  await untilStopped();
   io.err('Stopping: finishing the requests in flight…');
   await server.close();
   return EXIT.ok;

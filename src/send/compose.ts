@@ -62,17 +62,9 @@ export function listId(config: Config): { url: string; comment: string } {
  */
 export function composeMessage(input: ComposeInput): SendMailOptions {
   const { config, issue, email, to, unsubscribeUrl } = input;
-  const personal = { unsubscribeUrl, name: to.name, email: to.email };
-  if (!config.email.from) throw new GazetteError('CONFIG', 'email.from is not set: the sender address, e.g. "News <news@example.com>"', { file: config.file });
   return {
-    from: config.email.from,
-    to: to.name ? { name: to.name, address: to.email } : to.email,
-    ...(config.email.replyTo ? { replyTo: config.email.replyTo } : {}),
-    subject: email.subject,
-    date: input.date ?? new Date(),
+    ...personalMessage(config, email, to, { unsubscribeUrl }, input.date),
     messageId: messageId(config, issue, to.email),
-    text: personalizeText(email, personal),
-    html: personalizeHtml(email, personal),
     list: {
       id: listId(config),
       unsubscribe: { url: unsubscribeUrl, comment: 'Unsubscribe' },
@@ -81,6 +73,32 @@ export function composeMessage(input: ComposeInput): SendMailOptions {
       'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
     },
     ...(input.textEncoding ? { textEncoding: input.textEncoding } : {}),
+  };
+}
+
+/** What every message Gazette mails has: sender, recipient, subject, date, and the rendered email filled in for this reader. */
+function personalMessage(
+  config: Config,
+  email: RenderedEmail,
+  to: Pick<Recipient, 'email' | 'name'>,
+  links: { unsubscribeUrl?: string; confirmUrl?: string },
+  date = new Date(),
+): SendMailOptions {
+  if (!config.email.from) throw new GazetteError('CONFIG', 'email.from is not set: the sender address, e.g. "News <news@example.com>"', { file: config.file });
+  const personal = {
+    unsubscribeUrl: links.unsubscribeUrl ?? '',
+    ...(links.confirmUrl ? { confirmUrl: links.confirmUrl } : {}),
+    name: to.name,
+    email: to.email,
+  };
+  return {
+    from: config.email.from,
+    to: to.name ? { name: to.name, address: to.email } : to.email,
+    ...(config.email.replyTo ? { replyTo: config.email.replyTo } : {}),
+    subject: email.subject,
+    date,
+    text: personalizeText(email, personal),
+    html: personalizeHtml(email, personal),
   };
 }
 
@@ -96,17 +114,9 @@ export function composeConfirmation(input: {
   date?: Date;
 }): SendMailOptions {
   const { config, email, to, confirmUrl } = input;
-  if (!config.email.from) throw new GazetteError('CONFIG', 'email.from is not set: the sender address, e.g. "News <news@example.com>"', { file: config.file });
-  const personal = { unsubscribeUrl: '', confirmUrl, name: to.name, email: to.email };
   return {
-    from: config.email.from,
-    to: to.name ? { name: to.name, address: to.email } : to.email,
-    ...(config.email.replyTo ? { replyTo: config.email.replyTo } : {}),
-    subject: email.subject,
-    date: input.date ?? new Date(),
+    ...personalMessage(config, email, to, { confirmUrl }, input.date),
     messageId: `<${randomBytes(16).toString('hex')}@${senderDomain(config)}>`,
-    text: personalizeText(email, personal),
-    html: personalizeHtml(email, personal),
     headers: { 'Auto-Submitted': 'auto-generated' },
   };
 }

@@ -137,19 +137,22 @@ export function verifyConfirmToken(
   return Number.parseInt(m[2]!, 36) * 1000 < now ? { problem: 'expired' } : { id };
 }
 
-/** The link in a confirmation email. */
-export function confirmUrl(config: Config, token: string): string {
-  if (!config.server.publicUrl)
-    throw new GazetteError('CONFIG', 'server.public_url is not set: confirmation links point there (set [server] public_url in gazette.toml)');
-  const url = new URL('confirm', config.server.publicUrl);
+/** A reader's link under `server.public_url`: `<public_url><route>?token=…`. */
+function readerLink(config: Config, route: 'confirm' | 'unsubscribe', token: string): string {
+  if (!config.server.publicUrl) {
+    throw new GazetteError('CONFIG', `server.public_url is not set: ${route} links point there (set [server] public_url in gazette.toml)`);
+  }
+  const url = new URL(route, config.server.publicUrl);
   url.searchParams.set('token', token);
   return url.href;
 }
 
+/** The link in a confirmation email. */
+export function confirmUrl(config: Config, token: string): string {
+  return readerLink(config, 'confirm', token);
+}
+
+/** A subscriber's one-click unsubscribe link. */
 export function unsubscribeUrl(config: Config, token: string): string {
-  if (!config.server.publicUrl)
-    throw new GazetteError('CONFIG', 'server.public_url is not set: one-click unsubscribe links point there (set [server] public_url in gazette.toml)');
-  const url = new URL('unsubscribe', config.server.publicUrl);
-  url.searchParams.set('token', token);
-  return url.href;
+  return readerLink(config, 'unsubscribe', token);
 }

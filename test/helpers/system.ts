@@ -22,3 +22,15 @@ export function describeWith(program: string, installHint: string, name: string,
   if (!present) throw new Error(`${program} is required in CI (${installHint})`);
   describe(name, body);
 }
+
+/** Debian's Chromium, as every browser test drives it (no downloaded browser). */
+export const CHROMIUM = '/usr/bin/chromium';
+
+/** Chromium headless, with the flags this closed network needs (no background connections). */
+export async function launchChromium(): Promise<import('playwright-core').Browser> {
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}
