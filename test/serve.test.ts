@@ -113,6 +113,17 @@ describe('gazette serve: subscribing', () => {
     }
     expect(statuses.slice(0, 10).every((s) => s === 200)).toBe(true);
     expect(statuses.slice(10)).toEqual([429, 429]);
+
+    // Behind a proxy (server.trust_proxy), each X-Forwarded-For address is its own client.
+    await serve.server.close();
+    serve = await startTestServe(smtp, 0, '', { trustProxy: true });
+    for (let i = 0; i < 12; i++) {
+      const r = await fetch(`${serve.url}subscribe`, {
+        ...form({ email: `p${i}@example.org` }),
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': `10.0.1.${i}` },
+      });
+      expect(r.status).toBe(200);
+    }
   });
 });
 

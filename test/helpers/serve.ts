@@ -15,18 +15,26 @@ export interface TestServe {
 }
 
 /** A site with `count` subscribers and `gazette serve` running on a free loopback port, mailing through `smtp`. */
-export async function startTestServe(smtp: TestSmtp, count = 0, extraConfig = ''): Promise<TestServe> {
+export async function startTestServe(smtp: TestSmtp, count = 0, extraConfig = '', server: { trustProxy?: boolean } = {}): Promise<TestServe> {
   const site = await sendSite(count, { extraConfig });
+  if (server.trustProxy) {
+    const { readFile, writeFile } = await import('node:fs/promises');
+    const text = await readFile(site.config, 'utf8');
+    await writeFile(
+      site.config,
+      text.replace(/^public_url = .*$/m, (line) => `${line}\ntrust_proxy = true`),
+    );
+  }
   const { config } = await loadConfig(site.config);
   const logs: string[] = [];
-  const server = await startServe(config, {
+  const running = await startServe(config, {
     host: '127.0.0.1',
     port: 0,
     env: { GAZETTE_SMTP_URL: smtp.url, GAZETTE_SECRET: SECRET },
     log: (l) => logs.push(l),
   });
   const publicUrl = config.server.publicUrl!;
-  return { server, url: server.url, site, logs, local: (link) => link.replace(publicUrl, server.url) };
+  return { server: running, url: running.url, site, logs, local: (link) => link.replace(publicUrl, running.url) };
 }
 
 export function form(fields: Record<string, string>): { method: 'POST'; headers: Record<string, string>; body: string } {
