@@ -57,15 +57,25 @@ describe('build.out and build.cache: Gazette replaces or prunes only what it mad
   it('removes the temporary folders of a killed build, and only those', async () => {
     const dir = await makeSite({ 'content/a.md': ISSUE }, SITE);
     expect((await build(dir)).code).toBe(0);
-    // A killed build's leftover (a process id that is not running), and a look-alike that is not Gazette's.
-    await mkdir(path.join(dir, '.out.tmp-999999-0badf00d'));
-    await writeFile(path.join(dir, '.out.tmp-999999-0badf00d', '.gazette-output'), await readFile(path.join(dir, 'out', '.gazette-output')));
-    await mkdir(path.join(dir, '.out.tmp-999998-deadbeef'));
-    await writeFile(path.join(dir, '.out.tmp-999998-deadbeef', 'mine.txt'), 'not Gazette');
+    // A killed build's leftover (the id of a process that has ended), one of a build still running
+    // (this process), and a look-alike that is not Gazette's.
+    const { spawnSync } = await import('node:child_process');
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    const marker = await readFile(path.join(dir, 'out', '.gazette-output'));
+    const killed = `.out.tmp-${dead}-0badf00d`;
+    const running = `.out.tmp-${process.pid}-00c0ffee`;
+    for (const name of [killed, running]) {
+      await mkdir(path.join(dir, name));
+      await writeFile(path.join(dir, name, '.gazette-output'), marker);
+    }
+    const foreign = `.out.tmp-${dead}-deadbeef`;
+    await mkdir(path.join(dir, foreign));
+    await writeFile(path.join(dir, foreign, 'mine.txt'), 'not Gazette');
     expect((await build(dir)).code).toBe(0);
     const names = await readdir(dir);
-    expect(names).not.toContain('.out.tmp-999999-0badf00d');
-    expect(names).toContain('.out.tmp-999998-deadbeef');
+    expect(names).not.toContain(killed);
+    expect(names).toContain(running);
+    expect(names).toContain(foreign);
   });
 });
 

@@ -45,22 +45,23 @@ export interface Marked {
   nonce: string;
 }
 
-const patterns = new Map<string, RegExp>();
+/** Any marker; only those carrying the rendering's own nonce are filled in. One pattern, whatever the nonce. */
+const MARKER = /GAZETTE_([0-9A-F]{16})_(UNSUBSCRIBE_URL|CONFIRM_URL|NAME|EMAIL)_/g;
 
 function fill(text: string, nonce: string, personal: Personal, encode: (s: string) => string): string {
-  const markers = markersFor(nonce);
-  let pattern = patterns.get(nonce);
-  if (!pattern) {
-    pattern = new RegExp(Object.values(markers).join('|'), 'g');
-    patterns.set(nonce, pattern);
-  }
-  const values: Record<string, string> = {
-    [markers.unsubscribeUrl]: encode(personal.unsubscribeUrl),
-    [markers.confirmUrl]: encode(personal.confirmUrl ?? ''),
-    [markers.name]: encode(personal.name ?? ''),
-    [markers.email]: encode(personal.email),
-  };
-  return text.replace(pattern, (marker) => values[marker]!);
+  return text.replace(MARKER, (marker, markerNonce: string, field: string) => {
+    if (markerNonce !== nonce) return marker;
+    switch (field) {
+      case 'UNSUBSCRIBE_URL':
+        return encode(personal.unsubscribeUrl);
+      case 'CONFIRM_URL':
+        return encode(personal.confirmUrl ?? '');
+      case 'NAME':
+        return encode(personal.name ?? '');
+      default:
+        return encode(personal.email);
+    }
+  });
 }
 
 /** The email's HTML for one recipient: every value HTML-escaped. */

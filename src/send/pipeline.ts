@@ -104,7 +104,8 @@ export async function sendIssue(run: SendRun): Promise<SendResult> {
     heldIds.clear();
     for (const { recipient, response } of refused) {
       await record(recipient, { state: 'failed', response, bounce: true });
-      progress.deferred--;
+      // Counted as deferred when refused (unless a retry pass has reset the count since).
+      progress.deferred = Math.max(0, progress.deferred - 1);
       progress.failed++;
       progress.bounced++;
     }
