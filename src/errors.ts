@@ -22,6 +22,7 @@ export const ERROR_CODES = {
   SMTP_AUTH: 'The SMTP server refused the login.',
   SMTP_REFUSED: 'The SMTP server refused the sender, the session or the message.',
   NO_ISSUE: 'There is no published issue to send, or none with that slug.',
+  IMAP: 'The bounce mailbox cannot be reached, logged into or read.',
   DECLINED: 'A send was refused: no terminal to ask on, or the answer was no.',
 } as const;
 
@@ -37,6 +38,8 @@ export const EXIT = {
   bug: 2,
   /** `send`: some subscribers are still owed the issue (deferred); run again. */
   owed: 3,
+  /** `bounces import`: the database is busy or unusable; an MTA piping reports in keeps the message and tries again (EX_TEMPFAIL). */
+  tempfail: 75,
   /** Interrupted by Ctrl-C or SIGTERM. */
   interrupted: 130,
 } as const;

@@ -53,8 +53,8 @@ describe('gazette send over SMTP', () => {
     expect(smtp.received).toHaveLength(6);
 
     const status = await gazetteWith({}, 'status', '--config', site.config);
-    expect(status.stdout).toContain('issue-one\t6\t0\t0\t0\t0\tIssue one');
-    expect((await gazetteWith({}, 'status', '--issue', 'issue-one', '--config', site.config)).stdout).toContain('issue-one\t6\t0');
+    expect(status.stdout).toContain('issue-one\t6\t6\t0\t0\t0\t0.00%\t0.00%\t0\t0\t0\t0\tIssue one');
+    expect((await gazetteWith({}, 'status', '--issue', 'issue-one', '--config', site.config)).stdout).toContain('issue-one\t6\t6');
     const unknown = await gazetteWith({}, 'status', '--issue', 'other', '--config', site.config);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toBe('error: no issue with the slug "other" has been sent (gazette status lists those that have)');

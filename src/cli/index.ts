@@ -14,6 +14,7 @@ const send = () => import('./send.js');
 const serve = () => import('./serve.js');
 const author = () => import('./author.js');
 const preview = () => import('./preview.js');
+const bounces = () => import('./bounces.js');
 
 function program(io: Io, setCode: (code: number) => void, senv: SendEnv | undefined): Command {
   const root = new Command('gazette')
@@ -104,8 +105,19 @@ function program(io: Io, setCode: (code: number) => void, senv: SendEnv | undefi
     .option('--host <host>', 'address to listen on (behind a reverse proxy, keep 127.0.0.1)', '127.0.0.1')
     .action(async (flags) => setCode(await (await serve()).serveCommand(flags, io)));
 
+  const reports = root.command('bounces').description('bounces and complaints that come back: delivery reports (DSN), spam complaints (ARF), failure notices');
+  withConfig(reports.command('import').argument('[files...]', '.eml or mbox files; - or none: standard input (an MTA may pipe each report in)'))
+    .description('apply the reports in these messages: hard bounces and complaints stop mail to the subscriber; other messages are ignored')
+    .option('--recipient <address>', 'the envelope recipient the MTA delivered to (in Postfix, the original_recipient macro), naming the delivery')
+    .action(async (files, flags) => setCode(await (await bounces()).importCommand(files, flags, io, senv?.env ?? process.env)));
+  withConfig(reports.command('fetch'))
+    .description(
+      'read the unseen messages of the bounce mailbox over IMAP ([bounces] imap_url), apply the reports and move them to processed_folder; others stay unread',
+    )
+    .action(async (flags) => setCode(await (await bounces()).fetchCommand(flags, io, senv?.env ?? process.env)));
+
   withConfig(root.command('status'))
-    .description('delivery counts per issue sent')
+    .description('per issue sent: delivered, bounced (hard, soft), complaints, and their rates; then the list as a whole')
     .option('--issue <slug>', 'only this issue')
     .action(async (flags) => setCode(await (await send()).statusCommand(flags, io)));
 

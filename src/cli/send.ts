@@ -157,18 +157,44 @@ function summarize(result: SendResult, delivered: boolean, title: string, via: s
   return EXIT.ok;
 }
 
-/** `gazette status`: delivery counts per issue sent. */
+/** `gazette status`: per issue, deliveries, bounces, complaints and their rates; then the list's health. */
 export async function statusCommand(flags: { config: string; issue?: string }, io: Io): Promise<number> {
   const { config, warnings } = await loadConfig(flags.config);
   printWarnings(io, warnings);
-  const rows = sendStatus(config, flags.issue);
-  if (rows.length === 0) {
+  const { issues, list, warnings: health } = sendStatus(config, flags.issue);
+  if (issues.length === 0) {
     if (flags.issue)
       throw new GazetteError('NO_ISSUE', `no issue with the slug ${JSON.stringify(flags.issue)} has been sent (gazette status lists those that have)`);
     io.out('No issue has been sent yet.');
-    return EXIT.ok;
+  } else {
+    const percent = (r: number) => `${(r * 100).toFixed(2)}%`;
+    io.out('issue\tsent\tdelivered\thard\tsoft\tcomplaints\thard rate\tcomplaint rate\tdeferred\tfailed\tin flight\towed\ttitle');
+    for (const r of issues) {
+      io.out(
+        [
+          r.slug,
+          r.sent,
+          r.delivered,
+          r.hard,
+          r.soft,
+          r.complaints,
+          percent(r.hardRate),
+          percent(r.complaintRate),
+          r.deferred,
+          r.failed,
+          r.sending,
+          r.owed,
+          r.title,
+        ].join('\t'),
+      );
+    }
   }
-  io.out('issue\tsent\tdeferred\tfailed\tin flight\towed\ttitle');
-  for (const r of rows) io.out(`${r.slug}\t${r.sent}\t${r.deferred}\t${r.failed}\t${r.sending}\t${r.owed}\t${r.title}`);
+  const recent = Object.entries(list.recent)
+    .map(([outcome, n]) => `${n} ${outcome}`)
+    .join(', ');
+  io.out(
+    `List: ${list.subscribed} subscribed, ${list.pending} pending, ${list.bounced} bounced, ${list.unsubscribed} unsubscribed (${list.complained} by complaint). Reports in the last 30 days: ${recent || 'none'}.`,
+  );
+  printWarnings(io, health);
   return EXIT.ok;
 }

@@ -78,6 +78,18 @@ const sections = {
     /** Seconds. */
     retryDelay: v.retry_delay,
   }),
+  bounces: (v) => ({
+    returnPathDomain: v.return_path_domain?.toLowerCase() || undefined,
+    softLimit: v.soft_limit,
+    imapUrl: v.imap_url || undefined,
+    processedFolder: v.processed_folder,
+    tlsVerify: v.tls_verify,
+  }),
+  webhooks: (v) => ({
+    sesTopicArn: v.ses_topic_arn || undefined,
+    postmark: v.postmark,
+    mailgun: v.mailgun,
+  }),
   /** Signing is on only when all three are set (load.ts refuses a partial section). */
   dkim: (v, root) =>
     v.domain && v.selector && v.private_key

@@ -86,6 +86,27 @@ function hostname(value: string): string | undefined {
   return /^[A-Za-z0-9.-]+$/.test(value) ? undefined : `${JSON.stringify(value)} is not a host name`;
 }
 
+/** `imaps://user@host[:port]/[mailbox]`, with no password in it (that comes from the environment). */
+function imapUrl(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `expected a URL such as "imaps://bounces@mail.example.com/INBOX", got ${JSON.stringify(value)}`;
+  }
+  if (url.protocol !== 'imaps:' && url.protocol !== 'imap:') return `must start with imaps:// (or imap:// for STARTTLS), not ${url.protocol}//`;
+  if (url.password) return 'must not hold the password: set GAZETTE_BOUNCES_IMAP_PASSWORD instead (the config file is not a secret)';
+  if (!url.username) return 'must name the login, as in imaps://bounces@mail.example.com/INBOX';
+  return undefined;
+}
+
+/** An SNS topic ARN: `arn:aws:sns:<region>:<account>:<name>`. */
+function topicArn(value: string): string | undefined {
+  return /^arn:aws(-cn|-us-gov)?:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/.test(value)
+    ? undefined
+    : `${JSON.stringify(value)} is not an SNS topic ARN such as "arn:aws:sns:us-east-1:123456789012:ses-bounces"`;
+}
+
 /** The schema of `gazette.toml`. README's config reference follows it. */
 export const configSchema = {
   site: {
@@ -200,6 +221,51 @@ export const configSchema = {
     domain: { kind: 'string', check: hostname, doc: 'DKIM signing domain (d=). Signing is on when domain, selector and private_key are all set.' },
     selector: { kind: 'string', doc: 'DKIM selector (s=).' },
     private_key: { kind: 'string', check: relativeOrAbsolutePath, doc: 'PEM file of the DKIM private key.' },
+  },
+  bounces: {
+    return_path_domain: {
+      kind: 'string',
+      check: hostname,
+      doc: 'Domain of the envelope sender: each message goes out from its own `bounces+<token>@<domain>` (VERP), so a report names its subscriber and issue. Its mail must reach `gazette bounces import` or `fetch`.',
+    },
+    soft_limit: {
+      kind: 'integer',
+      default: 3,
+      check: positive,
+      doc: 'Soft bounces (a full mailbox, a 4.x.x failure, a policy refusal) in a row, across issues, after which a subscriber is marked bounced.',
+    },
+    imap_url: {
+      kind: 'string',
+      check: imapUrl,
+      doc: 'Mailbox `gazette bounces fetch` reads, e.g. `"imaps://bounces@mail.example.com/INBOX"`; password from `GAZETTE_BOUNCES_IMAP_PASSWORD`. `GAZETTE_BOUNCES_IMAP_URL` (password allowed) overrides it.',
+    },
+    processed_folder: {
+      kind: 'string',
+      default: 'Gazette/Processed',
+      doc: 'IMAP folder that handled reports are moved to (made if missing); other mail stays where it is, unread.',
+    },
+    tls_verify: {
+      kind: 'boolean',
+      default: true,
+      doc: "Check the IMAP server's TLS certificate (never checked for a server on loopback).",
+    },
+  },
+  webhooks: {
+    ses_topic_arn: {
+      kind: 'string',
+      check: topicArn,
+      doc: "Turns on `POST <public_url>webhooks/ses`: Amazon SES notifications through this SNS topic, each signature checked against Amazon's certificate.",
+    },
+    postmark: {
+      kind: 'boolean',
+      default: false,
+      doc: 'Turns on `POST <public_url>webhooks/postmark`, behind HTTP basic auth: `GAZETTE_POSTMARK_WEBHOOK_AUTH` is `user:password` (put them in the webhook URL at Postmark).',
+    },
+    mailgun: {
+      kind: 'boolean',
+      default: false,
+      doc: "Turns on `POST <public_url>webhooks/mailgun`: each event's signature checked with `GAZETTE_MAILGUN_SIGNING_KEY`.",
+    },
   },
 } as const satisfies TableSpec;
 

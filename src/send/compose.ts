@@ -17,6 +17,8 @@ export interface ComposeInput {
   unsubscribeUrl: string;
   /** Defaults to now. */
   date?: Date;
+  /** The envelope sender (VERP, `bounces+…@return_path_domain`); default the From address. */
+  returnPath?: string | undefined;
   /** Decided once per issue (see `transferEncoding`), so nodemailer does not scan every copy. */
   textEncoding?: 'base64' | 'quoted-printable';
 }
@@ -72,8 +74,14 @@ export function composeMessage(input: ComposeInput): SendMailOptions {
     headers: {
       'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
     },
+    ...envelope(input.returnPath, to.email),
     ...(input.textEncoding ? { textEncoding: input.textEncoding } : {}),
   };
+}
+
+/** The SMTP envelope when the sender is a VERP address: bounces come back to it, naming this delivery. */
+function envelope(returnPath: string | undefined, to: string): Pick<SendMailOptions, 'envelope'> {
+  return returnPath ? { envelope: { from: returnPath, to } } : {};
 }
 
 /** What every message Gazette mails has: sender, recipient, subject, date, and the rendered email filled in for this reader. */
@@ -111,6 +119,7 @@ export function composeConfirmation(input: {
   email: RenderedEmail;
   to: Pick<Recipient, 'email' | 'name'>;
   confirmUrl: string;
+  returnPath?: string | undefined;
   date?: Date;
 }): SendMailOptions {
   const { config, email, to, confirmUrl } = input;
@@ -118,5 +127,6 @@ export function composeConfirmation(input: {
     ...personalMessage(config, email, to, { confirmUrl }, input.date),
     messageId: `<${randomBytes(16).toString('hex')}@${senderDomain(config)}>`,
     headers: { 'Auto-Submitted': 'auto-generated' },
+    ...envelope(input.returnPath, to.email),
   };
 }

@@ -14,10 +14,16 @@ export { sendIssue } from './pipeline.js';
 export type { SendStore } from './store.js';
 export { readOnlyStore } from './store.js';
 export {
+  BOUNCE_PREFIX,
+  bounceAddress,
   CONFIRM_TTL_MS,
   confirmToken,
   confirmUrl,
+  issueTag,
   loadSecret,
+  looksLikeBounceAddress,
+  readBounceAddress,
+  returnPath,
   secretFile,
   unsubscribeToken,
   unsubscribeUrl,

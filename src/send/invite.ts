@@ -5,7 +5,7 @@ import { drain } from '../util/pool.js';
 import { openCarrier } from './carrier.js';
 import { composeConfirmation } from './compose.js';
 import { outboxDir } from './outbox.js';
-import { confirmToken, confirmUrl, loadSecret } from './tokens.js';
+import { confirmToken, confirmUrl, loadSecret, returnPath } from './tokens.js';
 
 export interface InviteResult {
   asked: number;
@@ -45,7 +45,15 @@ export async function invitePending(config: Config, env: NodeJS.ProcessEnv, onPr
     await drain(config.send.maxConnections, next, async (row) => {
       if (!reserveConfirmation(db, row.id)) return;
       try {
-        await carrier.send(composeConfirmation({ config, email, to: row, confirmUrl: confirmUrl(config, confirmToken(secret, row)) }));
+        await carrier.send(
+          composeConfirmation({
+            config,
+            email,
+            to: row,
+            confirmUrl: confirmUrl(config, confirmToken(secret, row)),
+            returnPath: returnPath(config, secret, row, undefined),
+          }),
+        );
         asked++;
         onProgress?.(asked);
       } catch {

@@ -7,7 +7,7 @@ import type { Carrier } from './carrier.js';
 import { classify, type Verdict } from './classify.js';
 import { composeMessage, messageId, transferEncoding } from './compose.js';
 import type { SendStore } from './store.js';
-import { unsubscribeToken, unsubscribeUrl } from './tokens.js';
+import { returnPath, unsubscribeToken, unsubscribeUrl } from './tokens.js';
 
 export interface Tally {
   sent: number;
@@ -125,6 +125,7 @@ export async function sendIssue(run: SendRun): Promise<SendResult> {
       email,
       to: recipient,
       unsubscribeUrl: unsubscribeUrl(config, unsubscribeToken(secret, recipient)),
+      returnPath: returnPath(config, secret, recipient, issue.key),
       textEncoding,
     });
     let outcome: Outcome;

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/index.js';
@@ -155,4 +155,64 @@ export function confirmUrl(config: Config, token: string): string {
 /** A subscriber's one-click unsubscribe link. */
 export function unsubscribeUrl(config: Config, token: string): string {
   return readerLink(config, 'unsubscribe', token);
+}
+
+/** The local part's prefix of every envelope sender Gazette makes (`bounces+<token>@domain`). */
+export const BOUNCE_PREFIX = 'bounces+';
+
+/** A short tag for an issue's send key (a local part is at most 64 octets, a key may be longer). */
+export function issueTag(issueKey: string): string {
+  return createHash('sha256').update(issueKey).digest('hex').slice(0, 8);
+}
+
+/** The tag of a message that is not an issue (a confirmation). */
+export const NO_ISSUE_TAG = '0';
+
+function bounceMac(secret: Buffer, id: number, emailKey: string, tag: string): string {
+  return createHmac('sha256', secret).update(`bounce\n${id}\n${emailKey}\n${tag}`).digest('hex').slice(0, 20);
+}
+
+/**
+ * The envelope sender (VERP) of one subscriber's copy of one issue:
+ * `bounces+<id>-<issue tag>-<HMAC>@<domain>`, lower case only (some servers
+ * change the case of a local part), under 64 octets. A report mailed back
+ * to it names the subscriber and the issue, and cannot be forged without
+ * the secret.
+ */
+export function bounceAddress(secret: Buffer, domain: string, subscriber: { id: number; email_key: string }, issueKey: string | undefined): string {
+  const tag = issueKey === undefined ? NO_ISSUE_TAG : issueTag(issueKey);
+  return `${BOUNCE_PREFIX}${subscriber.id.toString(36)}-${tag}-${bounceMac(secret, subscriber.id, subscriber.email_key, tag)}@${domain}`;
+}
+
+const BOUNCE_ADDRESS = /^bounces\+([0-9a-z]{1,11})-([0-9a-f]{8}|0)-([0-9a-f]{20})@[^@\s]+$/i;
+
+/** Whether an address has the shape of a Gazette envelope sender (genuine or not). */
+export const looksLikeBounceAddress = (address: string): boolean => BOUNCE_ADDRESS.test(address.trim());
+
+/**
+ * What a Gazette envelope sender names: the subscriber and the issue's tag
+ * (undefined for a confirmation); `forged` when it has the shape but not
+ * the signature (or names no subscriber). Compared in constant time.
+ */
+export function readBounceAddress(
+  secret: Buffer,
+  address: string,
+  lookup: (id: number) => { email_key: string } | undefined,
+): { id: number; tag: string | undefined } | 'forged' | undefined {
+  const m = BOUNCE_ADDRESS.exec(address.trim());
+  if (!m) return undefined;
+  const id = Number.parseInt(m[1]!, 36);
+  const subscriber = Number.isSafeInteger(id) ? lookup(id) : undefined;
+  if (!subscriber) return 'forged';
+  const tag = m[2]!.toLowerCase();
+  const expected = Buffer.from(bounceMac(secret, id, subscriber.email_key, tag));
+  const given = Buffer.from(m[3]!.toLowerCase());
+  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return 'forged';
+  return { id, tag: tag === NO_ISSUE_TAG ? undefined : tag };
+}
+
+/** The envelope sender for a subscriber's message when `[bounces] return_path_domain` is set (VERP); else undefined. */
+export function returnPath(config: Config, secret: Buffer, subscriber: { id: number; email_key: string }, issueKey: string | undefined): string | undefined {
+  const domain = config.bounces.returnPathDomain;
+  return domain ? bounceAddress(secret, domain, subscriber, issueKey) : undefined;
 }

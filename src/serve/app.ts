@@ -6,7 +6,7 @@ import type { SendMailOptions } from 'nodemailer';
 import type { Config } from '../config/index.js';
 import type { RenderedEmail } from '../email/index.js';
 import { readerWords } from '../i18n/index.js';
-import { composeConfirmation, confirmToken, confirmUrl, verifyConfirmToken, verifyToken } from '../send/index.js';
+import { composeConfirmation, confirmToken, confirmUrl, returnPath, verifyConfirmToken, verifyToken } from '../send/index.js';
 import {
   checkEmail,
   confirmSubscription,
@@ -21,6 +21,7 @@ import {
 } from '../store/index.js';
 import { plainLine } from '../util/text.js';
 import { buttonPage, donePage, landingPage, messagePage, type PageContext, STYLE_HASH, unsubscribedPage } from './pages.js';
+import { webhookRoutes } from './webhooks.js';
 
 /** What the app needs from outside: the database, the token key, and a way to mail one message. */
 export interface ServeDeps {
@@ -35,6 +36,10 @@ export interface ServeDeps {
   log: (line: string) => void;
   /** The present (tests move it). */
   now?: () => number;
+  /** Secrets of the webhooks turned on in `[webhooks]` (from the environment). */
+  webhookSecrets?: { postmark?: string | undefined; mailgun?: string | undefined };
+  /** GET a URL's text over https (SNS certificates, SNS subscription confirmations); tests stand in for Amazon. */
+  fetchText?: (url: string) => Promise<string>;
 }
 
 /** Requests a client may make, per minute. */
@@ -106,7 +111,7 @@ export async function createApp(deps: ServeDeps): Promise<{ app: FastifyInstance
     const job = (async () => {
       const email = await deps.confirmation();
       const link = confirmUrl(config, confirmToken(secret, row, now()));
-      await deps.mail(composeConfirmation({ config, email, to: row, confirmUrl: link }));
+      await deps.mail(composeConfirmation({ config, email, to: row, confirmUrl: link, returnPath: returnPath(config, secret, row, undefined) }));
     })().catch((err: unknown) => {
       releaseConfirmation(db, row.id, previous);
       deps.log(`warning: could not mail a confirmation to ${row.email}: ${(err as Error).message}`);
@@ -231,6 +236,8 @@ export async function createApp(deps: ServeDeps): Promise<{ app: FastifyInstance
       handler: (_request, reply) => html(reply.header('Allow', allowed.join(', ')), 405, messagePage(ctx, words.bad_request, words.wrong_method)),
     });
   }
+
+  await app.register(async (hooks) => webhookRoutes(hooks, deps, prefix));
 
   app.setNotFoundHandler((_request, reply) => html(reply, 404, messagePage(ctx, words.not_found_title, words.not_found)));
 

@@ -10,6 +10,35 @@ export interface ServeOptions {
   port: number;
   env: NodeJS.ProcessEnv;
   log: (line: string) => void;
+  /** Stands in for Amazon's https hosts (tests). */
+  fetchText?: (url: string) => Promise<string>;
+}
+
+/**
+ * The secrets of the webhooks turned on, from the environment: a provider
+ * turned on without its secret, or with a weak one, is refused at start
+ * rather than left open to forged requests.
+ */
+function webhookSecretsOf(config: Config, env: NodeJS.ProcessEnv): { postmark?: string; mailgun?: string } {
+  const secrets: { postmark?: string; mailgun?: string } = {};
+  if (config.webhooks.postmark) {
+    const auth = env.GAZETTE_POSTMARK_WEBHOOK_AUTH ?? '';
+    const password = auth.slice(auth.indexOf(':') + 1);
+    if (!auth.includes(':') || password.length < 16 || new Set(password).size < 8) {
+      throw new GazetteError(
+        'SECRET',
+        'webhooks.postmark is on, but GAZETTE_POSTMARK_WEBHOOK_AUTH is not "user:password" with a password of at least 16 random characters',
+      );
+    }
+    secrets.postmark = auth;
+  }
+  if (config.webhooks.mailgun) {
+    const key = env.GAZETTE_MAILGUN_SIGNING_KEY ?? '';
+    if (key.trim().length < 16)
+      throw new GazetteError('SECRET', 'webhooks.mailgun is on, but GAZETTE_MAILGUN_SIGNING_KEY (the HTTP webhook signing key) is not set');
+    secrets.mailgun = key.trim();
+  }
+  return secrets;
 }
 
 export interface RunningServer {
@@ -30,6 +59,7 @@ export async function startServe(config: Config, options: ServeOptions): Promise
   }
   if (!config.email.from) throw new GazetteError('CONFIG', 'email.from is not set: confirmation emails are sent from it', { file: config.file });
   const secret = loadSecret(config, options.env);
+  const webhookSecrets = webhookSecretsOf(config, options.env);
   const db = openDatabase(config.subscribers.database);
   let carrier: Carrier | undefined;
   try {
@@ -46,6 +76,8 @@ export async function startServe(config: Config, options: ServeOptions): Promise
         return confirmation;
       },
       log: options.log,
+      webhookSecrets,
+      ...(options.fetchText ? { fetchText: options.fetchText } : {}),
     });
     try {
       await app.listen({ host: options.host, port: options.port });

@@ -95,6 +95,32 @@ const MIGRATIONS: string[] = [
   ALTER TABLE subscribers ADD COLUMN unsubscribed_how TEXT;
   ALTER TABLE subscribers ADD COLUMN confirm_sent_at TEXT;
   `,
+  // 4: what came back after a delivery: a bounce (hard or soft, with its status code and
+  // diagnostic) or a complaint, on the delivery; and every report processed, by its identity,
+  // so the same report twice changes nothing.
+  `
+  ALTER TABLE deliveries ADD COLUMN bounce TEXT CHECK (bounce IN ('hard', 'soft'));
+  ALTER TABLE deliveries ADD COLUMN bounce_status TEXT;
+  ALTER TABLE deliveries ADD COLUMN bounce_diagnostic TEXT;
+  ALTER TABLE deliveries ADD COLUMN bounced_at TEXT;
+  ALTER TABLE deliveries ADD COLUMN complained_at TEXT;
+  CREATE INDEX deliveries_message_id ON deliveries (message_id);
+  CREATE INDEX deliveries_subscriber ON deliveries (subscriber_id, sent_at);
+  UPDATE deliveries SET bounce = 'hard', bounced_at = updated_at, bounce_diagnostic = last_response
+    WHERE state = 'failed' AND subscriber_id IN (SELECT id FROM subscribers WHERE status = 'bounced');
+
+  CREATE TABLE reports (
+    id            TEXT PRIMARY KEY,                -- the report's identity (its Message-ID and recipient, or a provider's event id)
+    received_at   TEXT NOT NULL,
+    source        TEXT NOT NULL,                   -- mail, ses, postmark, mailgun
+    kind          TEXT NOT NULL,                   -- hard, soft, complaint, none
+    subscriber_id INTEGER REFERENCES subscribers (id),
+    issue         TEXT,
+    status        TEXT,
+    diagnostic    TEXT,
+    outcome       TEXT NOT NULL                    -- what it did: bounced, unsubscribed, counted, unchanged, unmatched, forged
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -7,10 +7,13 @@ export { beginDelivery, deliveryStatus, finishDelivery, ledger, lookalikeIssue, 
 export type { AddOutcome } from './list.js';
 export { addSubscriber, exportCsv, importFile, listSubscribers, parseAddress, parseStatus, removeSubscriber, restoreBounced, withDatabase } from './list.js';
 export { acquireSendLock } from './lock.js';
+export type { ListHealth, ReportFigures, ReportKind, ReportOutcome, ReportRecord, ReportTarget } from './reports.js';
+export { applyReport, deliveryByMessageId, issueKeys, latestDelivery, listHealth, reportFigures, reportOutcomes, reportSeen } from './reports.js';
 export type { LeftHow, NewSubscriber, Status, SubscriberRow } from './subscribers.js';
 export {
   allSubscribers,
   checkEmail,
+  complained,
   countByStatus,
   emailKey,
   findSubscriber,

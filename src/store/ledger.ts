@@ -1,5 +1,6 @@
 import type { Db } from './db.js';
 import { now, statement } from './db.js';
+import { reportFigures } from './reports.js';
 import { type SubscriberRow, setStatus } from './subscribers.js';
 
 /**
@@ -120,8 +121,20 @@ export function finishDelivery(db: Db, issueId: string, subscriberId: number, ou
   }
   db.transaction(() => {
     record();
+    statement(db, `UPDATE deliveries SET bounce = 'hard', bounce_status = ?, bounce_diagnostic = ?, bounced_at = ? WHERE issue = ? AND subscriber_id = ?`).run(
+      enhancedCode(outcome.response) ?? null,
+      outcome.response.slice(0, 1000),
+      t,
+      issueId,
+      subscriberId,
+    );
     setStatus(db, subscriberId, 'bounced');
   }).immediate();
+}
+
+/** `5.1.1` in `550 5.1.1 <a@b>: Recipient address rejected`. */
+function enhancedCode(response: string): string | undefined {
+  return /(?:^|\s)([245]\.\d{1,3}\.\d{1,3})(?=\s|$|[:;,.])/.exec(response)?.[1];
 }
 
 /** The ledger of one database, as the send pipeline's store (`SendStore` in send/store.ts). */
@@ -146,17 +159,45 @@ export interface IssueStatus {
   sending: number;
   /** Subscribed, and owed the issue (never tried, deferred or interrupted). */
   owed: number;
+  /** Refused for good at sending, or reported dead after. */
+  hard: number;
+  /** Reported failed this time (a full mailbox, a 4.x.x failure, a policy refusal). */
+  soft: number;
+  /** Reported as spam by the reader. */
+  complaints: number;
+  /** Accepted by the server, then reported bounced. */
+  bouncedAfter: number;
+  /** Accepted and not reported bounced. */
+  delivered: number;
+  /** Hard bounces per message tried (sent or failed). */
+  hardRate: number;
+  /** Complaints per message delivered. */
+  complaintRate: number;
 }
 
 /** Delivery counts per issue sent (newest first), or for the issue with this slug. */
 export function deliveryStatus(db: Db, slug?: string): IssueStatus[] {
   const issues = (
     slug ? db.prepare('SELECT * FROM issues WHERE slug = ?').all(slug) : db.prepare('SELECT * FROM issues ORDER BY first_sent_at DESC').all()
-  ) as Array<Omit<IssueStatus, 'sent' | 'deferred' | 'failed' | 'sending' | 'owed'>>;
+  ) as Array<Pick<IssueStatus, 'key' | 'slug' | 'title' | 'first_sent_at'>>;
   const counts = db.prepare('SELECT state, COUNT(*) AS n FROM deliveries WHERE issue = ? GROUP BY state');
   return issues.map((issue) => {
-    const status: IssueStatus = { ...issue, sent: 0, deferred: 0, failed: 0, sending: 0, owed: owedCount(db, issue.key) };
+    const status: IssueStatus = {
+      ...issue,
+      sent: 0,
+      deferred: 0,
+      failed: 0,
+      sending: 0,
+      owed: owedCount(db, issue.key),
+      ...reportFigures(db, issue.key),
+      delivered: 0,
+      hardRate: 0,
+      complaintRate: 0,
+    };
     for (const row of counts.all(issue.key) as Array<{ state: DeliveryState; n: number }>) status[row.state] = row.n;
+    status.delivered = status.sent - status.bouncedAfter;
+    status.hardRate = status.hard / Math.max(1, status.sent + status.failed);
+    status.complaintRate = status.complaints / Math.max(1, status.delivered);
     return status;
   });
 }

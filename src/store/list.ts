@@ -5,7 +5,18 @@ import { readUserText } from '../util/paths.js';
 import { plainLine } from '../util/text.js';
 import { type Db, now, openDatabase, statement } from './db.js';
 import { type ImportOptions, type ImportResult, importCsv } from './import.js';
-import { allSubscribers, checkEmail, findSubscriber, insertSubscriber, STATUSES, type Status, type SubscriberRow, setName, setStatus } from './subscribers.js';
+import {
+  allSubscribers,
+  checkEmail,
+  complained,
+  findSubscriber,
+  insertSubscriber,
+  STATUSES,
+  type Status,
+  type SubscriberRow,
+  setName,
+  setStatus,
+} from './subscribers.js';
 
 /**
  * The subscriber list as the author manages it (`gazette subscribers …`):
@@ -45,6 +56,12 @@ export function addSubscriber(
   if (!existing) {
     insertSubscriber(db, { email: address, ...(name ? { name } : {}), status: 'subscribed', source: 'cli' });
     return { outcome: 'added', email: address };
+  }
+  if (complained(existing)) {
+    throw new GazetteError(
+      'SUBSCRIBER',
+      `${existing.email} reported the newsletter as spam (${existing.unsubscribed_at ?? existing.updated_at}); Gazette never mails a complainer again, not even with --force`,
+    );
   }
   if ((existing.status === 'unsubscribed' || existing.status === 'bounced') && !input.force) {
     throw new GazetteError(

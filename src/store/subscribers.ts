@@ -20,14 +20,18 @@ export interface SubscriberRow {
   updated_at: string;
   subscribed_at: string | null;
   unsubscribed_at: string | null;
-  /** How they left: one-click, page, command, bounce or import. */
+  /** How they left: one-click, page, command, bounce, complaint or import. */
   unsubscribed_how: LeftHow | null;
   /** When a confirmation was last mailed to them. */
   confirm_sent_at: string | null;
 }
 
 /** How a subscriber left the list. */
-export type LeftHow = 'one-click' | 'page' | 'command' | 'bounce' | 'import';
+export type LeftHow = 'one-click' | 'page' | 'command' | 'bounce' | 'complaint' | 'import';
+
+/** A reader who reported the newsletter as spam: never mailed again, whatever asks (an import, a form, `add --force`). */
+export const complained = (row: Pick<SubscriberRow, 'status' | 'unsubscribed_how'> | undefined): boolean =>
+  row?.status === 'unsubscribed' && row.unsubscribed_how === 'complaint';
 
 export const emailKey = (email: string): string => email.trim().toLowerCase();
 

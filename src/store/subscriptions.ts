@@ -1,5 +1,5 @@
 import { type Db, statement } from './db.js';
-import { findSubscriber, getSubscriber, insertSubscriber, type LeftHow, type SubscriberRow, setName, setStatus } from './subscribers.js';
+import { complained, findSubscriber, getSubscriber, insertSubscriber, type LeftHow, type SubscriberRow, setName, setStatus } from './subscribers.js';
 
 /**
  * A reader's own changes to their subscription, from `gazette serve`:
@@ -15,7 +15,7 @@ export interface SubscribeRequest {
   /** The subscriber to mail a confirmation to, when one should go now. */
   mailTo?: SubscriberRow;
   /** Why no mail goes: already subscribed, or asked within the hour. */
-  quiet?: 'subscribed' | 'recently-asked';
+  quiet?: 'subscribed' | 'recently-asked' | 'complained';
 }
 
 /**
@@ -32,6 +32,8 @@ export function requestSubscription(db: Db, email: string, name: string | undefi
       if (!row) row = insertSubscriber(db, { email, ...(name ? { name } : {}), status: 'pending', source: 'web' });
       else if (name && row.status !== 'subscribed' && name !== row.name) setName(db, row.id, name);
       if (row.status === 'subscribed') return { quiet: 'subscribed' };
+      // A reader who reported the newsletter as spam is never mailed again, not even a confirmation.
+      if (complained(row)) return { quiet: 'complained' };
       return reserveConfirmation(db, row.id, at) ? { mailTo: getSubscriber(db, row.id)! } : { quiet: 'recently-asked' };
     })
     .immediate();
@@ -57,7 +59,7 @@ export function releaseConfirmation(db: Db, id: number, previous: string | null)
 /** The reader confirmed their address: subscribed (again, if they had left). Confirming twice is fine. */
 export function confirmSubscription(db: Db, id: number): 'subscribed' | 'already' {
   const row = getSubscriber(db, id);
-  if (!row || row.status === 'subscribed') return 'already';
+  if (!row || row.status === 'subscribed' || complained(row)) return 'already';
   setStatus(db, id, 'subscribed');
   return 'subscribed';
 }
@@ -73,7 +75,7 @@ export function leave(db: Db, id: number, how: LeftHow): 'unsubscribed' | 'alrea
 /** Undo an unsubscribe made by mistake, from the page that confirmed it. A bounced address stays bounced. */
 export function undoLeave(db: Db, id: number): 'subscribed' | 'unchanged' {
   const row = getSubscriber(db, id);
-  if (row?.status !== 'unsubscribed') return row?.status === 'subscribed' ? 'subscribed' : 'unchanged';
+  if (row?.status !== 'unsubscribed' || complained(row)) return row?.status === 'subscribed' ? 'subscribed' : 'unchanged';
   setStatus(db, id, 'subscribed');
   return 'subscribed';
 }

@@ -21,6 +21,8 @@ export interface Behaviour {
 
 export interface Received {
   to: string;
+  /** The envelope sender (MAIL FROM). */
+  from: string;
   raw: string;
   mail: ParsedMail;
 }
@@ -81,7 +83,7 @@ export async function startSmtp(behaviour: Behaviour = {}): Promise<TestSmtp> {
         if (reply === 'drop') return drop(session);
         if (reply) return callback(fail(reply));
         const raw = Buffer.concat(chunks).toString('utf8');
-        received.push({ to, raw, mail: await simpleParser(raw) });
+        received.push({ to, from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', raw, mail: await simpleParser(raw) });
         behaviour.onAccepted?.(to, received.length);
         callback();
       });

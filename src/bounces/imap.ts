@@ -1,0 +1,125 @@
+import { ImapFlow } from 'imapflow';
+import type { Config } from '../config/index.js';
+import { GazetteError } from '../errors.js';
+import { type BounceTally, emptyTally, openReportContext, processMessage, tallyApplied } from './inbox.js';
+
+export interface ImapSettings {
+  host: string;
+  port: number;
+  /** TLS from the start (imaps://); otherwise STARTTLS, required except on loopback. */
+  secure: boolean;
+  user: string;
+  password: string;
+  /** The folder read; default INBOX. */
+  mailbox: string;
+  tlsVerify: boolean;
+}
+
+const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+
+/** The mailbox from `GAZETTE_BOUNCES_IMAP_URL` (password allowed), else `[bounces] imap_url` with `GAZETTE_BOUNCES_IMAP_PASSWORD`. */
+export function imapSettings(config: Config, env: NodeJS.ProcessEnv): ImapSettings {
+  const fromEnv = env.GAZETTE_BOUNCES_IMAP_URL;
+  const text = fromEnv ?? config.bounces.imapUrl;
+  const name = fromEnv ? 'GAZETTE_BOUNCES_IMAP_URL' : 'bounces.imap_url';
+  if (!text) {
+    throw new GazetteError('CONFIG', 'no mailbox to read: set [bounces] imap_url (e.g. "imaps://bounces@mail.example.com/INBOX") or GAZETTE_BOUNCES_IMAP_URL', {
+      file: config.file,
+    });
+  }
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new GazetteError('CONFIG', `${name} is not a URL (use imaps://user@host/INBOX)`);
+  }
+  if (url.protocol !== 'imaps:' && url.protocol !== 'imap:')
+    throw new GazetteError('CONFIG', `${name} must start with imaps:// or imap://, not ${url.protocol}//`);
+  const password = url.password ? decodeURIComponent(url.password) : env.GAZETTE_BOUNCES_IMAP_PASSWORD;
+  if (!url.username) throw new GazetteError('CONFIG', `${name} must name the login, as in imaps://bounces@mail.example.com/INBOX`);
+  if (!password) throw new GazetteError('CONFIG', `no password for ${url.username}@${url.hostname}: set GAZETTE_BOUNCES_IMAP_PASSWORD`);
+  const secure = url.protocol === 'imaps:';
+  return {
+    host: url.hostname.replace(/^\[|\]$/g, ''),
+    port: url.port ? Number(url.port) : secure ? 993 : 143,
+    secure,
+    user: decodeURIComponent(url.username),
+    password,
+    mailbox: decodeURIComponent(url.pathname.replace(/^\/+/, '')) || 'INBOX',
+    tlsVerify: config.bounces.tlsVerify,
+  };
+}
+
+/**
+ * `gazette bounces fetch`: read every unseen message in the mailbox (the
+ * body fetched with PEEK, so nothing is marked read), apply those that are
+ * reports, and move them to `processed_folder`. A message that is not a
+ * report is left where it is, unread. A report is moved only after its
+ * effect is committed: a run that dies midway leaves it to the next, which
+ * finds it already processed.
+ */
+export async function fetchReports(config: Config, env: NodeJS.ProcessEnv): Promise<BounceTally & { mailbox: string; movedTo: string }> {
+  const settings = imapSettings(config, env);
+  const where = `imap${settings.secure ? 's' : ''}://${settings.host}:${settings.port}`;
+  const client = new ImapFlow({
+    host: settings.host,
+    port: settings.port,
+    secure: settings.secure,
+    // A password never crosses the network in clear: STARTTLS is required off loopback.
+    doSTARTTLS: settings.secure ? undefined : !isLoopback(settings.host),
+    auth: { user: settings.user, pass: settings.password },
+    tls: { rejectUnauthorized: settings.tlsVerify && !isLoopback(settings.host) },
+    logger: false,
+    connectionTimeout: 30_000,
+    greetingTimeout: 30_000,
+    socketTimeout: 120_000,
+  });
+  // An error event after connecting (the server hangs up) must not crash the process: the command in progress fails.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (err) {
+    const e = err as { authenticationFailed?: boolean; code?: string; message?: string; responseText?: string };
+    if (e.authenticationFailed) throw new GazetteError('IMAP', `${where} refused the login for ${settings.user}: ${e.responseText ?? e.message}`);
+    throw new GazetteError('IMAP', `cannot reach ${where}: ${e.code ?? ''}${e.code ? ' ' : ''}${e.message ?? String(err)}`.trim());
+  }
+  const ctx = openReportContext(config, env);
+  const tally = emptyTally();
+  try {
+    const lock = await client.getMailboxLock(settings.mailbox).catch((err: Error & { responseText?: string }) => {
+      throw new GazetteError('IMAP', `${where} has no folder ${JSON.stringify(settings.mailbox)}: ${err.responseText ?? err.message}`);
+    });
+    try {
+      const unseen = (await client.search({ seen: false }, { uid: true })) || [];
+      const handled: number[] = [];
+      for (const uid of unseen) {
+        const message = await client.fetchOne(String(uid), { source: true }, { uid: true });
+        if (message === false || !message.source) continue;
+        tally.messages++;
+        const applied = await processMessage(ctx, message.source);
+        if (!applied) {
+          tally.others++;
+          continue;
+        }
+        tallyApplied(tally, applied, 'mail');
+        handled.push(uid);
+      }
+      if (handled.length) {
+        await ensureFolder(client, config.bounces.processedFolder);
+        await client.messageMove(handled.join(','), config.bounces.processedFolder, { uid: true });
+      }
+    } finally {
+      lock.release();
+    }
+  } finally {
+    ctx.close();
+    await client.logout().catch(() => client.close());
+  }
+  return { ...tally, mailbox: `${where}/${settings.mailbox}`, movedTo: config.bounces.processedFolder };
+}
+
+async function ensureFolder(client: ImapFlow, folder: string): Promise<void> {
+  const existing = await client.list();
+  if (existing.some((m) => m.path === folder)) return;
+  await client.mailboxCreate(folder);
+}

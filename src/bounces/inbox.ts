@@ -1,0 +1,131 @@
+import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import type { Config } from '../config/index.js';
+import { fileError, GazetteError } from '../errors.js';
+import { loadSecret } from '../send/index.js';
+import { type Db, openDatabase, type ReportKind, type ReportOutcome } from '../store/index.js';
+import { type Applied, type ApplyContext, applyEvidence, mailEvidence } from './apply.js';
+import { isMbox, mboxMessages } from './mbox.js';
+import { MAX_REPORT_BYTES, parseReport } from './parse.js';
+
+/** What a batch of messages did, for the author. */
+export interface BounceTally {
+  /** Messages read. */
+  messages: number;
+  /** Of those, reports (DSNs, complaints, failure notices, auto-replies). */
+  reports: number;
+  /** Messages that are not reports: left alone. */
+  others: number;
+  /** Reports by what they did. */
+  outcomes: Partial<Record<ReportOutcome, number>>;
+  /** Reports by what they said. */
+  kinds: Partial<Record<ReportKind, number>>;
+  /** Each report that changed a subscriber, or could not be matched. */
+  events: Array<Applied & { source: string }>;
+}
+
+export const emptyTally = (): BounceTally => ({ messages: 0, reports: 0, others: 0, outcomes: {}, kinds: {}, events: [] });
+
+/** Count one report's result into a tally. */
+export function tallyApplied(tally: BounceTally, applied: Applied, source: string): void {
+  tally.reports++;
+  tally.outcomes[applied.outcome] = (tally.outcomes[applied.outcome] ?? 0) + 1;
+  tally.kinds[applied.kind] = (tally.kinds[applied.kind] ?? 0) + 1;
+  if (applied.outcome !== 'unchanged' && applied.outcome !== 'duplicate') tally.events.push({ ...applied, source });
+}
+
+/** The database and the secret a batch of reports is matched with; `close` when done. */
+export function openReportContext(config: Config, env: NodeJS.ProcessEnv): ApplyContext & { close(): void } {
+  const secret = loadSecret(config, env);
+  const db: Db = openDatabase(config.subscribers.database);
+  return { db, secret, softLimit: config.bounces.softLimit, close: () => db.close() };
+}
+
+/**
+ * Read one message and apply it if it is a report. Undefined for a
+ * message that is not a report (it must be left alone).
+ */
+export async function processMessage(ctx: ApplyContext, raw: Buffer, deliveredTo: string[] = []): Promise<Applied | undefined> {
+  const report = await parseReport(raw, { deliveredTo });
+  return report ? applyEvidence(ctx, mailEvidence(report)) : undefined;
+}
+
+export interface ImportOptions {
+  /** Files to read (`.eml` or mbox); `-` or none: standard input. */
+  files: string[];
+  /** The envelope recipient an MTA delivered the message to (Postfix's `${original_recipient}`). */
+  recipient?: string | undefined;
+  env: NodeJS.ProcessEnv;
+  /** Standard input (tests pass their own). */
+  stdin?: AsyncIterable<Buffer | string>;
+}
+
+/**
+ * `gazette bounces import`: every message in the files (or on standard
+ * input), each an `.eml` or an mbox of many, processed in order.
+ */
+export async function importReports(config: Config, options: ImportOptions): Promise<BounceTally> {
+  const files = options.files.length ? options.files : ['-'];
+  // Check every file can be read before anything is applied.
+  for (const file of files) if (file !== '-') await checkReadable(file);
+  const given = [options.recipient, options.env.ORIGINAL_RECIPIENT, options.env.RECIPIENT].filter((a): a is string => Boolean(a));
+  const ctx = openReportContext(config, options.env);
+  const tally = emptyTally();
+  try {
+    for (const file of files) {
+      const input = file === '-' ? (options.stdin ?? process.stdin) : createReadStream(file);
+      try {
+        for await (const raw of messagesOf(input)) {
+          tally.messages++;
+          const applied = await processMessage(ctx, raw, given);
+          if (applied) tallyApplied(tally, applied, 'mail');
+          else tally.others++;
+        }
+      } catch (err) {
+        if (err instanceof GazetteError || (err as { code?: string }).code?.startsWith('SQLITE')) throw err;
+        throw fileError(err, 'INPUT', 'read the reports', file === '-' ? 'standard input' : file);
+      }
+    }
+  } finally {
+    ctx.close();
+  }
+  return tally;
+}
+
+/** One message, or each message of an mbox (told by its first line); a message over the size limit is skipped whole. */
+async function* messagesOf(input: AsyncIterable<Buffer | string>): AsyncGenerator<Buffer> {
+  const iterator = input[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  if (first.done) return;
+  const head = Buffer.from(first.value);
+  const rest: AsyncIterable<Buffer | string> = {
+    [Symbol.asyncIterator]: () => ({ next: () => iterator.next(), return: async () => ({ done: true, value: undefined }) }),
+  };
+  const all = (async function* () {
+    yield head;
+    yield* rest;
+  })();
+  if (isMbox(head)) {
+    yield* mboxMessages(all);
+    return;
+  }
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of all) {
+    size += chunk.length;
+    if (size <= MAX_REPORT_BYTES) parts.push(Buffer.from(chunk));
+  }
+  // Too big to be a report: passed on as a message of its own, which parseReport refuses.
+  yield size <= MAX_REPORT_BYTES ? Buffer.concat(parts) : Buffer.alloc(MAX_REPORT_BYTES + 1);
+}
+
+async function checkReadable(file: string): Promise<void> {
+  try {
+    const info = await stat(file);
+    if (info.isDirectory()) throw new GazetteError('INPUT', 'is a folder; name the .eml or mbox files in it', { file });
+    await (await open(file, 'r')).close();
+  } catch (err) {
+    if (err instanceof GazetteError) throw err;
+    throw fileError(err, 'INPUT', 'read the reports', file);
+  }
+}

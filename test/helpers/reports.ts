@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { expect } from 'vitest';
+import { gazetteWith, openDb, sendSite } from './send.js';
+import { ROOT } from './site.js';
+import { startSmtp, type TestSmtp } from './smtp.js';
+
+export const DOMAIN = 'bounces.example.com';
+const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'reports');
+
+/** A fixture with its placeholders filled in, byte for byte (the GBK one too). */
+export function report(name: string, vars: { verp: string; recipient: string; messageId: string }): Buffer {
+  const text = readFileSync(path.join(FIXTURES, name), 'latin1')
+    .replaceAll('{{VERP}}', vars.verp)
+    .replaceAll('{{RECIPIENT}}', vars.recipient)
+    .replaceAll('{{MESSAGE_ID}}', vars.messageId);
+  return Buffer.from(text, 'latin1');
+}
+
+export interface SentSite {
+  dir: string;
+  config: string;
+  dbFile: string;
+  smtp: TestSmtp;
+  /** The VERP envelope sender and Message-ID each subscriber's copy went out with. */
+  sent(email: string): { verp: string; recipient: string; messageId: string };
+}
+
+/** A site with `count` subscribers, `[bounces] return_path_domain` set, and its issue sent to all of them. */
+export async function sentSite(count: number, extra = ''): Promise<SentSite> {
+  const site = await sendSite(count, { extraConfig: `[bounces]\nreturn_path_domain = "${DOMAIN}"\n${extra}` });
+  const smtp = await startSmtp();
+  const run = await gazetteWith({ GAZETTE_SMTP_URL: smtp.url }, 'send', '--yes', '--config', site.config);
+  expect(run.code, run.stderr).toBe(0);
+  await smtp.close();
+  return {
+    ...site,
+    smtp,
+    sent(email) {
+      const copy = [...smtp.received].reverse().find((r) => r.to === email);
+      if (!copy) throw new Error(`nothing was sent to ${email}`);
+      return { verp: copy.from, recipient: email, messageId: copy.mail.messageId! };
+    },
+  };
+}
+
+export function statusOf(dbFile: string, email: string): { status: string; how: string | null } {
+  const db = openDb(dbFile);
+  try {
+    const row = db.prepare('SELECT status, unsubscribed_how AS how FROM subscribers WHERE email = ?').get(email) as { status: string; how: string | null };
+    return row;
+  } finally {
+    db.close();
+  }
+}
