@@ -105,8 +105,8 @@ export async function fetchReports(config: Config, env: NodeJS.ProcessEnv): Prom
         handled.push(uid);
       }
       if (handled.length) {
-        await ensureFolder(client, config.bounces.processedFolder);
-        await client.messageMove(handled.join(','), config.bounces.processedFolder, { uid: true });
+        const folder = await ensureFolder(client, config.bounces.processedFolder);
+        await client.messageMove(handled.join(','), folder, { uid: true });
       }
     } finally {
       lock.release();
@@ -118,8 +118,11 @@ export async function fetchReports(config: Config, env: NodeJS.ProcessEnv): Prom
   return { ...tally, mailbox: `${where}/${settings.mailbox}`, movedTo: config.bounces.processedFolder };
 }
 
-async function ensureFolder(client: ImapFlow, folder: string): Promise<void> {
+/** The folder's path on this server (`Gazette/Processed` is `Gazette.Processed` where the separator is a dot), made if missing. */
+async function ensureFolder(client: ImapFlow, folder: string): Promise<string> {
+  const parts = folder.split('/').filter(Boolean);
   const existing = await client.list();
-  if (existing.some((m) => m.path === folder)) return;
-  await client.mailboxCreate(folder);
+  const wanted = parts.join(existing[0]?.delimiter ?? '/');
+  if (existing.some((m) => m.path === wanted)) return wanted;
+  return (await client.mailboxCreate(parts)).path;
 }

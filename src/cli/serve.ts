@@ -18,6 +18,10 @@ export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
   const server = await startServe(config, { host: flags.host, port, env: process.env, log: io.err });
   const via = server.carrier.kind === 'smtp' ? server.carrier.description : `${displayPath(server.carrier.description)}/ (no SMTP configured)`;
   io.out(`Serving ${config.server.publicUrl} at ${server.url}; confirmation emails go via ${via}. Ctrl-C stops.`);
+  const hooks = [config.webhooks.sesTopicArn ? 'ses' : '', config.webhooks.postmark ? 'postmark' : '', config.webhooks.mailgun ? 'mailgun' : ''].filter(
+    Boolean,
+  );
+  if (hooks.length) io.out(`Webhooks: ${hooks.map((h) => `${config.server.publicUrl}webhooks/${h}`).join(', ')}`);
   await untilStopped();
   io.err('Stopping: finishing the requests in flight…');
   await server.close();

@@ -1,5 +1,5 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -40,10 +40,22 @@ export async function startDovecot(): Promise<TestImap> {
   const user = 'bounces';
   const password = 'imap-password-4f9a1c7e2b';
   const { uid, gid, username } = os.userInfo();
-  const group = (await import('node:child_process')).execFileSync('id', ['-gn'], { encoding: 'utf8' }).trim();
+  const group = execFileSync('id', ['-gn'], { encoding: 'utf8' }).trim();
+  // Dovecot's login and internal processes refuse to run as root: as root, use the users Debian's package made.
+  const root = uid === 0;
+  const internal = root ? 'dovecot' : username;
+  const login = root ? 'dovenull' : username;
+  // Those users must reach the sockets and the password file; mail is stored as a user that is not root.
+  await chmod(dir, 0o755);
+  const mailUid = root ? Number(execFileSync('id', ['-u', internal], { encoding: 'utf8' })) : uid;
+  const mailGid = root ? Number(execFileSync('id', ['-g', internal], { encoding: 'utf8' })) : gid;
+  for (const sub of ['mail', 'home']) {
+    await mkdir(path.join(dir, sub));
+    if (root) await chown(path.join(dir, sub), mailUid, mailGid);
+  }
   await mkdir(path.join(dir, 'run'));
   await mkdir(path.join(dir, 'state'));
-  await writeFile(path.join(dir, 'passwd'), `${user}:{PLAIN}${password}\n`, { mode: 0o600 });
+  await writeFile(path.join(dir, 'passwd'), `${user}:{PLAIN}${password}\n`, { mode: root ? 0o644 : 0o600 });
   const conf = path.join(dir, 'dovecot.conf');
   await writeFile(
     conf,
@@ -55,9 +67,10 @@ listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
 auth_mechanisms = plain login
-default_internal_user = ${username}
-default_internal_group = ${group}
-default_login_user = ${username}
+auth_failure_delay = 0
+default_internal_user = ${internal}
+${root ? '' : `default_internal_group = ${group}`}
+default_login_user = ${login}
 first_valid_uid = 0
 mail_location = maildir:${dir}/mail/%u
 passdb {
@@ -66,7 +79,7 @@ passdb {
 }
 userdb {
   driver = static
-  args = uid=${uid} gid=${gid} home=${dir}/home/%u
+  args = uid=${mailUid} gid=${mailGid} home=${dir}/home/%u
 }
 service imap-login {
   chroot =
@@ -105,8 +118,9 @@ service pop3-login {
     } catch (err) {
       if (Date.now() > deadline || child.exitCode !== null) {
         child.kill('SIGKILL');
+        const log = await readFile(path.join(dir, 'dovecot.log'), 'utf8').catch(() => '');
         await rm(dir, { recursive: true, force: true });
-        throw new Error(`dovecot did not start: ${(err as Error).message}`);
+        throw new Error(`dovecot did not start: ${(err as Error).message}\n${log.split('\n').slice(-8).join('\n')}`);
       }
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -15,7 +15,12 @@ export interface TestServe {
 }
 
 /** A site with `count` subscribers and `gazette serve` running on a free loopback port, mailing through `smtp`. */
-export async function startTestServe(smtp: TestSmtp, count = 0, extraConfig = '', server: { trustProxy?: boolean } = {}): Promise<TestServe> {
+export async function startTestServe(
+  smtp: TestSmtp,
+  count = 0,
+  extraConfig = '',
+  server: { trustProxy?: boolean; env?: NodeJS.ProcessEnv; fetchText?: (url: string) => Promise<string> } = {},
+): Promise<TestServe> {
   const site = await sendSite(count, { extraConfig });
   if (server.trustProxy) {
     const { readFile, writeFile } = await import('node:fs/promises');
@@ -30,8 +35,9 @@ export async function startTestServe(smtp: TestSmtp, count = 0, extraConfig = ''
   const running = await startServe(config, {
     host: '127.0.0.1',
     port: 0,
-    env: { GAZETTE_SMTP_URL: smtp.url, GAZETTE_SECRET: SECRET },
+    env: { GAZETTE_SMTP_URL: smtp.url, GAZETTE_SECRET: SECRET, ...server.env },
     log: (l) => logs.push(l),
+    ...(server.fetchText ? { fetchText: server.fetchText } : {}),
   });
   const publicUrl = config.server.publicUrl!;
   return { server: running, url: running.url, site, logs, local: (link) => link.replace(publicUrl, running.url) };

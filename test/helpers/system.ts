@@ -13,7 +13,9 @@ export function hasProgram(path: string, args = ['--version']): boolean {
  * (`CI` set, as `.ci/run` runs) a missing program fails the run.
  */
 export function describeWith(program: string, installHint: string, name: string, body: () => void): void {
-  const present = hasProgram(program);
+  // `openssl version`: a program whose version flag is not --version is named with it.
+  const [file, ...args] = program.split(' ');
+  const present = hasProgram(file!, args.length ? args : undefined);
   if (!present && !process.env.CI) {
     console.warn(`skipping "${name}": ${program} is not installed (${installHint})`);
     describe.skip(name, body);

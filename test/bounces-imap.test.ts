@@ -1,0 +1,95 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { DOVECOT, startDovecot, type TestImap } from './helpers/imap.js';
+import { report, type SentSite, sentSite, statusOf } from './helpers/reports.js';
+import { gazetteWith } from './helpers/send.js';
+import { describeWith } from './helpers/system.js';
+
+describeWith(DOVECOT, 'apt-get install dovecot-imapd', 'bounces fetch from a real IMAP mailbox (Dovecot)', () => {
+  let imap: TestImap;
+  let site: SentSite;
+  beforeAll(async () => {
+    imap = await startDovecot();
+    site = await sentSite(4);
+  });
+  afterAll(async () => imap?.close());
+
+  const fetchNow = () => gazetteWith({ GAZETTE_BOUNCES_IMAP_URL: imap.url }, 'bounces', 'fetch', '--config', site.config);
+
+  it('applies the reports among ordinary mail, moves only them, and leaves the rest unread where it was', async () => {
+    const client = await imap.client();
+    const mail: Array<[string, string]> = [
+      ['postfix-hard.eml', 'sub0@example.org'],
+      ['ordinary-reply.eml', 'sub1@example.org'],
+      ['arf-complaint.eml', 'sub1@example.org'],
+      ['coremail-gbk.eml', 'sub2@example.org'],
+      ['human-undeliverable.eml', 'sub3@example.org'],
+      ['out-of-office.eml', 'sub3@example.org'],
+    ];
+    for (const [name, email] of mail) await client.append('INBOX', report(name, site.sent(email)));
+    // One ordinary message already read by a person: fetch looks only at unseen mail.
+    await client.append('INBOX', report('soft-full.eml', site.sent('sub3@example.org')), ['\\Seen']);
+
+    const run = await fetchNow();
+    expect(run.code, `${run.stderr} ${JSON.stringify(run.stderr)}`).toBe(0);
+    expect(run.stdout).toContain('Read 6 messages: 4 reports, 2 other messages left unread in imap://127.0.0.1:');
+    expect(run.stdout).toContain('Moved 4 reports to Gazette/Processed.');
+    expect(statusOf(site.dbFile, 'sub0@example.org').status).toBe('bounced');
+    expect(statusOf(site.dbFile, 'sub1@example.org')).toEqual({ status: 'unsubscribed', how: 'complaint' });
+    expect(statusOf(site.dbFile, 'sub2@example.org').status).toBe('bounced');
+    expect(statusOf(site.dbFile, 'sub3@example.org').status).toBe('subscribed');
+
+    await client.mailboxOpen('INBOX');
+    const left = [];
+    for await (const m of client.fetch('1:*', { envelope: true, flags: true })) left.push({ subject: m.envelope?.subject, seen: m.flags?.has('\\Seen') });
+    expect(left).toEqual([
+      { subject: 'Re: Issue 1', seen: false },
+      { subject: 'Undeliverable mail from your newsletter?', seen: false },
+      { subject: 'Undelivered Mail Returned to Sender', seen: true },
+    ]);
+    const processed = await client.status('Gazette.Processed', { messages: true }); // Maildir's separator is a dot
+    expect(processed && processed.messages).toBe(4);
+    await client.logout();
+
+    // A second run finds nothing new and changes nothing.
+    const again = await fetchNow();
+    expect(again.stdout).toContain('Read 2 messages: 0 reports, 2 other messages');
+  });
+
+  it('a report already processed (say, also piped in) is moved and changes nothing', async () => {
+    const client = await imap.client();
+    const soft = report('soft-full.eml', site.sent('sub3@example.org'));
+    const file = path.join(site.dir, 'soft.eml');
+    await writeFile(file, soft);
+    expect((await gazetteWith({}, 'bounces', 'import', file, '--config', site.config)).code).toBe(0);
+    await client.append('INBOX', soft);
+    await client.append('INBOX', soft);
+    await client.logout();
+    const run = await fetchNow();
+    expect(run.stdout).toContain('Reports: 2 processed before.');
+    expect(statusOf(site.dbFile, 'sub3@example.org').status).toBe('subscribed');
+  });
+
+  it('a wrong password, a closed port and a missing folder are one-line errors naming the server', async () => {
+    const wrong = await gazetteWith(
+      { GAZETTE_BOUNCES_IMAP_URL: imap.url.replace(imap.password, 'wrong-password') },
+      'bounces',
+      'fetch',
+      '--config',
+      site.config,
+    );
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/^error: imap:\/\/127\.0\.0\.1:\d+ refused the login for bounces/);
+    expect(wrong.stderr).not.toContain('wrong-password');
+    const closed = await gazetteWith({ GAZETTE_BOUNCES_IMAP_URL: 'imap://bounces:pw@127.0.0.1:1/INBOX' }, 'bounces', 'fetch', '--config', site.config);
+    expect(closed.code).toBe(1);
+    expect(closed.stderr).toMatch(/^error: cannot reach imap:\/\/127\.0\.0\.1:1/);
+    const folder = await gazetteWith({ GAZETTE_BOUNCES_IMAP_URL: imap.url.replace('/INBOX', '/Nowhere') }, 'bounces', 'fetch', '--config', site.config);
+    expect(folder.code).toBe(1);
+    expect(folder.stderr).toContain('has no folder "Nowhere"');
+    const none = await gazetteWith({}, 'bounces', 'fetch', '--config', site.config);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('set [bounces] imap_url');
+  });
+});

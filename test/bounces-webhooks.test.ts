@@ -1,0 +1,263 @@
+import { execFileSync } from 'node:child_process';
+import { createHmac, sign } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { statusOf } from './helpers/reports.js';
+import { gazetteWith, SECRET } from './helpers/send.js';
+import { startTestServe, type TestServe } from './helpers/serve.js';
+import { startSmtp, type TestSmtp } from './helpers/smtp.js';
+import { describeWith } from './helpers/system.js';
+
+const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:gazette-ses';
+const CERT_URL = 'https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-0123456789abcdef.pem';
+const POSTMARK_AUTH = 'postmark:9f8e7d6c5b4a39281706';
+const MAILGUN_KEY = 'key-3f9a2c7e1b6d4058a9e2';
+
+describeWith('openssl version', 'apt-get install openssl', 'webhooks: Amazon SES (SNS), Postmark, Mailgun', () => {
+  let keyDir: string;
+  let privateKey: string;
+  let certificate: string;
+  let smtp: TestSmtp;
+  let serve: TestServe;
+  const fetched: string[] = [];
+  /** A message as the SES webhook would get it, with its Message-ID and VERP envelope from the sent copy. */
+  const sentCopy = (email: string) => smtp.received.find((r) => r.to === email)!;
+
+  beforeAll(async () => {
+    keyDir = await mkdtemp(path.join(os.tmpdir(), 'gazette-sns-'));
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '2', '-subj', '/CN=sns.amazonaws.com'],
+      {
+        cwd: keyDir,
+        stdio: 'ignore',
+      },
+    );
+    privateKey = await readFile(path.join(keyDir, 'key.pem'), 'utf8');
+    certificate = await readFile(path.join(keyDir, 'cert.pem'), 'utf8');
+    smtp = await startSmtp();
+    serve = await startTestServe(
+      smtp,
+      12,
+      `[bounces]\nreturn_path_domain = "bounces.example.com"\n\n[webhooks]\nses_topic_arn = "${TOPIC}"\npostmark = true\nmailgun = true\n`,
+      {
+        env: { GAZETTE_POSTMARK_WEBHOOK_AUTH: POSTMARK_AUTH, GAZETTE_MAILGUN_SIGNING_KEY: MAILGUN_KEY },
+        // Stands in for Amazon's hosts: the certificate, and the subscription confirmation.
+        fetchText: async (url) => {
+          fetched.push(url);
+          if (url === CERT_URL) return certificate;
+          return '<ConfirmSubscriptionResponse/>';
+        },
+      },
+    );
+    const run = await gazetteWith({ GAZETTE_SMTP_URL: smtp.url }, 'send', '--yes', '--config', serve.site.config);
+    expect(run.code, run.stderr).toBe(0);
+  });
+  afterAll(async () => {
+    await serve?.server.close();
+    await smtp?.close();
+    if (keyDir) await rm(keyDir, { recursive: true, force: true });
+  });
+
+  const post = (provider: string, body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${serve.url}webhooks/${provider}`, {
+      method: 'POST',
+      headers: { 'content-type': provider === 'ses' ? 'text/plain; charset=UTF-8' : 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+
+  function sns(message: object, version: '1' | '2' = '2', type = 'Notification', extra: Record<string, string> = {}) {
+    const m: Record<string, string> = {
+      Type: type,
+      MessageId: `msg-${Math.random().toString(36).slice(2)}`,
+      TopicArn: TOPIC,
+      Message: JSON.stringify(message),
+      Timestamp: new Date().toISOString(),
+      SignatureVersion: version,
+      SigningCertURL: CERT_URL,
+      ...extra,
+    };
+    const names =
+      type === 'Notification'
+        ? ['Message', 'MessageId', 'Subject', 'Timestamp', 'TopicArn', 'Type'].filter((n) => m[n] !== undefined)
+        : ['Message', 'MessageId', 'SubscribeURL', 'Timestamp', 'Token', 'TopicArn', 'Type'];
+    const text = names.map((n) => `${n}\n${m[n]}\n`).join('');
+    m.Signature = sign(version === '1' ? 'sha1' : 'sha256', Buffer.from(text), privateKey).toString('base64');
+    return m;
+  }
+
+  const sesBounce = (email: string, bounceType = 'Permanent', status = '5.1.1') => {
+    const copy = sentCopy(email);
+    return {
+      notificationType: 'Bounce',
+      bounce: {
+        feedbackId: `0102018f-${email}-${bounceType}`,
+        bounceType,
+        bounceSubType: bounceType === 'Permanent' ? 'General' : 'MailboxFull',
+        bouncedRecipients: [{ emailAddress: email, action: 'failed', status, diagnosticCode: `smtp; 550 ${status} ${email} user unknown` }],
+        timestamp: new Date().toISOString(),
+        reportingMTA: 'dsn; a8-30.smtp-out.amazonses.com',
+      },
+      mail: {
+        timestamp: new Date().toISOString(),
+        source: copy.from,
+        messageId: '0102018f5a7c-ses-id',
+        destination: [email],
+        headers: [{ name: 'Message-ID', value: copy.mail.messageId }],
+        commonHeaders: { messageId: copy.mail.messageId, to: [email], subject: 'Issue one' },
+      },
+    };
+  };
+
+  it('SES: a signed bounce (SignatureVersion 1 and 2) marks the subscriber bounced; a complaint unsubscribes', async () => {
+    let r = await post('ses', sns(sesBounce('sub0@example.org'), '1'));
+    expect(r.status).toBe(200);
+    expect(await r.json()).toEqual({ ok: true, kind: 'hard', outcome: 'bounced' });
+    expect(statusOf(serve.site.dbFile, 'sub0@example.org').status).toBe('bounced');
+    r = await post('ses', sns(sesBounce('sub1@example.org', 'Transient', '4.2.2'), '2'));
+    expect(await r.json()).toEqual({ ok: true, kind: 'soft', outcome: 'counted' });
+    const copy = sentCopy('sub2@example.org');
+    r = await post(
+      'ses',
+      sns({
+        notificationType: 'Complaint',
+        complaint: {
+          feedbackId: 'complaint-1',
+          complainedRecipients: [{ emailAddress: 'sub2@example.org' }],
+          complaintFeedbackType: 'abuse',
+          timestamp: new Date().toISOString(),
+        },
+        mail: { source: copy.from, commonHeaders: { messageId: copy.mail.messageId } },
+      }),
+    );
+    expect(await r.json()).toEqual({ ok: true, kind: 'complaint', outcome: 'unsubscribed' });
+    expect(statusOf(serve.site.dbFile, 'sub2@example.org')).toEqual({ status: 'unsubscribed', how: 'complaint' });
+    // SNS retries: the same notification again changes nothing.
+    r = await post('ses', sns(sesBounce('sub0@example.org'), '1'));
+    expect(await r.json()).toEqual({ ok: true, kind: 'hard', outcome: 'duplicate' });
+  });
+
+  it('SES: a forged, altered, foreign-topic or foreign-certificate message is refused and changes nothing', async () => {
+    const genuine = sns(sesBounce('sub3@example.org'));
+    const altered = { ...genuine, Message: JSON.stringify(sesBounce('sub4@example.org')) };
+    const badSignature = { ...genuine, Signature: Buffer.from('forged').toString('base64') };
+    const otherTopic = sns(sesBounce('sub3@example.org'), '2', 'Notification', { TopicArn: 'arn:aws:sns:eu-west-1:999999999999:evil' });
+    const otherCert = sns(sesBounce('sub3@example.org'), '2', 'Notification', { SigningCertURL: 'https://evil.example.com/cert.pem' });
+    for (const body of [altered, badSignature, otherTopic, otherCert]) {
+      const r = await post('ses', body);
+      expect(r.status).toBe(403);
+      expect((await r.json()).ok).toBe(false);
+    }
+    expect((await post('ses', 'not json')).status).toBe(400);
+    expect(statusOf(serve.site.dbFile, 'sub3@example.org').status).toBe('subscribed');
+    expect(statusOf(serve.site.dbFile, 'sub4@example.org').status).toBe('subscribed');
+    expect(fetched).not.toContain('https://evil.example.com/cert.pem');
+    expect(serve.logs.some((l) => l.includes('refused a ses webhook'))).toBe(true);
+  });
+
+  it('SES: a signed subscription confirmation is confirmed by visiting its SubscribeURL', async () => {
+    const subscribe = 'https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription&TopicArn=x&Token=abc';
+    const r = await post('ses', sns({}, '2', 'SubscriptionConfirmation', { SubscribeURL: subscribe, Token: 'abc', Message: 'You have chosen to subscribe' }));
+    expect(await r.json()).toEqual({ ok: true, outcome: 'subscribed' });
+    expect(fetched).toContain(subscribe);
+  });
+
+  it('Postmark: basic auth checked; a hard bounce bounces, a spam complaint unsubscribes, a transient one changes nothing', async () => {
+    const auth = { authorization: `Basic ${Buffer.from(POSTMARK_AUTH).toString('base64')}` };
+    const bounce = (id: number, email: string, type: string, record = 'Bounce') => ({
+      RecordType: record,
+      ID: id,
+      Type: type,
+      TypeCode: 1,
+      MessageID: '883953f4-6105-42a2-a16a-77a8eac79483',
+      Email: email,
+      Details: 'smtp;550 5.1.1 The email account that you tried to reach does not exist.',
+      BouncedAt: new Date().toISOString(),
+      MessageStream: 'outbound',
+    });
+    let r = await post('postmark', bounce(1, 'sub5@example.org', 'HardBounce'), { authorization: `Basic ${Buffer.from('postmark:wrong').toString('base64')}` });
+    expect(r.status).toBe(401);
+    r = await post('postmark', bounce(1, 'sub5@example.org', 'HardBounce'));
+    expect(r.status).toBe(401);
+    expect(statusOf(serve.site.dbFile, 'sub5@example.org').status).toBe('subscribed');
+    r = await post('postmark', bounce(1, 'sub5@example.org', 'HardBounce'), auth);
+    expect(await r.json()).toEqual({ ok: true, kind: 'hard', outcome: 'bounced' });
+    r = await post('postmark', bounce(2, 'sub6@example.org', 'SpamComplaint', 'SpamComplaint'), auth);
+    expect(await r.json()).toEqual({ ok: true, kind: 'complaint', outcome: 'unsubscribed' });
+    r = await post('postmark', bounce(3, 'sub7@example.org', 'Transient'), auth);
+    expect(await r.json()).toEqual({ ok: true, kind: 'none', outcome: 'unchanged' });
+    expect(statusOf(serve.site.dbFile, 'sub7@example.org').status).toBe('subscribed');
+  });
+
+  it('Mailgun: the signature checked; a permanent failure bounces, a complaint unsubscribes, a temporary one changes nothing', async () => {
+    const event = (id: string, email: string, data: Record<string, unknown>, key = MAILGUN_KEY) => {
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      const token = `${id}-token-50f1c3b2a9d8e7f6a5b4c3d2e1`;
+      const copy = sentCopy(email);
+      return {
+        signature: {
+          timestamp,
+          token,
+          signature: createHmac('sha256', key)
+            .update(timestamp + token)
+            .digest('hex'),
+        },
+        'event-data': {
+          id,
+          timestamp: Date.now() / 1000,
+          recipient: email,
+          envelope: { sender: copy.from, targets: email, transport: 'smtp' },
+          message: { headers: { 'message-id': copy.mail.messageId!.replace(/^<|>$/g, ''), to: email, subject: 'Issue one' } },
+          ...data,
+        },
+      };
+    };
+    const failed = {
+      event: 'failed',
+      severity: 'permanent',
+      reason: 'bounce',
+      'delivery-status': { code: 550, message: '5.1.1 The email account does not exist' },
+    };
+    let r = await post('mailgun', event('e1', 'sub8@example.org', failed, 'key-not-the-right-one-000'));
+    expect(r.status).toBe(403);
+    const unsigned = event('e1', 'sub8@example.org', failed) as { signature?: unknown };
+    delete unsigned.signature;
+    expect((await post('mailgun', unsigned)).status).toBe(403);
+    expect(statusOf(serve.site.dbFile, 'sub8@example.org').status).toBe('subscribed');
+    r = await post('mailgun', event('e1', 'sub8@example.org', failed));
+    expect(await r.json()).toEqual({ ok: true, kind: 'hard', outcome: 'bounced' });
+    r = await post('mailgun', event('e2', 'sub9@example.org', { event: 'complained' }));
+    expect(await r.json()).toEqual({ ok: true, kind: 'complaint', outcome: 'unsubscribed' });
+    r = await post(
+      'mailgun',
+      event('e3', 'sub10@example.org', { event: 'failed', severity: 'temporary', 'delivery-status': { code: 452, message: 'try later' } }),
+    );
+    expect(await r.json()).toEqual({ ok: true, kind: 'none', outcome: 'unchanged' });
+    r = await post('mailgun', event('e4', 'sub10@example.org', { event: 'delivered' }));
+    expect(await r.json()).toEqual({ ok: true, outcome: 'ignored' });
+    expect(statusOf(serve.site.dbFile, 'sub10@example.org').status).toBe('subscribed');
+  });
+});
+
+describeWith('openssl version', 'apt-get install openssl', 'webhooks are off unless configured', () => {
+  it('answers 404 for every provider when [webhooks] is empty, and serve refuses to start with a provider on but no secret', async () => {
+    const smtp = await startSmtp();
+    const serve = await startTestServe(smtp, 1);
+    try {
+      for (const provider of ['ses', 'postmark', 'mailgun']) {
+        const r = await fetch(`${serve.url}webhooks/${provider}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+        expect(r.status).toBe(404);
+      }
+    } finally {
+      await serve.server.close();
+    }
+    await expect(startTestServe(smtp, 0, '[webhooks]\nmailgun = true\n')).rejects.toMatchObject({ code: 'SECRET' });
+    await expect(startTestServe(smtp, 0, '[webhooks]\npostmark = true\n', { env: { GAZETTE_POSTMARK_WEBHOOK_AUTH: 'pm:short' } })).rejects.toMatchObject({
+      code: 'SECRET',
+    });
+    await smtp.close();
+    expect(SECRET).toBeTruthy();
+  });
+});
