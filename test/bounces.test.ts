@@ -69,6 +69,7 @@ describe('bounces import: every kind of report', () => {
     ['gmail-dsn.eml', { status: 'bounced', bounce: 'hard' }],
     ['exchange-ndr.eml', { status: 'bounced', bounce: 'hard' }],
     ['qmail.eml', { status: 'bounced', bounce: 'hard' }],
+    ['exim-failed.eml', { status: 'bounced', bounce: 'hard' }],
     ['coremail-gbk.eml', { status: 'bounced', bounce: 'hard' }],
     ['soft-full.eml', { status: 'subscribed', bounce: 'soft' }],
     ['delayed.eml', { status: 'subscribed', bounce: null }],
@@ -131,6 +132,17 @@ describe('bounces import: matching', () => {
     run = await importFile(site, 'c.eml', report('gmail-dsn.eml', byRecipient));
     expect(run.stdout).toContain('sub2@example.org: bounced (hard bounce, matched by recipient)');
     expect(bounceOf(site.dbFile, 'sub2@example.org').bounce).toBe('hard');
+  });
+
+  it("reads the failed recipient of a plain notice from X-Failed-Recipients or qmail's <address>: lines", async () => {
+    const site = await sentSite(2);
+    for (const [name, email] of [
+      ['exim-failed.eml', 'sub0@example.org'],
+      ['qmail.eml', 'sub1@example.org'],
+    ] as const) {
+      const run = await importFile(site, name, report(name, { verp: 'bounces@example.com', recipient: email, messageId: '<unknown@nowhere.example>' }));
+      expect(run.stdout).toContain(`${email}: bounced (hard bounce, matched by recipient)`);
+    }
   });
 
   it('a forged VERP token changes nothing, even when the recipient and Message-ID would match', async () => {

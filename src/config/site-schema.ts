@@ -242,7 +242,7 @@ export const configSchema = {
     processed_folder: {
       kind: 'string',
       default: 'Gazette/Processed',
-      doc: 'IMAP folder that handled reports are moved to (made if missing); other mail stays where it is, unread.',
+      doc: 'IMAP folder that handled reports are moved to (made if missing; levels separated by `/`, whatever the server uses); other mail stays where it is, unread.',
     },
     tls_verify: {
       kind: 'boolean',
