@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DOVECOT, startDovecot, type TestImap } from './helpers/imap.js';
-import { report, type SentSite, sentSite, statusOf } from './helpers/reports.js';
+import { REPORT_CASES, report, type SentSite, sentSite, statusOf } from './helpers/reports.js';
 import { gazetteWith } from './helpers/send.js';
 import { describeWith } from './helpers/system.js';
 
@@ -55,6 +55,27 @@ describeWith(DOVECOT, 'apt-get install dovecot-imapd', 'bounces fetch from a rea
     // A second run finds nothing new and changes nothing.
     const again = await fetchNow();
     expect(again.stdout).toContain('Read 2 messages: 0 reports, 2 other messages');
+  });
+
+  it('every kind of report, fetched from the mailbox, leaves its subscriber as the import does', async () => {
+    const own = await sentSite(REPORT_CASES.length);
+    const client = await imap.client();
+    // Start from an empty inbox: move what the other tests left aside.
+    await client.mailboxOpen('INBOX');
+    if (client.mailbox !== false && client.mailbox.exists > 0) {
+      await client.mailboxCreate('Aside').catch(() => undefined);
+      await client.messageMove('1:*', 'Aside');
+    }
+    for (const [i, [name]] of REPORT_CASES.entries()) await client.append('INBOX', report(name, own.sent(`sub${i}@example.org`)));
+    await client.logout();
+    const run = await gazetteWith({ GAZETTE_BOUNCES_IMAP_URL: imap.url }, 'bounces', 'fetch', '--config', own.config);
+    const others = REPORT_CASES.filter(([, e]) => e.report === false).length;
+    expect(run.stdout).toContain(`Read ${REPORT_CASES.length} messages: ${REPORT_CASES.length - others} reports, ${others} other messages`);
+    for (const [i, [name, expected]] of REPORT_CASES.entries()) {
+      const row = statusOf(own.dbFile, `sub${i}@example.org`);
+      expect(row.status, name).toBe(expected.status);
+      if (expected.how) expect(row.how, name).toBe(expected.how);
+    }
   });
 
   it('a report already processed (say, also piped in) is moved and changes nothing', async () => {

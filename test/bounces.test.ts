@@ -6,7 +6,7 @@ import { importReports } from '../src/bounces/index.js';
 import { loadConfig } from '../src/config/index.js';
 import { readBounceAddress } from '../src/send/index.js';
 import { getSubscriber } from '../src/store/index.js';
-import { DOMAIN, report, type SentSite, sentSite, statusOf } from './helpers/reports.js';
+import { DOMAIN, REPORT_CASES, report, type SentSite, sentSite, statusOf } from './helpers/reports.js';
 import { gazetteWith, openDb, SECRET, sendSite } from './helpers/send.js';
 import { ROOT } from './helpers/site.js';
 import { startSmtp, type TestSmtp } from './helpers/smtp.js';
@@ -64,21 +64,7 @@ describe('VERP: each message has its own envelope sender', () => {
 });
 
 describe('bounces import: every kind of report', () => {
-  const cases: Array<[string, { status: string; how?: string; bounce?: string | null; complained?: boolean; report?: boolean }]> = [
-    ['postfix-hard.eml', { status: 'bounced', bounce: 'hard' }],
-    ['gmail-dsn.eml', { status: 'bounced', bounce: 'hard' }],
-    ['exchange-ndr.eml', { status: 'bounced', bounce: 'hard' }],
-    ['qmail.eml', { status: 'bounced', bounce: 'hard' }],
-    ['exim-failed.eml', { status: 'bounced', bounce: 'hard' }],
-    ['coremail-gbk.eml', { status: 'bounced', bounce: 'hard' }],
-    ['soft-full.eml', { status: 'subscribed', bounce: 'soft' }],
-    ['delayed.eml', { status: 'subscribed', bounce: null }],
-    ['out-of-office.eml', { status: 'subscribed', bounce: null }],
-    ['autoreply-gbk.eml', { status: 'subscribed', bounce: null }],
-    ['arf-complaint.eml', { status: 'unsubscribed', how: 'complaint', bounce: null, complained: true }],
-    ['ordinary-reply.eml', { status: 'subscribed', bounce: null, report: false }],
-    ['human-undeliverable.eml', { status: 'subscribed', bounce: null, report: false }],
-  ];
+  const cases = REPORT_CASES;
   let site: SentSite;
   beforeAll(async () => {
     site = await sentSite(cases.length + 1);

@@ -53,3 +53,20 @@ export function statusOf(dbFile: string, email: string): { status: string; how: 
     db.close();
   }
 }
+
+/** Each report fixture, and what it leaves the subscriber it is about (and their delivery) as. */
+export const REPORT_CASES: Array<[string, { status: string; how?: string; bounce?: string | null; complained?: boolean; report?: boolean }]> = [
+  ['postfix-hard.eml', { status: 'bounced', bounce: 'hard' }],
+  ['gmail-dsn.eml', { status: 'bounced', bounce: 'hard' }],
+  ['exchange-ndr.eml', { status: 'bounced', bounce: 'hard' }],
+  ['qmail.eml', { status: 'bounced', bounce: 'hard' }],
+  ['exim-failed.eml', { status: 'bounced', bounce: 'hard' }],
+  ['coremail-gbk.eml', { status: 'bounced', bounce: 'hard' }],
+  ['soft-full.eml', { status: 'subscribed', bounce: 'soft' }],
+  ['delayed.eml', { status: 'subscribed', bounce: null }],
+  ['out-of-office.eml', { status: 'subscribed', bounce: null }],
+  ['autoreply-gbk.eml', { status: 'subscribed', bounce: null }],
+  ['arf-complaint.eml', { status: 'unsubscribed', how: 'complaint', bounce: null, complained: true }],
+  ['ordinary-reply.eml', { status: 'subscribed', bounce: null, report: false }],
+  ['human-undeliverable.eml', { status: 'subscribed', bounce: null, report: false }],
+];
