@@ -18,6 +18,7 @@ describe('hard or soft', () => {
     [undefined, '550 收件人邮箱不存在', 'hard'],
     [undefined, '552 邮箱已满', 'soft'],
     [undefined, '450 try again later', 'soft'],
+    [undefined, "554 delivery error: dd This user doesn't have a yahoo.com account", 'hard'],
     [undefined, '554 blocked by spamhaus', 'soft'],
   ] as const)('%s %s → %s', (status, diagnostic, kind) => {
     expect(failureKind(status, diagnostic)).toBe(kind);
@@ -30,6 +31,42 @@ describe('reading reports', () => {
     expect(message!.get('reporting-mta')).toBe('dns; a');
     expect(typedAddress(recipient!.get('final-recipient'))).toBe('alice@example.org');
     expect(typedAddress('rfc822; <bob@example.org>')).toBe('bob@example.org');
+  });
+
+  it("prefers the server's exact code to a bare 5.0.0, and takes the envelope sender Postfix names", async () => {
+    const raw = [
+      'From: MAILER-DAEMON@mx.example.net',
+      'Subject: Undelivered Mail Returned to Sender',
+      'Content-Type: multipart/report; report-type=delivery-status; boundary=b',
+      '',
+      '--b',
+      'Content-Type: message/delivery-status',
+      '',
+      'Reporting-MTA: dns; mx.example.net',
+      'X-Postfix-Sender: rfc822; bounces+1-0-00000000000000000000@b.example',
+      '',
+      'Final-Recipient: rfc822; alice@example.org',
+      'Action: failed',
+      'Status: 5.0.0',
+      'Diagnostic-Code: smtp; 550 5.1.1 mailbox unavailable',
+      '--b--',
+      '',
+    ].join('\r\n');
+    const report = await parseReport(Buffer.from(raw));
+    expect(report?.recipients[0]).toMatchObject({ kind: 'hard', status: '5.1.1' });
+    expect(report?.deliveredTo).toContain('bounces+1-0-00000000000000000000@b.example');
+  });
+
+  it('knows out-of-office replies in several languages', async () => {
+    for (const subject of [
+      'Réponse automatique : Issue 1',
+      'Automatische Antwort: Issue 1',
+      'Out of Office: Issue 1',
+      '=?UTF-8?B?6Ieq5Yqo5Zue5aSN77yaSXNzdWUgMQ==?=',
+    ]) {
+      const r = await parseReport(Buffer.from(`From: Someone <a@example.org>\r\nSubject: ${subject}\r\n\r\nAway.\r\n`));
+      expect(r?.type, subject).toBe('auto-reply');
+    }
   });
 
   it('splits an mbox in any chunking, unescaping >From lines', async () => {

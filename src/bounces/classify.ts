@@ -13,7 +13,7 @@ import type { ReportKind } from '../store/index.js';
 
 /** Words of a dead address, in English and in Chinese providers' bounces. */
 const DEAD =
-  /user unknown|unknown user|no such (user|mailbox|recipient|address)|(user|mailbox|account|address|recipient)( \S+)? (does not|doesn't) exist|not exist|no mailbox here|mailbox (is )?unavailable|mailbox not found|invalid (recipient|mailbox|address)|recipient (address )?rejected|address rejected|account (is |has been )?(disabled|deactivated|closed|suspended)|unrouteable address|用户不存在|用戶不存在|收件人不存在|收信人不存在|邮箱不存在|郵箱不存在|帐号不存在|账号不存在|帳號不存在|账户不存在|地址不存在|无此用户|用户名不存在|帐户已停用|账户已冻结|宛先不明/i;
+  /user unknown|unknown user|no such (user|mailbox|recipient|address)|(user|mailbox|account|address|recipient)( \S+)? (does not|doesn't) exist|not exist|no mailbox here|mailbox (is )?unavailable|mailbox not found|invalid (recipient|mailbox|address)|recipient (address )?rejected|address rejected|account (is |has been )?(disabled|deactivated|closed|suspended)|(doesn't|does not) have an? \S+ account|no such account|address (is )?no longer (valid|in use)|unrouteable address|用户不存在|用戶不存在|收件人不存在|收信人不存在|邮箱不存在|郵箱不存在|帐号不存在|账号不存在|帳號不存在|账户不存在|地址不存在|无此用户|用户名不存在|帐户已停用|账户已冻结|宛先不明/i;
 /** Words of a mailbox that is only full, or a refusal that is not about the address. */
 const NOT_DEAD =
   /over quota|quota exceeded|mailbox (is )?full|insufficient (storage|space)|storage full|邮箱已满|郵箱已滿|空间不足|空間不足|容量已满|超过容量|超出容量|spam|blocked|block ?list|black ?list|policy|reputation|rate limit|too many|垃圾邮件|拦截|频率/i;

@@ -42,7 +42,7 @@ const BOUNCE_SUBJECT =
   /undeliver|not (be )?delivered|delivery (status notification|failure|has failed|failed)|returned mail|returned to sender|failure notice|mail delivery (failed|failure|system)|delivery problem|rejected|退信|未能送达|未送达|投递失败|发送失败|无法投递|被退回|退回|無法傳遞|送信できません/i;
 const DELAY = /\(delay\)|delayed|warning: could not send|will (continue to )?retry|still (being )?tr(y|ied)|延迟|延遲|仍在尝试|稍后重试/i;
 const AUTO_REPLY_SUBJECT =
-  /^\s*(auto(matic)?[ -]?(reply|response|answer)|out of (the )?office|autoreply|away from|vacation|自动回复|自動回覆|自動回复|不在办公室|休假)/i;
+  /^\s*(auto(matic)?[ -]?(reply|response|answer)|out of (the )?office|autoreply|away from|vacation|r\S{1,2}ponse automatique|automatische antwort|abwesenheitsnotiz|respuesta autom\S{1,2}tica|risposta automatica|resposta autom\S{1,2}tica|自动回复|自動回覆|自動回复|自動応答|不在办公室|休假)/i;
 /** Lines that start a quoted original in a plain-text bounce (qmail, Exim, Chinese providers). */
 const ORIGINAL_MARKER =
   /(below this line is a copy of the message|this is a copy of the message|original message (headers|follows)|------ ?original message|the original message was|原始邮件|原邮件|原信件|邮件头)/i;
@@ -90,10 +90,11 @@ export async function parseReport(raw: Buffer, env: { deliveredTo?: string[] | u
 
   const status = part('message/delivery-status', 'message/global-delivery-status');
   if (status) {
-    const recipients = fieldBlocks(attachmentText(status))
-      .slice(1)
-      .map(dsnRecipient)
-      .filter((r): r is RecipientReport => r !== undefined);
+    const [perMessage, ...perRecipient] = fieldBlocks(attachmentText(status));
+    const recipients = perRecipient.map(dsnRecipient).filter((r): r is RecipientReport => r !== undefined);
+    // Postfix names the envelope sender of the message that failed: the VERP address.
+    const sender = typedAddress(perMessage?.get('x-postfix-sender'));
+    if (sender) base.deliveredTo.push(sender);
     if (recipients.length) return { type: 'dsn', ...base, recipients };
   }
 
@@ -117,7 +118,10 @@ function dsnRecipient(block: Fields): RecipientReport | undefined {
   const action = block.get('action');
   if (!address && !action) return undefined;
   const diagnostic = block.get('diagnostic-code')?.replace(/^\s*(smtp|x-[a-z-]+)\s*;\s*/i, '');
-  const status = enhancedStatus(block.get('status')) ?? enhancedStatus(diagnostic);
+  const given = enhancedStatus(block.get('status'));
+  const said = enhancedStatus(diagnostic);
+  // A bare `Status: 5.0.0` over a server's more exact `550 5.1.1`: the server's words are the better evidence.
+  const status = given && said && /\.0\.0$/.test(given) && said[0] === given[0] ? said : (given ?? said);
   return { address, kind: actionKind(action, status, diagnostic), status, diagnostic };
 }
 
