@@ -295,16 +295,79 @@ describe('the issue cache', () => {
   });
 });
 
+describe('warm builds', () => {
+  const issue = (n: number, extra = '') =>
+    `+++\ntitle = "第 ${n} 期"\ndate = 2026-01-${String(n).padStart(2, '0')}\ntags = ["t${n % 3}"]\n+++\n\n**要点** ${n}。${extra}\n`;
+
+  it('a warm build writes exactly what a cold build of the same content writes', async () => {
+    const { cp, rm, unlink, writeFile } = await import('node:fs/promises');
+    const files: Record<string, string> = {};
+    for (let n = 1; n <= 8; n++) files[`content/issue-${n}.md`] = issue(n);
+    const dir = await makeSite(files, BASE_CONFIG.replace('postal_address =', 'preview_limit = 3\npostal_address ='));
+    const config = path.join(dir, 'gazette.toml');
+    // Three builds, so that the third starts from the spare the second left.
+    for (let i = 0; i < 3; i++) expect((await gazette('build', '--config', config)).code).toBe(0);
+    expect(await snapshot(path.join(dir, '.out.spare'))).toEqual(await snapshot(path.join(dir, 'out')));
+    // Add an issue, change one, delete one, then build warm.
+    await writeFile(path.join(dir, 'content', 'issue-9.md'), issue(9));
+    await writeFile(path.join(dir, 'content', 'issue-4.md'), issue(4, ' 改过了。'));
+    await unlink(path.join(dir, 'content', 'issue-2.md'));
+    expect((await gazette('build', '--config', config)).code).toBe(0);
+    const warm = await snapshot(path.join(dir, 'out'));
+    // The same content built cold, in a copy without cache, output or spare.
+    const cold = `${dir}-cold`;
+    await cp(dir, cold, { recursive: true });
+    for (const leftover of ['out', '.out.spare', '.gazette-cache']) await rm(path.join(cold, leftover), { recursive: true, force: true });
+    expect((await gazette('build', '--config', path.join(cold, 'gazette.toml'))).code).toBe(0);
+    expect(warm).toEqual(await snapshot(path.join(cold, 'out')));
+    expect(Object.keys(warm).some((f) => f.includes('issue-2'))).toBe(false);
+    expect(
+      Object.keys(warm)
+        .filter((f) => f.startsWith('email/'))
+        .sort(),
+    ).toEqual(['email/issue-7.html', 'email/issue-7.txt', 'email/issue-8.html', 'email/issue-8.txt', 'email/issue-9.html', 'email/issue-9.txt']);
+    await rm(cold, { recursive: true, force: true });
+  });
+
+  it('a file edited by hand in out/ is rewritten; a .out.spare Gazette did not make is left alone', async () => {
+    const { mkdir, writeFile } = await import('node:fs/promises');
+    const dir = await makeSite({ 'content/one.md': issue(1) });
+    const config = path.join(dir, 'gazette.toml');
+    await mkdir(path.join(dir, '.out.spare'));
+    await writeFile(path.join(dir, '.out.spare', 'mine.txt'), 'not Gazette’s');
+    for (let i = 0; i < 2; i++) expect((await gazette('build', '--config', config)).code).toBe(0);
+    const before = await snapshot(path.join(dir, 'out'));
+    await writeFile(path.join(dir, 'out', 'index.html'), 'edited by hand');
+    expect((await gazette('build', '--config', config)).code).toBe(0);
+    expect(await snapshot(path.join(dir, 'out'))).toEqual(before);
+    expect(await read(path.join(dir, '.out.spare'), 'mine.txt')).toBe('not Gazette’s');
+  });
+
+  it('renders only the newest email.preview_limit emails; send --issue renders an older one when asked', async () => {
+    const dir = await makeSite(
+      { 'content/one.md': issue(1), 'content/two.md': issue(2) },
+      `${BASE_CONFIG.replace('postal_address =', 'preview_limit = 1\npostal_address =')}\n[server]\npublic_url = "https://news.example.com/"\n`,
+    );
+    const config = path.join(dir, 'gazette.toml');
+    expect((await gazette('build', '--config', config)).code).toBe(0);
+    expect(Object.keys(await snapshot(path.join(dir, 'out', 'email'))).sort()).toEqual(['two.html', 'two.txt']);
+    const dry = await gazette('send', '--issue', 'one', '--dry-run', '--yes', '--to', 'me@example.org', '--config', config);
+    expect(dry.code, dry.stderr).toBe(0);
+    const outbox = await snapshot(path.join(dir, 'out', 'outbox', 'one'));
+    expect(Object.keys(outbox)).toHaveLength(1);
+  });
+});
+
 describe('emails rendered on worker threads', () => {
-  it('a real build with MJML on worker threads writes the same bytes as one in a single thread', async () => {
+  it('a real build with Markdown and MJML on worker threads writes the same bytes as one in a single thread', async () => {
     const { execFile } = await import('node:child_process');
     const { cp, rm } = await import('node:fs/promises');
     const files: Record<string, string> = {};
-    for (let i = 0; i < 20; i++) {
+    for (let i = 0; i < 60; i++) {
       files[`content/issue-${i}.md`] =
-        `+++\ntitle = "第 ${i} 期：**要点**"\ndate = 2026-01-${String(i + 1).padStart(2, '0')}\n+++\n\n**是什么**：第 ${i} 段。\n\n- [链接](https://example.org/${i})\n`;
+        `+++\ntitle = "第 ${i} 期：**要点**"\ndate = 2026-01-01T${String(i % 24).padStart(2, '0')}:${String(i).padStart(2, '0')}:00\n+++\n\n**是什么**：第 ${i} 段。\n\n- [链接](https://example.org/${i})\n`;
     }
-    const dir = await makeSite(files);
+    const dir = await makeSite(files, BASE_CONFIG.replace('postal_address =', 'preview_limit = 60\npostal_address ='));
     const other = `${dir}-single`;
     await cp(dir, other, { recursive: true });
     const run = (cwd: string, env: NodeJS.ProcessEnv) =>
@@ -316,10 +379,12 @@ describe('emails rendered on worker threads', () => {
           (err, _out, stderr) => (err ? reject(new Error(stderr)) : resolve(stderr)),
         ),
       );
-    expect(await run(dir, { GAZETTE_WORKERS: '2' })).toContain('rendering 20 emails with MJML on 2 worker threads');
+    const debug = await run(dir, { GAZETTE_WORKERS: '2' });
+    expect(debug).toContain("rendering 60 issues' Markdown on 2 worker threads");
+    expect(debug).toContain('rendering 60 emails with MJML on 2 worker threads');
     expect(await run(other, { GAZETTE_WORKERS: '1' })).not.toContain('worker threads');
     const workers = await snapshot(path.join(dir, 'out'));
-    expect(Object.keys(workers).filter((f) => f.startsWith('email/'))).toHaveLength(40);
+    expect(Object.keys(workers).filter((f) => f.startsWith('email/'))).toHaveLength(120);
     expect(workers).toEqual(await snapshot(path.join(other, 'out')));
     await rm(other, { recursive: true, force: true });
   }, 60_000);

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { createMarkdownRenderer, deriveSummary } from '../src/content/index.js';
+import { deriveSummary } from '../src/content/index.js';
+import { createMarkdownRenderer } from '../src/content/markdown.js';
 import { DIGEST } from './helpers/site.js';
 
 const zh = createMarkdownRenderer('zh-CN');

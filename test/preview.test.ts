@@ -1,4 +1,4 @@
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/index.js';
@@ -88,15 +88,39 @@ describe('gazette preview', () => {
     const page = await (await fetch(`${preview.url}posts/one/`)).text();
     expect(page).toContain('href="/__gazette/email/one/"');
     const email = await (await fetch(`${preview.url}__gazette/email/one/`)).text();
-    expect(email).toContain('<iframe src="/email/one.html" width="375"');
+    expect(email).toContain('<iframe src="/__gazette/email/one/email.html" width="375"');
     expect(email).toContain('width="600"');
     expect(email).toContain('color-scheme:dark');
     expect(email).toMatch(/Size: \d+\.\d KB of the 102 KB/);
     expect(email).toMatch(/SpamAssassin: /);
     expect(email).toContain('<b>One</b>');
     expect(email).toContain('退订');
-    expect((await fetch(`${preview.url}email/one.html`)).status).toBe(200);
+    const frame = await fetch(`${preview.url}__gazette/email/one/email.html`);
+    expect(frame.status).toBe(200);
+    expect(await frame.text()).toContain('One');
     const text = await readFile(path.join(dir, '.gazette-cache', 'preview', 'out', 'email', 'one.txt'), 'utf8');
     expect(text).toContain('One');
+  }, 60_000);
+
+  it('renders the email of an issue older than email.preview_limit when its preview is asked for', async () => {
+    const dir = await makeSite(
+      {
+        'content/one.md': `${ISSUE('One', '2026-02-01')}
+The older one.
+`,
+        'content/two.md': `${ISSUE('Two', '2026-02-02')}
+The newer one.
+`,
+      },
+      sendConfig().replace('postal_address =', 'preview_limit = 1\npostal_address ='),
+    );
+    ({ preview } = await start(dir));
+    const out = path.join(dir, '.gazette-cache', 'preview', 'out', 'email');
+    expect((await readdir(out)).sort()).toEqual(['two.html', 'two.txt']);
+    expect(await (await fetch(`${preview.url}posts/one/`)).text()).toContain('href="/__gazette/email/one/"');
+    const email = await (await fetch(`${preview.url}__gazette/email/one/`)).text();
+    expect(email).toContain('<b>One</b>');
+    expect(email).toContain('The older one.');
+    expect(await (await fetch(`${preview.url}__gazette/email/one/email.html`)).text()).toContain('The older one.');
   }, 60_000);
 });

@@ -51,6 +51,8 @@ const sections = {
     replyTo: v.reply_to?.trim() || undefined,
     subject: v.subject,
     postalAddress: v.postal_address.trim(),
+    /** Issues (newest first) whose email a build renders. */
+    previewLimit: v.preview_limit,
     /** Absolute path of the MJML template, if the config names one. */
     template: v.template ? path.resolve(root, v.template) : undefined,
   }),

@@ -169,6 +169,12 @@ export const configSchema = {
       default: '',
       doc: "The sender's postal address for the footer (CAN-SPAM requires one); `build` warns while it is empty.",
     },
+    preview_limit: {
+      kind: 'integer',
+      default: 20,
+      check: positive,
+      doc: 'How many of the newest issues `build` renders the email of (into `out/email/`); an older one is rendered when `send --issue` or `preview` asks for it.',
+    },
     template: {
       kind: 'string',
       check: relativeOrAbsolutePath,

@@ -9,6 +9,5 @@ export type { Issue, ParsedBody } from './issue.js';
 export type { LoadOptions, LoadResult, RenderedBody } from './load.js';
 export { createIssueCache, decodeUtf8, loadIssues, parseIssue } from './load.js';
 export type { MarkdownRenderer, RenderedMarkdown } from './markdown.js';
-export { createMarkdownRenderer } from './markdown.js';
 export { deriveSummary } from './summary.js';
 export { issueId, issueUrl, urlPath } from './urls.js';

@@ -43,7 +43,7 @@ export interface Issue {
    * email and its plain text). Parsed on the first call (an issue from the
    * cache has not parsed its Markdown), then kept.
    */
-  body(): ParsedBody;
+  body(): Promise<ParsedBody>;
 }
 
 export interface ParsedBody {

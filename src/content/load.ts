@@ -1,16 +1,17 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/index.js';
 import { GazetteError, GazetteErrors } from '../errors.js';
 import { cacheKey, codeVersion, DiskCache } from '../util/disk-cache.js';
 import { createWalker } from '../util/files.js';
 import { plainLine, stripControl } from '../util/text.js';
+import { createWorkerPool, type WorkerPool, workerCount } from '../util/workers.js';
 import { checkSlug, readFields } from './fields.js';
 import { findSources, type SourceFile } from './files.js';
 import { splitFrontMatter } from './frontmatter.js';
 import type { Issue } from './issue.js';
 import { checkFileSize, checkNesting } from './limits.js';
-import { createMarkdownRenderer, type MarkdownRenderer, type RenderedMarkdown } from './markdown.js';
+import type { MarkdownRenderer, RenderedMarkdown } from './markdown.js';
 import { deriveSummary } from './summary.js';
 import { issueId, issueUrl } from './urls.js';
 
@@ -75,8 +76,11 @@ function normalize(text: string): string {
 
 interface Context {
   config: Config;
-  markdown: MarkdownRenderer;
+  /** The Markdown pipeline, loaded on the first issue not in the cache (remark and its plugins take a third of a second to load). */
+  markdown: () => Promise<MarkdownRenderer>;
   cache?: DiskCache<RenderedBody>;
+  /** Renders a body on a worker thread (a cold build of many issues); without it, in this thread. */
+  renderBody?: (markdown: string, url: string) => Promise<RenderedBody>;
   /** The content code's version, part of every cache key. */
   version?: string;
 }
@@ -106,23 +110,27 @@ export async function parseIssue(bytes: Uint8Array, source: SourceFile, ctx: Con
 
   // An unchanged issue comes from the cache without its Markdown being parsed; its syntax
   // trees are parsed on demand, only by a renderer that needs them (an email not yet cached).
-  let parsed: RenderedMarkdown | undefined;
-  const render = () => {
-    try {
-      parsed ??= ctx.markdown.render(fm.body, url);
-    } catch (err) {
-      // Whatever the nesting check missed still ends as an input error, not a crash.
-      if (err instanceof RangeError) throw new GazetteError('CONTENT', 'too deeply nested to parse (lists, quotes or HTML elements); flatten it', { file });
-      throw err;
-    }
-    return parsed;
-  };
+  let parsed: Promise<RenderedMarkdown> | undefined;
+  const tooDeep = () => new GazetteError('CONTENT', 'too deeply nested to parse (lists, quotes or HTML elements); flatten it', { file });
+  const render = () =>
+    (parsed ??= ctx.markdown().then((markdown) => {
+      try {
+        return markdown.render(fm.body, url);
+      } catch (err) {
+        // Whatever the nesting check missed still ends as an input error, not a crash.
+        throw err instanceof RangeError ? tooDeep() : err;
+      }
+    }));
   const key = ctx.cache && cacheKey(ctx.version ?? '', url, fm.body, config.site.language, String(config.content.summaryLength));
   let body = key ? await ctx.cache!.get(key) : undefined;
   if (!body) {
-    const r = render();
-    body = { html: r.html, summary: deriveSummary(r.tree, r.hast, config.content.summaryLength) };
-    if (key) await ctx.cache!.put(key, body);
+    const rendered: RenderedBody = ctx.renderBody
+      ? await ctx.renderBody(fm.body, url).catch((err: Error & { tooDeep?: boolean }) => {
+          throw err.tooDeep ? tooDeep() : err;
+        })
+      : await render().then((r) => ({ html: r.html, summary: deriveSummary(r.tree, r.hast, config.content.summaryLength) }));
+    if (key) await ctx.cache!.put(key, rendered);
+    body = rendered;
   }
   return {
     file,
@@ -163,16 +171,19 @@ export async function loadIssues(config: Config, options: LoadOptions = {}): Pro
   }
   const ctx: Context = {
     config,
-    markdown: createMarkdownRenderer(config.site.language),
+    markdown: markdownLoader(config.site.language),
+    renderBody: (markdown, url) => bodies.render(markdown, url),
     ...(options.cache ? { cache: options.cache, version: await codeVersion(import.meta.url, new URL('../util/text.js', import.meta.url).href) } : {}),
   };
   const problems: GazetteError[] = [];
   const issues: Issue[] = [];
+  const bodies = bodyRenderer(config);
   const results = await Promise.all(
     sources.map(async (source) => {
       try {
-        checkFileSize((await stat(source.path)).size, config.content.limits, source.path);
-        return await parseIssue(await readFile(source.path), source, ctx);
+        // Synchronous: for a thousand small files, far cheaper than a promise and a file handle each.
+        checkFileSize(statSync(source.path).size, config.content.limits, source.path);
+        return await parseIssue(readFileSync(source.path), source, ctx);
       } catch (err) {
         if (err instanceof GazetteErrors || err instanceof GazetteError) return err;
         if ((err as NodeJS.ErrnoException).code) return new GazetteError('CONTENT', `cannot read: ${(err as Error).message}`, { file: source.path });
@@ -180,6 +191,7 @@ export async function loadIssues(config: Config, options: LoadOptions = {}): Pro
       }
     }),
   );
+  await bodies.close();
   for (const result of results) {
     if (result instanceof GazetteErrors) problems.push(...result.problems);
     else if (result instanceof GazetteError) problems.push(result);
@@ -220,4 +232,52 @@ export async function loadIssues(config: Config, options: LoadOptions = {}): Pro
   });
   published.sort((a, b) => b.date.getTime() - a.date.getTime() || (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0));
   return { issues: published, skipped, warnings: walker.skipped };
+}
+
+/** The Markdown pipeline for a language, loaded once, on first use. */
+function markdownLoader(language: string): () => Promise<MarkdownRenderer> {
+  let renderer: Promise<MarkdownRenderer> | undefined;
+  return () => (renderer ??= import('./markdown.js').then((m) => m.createMarkdownRenderer(language)));
+}
+
+/** Bodies not in the cache before worker threads are worth starting (each loads the Markdown pipeline). */
+const WORKER_THRESHOLD = 48;
+
+/**
+ * Renders the bodies a build finds missing from the cache. Requests made in
+ * the same turn (every file of a load is read before any is rendered) are
+ * counted first: a few are rendered here, many on worker threads, so a
+ * cold build of a thousand issues uses every core.
+ */
+function bodyRenderer(config: Config): { render(markdown: string, url: string): Promise<RenderedBody>; close(): Promise<void> } {
+  const language = config.site.language;
+  const summaryLength = config.content.summaryLength;
+  const local = markdownLoader(language);
+  let queue: Array<{ markdown: string; url: string; resolve(body: RenderedBody): void; reject(err: unknown): void }> = [];
+  let pool: WorkerPool<{ markdown: string; url: string; language: string; summaryLength: number }, RenderedBody> | undefined;
+  const inThisThread = async (markdown: string, url: string): Promise<RenderedBody> => {
+    const r = (await local()).render(markdown, url);
+    return { html: r.html, summary: deriveSummary(r.tree, r.hast, summaryLength) };
+  };
+  const dispatch = () => {
+    const jobs = queue;
+    queue = [];
+    const size = workerCount(jobs.length, WORKER_THRESHOLD / 2, import.meta.url);
+    if (size > 0 && jobs.length >= WORKER_THRESHOLD) {
+      pool ??= createWorkerPool(new URL('./markdown-worker.js', import.meta.url), size);
+      if (process.env.GAZETTE_DEBUG) process.stderr.write(`debug: rendering ${jobs.length} issues' Markdown on ${size} worker threads\n`);
+    }
+    for (const job of jobs) {
+      (pool ? pool.run({ markdown: job.markdown, url: job.url, language, summaryLength }) : inThisThread(job.markdown, job.url)).then(job.resolve, job.reject);
+    }
+  };
+  return {
+    render(markdown, url) {
+      return new Promise((resolve, reject) => {
+        if (queue.length === 0) setImmediate(dispatch);
+        queue.push({ markdown, url, resolve, reject });
+      });
+    },
+    close: async () => pool?.close(),
+  };
 }

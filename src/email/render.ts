@@ -2,7 +2,7 @@ import type { MjmlError, MjmlResult } from 'mjml';
 import rehypeStringify from 'rehype-stringify';
 import { unified } from 'unified';
 import type { Config } from '../config/index.js';
-import type { Issue } from '../content/index.js';
+import type { Issue, ParsedBody } from '../content/index.js';
 import { GazetteError } from '../errors.js';
 import { emailLabels, type Labels } from '../i18n/index.js';
 import { plainLine } from '../util/text.js';
@@ -69,8 +69,8 @@ export function templateContext(issue: Issue, config: Config, body: string, labe
   };
 }
 
-function textPart(issue: Issue, config: Config, labels: Labels, markers: Markers): string {
-  const body = markdownToText(issue.body().tree, { base: issue.url, linksLabel: labels.links, footnotesLabel: labels.footnotes });
+function textPart(issue: Issue, tree: ParsedBody['tree'], config: Config, labels: Labels, markers: Markers): string {
+  const body = markdownToText(tree, { base: issue.url, linksLabel: labels.links, footnotesLabel: labels.footnotes });
   const footer = [
     `${labels.view_in_browser}: ${issue.url}`,
     `${labels.unsubscribe}: ${markers.unsubscribeUrl}`,
@@ -94,7 +94,8 @@ export function createEmailRenderer(config: Config, template: EmailTemplate, opt
   const seen = new Set<string>();
   return {
     async render(issue) {
-      const body = toHtml.stringify(styleForEmail(issue.body().hast, config.site.language));
+      const parsed = await issue.body();
+      const body = toHtml.stringify(styleForEmail(parsed.hast, config.site.language));
       const nonce = newNonce();
       const markers = markersFor(nonce);
       const mjml = template.fill(templateContext(issue, config, body, labels, markers));
@@ -118,7 +119,7 @@ export function createEmailRenderer(config: Config, template: EmailTemplate, opt
           options.warn?.(message);
         }
       }
-      return { subject: subjectOf(issue, config), html: result.html, text: textPart(issue, config, labels, markers), nonce };
+      return { subject: subjectOf(issue, config), html: result.html, text: textPart(issue, parsed.tree, config, labels, markers), nonce };
     },
   };
 }

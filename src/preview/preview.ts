@@ -6,7 +6,7 @@ import path from 'node:path';
 import nodemailer from 'nodemailer';
 import type { Config } from '../config/index.js';
 import type { Issue } from '../content/index.js';
-import { personalizeHtml, type RenderedEmail } from '../email/index.js';
+import { personalizeHtml, personalizeText, type RenderedEmail, renderEmails } from '../email/index.js';
 import { GazetteError, isGazetteError } from '../errors.js';
 import { build } from '../publish/index.js';
 import { composeMessage } from '../send/index.js';
@@ -70,7 +70,9 @@ export async function startPreview(options: PreviewOptions): Promise<RunningPrev
   const outDir = path.join(root, 'out');
   const clients = new Set<ServerResponse>();
   let lastError: string[] = [];
-  let emails = new Map<string, { issue: Issue; email: RenderedEmail }>();
+  let issues = new Map<string, Issue>();
+  /** Emails by slug: the build's (the newest `email.preview_limit`), and older ones as they are asked for. */
+  let emails = new Map<string, Promise<RenderedEmail>>();
   const spamChecks = new Map<string, Promise<SpamScore | string>>();
 
   const server = createServer((request, response) => {
@@ -105,7 +107,8 @@ export async function startPreview(options: PreviewOptions): Promise<RunningPrev
         try {
           config = await options.loadConfig();
           const result = await build(forPreview(config), { drafts: options.drafts, future: options.future });
-          emails = new Map([...result.emails].map(([issue, email]) => [issue.slug, { issue, email }]));
+          issues = new Map(result.issues.map((issue) => [issue.slug, issue]));
+          emails = new Map([...result.emails].map(([issue, email]) => [issue.slug, Promise.resolve(email)]));
           lastError = [];
           options.log(`rebuilt ${result.issues.length} issues in ${Math.round(performance.now() - started)} ms`);
         } catch (err) {
@@ -133,11 +136,19 @@ export async function startPreview(options: PreviewOptions): Promise<RunningPrev
       request.on('close', () => clients.delete(response));
       return;
     }
-    const emailPage = /^\/__gazette\/email\/([^/]+)\/$/.exec(pathname);
+    const emailPage = /^\/__gazette\/email\/([^/]+)\/(email\.html)?$/.exec(pathname);
     if (emailPage) {
-      const entry = emails.get(decodeURIComponent(emailPage[1]!));
-      if (!entry) return send(response, 404, 'text/html; charset=utf-8', inject('<!DOCTYPE html><title>Not found</title><p>No such issue.</p>'));
-      return send(response, 200, 'text/html; charset=utf-8', inject(await emailPreview(entry.issue, entry.email)));
+      const slug = decodeURIComponent(emailPage[1]!);
+      const issue = issues.get(slug);
+      if (!issue) return send(response, 404, 'text/html; charset=utf-8', inject('<!DOCTYPE html><title>Not found</title><p>No such issue.</p>'));
+      let email = emails.get(slug);
+      if (!email) {
+        email = renderEmails(forPreview(config), [issue], { warn: options.log, prune: false }).then((m) => m.get(issue)!);
+        emails.set(slug, email);
+        email.catch(() => emails.delete(slug));
+      }
+      if (emailPage[2]) return send(response, 200, 'text/html; charset=utf-8', inject(personalizeHtml(await email, sampleReader())));
+      return send(response, 200, 'text/html; charset=utf-8', inject(await emailPreview(issue, await email)));
     }
     let file: string;
     try {
@@ -159,9 +170,9 @@ export async function startPreview(options: PreviewOptions): Promise<RunningPrev
     const type = TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
     if (!type.startsWith('text/html')) return send(response, 200, type, body);
     // A web page of an issue links to its email's preview.
-    const issue = [...emails.values()].find((x) => decodeURIComponent(x.issue.path) === decodeURIComponent(pathname));
+    const issue = [...issues.values()].find((x) => decodeURIComponent(x.path) === decodeURIComponent(pathname));
     const bar = issue
-      ? `<p style="position:fixed;right:1rem;bottom:1rem;margin:0;padding:.4rem .8rem;background:#1d4ed8;border-radius:6px;font:14px sans-serif"><a style="color:#fff" href="/__gazette/email/${encodeURIComponent(issue.issue.slug)}/">Email preview</a></p>`
+      ? `<p style="position:fixed;right:1rem;bottom:1rem;margin:0;padding:.4rem .8rem;background:#1d4ed8;border-radius:6px;font:14px sans-serif"><a style="color:#fff" href="/__gazette/email/${encodeURIComponent(issue.slug)}/">Email preview</a></p>`
       : '';
     return send(response, 200, type, inject(body.toString('utf8'), bar));
   }
@@ -175,12 +186,17 @@ export async function startPreview(options: PreviewOptions): Promise<RunningPrev
     return html.includes('</body>') ? html.replace('</body>', `${tail}</body>`) : html + tail;
   }
 
+  /** Who the previewed email is addressed to. */
+  function sampleReader() {
+    return { unsubscribeUrl: new URL('unsubscribe?token=preview', config.server.publicUrl ?? url).href, email: 'reader@example.com' };
+  }
+
   async function emailPreview(issue: Issue, email: RenderedEmail): Promise<string> {
-    const sample = { unsubscribeUrl: new URL('unsubscribe?token=preview', config.server.publicUrl ?? url).href, email: 'reader@example.com' };
+    const sample = sampleReader();
     const size = Buffer.byteLength(personalizeHtml(email, sample));
-    const text = await readFile(path.join(outDir, 'email', `${issue.slug}.txt`), 'utf8').catch(() => '');
+    const text = personalizeText(email, sample);
     const spam = await spamOf(issue, email);
-    const src = `/email/${encodeURIComponent(issue.slug)}.html`;
+    const src = `/__gazette/email/${encodeURIComponent(issue.slug)}/email.html`;
     const frame = (width: number, dark: boolean) =>
       `<figure><figcaption>${width} px${dark ? ', dark' : ''}</figcaption><iframe src="${src}" width="${width}" height="900" style="border:1px solid #d1d5db;color-scheme:${dark ? 'dark' : 'light'}" title="${width} px"></iframe></figure>`;
     return `<!DOCTYPE html>

@@ -50,7 +50,7 @@ export interface BuildResult {
   skipped: { drafts: number; future: number };
   /** Files written under `build.out`. */
   files: number;
-  /** Each issue's email, as rendered (its per-subscriber values still markers). */
+  /** The newest `email.preview_limit` issues' emails, as rendered (per-subscriber values still markers). */
   emails: Map<Issue, RenderedEmail>;
   warnings: string[];
 }
@@ -171,7 +171,11 @@ export async function planOutput(
 export async function build(config: Config, options: BuildOptions = {}): Promise<BuildResult> {
   const issueCache = createIssueCache(config);
   const { issues, skipped, warnings } = await loadIssues(config, { ...options, cache: issueCache });
-  const emails = await renderEmails(config, issues, { validationLevel: options.emailValidation, warn: (w) => warnings.push(w) });
+  // Only the newest issues can still be sent: the older ones' emails are rendered when asked for.
+  const emails = await renderEmails(config, issues.slice(0, config.email.previewLimit), {
+    validationLevel: options.emailValidation,
+    warn: (w) => warnings.push(w),
+  });
   const files = await planOutput(config, issues, emails, warnings);
   await writeOutput(config.build.out, files, [OUTBOX]);
   await issueCache.prune();

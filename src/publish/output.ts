@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cp, lstat, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileError, GazetteError } from '../errors.js';
@@ -68,8 +69,14 @@ async function removeLeftovers(outDir: string): Promise<void> {
 
 /**
  * Write `files` (relative path -> content) as the new `outDir`, atomically:
- * everything goes into a temporary sibling folder that replaces `outDir`
- * only when all of it is written. On any failure `outDir` is untouched.
+ * everything goes into a sibling folder that replaces `outDir` only when
+ * all of it is written. On any failure `outDir` is untouched.
+ *
+ * The replaced output is kept beside it as `.<out>.spare` (it carries the
+ * marker), and the next build starts from it: it rewrites only the files
+ * whose bytes differ and removes those no longer planned, instead of
+ * making every folder and file anew and deleting the old tree. After
+ * adding one issue to a thousand, a build writes a few dozen files.
  */
 export async function writeOutput(outDir: string, files: Map<string, OutputFile>, keep: readonly string[] = []): Promise<void> {
   await checkReplaceable(outDir);
@@ -78,21 +85,30 @@ export async function writeOutput(outDir: string, files: Map<string, OutputFile>
   const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
   const temp = path.join(parent, `.${path.basename(outDir)}.tmp-${tag}`);
   const old = path.join(parent, `.${path.basename(outDir)}.old-${tag}`);
+  const spare = path.join(parent, `.${path.basename(outDir)}.spare`);
   try {
-    await mkdir(temp, { recursive: true });
-    await writeFile(path.join(temp, OUTPUT_MARKER), MARKER_TEXT);
+    // Claim the spare (only a real folder with the marker: anything else there is not Gazette's,
+    // and is left alone) by renaming it: of two builds at once, one gets it, the other starts afresh.
+    const spareStat = await lstat(spare).catch(() => undefined);
+    const claimed =
+      spareStat?.isDirectory() === true &&
+      (await hasMarker(spare)) &&
+      (await rename(spare, temp).then(
+        () => true,
+        () => false,
+      ));
+    if (!claimed) {
+      await mkdir(temp, { recursive: true });
+      await writeFile(path.join(temp, OUTPUT_MARKER), MARKER_TEXT);
+    }
   } catch (err) {
     throw fileError(err, 'OUTPUT', 'write the output folder', outDir);
   }
   try {
-    const targets = [...files].map(([rel, file]) => [safeJoin(temp, rel), file] as const);
-    await inParallel([...new Set(targets.map(([target]) => path.dirname(target)))], 32, (dir) => mkdir(dir, { recursive: true }).then(() => undefined));
-    await inParallel(targets, 32, async ([target, file]) => {
-      if ('text' in file) await writeFile(target, file.text);
-      else await cp(file.copyFrom, target, { dereference: true });
-    });
+    await syncFolder(temp, files);
     // Folders that are not build output (the send outbox) move into the new output.
     for (const name of keep) {
+      await rm(path.join(temp, name), { recursive: true, force: true });
       await rename(path.join(outDir, name), path.join(temp, name)).catch((err: NodeJS.ErrnoException) => {
         if (err.code !== 'ENOENT') throw err;
       });
@@ -113,12 +129,67 @@ export async function writeOutput(outDir: string, files: Map<string, OutputFile>
       }
       throw err;
     }
-    if (hadOld) await rm(old, { recursive: true, force: true });
+    // The replaced output is the next build's starting point, unless something else is in its place.
+    if (hadOld) {
+      const taken = await lstat(spare).then(
+        () => true,
+        () => false,
+      );
+      if (taken) await rm(old, { recursive: true, force: true });
+      else await rename(old, spare).catch(() => rm(old, { recursive: true, force: true }));
+    }
   } catch (err) {
     for (const name of keep) await rename(path.join(temp, name), path.join(outDir, name)).catch(() => undefined);
     await rm(temp, { recursive: true, force: true });
     throw fileError(err, 'OUTPUT', 'write the output folder', outDir);
   }
+}
+
+/**
+ * Make `dir` (a folder Gazette made) hold exactly `files` and its marker:
+ * a file whose bytes already match is left alone; any other is replaced by
+ * a new file (never written through: it may share its inode with a file of
+ * the live output), and whatever is not planned is removed.
+ */
+async function syncFolder(dir: string, files: Map<string, OutputFile>): Promise<void> {
+  const wanted = new Set<string>([OUTPUT_MARKER]);
+  const made = new Set<string>();
+  const ensureDir = (folder: string) => {
+    if (made.has(folder) || folder === dir) return;
+    ensureDir(path.dirname(folder));
+    const st = lstatSync(folder, { throwIfNoEntry: false });
+    if (st && !st.isDirectory()) rmSync(folder, { force: true });
+    if (!st?.isDirectory()) mkdirSync(folder);
+    made.add(folder);
+  };
+  const copies: Array<[string, string]> = [];
+  for (const [rel, file] of files) {
+    const target = safeJoin(dir, rel);
+    for (let d = path.dirname(rel); d !== '.' && d !== '/'; d = path.dirname(d)) wanted.add(d);
+    wanted.add(rel);
+    ensureDir(path.dirname(target));
+    const st = lstatSync(target, { throwIfNoEntry: false });
+    if ('text' in file) {
+      const bytes = Buffer.from(file.text);
+      if (st?.isFile() && st.size === bytes.length && readFileSync(target).equals(bytes)) continue;
+      if (st) rmSync(target, { recursive: true, force: true });
+      writeFileSync(target, bytes);
+    } else {
+      if (st) rmSync(target, { recursive: true, force: true });
+      copies.push([file.copyFrom, target]);
+    }
+  }
+  await inParallel(copies, 32, ([from, target]) => cp(from, target, { dereference: true }));
+  // Remove what is no longer planned (a deleted issue's folder, an old email).
+  const prune = (folder: string, rel: string) => {
+    for (const entry of readdirSync(folder, { withFileTypes: true })) {
+      const relPath = rel ? `${rel}/${entry.name}` : entry.name;
+      const full = path.join(folder, entry.name);
+      if (!wanted.has(relPath)) rmSync(full, { recursive: true, force: true });
+      else if (entry.isDirectory()) prune(full, relPath);
+    }
+  };
+  prune(dir, '');
 }
 
 /** Join a relative output path under `root`, refusing anything that would escape it. */

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fileError } from '../errors.js';
@@ -46,6 +47,7 @@ const TEMPORARY = /^\.[0-9a-f]{64}\.[0-9a-f]{8}\.tmp$/;
  */
 export class DiskCache<T> {
   private readonly used = new Set<string>();
+  private made = false;
 
   constructor(
     private readonly dir: string,
@@ -55,7 +57,8 @@ export class DiskCache<T> {
   async get(key: string): Promise<T | undefined> {
     this.used.add(key);
     try {
-      const value: unknown = JSON.parse(await readFile(path.join(this.dir, `${key}.json`), 'utf8'));
+      // Synchronous: a build reads a thousand entries, each far cheaper without a promise and a file handle.
+      const value: unknown = JSON.parse(readFileSync(path.join(this.dir, `${key}.json`), 'utf8'));
       return this.valid(value) ? value : undefined;
     } catch {
       return undefined;
@@ -66,9 +69,12 @@ export class DiskCache<T> {
     this.used.add(key);
     const temp = path.join(this.dir, `.${key}.${randomBytes(4).toString('hex')}.tmp`);
     try {
-      await mkdir(this.dir, { recursive: true });
-      await writeFile(temp, JSON.stringify(value));
-      await rename(temp, path.join(this.dir, `${key}.json`));
+      if (!this.made) {
+        mkdirSync(this.dir, { recursive: true });
+        this.made = true;
+      }
+      writeFileSync(temp, JSON.stringify(value));
+      renameSync(temp, path.join(this.dir, `${key}.json`));
     } catch (err) {
       throw fileError(err, 'OUTPUT', 'write the cache (build.cache)', this.dir);
     }
