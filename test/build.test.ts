@@ -277,21 +277,46 @@ describe('the issue cache', () => {
     const config = path.join(dir, 'gazette.toml');
     expect((await gazette('build', '--config', config)).code).toBe(0);
     const cacheDir = path.join(dir, '.gazette-cache', 'content');
-    const [entry] = await readdir(cacheDir);
-    // Tamper with the cached rendering: if the next build uses the cache, the tampering shows.
+    const index = path.join(cacheDir, 'issues.json');
+    const [entry] = (await readdir(cacheDir)).filter((n) => n !== 'issues.json');
+    // Tamper with the index of parsed issues: if the next build uses it, the tampering shows.
+    await writeFile(index, (await read(cacheDir, 'issues.json')).replace('world', 'FROM-INDEX'));
+    expect((await gazette('build', '--config', config)).code).toBe(0);
+    expect(await read(path.join(dir, 'out'), 'feed.json')).toContain('FROM-INDEX');
+    // A damaged index is a miss: the issue is parsed again, its body from the body cache.
+    await writeFile(index, '{not json');
     const cached = JSON.parse(await read(cacheDir, entry!));
     await writeFile(path.join(cacheDir, entry!), JSON.stringify({ ...cached, html: cached.html.replace('world', 'FROM-CACHE') }));
     expect((await gazette('build', '--config', config)).code).toBe(0);
     expect(await read(path.join(dir, 'out'), 'feed.json')).toContain('FROM-CACHE');
-    // A corrupt entry is a miss, not an error.
+    // A corrupt body entry is a miss too, not an error.
+    await writeFile(index, '{not json');
     await writeFile(path.join(cacheDir, entry!), '{not json');
     expect((await gazette('build', '--config', config)).code).toBe(0);
     expect(await read(path.join(dir, 'out'), 'feed.json')).toContain('<strong>world</strong>');
-    // Change the issue: parsed afresh; the old entry is pruned.
+    // Change the issue: parsed afresh; the old entries are pruned.
     await writeFile(path.join(dir, 'content/one.md'), '+++\ntitle = "One"\ndate = 2026-01-01\n+++\nHello again.\n');
     expect((await gazette('build', '--config', config)).code).toBe(0);
     expect(await read(path.join(dir, 'out'), 'feed.json')).toContain('Hello again.');
-    expect(await readdir(cacheDir)).toHaveLength(1);
+    expect((await readdir(cacheDir)).sort()).toEqual([expect.stringMatching(/^[0-9a-f]{64}\.json$/), 'issues.json']);
+    expect(Object.keys(JSON.parse(await read(cacheDir, 'issues.json')).entries)).toHaveLength(1);
+  });
+
+  it('changing the site config parses no issue again (the body cache outlives the index)', async () => {
+    const { readFile, writeFile } = await import('node:fs/promises');
+    const dir = await makeSite({ 'content/one.md': '+++\ntitle = "One"\ndate = 2026-01-01\n+++\nHello **world**.\n' });
+    const config = path.join(dir, 'gazette.toml');
+    expect((await gazette('build', '--config', config)).code).toBe(0);
+    expect((await gazette('build', '--config', config)).code).toBe(0);
+    const cacheDir = path.join(dir, '.gazette-cache', 'content');
+    const [entry] = (await import('node:fs')).readdirSync(cacheDir).filter((n) => n !== 'issues.json');
+    const cached = JSON.parse(await read(cacheDir, entry!));
+    await writeFile(path.join(cacheDir, entry!), JSON.stringify({ ...cached, html: cached.html.replace('world', 'FROM-CACHE') }));
+    await writeFile(config, (await readFile(config, 'utf8')).replace('title = "Test Digest"', 'title = "Renamed Digest"'));
+    expect((await gazette('build', '--config', config)).code).toBe(0);
+    const feed = await read(path.join(dir, 'out'), 'feed.json');
+    expect(feed).toContain('Renamed Digest');
+    expect(feed).toContain('FROM-CACHE');
   });
 });
 

@@ -1,7 +1,8 @@
-import { readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/index.js';
-import { GazetteError, GazetteErrors } from '../errors.js';
+import { fileError, GazetteError, GazetteErrors } from '../errors.js';
 import { cacheKey, codeVersion, DiskCache } from '../util/disk-cache.js';
 import { createWalker } from '../util/files.js';
 import { plainLine, stripControl } from '../util/text.js';
@@ -85,6 +86,26 @@ interface Context {
   version?: string;
 }
 
+const TOO_DEEP = 'too deeply nested to parse (lists, quotes or HTML elements); flatten it';
+
+/**
+ * An issue's syntax trees, parsed on the first call: an unchanged issue
+ * comes from the cache without its Markdown being parsed, and only a
+ * renderer that needs the trees (an email not yet cached) parses it.
+ */
+function parsedBody(markdown: string, url: string, file: string, ctx: Context): () => Promise<RenderedMarkdown> {
+  let parsed: Promise<RenderedMarkdown> | undefined;
+  return () =>
+    (parsed ??= ctx.markdown().then((renderer) => {
+      try {
+        return renderer.render(markdown, url);
+      } catch (err) {
+        // Whatever the nesting check missed still ends as an input error, not a crash.
+        throw err instanceof RangeError ? new GazetteError('CONTENT', TOO_DEEP, { file }) : err;
+      }
+    }));
+}
+
 /** Build one Issue from a file, or throw every problem found in it. */
 export async function parseIssue(bytes: Uint8Array, source: SourceFile, ctx: Context): Promise<Issue> {
   const file = source.path;
@@ -108,20 +129,9 @@ export async function parseIssue(bytes: Uint8Array, source: SourceFile, ctx: Con
   const url = issueUrl(config, slug, date);
   const description = fields.description;
 
-  // An unchanged issue comes from the cache without its Markdown being parsed; its syntax
-  // trees are parsed on demand, only by a renderer that needs them (an email not yet cached).
-  let parsed: Promise<RenderedMarkdown> | undefined;
-  const tooDeep = () => new GazetteError('CONTENT', 'too deeply nested to parse (lists, quotes or HTML elements); flatten it', { file });
-  const render = () =>
-    (parsed ??= ctx.markdown().then((markdown) => {
-      try {
-        return markdown.render(fm.body, url);
-      } catch (err) {
-        // Whatever the nesting check missed still ends as an input error, not a crash.
-        throw err instanceof RangeError ? tooDeep() : err;
-      }
-    }));
-  const key = ctx.cache && cacheKey(ctx.version ?? '', url, fm.body, config.site.language, String(config.content.summaryLength));
+  const render = parsedBody(fm.body, url, file, ctx);
+  const tooDeep = () => new GazetteError('CONTENT', TOO_DEEP, { file });
+  const key = ctx.cache && bodyKey(ctx, url, fm.body);
   let body = key ? await ctx.cache!.get(key) : undefined;
   if (!body) {
     const rendered: RenderedBody = ctx.renderBody
@@ -178,12 +188,18 @@ export async function loadIssues(config: Config, options: LoadOptions = {}): Pro
   const problems: GazetteError[] = [];
   const issues: Issue[] = [];
   const bodies = bodyRenderer(config);
+  const index = options.cache ? IssueIndex.open(config, ctx.version!) : undefined;
   const results = await Promise.all(
     sources.map(async (source) => {
       try {
         // Synchronous: for a thousand small files, far cheaper than a promise and a file handle each.
         checkFileSize(statSync(source.path).size, config.content.limits, source.path);
-        return await parseIssue(readFileSync(source.path), source, ctx);
+        const bytes = readFileSync(source.path);
+        const known = index?.get(source, bytes);
+        if (known) return revive(known, bytes, source, ctx);
+        const issue = await parseIssue(bytes, source, ctx);
+        index?.put(source, bytes, issue);
+        return issue;
       } catch (err) {
         if (err instanceof GazetteErrors || err instanceof GazetteError) return err;
         if ((err as NodeJS.ErrnoException).code) return new GazetteError('CONTENT', `cannot read: ${(err as Error).message}`, { file: source.path });
@@ -192,6 +208,7 @@ export async function loadIssues(config: Config, options: LoadOptions = {}): Pro
     }),
   );
   await bodies.close();
+  index?.save();
   for (const result of results) {
     if (result instanceof GazetteErrors) problems.push(...result.problems);
     else if (result instanceof GazetteError) problems.push(result);
@@ -280,4 +297,116 @@ function bodyRenderer(config: Config): { render(markdown: string, url: string): 
     },
     close: async () => pool?.close(),
   };
+}
+
+/** An Issue as the index keeps it: every field but the file's own text, dates as ISO strings. */
+type IndexedIssue = Omit<Issue, 'file' | 'bundleDir' | 'date' | 'updated' | 'markdown' | 'body'> & {
+  date: string;
+  updated: string;
+  /** Where the Markdown body starts in the file's normalized text. */
+  bodyAt: number;
+};
+
+/**
+ * Every issue as the last build parsed it, in one file (`build.cache`/
+ * content/issues.json), keyed on the file's bytes, its path, the site and
+ * content config, and Gazette's code: a rebuild reads each file and hashes
+ * it, and parses only the new or changed ones (front matter, dates, URLs,
+ * checks), instead of all of them. Anything changed is a miss, never stale.
+ */
+class IssueIndex {
+  private readonly used = new Map<string, IndexedIssue>();
+  private changed = false;
+
+  private constructor(
+    private readonly file: string,
+    private readonly prefix: string,
+    private readonly known: Record<string, IndexedIssue>,
+  ) {}
+
+  static open(config: Config, version: string): IssueIndex {
+    const file = path.join(config.build.cache, 'content', 'issues.json');
+    const prefix = cacheKey(version, JSON.stringify({ site: config.site, content: config.content }));
+    let known: Record<string, IndexedIssue> = {};
+    try {
+      const data = JSON.parse(readFileSync(file, 'utf8')) as { entries?: Record<string, IndexedIssue> };
+      if (data && typeof data.entries === 'object' && data.entries !== null) known = data.entries;
+    } catch {
+      // No index yet, or a damaged one: every issue is parsed.
+    }
+    return new IssueIndex(file, prefix, known);
+  }
+
+  private key(source: SourceFile, bytes: Uint8Array): string {
+    return createHash('sha256')
+      .update(`${this.prefix}\n${source.path}\n${source.bundleDir ?? ''}\n`)
+      .update(bytes)
+      .digest('hex');
+  }
+
+  get(source: SourceFile, bytes: Uint8Array): IndexedIssue | undefined {
+    const key = this.key(source, bytes);
+    const entry = this.known[key];
+    if (entry && typeof entry.slug === 'string' && typeof entry.html === 'string' && typeof entry.bodyAt === 'number') {
+      this.used.set(key, entry);
+      return entry;
+    }
+    return undefined;
+  }
+
+  put(source: SourceFile, bytes: Uint8Array, issue: Issue): void {
+    const { file: _file, bundleDir: _dir, date, updated, markdown, body: _body, ...fields } = issue;
+    const text = normalize(new TextDecoder().decode(bytes));
+    if (!text.endsWith(markdown)) return;
+    this.used.set(this.key(source, bytes), { ...fields, date: date.toISOString(), updated: updated.toISOString(), bodyAt: text.length - markdown.length });
+    this.changed = true;
+  }
+
+  /** Keep the entries this build used (written only when something changed), atomically. */
+  save(): void {
+    if (!this.changed && this.used.size === Object.keys(this.known).length) return;
+    const temp = `${this.file}.${process.pid}.tmp`;
+    try {
+      mkdirSync(path.dirname(this.file), { recursive: true });
+      writeFileSync(temp, JSON.stringify({ entries: Object.fromEntries(this.used) }));
+      renameSync(temp, this.file);
+    } catch (err) {
+      throw fileError(err, 'OUTPUT', 'write the cache (build.cache)', this.file);
+    }
+  }
+}
+
+/** An Issue from the index, its body still the file's (parsed only if a renderer asks for the trees). */
+function revive(entry: IndexedIssue, bytes: Uint8Array, source: SourceFile, ctx: Context): Issue {
+  const markdown = normalize(new TextDecoder().decode(bytes)).slice(entry.bodyAt);
+  // The rendered body stays in the body cache too, for when the index misses (a config change).
+  ctx.cache?.keep(bodyKey(ctx, entry.url, markdown));
+  const date = new Date(entry.date);
+  // The same fields in the same order as parseIssue makes them: the email cache hashes the issue.
+  return {
+    file: source.path,
+    ...(source.bundleDir ? { bundleDir: source.bundleDir } : {}),
+    slug: entry.slug,
+    title: entry.title,
+    date,
+    updated: new Date(entry.updated),
+    draft: entry.draft,
+    ...(entry.description ? { description: entry.description } : {}),
+    summary: entry.summary,
+    tags: entry.tags,
+    categories: entry.categories,
+    author: entry.author,
+    path: entry.path,
+    url: entry.url,
+    id: entry.id,
+    key: entry.key,
+    markdown,
+    html: entry.html,
+    body: parsedBody(markdown, entry.url, source.path, ctx),
+  };
+}
+
+/** The body cache's key for an issue's Markdown at its URL. */
+function bodyKey(ctx: Context, url: string, markdown: string): string {
+  return cacheKey(ctx.version ?? '', url, markdown, ctx.config.site.language, String(ctx.config.content.summaryLength));
 }
