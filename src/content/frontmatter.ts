@@ -1,5 +1,5 @@
+import { createRequire } from 'node:module';
 import { parse as parseToml, TomlDate, TomlError } from 'smol-toml';
-import { isMap, parseDocument } from 'yaml';
 import { GazetteError } from '../errors.js';
 
 export interface FrontMatter {
@@ -74,7 +74,12 @@ function normalizeToml(value: unknown): unknown {
   return value;
 }
 
+/** The YAML parser, loaded (synchronously, from its CommonJS build) only when a file has YAML front matter. */
+let yaml: typeof import('yaml') | undefined;
+const loadYaml = (): typeof import('yaml') => (yaml ??= createRequire(import.meta.url)('yaml') as typeof import('yaml'));
+
 function parseYamlFrontMatter(source: string, file: string): Record<string, unknown> {
+  const { isMap, parseDocument } = loadYaml();
   // The core schema keeps timestamps as strings: dates are parsed by Gazette.
   const doc = parseDocument(source, { schema: 'core', prettyErrors: true, uniqueKeys: true });
   const error = doc.errors[0];

@@ -3,7 +3,7 @@ import type { Issue } from '../content/index.js';
 import { inParallel } from '../util/pool.js';
 import { EmailCache } from './cache.js';
 import { createMjmlCompiler, inProcessMjml } from './mjml.js';
-import { createEmailRenderer, type RenderedEmail } from './render.js';
+import type { RenderedEmail } from './render.js';
 import { loadTemplate, templatePath } from './template.js';
 
 /** The unsubscribe link shown in `out/email/` previews: it unsubscribes no one. */
@@ -25,16 +25,20 @@ export async function renderEmails(
   const keys = await Promise.all(issues.map((issue) => cache.key(issue, config, template)));
   const cached = await Promise.all(keys.map((key) => cache.get(key)));
   const misses = issues.flatMap((_issue, i) => (cached[i] ? [] : [i]));
-  // Render the misses; with many, MJML (CPU-bound) runs on worker threads while this one prepares the next.
-  const mjml = createMjmlCompiler(misses.length);
-  const renderer = createEmailRenderer(config, template, { validationLevel: options.validationLevel, warn: options.warn, mjml });
-  try {
-    await inParallel(misses, mjml === inProcessMjml ? 1 : 16, async (i) => {
-      cached[i] = await renderer.render(issues[i]!);
-      await cache.put(keys[i]!, cached[i]!);
-    });
-  } finally {
-    await mjml.close();
+  if (misses.length > 0) {
+    // The renderer (unified, hast-util-to-html) is loaded only when an email is not in the cache.
+    const { createEmailRenderer } = await import('./render.js');
+    // Render the misses; with many, MJML (CPU-bound) runs on worker threads while this one prepares the next.
+    const mjml = createMjmlCompiler(misses.length);
+    const renderer = createEmailRenderer(config, template, { validationLevel: options.validationLevel, warn: options.warn, mjml });
+    try {
+      await inParallel(misses, mjml === inProcessMjml ? 1 : 16, async (i) => {
+        cached[i] = await renderer.render(issues[i]!);
+        await cache.put(keys[i]!, cached[i]!);
+      });
+    } finally {
+      await mjml.close();
+    }
   }
   for (const [i, issue] of issues.entries()) emails.set(issue, cached[i]!);
   if (options.prune ?? true) await cache.prune();
