@@ -69,6 +69,27 @@ describe('Markdown', () => {
     expect(html).toContain('href="https://x.example/y"');
   });
 
+  it('keeps tight lists tight and loose ones in paragraphs, with tasks, nested lists, fences and reference links', () => {
+    const tight = en.render('- a\n- b\n  - c', BASE).html;
+    expect(tight).toContain('<li>a</li>');
+    expect(tight).not.toContain('<p>');
+    const loose = en.render('- a\n\n- b', BASE).html;
+    expect(loose).toContain('<li>\n<p>a</p>\n</li>');
+    const ordered = en.render('3. x\n4. y', BASE).html;
+    expect(ordered).toContain('<ol start="3">');
+    const task = en.render('- [ ] open\n- [x] done', BASE).html;
+    expect(task).toContain('<input type="checkbox" disabled> open');
+    expect(task).toContain('<input type="checkbox" checked disabled> done');
+    const fence = en.render('```js title="x"\nlet a = 1;\n```', BASE).html;
+    expect(fence).toContain('<pre><code class="language-js">let a = 1;\n</code></pre>');
+    const refs = en.render('[one][r] and ![pic][p]\n\n[r]: https://r.example/ "T"\n[p]: p.png', BASE).html;
+    expect(refs).toContain('<a href="https://r.example/" title="T">one</a>');
+    expect(refs).toContain(`<img src="${BASE}p.png" alt="pic">`);
+    const bare = en.render('See https://x.example/a and <https://y.example/b>.', BASE).html;
+    expect(bare).toContain('<a href="https://x.example/a">https://x.example/a</a>');
+    expect(bare).toContain('<a href="https://y.example/b">https://y.example/b</a>');
+  });
+
   it('removes control characters', () => {
     expect(en.render('a\u0001b\u000Bc', BASE).html).toBe('<p>abc</p>');
   });

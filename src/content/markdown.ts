@@ -3,16 +3,13 @@ import type { Root as MdastRoot } from 'mdast';
 import rehypeRaw from 'rehype-raw';
 import rehypeSanitize, { defaultSchema } from 'rehype-sanitize';
 import rehypeStringify from 'rehype-stringify';
-import { remark } from 'remark';
-import remarkCjkFriendly from 'remark-cjk-friendly';
-import remarkCjkFriendlyGfmStrikethrough from 'remark-cjk-friendly-gfm-strikethrough';
-import remarkGfm from 'remark-gfm';
 import remarkRehype from 'remark-rehype';
 import { unified } from 'unified';
 import { visit } from 'unist-util-visit';
 import { VFile } from 'vfile';
 import { footnoteLabels } from '../i18n/index.js';
 import { stripControl } from '../util/text.js';
+import { parseMarkdown } from './mdast.js';
 
 /** URL-valued attributes (hast property names) made absolute. */
 const URL_PROPERTIES = ['href', 'src', 'poster', 'cite'];
@@ -67,7 +64,6 @@ export interface MarkdownRenderer {
 /** One processor per site: the language fixes footnote labels. */
 export function createMarkdownRenderer(language: string): MarkdownRenderer {
   const labels = footnoteLabels(language);
-  const parser = remark().use(remarkGfm).use(remarkCjkFriendly).use(remarkCjkFriendlyGfmStrikethrough).freeze();
   const toHtml = (raw: boolean) =>
     unified()
       .use(remarkRehype, { allowDangerousHtml: raw, footnoteLabel: labels.label, footnoteBackLabel: labels.back })
@@ -81,7 +77,7 @@ export function createMarkdownRenderer(language: string): MarkdownRenderer {
   const withoutRaw = toHtml(false);
   return {
     render(markdown, baseUrl) {
-      const tree = parser.runSync(parser.parse(stripControl(markdown))) as MdastRoot;
+      const tree = parseMarkdown(stripControl(markdown));
       const processor = hasRawHtml(tree) ? withRaw : withoutRaw;
       // mdast-util-to-hast builds a new tree and leaves the mdast as it was.
       const hast = processor.runSync(tree, new VFile({ data: { base: baseUrl } })) as HastRoot;
