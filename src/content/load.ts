@@ -6,7 +6,6 @@ import { fileError, GazetteError, GazetteErrors } from '../errors.js';
 import { cacheKey, codeVersion, DiskCache } from '../util/disk-cache.js';
 import { createWalker } from '../util/files.js';
 import { plainLine, stripControl } from '../util/text.js';
-import { createWorkerPool, type WorkerPool, workerCount } from '../util/workers.js';
 import { checkSlug, readFields } from './fields.js';
 import { findSources, type SourceFile } from './files.js';
 import { splitFrontMatter } from './frontmatter.js';
@@ -80,8 +79,6 @@ interface Context {
   /** The Markdown pipeline, loaded on the first issue not in the cache (remark and its plugins take a third of a second to load). */
   markdown: () => Promise<MarkdownRenderer>;
   cache?: DiskCache<RenderedBody>;
-  /** Renders a body on a worker thread (a cold build of many issues); without it, in this thread. */
-  renderBody?: (markdown: string, url: string) => Promise<RenderedBody>;
   /** The content code's version, part of every cache key. */
   version?: string;
 }
@@ -130,15 +127,10 @@ export async function parseIssue(bytes: Uint8Array, source: SourceFile, ctx: Con
   const description = fields.description;
 
   const render = parsedBody(fm.body, url, file, ctx);
-  const tooDeep = () => new GazetteError('CONTENT', TOO_DEEP, { file });
   const key = ctx.cache && bodyKey(ctx, url, fm.body);
   let body = key ? await ctx.cache!.get(key) : undefined;
   if (!body) {
-    const rendered: RenderedBody = ctx.renderBody
-      ? await ctx.renderBody(fm.body, url).catch((err: Error & { tooDeep?: boolean }) => {
-          throw err.tooDeep ? tooDeep() : err;
-        })
-      : await render().then((r) => ({ html: r.html, summary: deriveSummary(r.tree, r.hast, config.content.summaryLength) }));
+    const rendered: RenderedBody = await render().then((r) => ({ html: r.html, summary: deriveSummary(r.tree, r.hast, config.content.summaryLength) }));
     if (key) await ctx.cache!.put(key, rendered);
     body = rendered;
   }
@@ -182,12 +174,10 @@ export async function loadIssues(config: Config, options: LoadOptions = {}): Pro
   const ctx: Context = {
     config,
     markdown: markdownLoader(config.site.language),
-    renderBody: (markdown, url) => bodies.render(markdown, url),
     ...(options.cache ? { cache: options.cache, version: await codeVersion(import.meta.url, new URL('../util/text.js', import.meta.url).href) } : {}),
   };
   const problems: GazetteError[] = [];
   const issues: Issue[] = [];
-  const bodies = bodyRenderer(config);
   const index = options.cache ? IssueIndex.open(config, ctx.version!) : undefined;
   const results = await Promise.all(
     sources.map(async (source) => {
@@ -207,7 +197,6 @@ export async function loadIssues(config: Config, options: LoadOptions = {}): Pro
       }
     }),
   );
-  await bodies.close();
   index?.save();
   for (const result of results) {
     if (result instanceof GazetteErrors) problems.push(...result.problems);
@@ -255,48 +244,6 @@ export async function loadIssues(config: Config, options: LoadOptions = {}): Pro
 function markdownLoader(language: string): () => Promise<MarkdownRenderer> {
   let renderer: Promise<MarkdownRenderer> | undefined;
   return () => (renderer ??= import('./markdown.js').then((m) => m.createMarkdownRenderer(language)));
-}
-
-/** Bodies not in the cache before worker threads are worth starting (each loads the Markdown pipeline). */
-const WORKER_THRESHOLD = 48;
-
-/**
- * Renders the bodies a build finds missing from the cache. Requests made in
- * the same turn (every file of a load is read before any is rendered) are
- * counted first: a few are rendered here, many on worker threads, so a
- * cold build of a thousand issues uses every core.
- */
-function bodyRenderer(config: Config): { render(markdown: string, url: string): Promise<RenderedBody>; close(): Promise<void> } {
-  const language = config.site.language;
-  const summaryLength = config.content.summaryLength;
-  const local = markdownLoader(language);
-  let queue: Array<{ markdown: string; url: string; resolve(body: RenderedBody): void; reject(err: unknown): void }> = [];
-  let pool: WorkerPool<{ markdown: string; url: string; language: string; summaryLength: number }, RenderedBody> | undefined;
-  const inThisThread = async (markdown: string, url: string): Promise<RenderedBody> => {
-    const r = (await local()).render(markdown, url);
-    return { html: r.html, summary: deriveSummary(r.tree, r.hast, summaryLength) };
-  };
-  const dispatch = () => {
-    const jobs = queue;
-    queue = [];
-    const size = workerCount(jobs.length, WORKER_THRESHOLD / 2, import.meta.url);
-    if (size > 0 && jobs.length >= WORKER_THRESHOLD) {
-      pool ??= createWorkerPool(new URL('./markdown-worker.js', import.meta.url), size);
-      if (process.env.GAZETTE_DEBUG) process.stderr.write(`debug: rendering ${jobs.length} issues' Markdown on ${size} worker threads\n`);
-    }
-    for (const job of jobs) {
-      (pool ? pool.run({ markdown: job.markdown, url: job.url, language, summaryLength }) : inThisThread(job.markdown, job.url)).then(job.resolve, job.reject);
-    }
-  };
-  return {
-    render(markdown, url) {
-      return new Promise((resolve, reject) => {
-        if (queue.length === 0) setImmediate(dispatch);
-        queue.push({ markdown, url, resolve, reject });
-      });
-    },
-    close: async () => pool?.close(),
-  };
 }
 
 /** An Issue as the index keeps it: every field but the file's own text, dates as ISO strings. */

@@ -2,9 +2,12 @@ import type { Config } from '../config/index.js';
 import type { Issue } from '../content/index.js';
 import { inParallel } from '../util/pool.js';
 import { EmailCache } from './cache.js';
-import { createMjmlCompiler, inProcessMjml } from './mjml.js';
+import { createMjmlCompiler, inProcessMjml, type MjmlCompiler } from './mjml.js';
 import type { RenderedEmail } from './render.js';
 import { loadTemplate, templatePath } from './template.js';
+
+/** Up to this many emails go to a prestarted MJML worker; more get a pool of their own. */
+const FEW_EMAILS = 50;
 
 /** The unsubscribe link shown in `out/email/` previews: it unsubscribes no one. */
 export function previewUnsubscribeUrl(config: Config): string {
@@ -15,7 +18,13 @@ export function previewUnsubscribeUrl(config: Config): string {
 export async function renderEmails(
   config: Config,
   issues: Issue[],
-  options: { validationLevel?: 'strict' | 'soft'; warn: (message: string) => void; prune?: boolean },
+  options: {
+    validationLevel?: 'strict' | 'soft';
+    warn: (message: string) => void;
+    prune?: boolean;
+    /** An MJML worker already loading (`prestartMjml`), used for a few emails; the caller closes it. */
+    mjml?: MjmlCompiler | undefined;
+  },
 ): Promise<Map<Issue, RenderedEmail>> {
   const emails = new Map<Issue, RenderedEmail>();
   if (issues.length === 0) return emails;
@@ -29,7 +38,8 @@ export async function renderEmails(
     // The renderer (unified, hast-util-to-html) is loaded only when an email is not in the cache.
     const { createEmailRenderer } = await import('./render.js');
     // Render the misses; with many, MJML (CPU-bound) runs on worker threads while this one prepares the next.
-    const mjml = createMjmlCompiler(misses.length);
+    const given = options.mjml && misses.length <= FEW_EMAILS ? options.mjml : undefined;
+    const mjml = given ?? createMjmlCompiler(misses.length);
     const renderer = createEmailRenderer(config, template, { validationLevel: options.validationLevel, warn: options.warn, mjml });
     try {
       await inParallel(misses, mjml === inProcessMjml ? 1 : 16, async (i) => {
@@ -37,7 +47,7 @@ export async function renderEmails(
         await cache.put(keys[i]!, cached[i]!);
       });
     } finally {
-      await mjml.close();
+      if (!given) await mjml.close();
     }
   }
   for (const [i, issue] of issues.entries()) emails.set(issue, cached[i]!);

@@ -1,6 +1,8 @@
 export { EmailCache } from './cache.js';
 export { renderConfirmation } from './confirm.js';
 export { previewUnsubscribeUrl, renderEmails } from './emails.js';
+export type { MjmlCompiler } from './mjml.js';
+export { prestartMjml } from './mjml.js';
 export type { Markers, Personal } from './personalize.js';
 export { markersFor, newNonce, personalizeHtml, personalizeText } from './personalize.js';
 export type { EmailRenderer, EmailRenderOptions, RenderedEmail } from './render.js';

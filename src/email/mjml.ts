@@ -29,6 +29,10 @@ export function createMjmlCompiler(jobs: number, env: NodeJS.ProcessEnv = proces
   const size = workerCount(jobs, 50, import.meta.url, env);
   if (size === 0) return inProcessMjml;
   if (env.GAZETTE_DEBUG) process.stderr.write(`debug: rendering ${jobs} emails with MJML on ${size} worker threads\n`);
+  return mjmlPool(size);
+}
+
+function mjmlPool(size: number): MjmlCompiler {
   const pool = createWorkerPool<{ mjml: string; options: MjmlOptions }, { html: string; errors: MjmlError[] }>(
     new URL('./mjml-worker.js', import.meta.url),
     size,
@@ -37,4 +41,16 @@ export function createMjmlCompiler(jobs: number, env: NodeJS.ProcessEnv = proces
     compile: (mjml, options) => pool.run({ mjml, options }),
     close: () => pool.close(),
   };
+}
+
+/**
+ * One MJML worker started at the beginning of a build, before anyone knows
+ * whether an email must be rendered: it loads MJML (most of a second) on
+ * another core while this thread reads and parses the issues, so a build
+ * that must render a new issue's email does not wait for MJML to load.
+ * Unused, it is closed. Undefined on one core, with GAZETTE_WORKERS=1, or
+ * from the TypeScript sources.
+ */
+export function prestartMjml(env: NodeJS.ProcessEnv = process.env): MjmlCompiler | undefined {
+  return workerCount(2, 1, import.meta.url, env) === 0 ? undefined : mjmlPool(1);
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/index.js';
 import { bundleResources, createIssueCache, type Issue, type LoadOptions, loadIssues } from '../content/index.js';
-import { loadTemplate, personalizeHtml, personalizeText, previewUnsubscribeUrl, type RenderedEmail, renderEmails } from '../email/index.js';
+import { loadTemplate, personalizeHtml, personalizeText, prestartMjml, previewUnsubscribeUrl, type RenderedEmail, renderEmails } from '../email/index.js';
 import { GazetteError } from '../errors.js';
 import { FEED_FILES, FEED_STYLESHEET, renderAtom, renderJsonFeed, renderRss } from '../feeds/index.js';
 import {
@@ -170,12 +170,22 @@ export async function planOutput(
 /** `gazette build`: content in, `build.out` replaced whole, or untouched on any error. */
 export async function build(config: Config, options: BuildOptions = {}): Promise<BuildResult> {
   const issueCache = createIssueCache(config);
-  const { issues, skipped, warnings } = await loadIssues(config, { ...options, cache: issueCache });
-  // Only the newest issues can still be sent: the older ones' emails are rendered when asked for.
-  const emails = await renderEmails(config, issues.slice(0, config.email.previewLimit), {
-    validationLevel: options.emailValidation,
-    warn: (w) => warnings.push(w),
-  });
+  // MJML loads on another core while the issues are read, in case an email must be rendered.
+  const mjml = prestartMjml();
+  let emails: Map<Issue, RenderedEmail>;
+  let loaded: Awaited<ReturnType<typeof loadIssues>>;
+  try {
+    loaded = await loadIssues(config, { ...options, cache: issueCache });
+    // Only the newest issues can still be sent: the older ones' emails are rendered when asked for.
+    emails = await renderEmails(config, loaded.issues.slice(0, config.email.previewLimit), {
+      validationLevel: options.emailValidation,
+      warn: (w) => loaded.warnings.push(w),
+      mjml,
+    });
+  } finally {
+    await mjml?.close();
+  }
+  const { issues, skipped, warnings } = loaded;
   const files = await planOutput(config, issues, emails, warnings);
   await writeOutput(config.build.out, files, [OUTBOX]);
   await issueCache.prune();
