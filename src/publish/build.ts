@@ -153,7 +153,7 @@ export async function planOutput(
   }
   for (const [index, issue] of issues.entries()) {
     const { dir, page } = issueFolder(issue, site.baseUrl);
-    put(page, { text: renderIssuePage(site, issue, pageOptions, { older: issues[index + 1], newer: issues[index - 1] }) }, 'page', issue);
+    put(page, { text: () => renderIssuePage(site, issue, pageOptions, { older: issues[index + 1], newer: issues[index - 1] }) }, 'page', issue);
     sitemap.push({ url: issue.url, updated: issue.updated });
     if (issue.bundleDir) {
       const walker = await createWalker(config.root);

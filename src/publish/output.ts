@@ -6,8 +6,12 @@ import { fileError, GazetteError } from '../errors.js';
 import { inParallel } from '../util/pool.js';
 import { processAlive } from '../util/process.js';
 
-/** A file to put in the output: text to write, or a file to copy. */
-export type OutputFile = { text: string } | { copyFrom: string };
+/**
+ * A file to put in the output: text to write (or a function that makes it
+ * when it is written, so that ten thousand pages are not all held at once),
+ * or a file to copy.
+ */
+export type OutputFile = { text: string | (() => string) } | { copyFrom: string };
 
 /**
  * Written into every output folder Gazette makes. A build replaces only a
@@ -170,7 +174,7 @@ async function syncFolder(dir: string, files: Map<string, OutputFile>): Promise<
     ensureDir(path.dirname(target));
     const st = lstatSync(target, { throwIfNoEntry: false });
     if ('text' in file) {
-      const bytes = Buffer.from(file.text);
+      const bytes = Buffer.from(typeof file.text === 'function' ? file.text() : file.text);
       if (st?.isFile() && st.size === bytes.length && readFileSync(target).equals(bytes)) continue;
       if (st) rmSync(target, { recursive: true, force: true });
       writeFileSync(target, bytes);
