@@ -80,6 +80,16 @@ describe('reading reports', () => {
       for await (const m of mboxMessages(chunks)) messages.push(m.toString());
       expect(messages).toEqual(['Subject: one\n\nFrom the start\nbody\n\n', 'Subject: two\n\nbody\nFrom inside a paragraph is not a separator\n']);
     }
+    // A message over the limit comes out empty, the others whole.
+    const limited: string[] = [];
+    for await (const m of mboxMessages(
+      (async function* () {
+        yield Buffer.from(mbox);
+      })(),
+      40,
+    ))
+      limited.push(m.toString());
+    expect(limited).toEqual(['Subject: one\n\nFrom the start\nbody\n\n', '']);
   });
 
   it('is not fooled by hostile or broken input', async () => {

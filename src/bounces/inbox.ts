@@ -106,7 +106,7 @@ async function* messagesOf(input: AsyncIterable<Buffer | string>): AsyncGenerato
     yield* rest;
   })();
   if (isMbox(head)) {
-    yield* mboxMessages(all);
+    yield* mboxMessages(all, MAX_REPORT_BYTES);
     return;
   }
   const parts: Buffer[] = [];
@@ -115,8 +115,8 @@ async function* messagesOf(input: AsyncIterable<Buffer | string>): AsyncGenerato
     size += chunk.length;
     if (size <= MAX_REPORT_BYTES) parts.push(Buffer.from(chunk));
   }
-  // Too big to be a report: passed on as a message of its own, which parseReport refuses.
-  yield size <= MAX_REPORT_BYTES ? Buffer.concat(parts) : Buffer.alloc(MAX_REPORT_BYTES + 1);
+  // Too big to be a report: counted as a message that is not one (an empty one is none either).
+  yield size <= MAX_REPORT_BYTES ? Buffer.concat(parts) : Buffer.alloc(0);
 }
 
 async function checkReadable(file: string): Promise<void> {

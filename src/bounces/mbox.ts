@@ -5,22 +5,27 @@
  * reads mboxo correctly for the lines that matter here). Hand-made: the
  * mbox libraries on npm are unmaintained, and this is the whole format.
  */
-export async function* mboxMessages(chunks: AsyncIterable<Buffer | string>): AsyncGenerator<Buffer> {
+export async function* mboxMessages(chunks: AsyncIterable<Buffer | string>, limit = Number.POSITIVE_INFINITY): AsyncGenerator<Buffer> {
   let message: Buffer[] = [];
+  let size = 0;
+  // A message over `limit` bytes is not kept: it comes out empty (its size alone says it is no report).
+  const whole = () => (size > limit ? Buffer.alloc(0) : Buffer.concat(message));
   let rest = Buffer.alloc(0);
   let previousBlank = true;
   let started = false;
   const line = function* (l: Buffer): Generator<Buffer> {
     const isFrom = l.length >= 5 && l.subarray(0, 5).toString('latin1') === 'From ';
     if (isFrom && previousBlank) {
-      if (started && message.length) yield Buffer.concat(message);
+      if (started && message.length) yield whole();
       message = [];
+      size = 0;
       started = true;
       previousBlank = false;
       return;
     }
     const unescaped = /^>+From /.test(l.subarray(0, 64).toString('latin1')) ? l.subarray(1) : l;
-    message.push(unescaped);
+    size += unescaped.length;
+    if (size <= limit) message.push(unescaped);
     previousBlank = l.length <= 2 && /^\r?\n$/.test(l.toString('latin1'));
   };
   for await (const chunk of chunks) {
@@ -32,7 +37,7 @@ export async function* mboxMessages(chunks: AsyncIterable<Buffer | string>): Asy
     rest = Buffer.from(data);
   }
   if (rest.length) yield* line(rest);
-  if (started && message.length) yield Buffer.concat(message);
+  if (started && message.length) yield whole();
 }
 
 /** Whether a file's first bytes are an mbox's: a `From ` line. */
