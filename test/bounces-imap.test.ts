@@ -12,7 +12,7 @@ describeWith(DOVECOT, 'apt-get install dovecot-imapd', 'bounces fetch from a rea
   beforeAll(async () => {
     imap = await startDovecot();
     site = await sentSite(4);
-  });
+  }, 30_000);
   afterAll(async () => imap?.close());
 
   const fetchNow = () => gazetteWith({ GAZETTE_BOUNCES_IMAP_URL: imap.url }, 'bounces', 'fetch', '--config', site.config);

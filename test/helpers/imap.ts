@@ -1,4 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { statSync } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -35,7 +36,10 @@ async function freePort(): Promise<number> {
  * as the user running the tests. Everything is removed by `close`.
  */
 export async function startDovecot(): Promise<TestImap> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'gazette-dovecot-'));
+  // As root, Dovecot's own users must reach the folder: a private TMPDIR (mode 0700, as CI's) is
+  // not traversable by them, so the shared /tmp is used then (the folder is removed all the same).
+  const tmp = process.getuid?.() === 0 && (statSync(os.tmpdir()).mode & 0o001) === 0 ? '/tmp' : os.tmpdir();
+  const dir = await mkdtemp(path.join(tmp, 'gazette-dovecot-'));
   const port = await freePort();
   const user = 'bounces';
   const password = 'imap-password-4f9a1c7e2b';
