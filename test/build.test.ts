@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assertWellFormed, checkJsonFeed, readFeed } from './helpers/feeds.js';
-import { BASE_CONFIG, DIGEST, gazette, makeSite, ROOT, read, snapshot } from './helpers/site.js';
+import { BASE_CONFIG, DIGEST, gazette, madeFolders, makeSite, ROOT, read, snapshot } from './helpers/site.js';
 
 const HOSTILE = [
   '+++',
@@ -341,6 +341,7 @@ describe('warm builds', () => {
     const warm = await snapshot(path.join(dir, 'out'));
     // The same content built cold, in a copy without cache, output or spare.
     const cold = `${dir}-cold`;
+    madeFolders.add(cold);
     await cp(dir, cold, { recursive: true });
     for (const leftover of ['out', '.out.spare', '.gazette-cache']) await rm(path.join(cold, leftover), { recursive: true, force: true });
     expect((await gazette('build', '--config', path.join(cold, 'gazette.toml'))).code).toBe(0);
@@ -394,6 +395,7 @@ describe('emails rendered on worker threads', () => {
     }
     const dir = await makeSite(files, BASE_CONFIG.replace('postal_address =', 'preview_limit = 60\npostal_address ='));
     const other = `${dir}-single`;
+    madeFolders.add(other);
     await cp(dir, other, { recursive: true });
     const run = (cwd: string, env: NodeJS.ProcessEnv) =>
       new Promise<string>((resolve, reject) =>
@@ -420,6 +422,7 @@ describe('emails rendered on worker threads', () => {
       'content/b.md': '+++\ntitle = "B"\ndate = 2026-01-02\n+++\n\n乙。\n',
     });
     const other = `${dir}-single`;
+    madeFolders.add(other);
     await cp(dir, other, { recursive: true });
     const run = (cwd: string, workers: string) =>
       new Promise<void>((resolve, reject) =>
