@@ -199,7 +199,8 @@ export async function loadIssues(config: Config, options: LoadOptions = {}): Pro
       checkFileSize(statSync(source.path).size, config.content.limits, source.path);
       const bytes = readFileSync(source.path);
       const known = index?.get(source, bytes);
-      if (known) return revive(known, bytes, source, ctx);
+      const revived = known && (await revive(known, bytes, source, ctx));
+      if (revived) return revived;
       const issue = await parseIssue(bytes, source, ctx);
       index?.put(source, bytes, issue);
       return issue;
@@ -259,7 +260,7 @@ function markdownLoader(language: string): () => Promise<MarkdownRenderer> {
 }
 
 /** An Issue as the index keeps it: every field but the file's own text, dates as ISO strings. */
-type IndexedIssue = Omit<Issue, 'file' | 'bundleDir' | 'date' | 'updated' | 'markdown' | 'body'> & {
+type IndexedIssue = Omit<Issue, 'file' | 'bundleDir' | 'date' | 'updated' | 'markdown' | 'html' | 'body'> & {
   date: string;
   updated: string;
   /** Where the Markdown body starts in the file's normalized text. */
@@ -267,11 +268,12 @@ type IndexedIssue = Omit<Issue, 'file' | 'bundleDir' | 'date' | 'updated' | 'mar
 };
 
 /**
- * Every issue as the last build parsed it, in one file (`build.cache`/
- * content/issues.json), keyed on the file's bytes, its path, the site and
- * content config, and Gazette's code: a rebuild reads each file and hashes
- * it, and parses only the new or changed ones (front matter, dates, URLs,
- * checks), instead of all of them. Anything changed is a miss, never stale.
+ * Every issue as the last build parsed it (but its HTML, which is in the
+ * body cache), in one file (`build.cache`/content/issues.json), keyed on
+ * the file's bytes, its path, the site and content config, and Gazette's
+ * code: a rebuild reads each file and hashes it, and parses only the new or
+ * changed ones (front matter, dates, URLs, checks), instead of all of them.
+ * Anything changed is a miss, never stale.
  */
 class IssueIndex {
   private readonly used = new Map<string, IndexedIssue>();
@@ -306,7 +308,7 @@ class IssueIndex {
   get(source: SourceFile, bytes: Uint8Array): IndexedIssue | undefined {
     const key = this.key(source, bytes);
     const entry = this.known[key];
-    if (entry && typeof entry.slug === 'string' && typeof entry.html === 'string' && typeof entry.bodyAt === 'number') {
+    if (entry && typeof entry.slug === 'string' && typeof entry.url === 'string' && typeof entry.bodyAt === 'number') {
       this.used.set(key, entry);
       return entry;
     }
@@ -314,7 +316,7 @@ class IssueIndex {
   }
 
   put(source: SourceFile, bytes: Uint8Array, issue: Issue): void {
-    const { file: _file, bundleDir: _dir, date, updated, markdown, body: _body, ...fields } = issue;
+    const { file: _file, bundleDir: _dir, date, updated, markdown, html: _html, body: _body, ...fields } = issue;
     const text = normalize(new TextDecoder().decode(bytes));
     if (!text.endsWith(markdown)) return;
     this.used.set(this.key(source, bytes), { ...fields, date: date.toISOString(), updated: updated.toISOString(), bodyAt: text.length - markdown.length });
@@ -330,13 +332,17 @@ class IssueIndex {
       // Entry by entry: one JSON string of ten thousand issues' HTML would need hundreds of MB at once.
       const fd = openSync(temp, 'w');
       try {
-        writeSync(fd, '{"entries":{');
+        let chunk = '{"entries":{';
         let first = true;
         for (const [key, entry] of this.used) {
-          writeSync(fd, `${first ? '' : ','}${JSON.stringify(key)}:${JSON.stringify(entry)}`);
+          chunk += `${first ? '' : ','}${JSON.stringify(key)}:${JSON.stringify(entry)}`;
           first = false;
+          if (chunk.length > 1 << 20) {
+            writeSync(fd, chunk);
+            chunk = '';
+          }
         }
-        writeSync(fd, '}}');
+        writeSync(fd, `${chunk}}}`);
       } finally {
         closeSync(fd);
       }
@@ -347,11 +353,16 @@ class IssueIndex {
   }
 }
 
-/** An Issue from the index, its body still the file's (parsed only if a renderer asks for the trees). */
-function revive(entry: IndexedIssue, bytes: Uint8Array, source: SourceFile, ctx: Context): Issue {
+/**
+ * An Issue from the index, its HTML from the body cache (the index keeps
+ * everything else, so it stays small to read and write); undefined when
+ * the body cache no longer has it. Its Markdown is parsed only if a
+ * renderer asks for the trees.
+ */
+async function revive(entry: IndexedIssue, bytes: Uint8Array, source: SourceFile, ctx: Context): Promise<Issue | undefined> {
   const markdown = normalize(new TextDecoder().decode(bytes)).slice(entry.bodyAt);
-  // The rendered body stays in the body cache too, for when the index misses (a config change).
-  ctx.cache?.keep(bodyKey(ctx, entry.url, markdown));
+  const body = ctx.cache ? await ctx.cache.get(bodyKey(ctx, entry.url, markdown)) : undefined;
+  if (!body) return undefined;
   const date = new Date(entry.date);
   // The same fields in the same order as parseIssue makes them: the email cache hashes the issue.
   return {
@@ -372,7 +383,7 @@ function revive(entry: IndexedIssue, bytes: Uint8Array, source: SourceFile, ctx:
     id: entry.id,
     key: entry.key,
     markdown,
-    html: entry.html,
+    html: body.html,
     body: parsedBody(markdown, entry.url, source.path, ctx),
   };
 }
