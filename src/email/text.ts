@@ -20,7 +20,6 @@ export interface TextOptions {
 interface State {
   links: string[];
   footnotes: Map<string, number>;
-  definitions: Map<string, string>;
   options: TextOptions;
 }
 
@@ -64,12 +63,6 @@ function inline(node: Nodes, state: State): string {
       const href = absolute(node.url, state.options.base);
       if (text === node.url || text === href || text.replace(/^mailto:/, '') === href.replace(/^mailto:/, '')) return text;
       return `${text} [${linkNumber(state, node.url)}]`;
-    }
-    case 'linkReference':
-    case 'imageReference': {
-      const url = state.definitions.get(node.identifier);
-      const text = node.type === 'imageReference' ? (node.alt ?? '') : children(node, state);
-      return url ? `${text} [${linkNumber(state, url)}]` : text;
     }
     case 'footnoteReference': {
       let n = state.footnotes.get(node.identifier);
@@ -159,7 +152,6 @@ function block(node: Nodes, state: State): string {
       return table(node, state);
     case 'html':
       return stripHtml(node.value).trim();
-    case 'definition':
     case 'footnoteDefinition':
       return '';
     default:
@@ -175,10 +167,10 @@ function blocks(nodes: Nodes[], state: State, separator = '\n\n'): string {
 }
 
 export function markdownToText(tree: Root, options: TextOptions): string {
-  const state: State = { links: [], footnotes: new Map(), definitions: new Map(), options };
+  // The parser (content/mdast.ts) resolves reference links: there are no definitions to collect.
+  const state: State = { links: [], footnotes: new Map(), options };
   const defs: Array<{ id: string; children: Nodes[] }> = [];
   const collect = (node: Nodes) => {
-    if (node.type === 'definition') state.definitions.set(node.identifier, node.url);
     if (node.type === 'footnoteDefinition') defs.push({ id: node.identifier, children: node.children as Nodes[] });
     if ('children' in node) for (const child of node.children as Nodes[]) collect(child);
   };
