@@ -2,6 +2,7 @@ import { createInterface } from 'node:readline/promises';
 import { loadConfig } from '../config/index.js';
 import { EXIT, GazetteError } from '../errors.js';
 import { prepareSend, type SendResult, sendStatus, sendTestCopy } from '../send/index.js';
+import { percent } from '../util/text.js';
 import { progressLine, progressReporter } from './progress.js';
 import { displayPath, type Io, plural, printWarnings } from './report.js';
 
@@ -167,7 +168,6 @@ export async function statusCommand(flags: { config: string; issue?: string }, i
       throw new GazetteError('NO_ISSUE', `no issue with the slug ${JSON.stringify(flags.issue)} has been sent (gazette status lists those that have)`);
     io.out('No issue has been sent yet.');
   } else {
-    const percent = (r: number) => `${(r * 100).toFixed(2)}%`;
     io.out('issue\tsent\tdelivered\thard\tsoft\tcomplaints\thard rate\tcomplaint rate\tdeferred\tfailed\tin flight\towed\ttitle');
     for (const r of issues) {
       io.out(

@@ -16,6 +16,7 @@ import {
   openDatabase,
   type SentIssue,
 } from '../store/index.js';
+import { percent } from '../util/text.js';
 import { rfc3339 } from '../util/time.js';
 import { type Carrier, openCarrier, sendOne } from './carrier.js';
 import { composeMessage } from './compose.js';
@@ -161,7 +162,6 @@ export function sendStatus(config: Config, slug?: string): { issues: IssueStatus
   try {
     const issues = deliveryStatus(db, slug);
     const warnings: string[] = [];
-    const percent = (r: number) => `${(r * 100).toFixed(2)}%`;
     for (const i of issues) {
       if (i.complaintRate > HEALTH_LIMITS.complaintRate) {
         warnings.push(

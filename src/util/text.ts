@@ -57,3 +57,6 @@ export function truncateUnits(text: string, limit: number): string {
   }
   return `${cut.trimEnd().replace(/[，、,;；：:]$/, '')}…`;
 }
+
+/** A rate as people read it: `0.0123` is `1.23%`. */
+export const percent = (rate: number): string => `${(rate * 100).toFixed(2)}%`;
