@@ -1,4 +1,5 @@
 import type { ReportKind } from '../store/index.js';
+import { enhancedStatus } from '../util/mail.js';
 
 /**
  * Whether a failed delivery is a hard bounce (the address is dead: mark the
@@ -17,12 +18,6 @@ const DEAD =
 /** Words of a mailbox that is only full, or a refusal that is not about the address. */
 const NOT_DEAD =
   /over quota|quota exceeded|mailbox (is )?full|insufficient (storage|space)|storage full|邮箱已满|郵箱已滿|空间不足|空間不足|容量已满|超过容量|超出容量|spam|blocked|block ?list|black ?list|policy|reputation|rate limit|too many|垃圾邮件|拦截|频率/i;
-
-/** `5.1.1` from a status field or a server's reply. */
-export function enhancedStatus(text: string | undefined): string | undefined {
-  const m = text ? /(?:^|[\s(#;:[])([245])\.(\d{1,3})\.(\d{1,3})(?=$|[\s).;:,\]])/.exec(text) : null;
-  return m ? `${m[1]}.${m[2]}.${m[3]}` : undefined;
-}
 
 /** `550` from a server's reply. */
 function basicCode(text: string | undefined): number | undefined {

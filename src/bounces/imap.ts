@@ -1,6 +1,7 @@
 import { ImapFlow } from 'imapflow';
 import type { Config } from '../config/index.js';
 import { GazetteError } from '../errors.js';
+import { isLoopback } from '../util/mail.js';
 import { type BounceTally, emptyTally, openReportContext, processMessage, tallyApplied } from './inbox.js';
 
 export interface ImapSettings {
@@ -14,8 +15,6 @@ export interface ImapSettings {
   mailbox: string;
   tlsVerify: boolean;
 }
-
-const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 
 /** The mailbox from `GAZETTE_BOUNCES_IMAP_URL` (password allowed), else `[bounces] imap_url` with `GAZETTE_BOUNCES_IMAP_PASSWORD`. */
 export function imapSettings(config: Config, env: NodeJS.ProcessEnv): ImapSettings {

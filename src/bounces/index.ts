@@ -1,6 +1,6 @@
 export type { Applied, ApplyContext, Evidence } from './apply.js';
 export { applyEvidence, mailEvidence } from './apply.js';
-export { actionKind, enhancedStatus, failureKind } from './classify.js';
+export { actionKind, failureKind } from './classify.js';
 export type { Fields } from './fields.js';
 export { fieldBlocks, headerBlock, messageIdOf, typedAddress } from './fields.js';
 export type { ImapSettings } from './imap.js';

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { type AddressObject, type Attachment, type ParsedMail, simpleParser } from 'mailparser';
 import type { ReportKind } from '../store/index.js';
-import { actionKind, enhancedStatus, failureKind } from './classify.js';
+import { enhancedStatus } from '../util/mail.js';
+import { actionKind, failureKind } from './classify.js';
 import { type Fields, fieldBlocks, headerBlock, messageIdOf, typedAddress } from './fields.js';
 
 /**

@@ -1,7 +1,8 @@
 import { createHmac, createVerify, timingSafeEqual, X509Certificate } from 'node:crypto';
 import type { ReportKind } from '../store/index.js';
+import { enhancedStatus } from '../util/mail.js';
 import type { Evidence } from './apply.js';
-import { enhancedStatus, failureKind } from './classify.js';
+import { failureKind } from './classify.js';
 import { messageIdOf, typedAddress } from './fields.js';
 
 /**

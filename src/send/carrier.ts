@@ -4,6 +4,7 @@ import nodemailer, { type SendMailOptions } from 'nodemailer';
 import type { Config } from '../config/index.js';
 import { fileError, GazetteError } from '../errors.js';
 import { ensureOutputFolder } from '../publish/output.js';
+import { isLoopback } from '../util/mail.js';
 import { readUserFile } from '../util/paths.js';
 
 /**
@@ -30,10 +31,6 @@ export interface SmtpSettings {
   tlsVerify: boolean;
   /** Log in even where the server offers no TLS. */
   allowPlainAuth: boolean;
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
 /** SMTP from `GAZETTE_SMTP_URL`, else the `[smtp]` section (password from `GAZETTE_SMTP_PASSWORD`), else none. */

@@ -1,3 +1,5 @@
+import { enhancedStatus } from '../util/mail.js';
+
 /**
  * What an SMTP failure means for one message, for its subscriber and for
  * the run. The rule that protects the list: only a refusal that is about
@@ -27,12 +29,6 @@ export interface Classified {
   reason?: string;
 }
 
-/** `5.1.1` in `550 5.1.1 <a@b>: Recipient address rejected`. */
-function enhancedStatus(response: string): [number, number, number] | undefined {
-  const m = /(?:^|\s)([245])\.(\d{1,3})\.(\d{1,3})(?=\s|$|[:;,.])/.exec(response);
-  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
-}
-
 const POLICY =
   /relay|authenticat|\bauth\b|sender|not permitted|policy|rate.?limit|too many|throttl|block|black.?list|spam|reputation|access denied|not allowed|\bban/i;
 const DEAD_ADDRESS =
@@ -55,7 +51,7 @@ export function classify(err: unknown): Classified {
     return { verdict: 'connection', response, reason: response };
   }
   if (reply === undefined) return { verdict: 'dropped', response, reason: response };
-  const status = enhancedStatus(response);
+  const status = enhancedStatus(response)?.split('.').map(Number) as [number, number, number] | undefined;
   const atRecipient = /RCPT/i.test(command) || (e.code === 'EENVELOPE' && /recipients were rejected/i.test(e.message ?? ''));
   if (reply < 500) return { verdict: 'temporary', response };
   if (/MAIL/i.test(command)) return { verdict: 'fatal', response, reason: `refused the sender: ${response}` };

@@ -1,3 +1,4 @@
+import { enhancedStatus } from '../util/mail.js';
 import type { Db } from './db.js';
 import { now, statement } from './db.js';
 import { reportFigures } from './reports.js';
@@ -122,7 +123,7 @@ export function finishDelivery(db: Db, issueId: string, subscriberId: number, ou
   db.transaction(() => {
     record();
     statement(db, `UPDATE deliveries SET bounce = 'hard', bounce_status = ?, bounce_diagnostic = ?, bounced_at = ? WHERE issue = ? AND subscriber_id = ?`).run(
-      enhancedCode(outcome.response) ?? null,
+      enhancedStatus(outcome.response) ?? null,
       outcome.response.slice(0, 1000),
       t,
       issueId,
@@ -130,11 +131,6 @@ export function finishDelivery(db: Db, issueId: string, subscriberId: number, ou
     );
     setStatus(db, subscriberId, 'bounced');
   }).immediate();
-}
-
-/** `5.1.1` in `550 5.1.1 <a@b>: Recipient address rejected`. */
-function enhancedCode(response: string): string | undefined {
-  return /(?:^|\s)([245]\.\d{1,3}\.\d{1,3})(?=\s|$|[:;,.])/.exec(response)?.[1];
 }
 
 /** The ledger of one database, as the send pipeline's store (`SendStore` in send/store.ts). */
