@@ -14,7 +14,6 @@ export { sendIssue } from './pipeline.js';
 export type { SendStore } from './store.js';
 export { readOnlyStore } from './store.js';
 export {
-  BOUNCE_PREFIX,
   bounceAddress,
   CONFIRM_TTL_MS,
   confirmToken,

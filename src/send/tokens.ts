@@ -158,7 +158,7 @@ export function unsubscribeUrl(config: Config, token: string): string {
 }
 
 /** The local part's prefix of every envelope sender Gazette makes (`bounces+<token>@domain`). */
-export const BOUNCE_PREFIX = 'bounces+';
+const BOUNCE_PREFIX = 'bounces+';
 
 /** A short tag for an issue's send key (a local part is at most 64 octets, a key may be longer). */
 export function issueTag(issueKey: string): string {

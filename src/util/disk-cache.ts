@@ -65,11 +65,6 @@ export class DiskCache<T> {
     }
   }
 
-  /** Keep an entry at the next prune without reading it (its value came from elsewhere). */
-  keep(key: string): void {
-    this.used.add(key);
-  }
-
   async put(key: string, value: T): Promise<void> {
     this.used.add(key);
     const temp = path.join(this.dir, `.${key}.${randomBytes(4).toString('hex')}.tmp`);
