@@ -89,7 +89,13 @@ describeWith(DOVECOT, 'apt-get install dovecot-imapd', 'bounces fetch from a rea
     await client.logout();
     const run = await fetchNow();
     expect(run.stdout).toContain('Reports: 2 processed before.');
+    expect(run.stdout).toContain('Moved 2 reports to Gazette/Processed.');
     expect(statusOf(site.dbFile, 'sub3@example.org').status).toBe('subscribed');
+    // Neither copy is left in the inbox: only mail that is not a report stays there.
+    const check = await imap.client();
+    const inbox = await check.status('INBOX', { messages: true, unseen: true });
+    expect(inbox === false ? undefined : [inbox.messages, inbox.unseen]).toEqual([2, 2]);
+    await check.logout();
   });
 
   it('a wrong password, a closed port and a missing folder are one-line errors naming the server', async () => {
