@@ -22,8 +22,27 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
+/** Offsets already computed, per zone and instant: a build formats each issue's date many times. */
+const offsets = new Map<string, Map<number, number>>();
+
 /** Offset of `timeZone` from UTC at instant `ms`, in minutes (east positive). */
 export function zoneOffset(ms: number, timeZone: string): number {
+  let known = offsets.get(timeZone);
+  if (!known) {
+    known = new Map();
+    offsets.set(timeZone, known);
+  }
+  let offset = known.get(ms);
+  if (offset === undefined) {
+    offset = computeOffset(ms, timeZone);
+    // Bounded: a long-running serve formats the clock's every instant.
+    if (known.size >= 100_000) known.clear();
+    known.set(ms, offset);
+  }
+  return offset;
+}
+
+function computeOffset(ms: number, timeZone: string): number {
   const parts: Record<string, number> = {};
   for (const p of formatter(timeZone).formatToParts(new Date(ms))) {
     if (p.type !== 'literal') parts[p.type] = Number(p.value);
