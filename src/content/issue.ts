@@ -44,6 +44,13 @@ export interface Issue {
    * cache has not parsed its Markdown), then kept.
    */
   body(): Promise<ParsedBody>;
+  /**
+   * A hash of everything the issue is made from (its file's bytes and path,
+   * the site and content config, Gazette's content code), when it was
+   * loaded with a cache: two issues with the same fingerprint are the same,
+   * so a page made only of unchanged issues need not be made again.
+   */
+  fingerprint?: string;
 }
 
 export interface ParsedBody {

@@ -198,12 +198,15 @@ export async function loadIssues(config: Config, options: LoadOptions = {}): Pro
       // Synchronous: for a thousand small files, far cheaper than a promise and a file handle each.
       checkFileSize(statSync(source.path).size, config.content.limits, source.path);
       const bytes = readFileSync(source.path);
-      const known = index?.get(source, bytes);
-      const revived = known && (await revive(known, bytes, source, ctx));
+      const key = index?.key(source, bytes);
+      const known = key === undefined ? undefined : index!.get(key);
+      const revived = known && revive(known, key!, bytes, source, ctx);
       if (revived) return revived;
       const issue = await parseIssue(bytes, source, ctx);
-      index?.put(source, bytes, issue);
-      return issue;
+      if (key === undefined) return issue;
+      const body = bodyKey(ctx, issue.url, issue.markdown);
+      index!.put(key, bytes, issue, body, ctx.cache!.size(body));
+      return { ...issue, fingerprint: key };
     } catch (err) {
       if (err instanceof GazetteErrors || err instanceof GazetteError) return err;
       if ((err as NodeJS.ErrnoException).code) return new GazetteError('CONTENT', `cannot read: ${(err as Error).message}`, { file: source.path });
@@ -260,11 +263,14 @@ function markdownLoader(language: string): () => Promise<MarkdownRenderer> {
 }
 
 /** An Issue as the index keeps it: every field but the file's own text, dates as ISO strings. */
-type IndexedIssue = Omit<Issue, 'file' | 'bundleDir' | 'date' | 'updated' | 'markdown' | 'html' | 'body'> & {
+type IndexedIssue = Omit<Issue, 'file' | 'bundleDir' | 'date' | 'updated' | 'markdown' | 'html' | 'body' | 'fingerprint'> & {
   date: string;
   updated: string;
   /** Where the Markdown body starts in the file's normalized text. */
   bodyAt: number;
+  /** The body cache's key for its HTML and summary, and the size of that entry. */
+  bodyKey: string;
+  bodySize: number;
 };
 
 /**
@@ -298,28 +304,36 @@ class IssueIndex {
     return new IssueIndex(file, prefix, known);
   }
 
-  private key(source: SourceFile, bytes: Uint8Array): string {
+  /** The index's key for a file: also the fingerprint of the Issue made from it. */
+  key(source: SourceFile, bytes: Uint8Array): string {
     return createHash('sha256')
       .update(`${this.prefix}\n${source.path}\n${source.bundleDir ?? ''}\n`)
       .update(bytes)
       .digest('hex');
   }
 
-  get(source: SourceFile, bytes: Uint8Array): IndexedIssue | undefined {
-    const key = this.key(source, bytes);
+  get(key: string): IndexedIssue | undefined {
     const entry = this.known[key];
-    if (entry && typeof entry.slug === 'string' && typeof entry.url === 'string' && typeof entry.bodyAt === 'number') {
+    if (
+      entry &&
+      typeof entry.slug === 'string' &&
+      typeof entry.url === 'string' &&
+      typeof entry.bodyAt === 'number' &&
+      typeof entry.bodyKey === 'string' &&
+      typeof entry.bodySize === 'number'
+    ) {
       this.used.set(key, entry);
       return entry;
     }
     return undefined;
   }
 
-  put(source: SourceFile, bytes: Uint8Array, issue: Issue): void {
-    const { file: _file, bundleDir: _dir, date, updated, markdown, html: _html, body: _body, ...fields } = issue;
+  put(key: string, bytes: Uint8Array, issue: Issue, bodyKey: string, bodySize: number | undefined): void {
+    if (bodySize === undefined) return;
+    const { file: _file, bundleDir: _dir, date, updated, markdown, html: _html, body: _body, fingerprint: _fingerprint, ...fields } = issue;
     const text = normalize(new TextDecoder().decode(bytes));
     if (!text.endsWith(markdown)) return;
-    this.used.set(this.key(source, bytes), { ...fields, date: date.toISOString(), updated: updated.toISOString(), bodyAt: text.length - markdown.length });
+    this.used.set(key, { ...fields, date: date.toISOString(), updated: updated.toISOString(), bodyAt: text.length - markdown.length, bodyKey, bodySize });
     this.changed = true;
   }
 
@@ -354,18 +368,33 @@ class IssueIndex {
 }
 
 /**
- * An Issue from the index, its HTML from the body cache (the index keeps
- * everything else, so it stays small to read and write); undefined when
- * the body cache no longer has it. Its Markdown is parsed only if a
- * renderer asks for the trees.
+ * An Issue from the index, undefined when the body cache no longer has its
+ * HTML. Nothing but the index entry is decoded: its Markdown (the file's
+ * text) and its HTML (from the body cache) are read when a renderer first
+ * asks for them, so a rebuild that renders twenty pages reads twenty
+ * bodies, not a thousand. Its Markdown is parsed only if a renderer asks
+ * for the trees.
  */
-async function revive(entry: IndexedIssue, bytes: Uint8Array, source: SourceFile, ctx: Context): Promise<Issue | undefined> {
-  const markdown = normalize(new TextDecoder().decode(bytes)).slice(entry.bodyAt);
-  const body = ctx.cache ? await ctx.cache.get(bodyKey(ctx, entry.url, markdown)) : undefined;
-  if (!body) return undefined;
+function revive(entry: IndexedIssue, fingerprint: string, bytes: Uint8Array, source: SourceFile, ctx: Context): Issue | undefined {
+  const cache = ctx.cache;
+  // The entry this index recorded (entries are written whole, by rename): anything else is a miss.
+  if (!cache || cache.size(entry.bodyKey) !== entry.bodySize) return undefined;
+  let markdown: string | undefined;
+  let html: string | undefined;
+  const markdownOf = () => (markdown ??= normalize(new TextDecoder().decode(bytes)).slice(entry.bodyAt));
+  const htmlOf = () => {
+    if (html === undefined) {
+      const body = cache.getNow(entry.bodyKey);
+      // Another build pruning the same cache at this moment, or a damaged disk (the entry is then
+      // removed, so the next build parses the issue afresh).
+      if (!body) throw new GazetteError('OUTPUT', 'the build cache changed during the build (is another build running?); build again', { file: source.path });
+      html = body.html;
+    }
+    return html;
+  };
   const date = new Date(entry.date);
   // The same fields in the same order as parseIssue makes them: the email cache hashes the issue.
-  return {
+  const issue = {
     file: source.path,
     ...(source.bundleDir ? { bundleDir: source.bundleDir } : {}),
     slug: entry.slug,
@@ -382,10 +411,18 @@ async function revive(entry: IndexedIssue, bytes: Uint8Array, source: SourceFile
     url: entry.url,
     id: entry.id,
     key: entry.key,
-    markdown,
-    html: body.html,
-    body: parsedBody(markdown, entry.url, source.path, ctx),
+  } as Issue;
+  Object.defineProperties(issue, {
+    markdown: { get: markdownOf, enumerable: true },
+    html: { get: htmlOf, enumerable: true },
+  });
+  let parse: (() => Promise<RenderedMarkdown>) | undefined;
+  issue.body = () => {
+    parse ??= parsedBody(markdownOf(), entry.url, source.path, ctx);
+    return parse();
   };
+  issue.fingerprint = fingerprint;
+  return issue;
 }
 
 /** The body cache's key for an issue's Markdown at its URL. */

@@ -23,7 +23,7 @@ export class EmailCache extends DiskCache<RenderedEmail> {
   }
 
   async key(issue: Issue, config: Config, template: EmailTemplate): Promise<string> {
-    const { bundleDir: _dir, file: _file, ...content } = issue;
+    const { bundleDir: _dir, file: _file, fingerprint: _fingerprint, ...content } = issue;
     const { template: _path, ...email } = config.email;
     return cacheKey(
       await codeVersion(import.meta.url, new URL('../content/index.js', import.meta.url).href),
