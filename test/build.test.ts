@@ -272,29 +272,44 @@ describe('URLs and slugs', () => {
 
 describe('the issue cache', () => {
   it('reads an unchanged issue from the cache, parses a changed one again, and prunes stale entries', async () => {
-    const { readdir, writeFile } = await import('node:fs/promises');
+    const { readdir, rm, writeFile } = await import('node:fs/promises');
     const dir = await makeSite({ 'content/one.md': '+++\ntitle = "One"\ndate = 2026-01-01\n+++\nHello **world**.\n' });
     const config = path.join(dir, 'gazette.toml');
+    // Pages are made anew from the issues (an output folder with a manifest would keep its unchanged pages).
+    const buildAfresh = async () => {
+      await rm(path.join(dir, 'out'), { recursive: true, force: true });
+      await rm(path.join(dir, '.out.spare'), { recursive: true, force: true });
+      expect((await gazette('build', '--config', config)).code).toBe(0);
+      return read(path.join(dir, 'out'), 'feed.json');
+    };
     expect((await gazette('build', '--config', config)).code).toBe(0);
     const cacheDir = path.join(dir, '.gazette-cache', 'content');
     const index = path.join(cacheDir, 'issues.json');
     const [entry] = (await readdir(cacheDir)).filter((n) => n !== 'issues.json');
     // Tamper with the index of parsed issues: if the next build uses it, the tampering shows.
     await writeFile(index, (await read(cacheDir, 'issues.json')).replace('"title":"One"', '"title":"FROM-INDEX"'));
-    expect((await gazette('build', '--config', config)).code).toBe(0);
-    expect(await read(path.join(dir, 'out'), 'feed.json')).toContain('FROM-INDEX');
+    expect(await buildAfresh()).toContain('FROM-INDEX');
     // The HTML comes from the body cache; a damaged index is a miss, the issue parsed again.
     const cached = JSON.parse(await read(cacheDir, entry!));
     await writeFile(path.join(cacheDir, entry!), JSON.stringify({ ...cached, html: cached.html.replace('world', 'FROM-CACHE') }));
     await writeFile(index, '{not json');
-    expect((await gazette('build', '--config', config)).code).toBe(0);
-    const feed = await read(path.join(dir, 'out'), 'feed.json');
+    const feed = await buildAfresh();
     expect(feed).toContain('FROM-CACHE');
     expect(feed).not.toContain('FROM-INDEX');
     // A corrupt body entry is a miss too, not an error, even where the index knows the issue.
     await writeFile(path.join(cacheDir, entry!), '{not json');
-    expect((await gazette('build', '--config', config)).code).toBe(0);
-    expect(await read(path.join(dir, 'out'), 'feed.json')).toContain('<strong>world</strong>');
+    expect(await buildAfresh()).toContain('<strong>world</strong>');
+    // One of the same size as the entry the index recorded is found only when read: the build
+    // fails, out/ untouched, the entry removed, and the next build parses the issue afresh.
+    const size = (await read(cacheDir, entry!)).length;
+    await writeFile(path.join(cacheDir, entry!), '{'.padEnd(size, ' '));
+    await rm(path.join(dir, '.out.spare'), { recursive: true, force: true });
+    const before = await snapshot(path.join(dir, 'out'));
+    const broken = await gazette('build', '--config', config);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toMatch(/one\.md: the build cache changed during the build .*build again$/);
+    expect(await snapshot(path.join(dir, 'out'))).toEqual(before);
+    expect(await buildAfresh()).toContain('<strong>world</strong>');
     // Change the issue: parsed afresh; the old entries are pruned.
     await writeFile(path.join(dir, 'content/one.md'), '+++\ntitle = "One"\ndate = 2026-01-01\n+++\nHello again.\n');
     expect((await gazette('build', '--config', config)).code).toBe(0);
@@ -326,7 +341,7 @@ describe('warm builds', () => {
     `+++\ntitle = "第 ${n} 期"\ndate = 2026-01-${String(n).padStart(2, '0')}\ntags = ["t${n % 3}"]\n+++\n\n**要点** ${n}。${extra}\n`;
 
   it('a warm build writes exactly what a cold build of the same content writes', async () => {
-    const { cp, rm, unlink, writeFile } = await import('node:fs/promises');
+    const { cp, mkdir, rm, unlink, writeFile } = await import('node:fs/promises');
     const files: Record<string, string> = {};
     for (let n = 1; n <= 8; n++) files[`content/issue-${n}.md`] = issue(n);
     const dir = await makeSite(files, BASE_CONFIG.replace('postal_address =', 'preview_limit = 3\npostal_address ='));
@@ -341,33 +356,66 @@ describe('warm builds', () => {
     expect((await gazette('build', '--config', config)).code).toBe(0);
     const warm = await snapshot(path.join(dir, 'out'));
     // The same content built cold, in a copy without cache, output or spare.
-    const cold = `${dir}-cold`;
-    madeFolders.add(cold);
-    await cp(dir, cold, { recursive: true });
-    for (const leftover of ['out', '.out.spare', '.gazette-cache']) await rm(path.join(cold, leftover), { recursive: true, force: true });
-    expect((await gazette('build', '--config', path.join(cold, 'gazette.toml'))).code).toBe(0);
-    expect(warm).toEqual(await snapshot(path.join(cold, 'out')));
+    const coldBuild = async () => {
+      const cold = `${dir}-cold`;
+      madeFolders.add(cold);
+      await rm(cold, { recursive: true, force: true });
+      await cp(dir, cold, { recursive: true });
+      for (const leftover of ['out', '.out.spare', '.gazette-cache']) await rm(path.join(cold, leftover), { recursive: true, force: true });
+      expect((await gazette('build', '--config', path.join(cold, 'gazette.toml'))).code).toBe(0);
+      const made = await snapshot(path.join(cold, 'out'));
+      await rm(cold, { recursive: true, force: true });
+      return made;
+    };
+    expect(warm).toEqual(await coldBuild());
     expect(Object.keys(warm).some((f) => f.includes('issue-2'))).toBe(false);
     expect(
       Object.keys(warm)
         .filter((f) => f.startsWith('email/'))
         .sort(),
     ).toEqual(['email/issue-7.html', 'email/issue-7.txt', 'email/issue-8.html', 'email/issue-8.txt', 'email/issue-9.html', 'email/issue-9.txt']);
-    await rm(cold, { recursive: true, force: true });
+    // A page template of the site's own, then a changed config: every page is made anew, in both
+    // of the output folders a warm build starts from in turn.
+    await mkdir(path.join(dir, 'page-templates'));
+    const layout = await readFile(path.join(ROOT, 'page-templates', 'layout.hbs'), 'utf8');
+    await writeFile(path.join(dir, 'page-templates', 'layout.hbs'), layout.replace('</body>', '<!-- ours --></body>'));
+    for (let i = 0; i < 2; i++) expect((await gazette('build', '--config', config)).code).toBe(0);
+    const themed = await snapshot(path.join(dir, 'out'));
+    expect(themed).toEqual(await coldBuild());
+    expect(await read(path.join(dir, 'out'), 'posts/issue-1/index.html')).toContain('<!-- ours -->');
+    await writeFile(config, (await readFile(config, 'utf8')).replace('[site]', '[feeds]\nlimit = 2\n\n[site]'));
+    for (let i = 0; i < 2; i++) expect((await gazette('build', '--config', config)).code).toBe(0);
+    expect(await snapshot(path.join(dir, 'out'))).toEqual(await coldBuild());
+    expect(await snapshot(path.join(dir, 'out'))).not.toEqual(themed);
   });
 
-  it('a file edited by hand in out/ is rewritten; a .out.spare Gazette did not make is left alone', async () => {
-    const { mkdir, writeFile } = await import('node:fs/promises');
-    const dir = await makeSite({ 'content/one.md': issue(1) });
+  it('a file edited by hand in out/ is rewritten, one added is removed; a .out.spare Gazette did not make is left alone', async () => {
+    const { mkdir, readFile, writeFile } = await import('node:fs/promises');
+    const dir = await makeSite({ 'content/one.md': issue(1), 'content/two.md': issue(2) });
     const config = path.join(dir, 'gazette.toml');
     await mkdir(path.join(dir, '.out.spare'));
     await writeFile(path.join(dir, '.out.spare', 'mine.txt'), 'not Gazette’s');
     for (let i = 0; i < 2; i++) expect((await gazette('build', '--config', config)).code).toBe(0);
-    const before = await snapshot(path.join(dir, 'out'));
-    await writeFile(path.join(dir, 'out', 'index.html'), 'edited by hand');
-    expect((await gazette('build', '--config', config)).code).toBe(0);
-    expect(await snapshot(path.join(dir, 'out'))).toEqual(before);
     expect(await read(path.join(dir, '.out.spare'), 'mine.txt')).toBe('not Gazette’s');
+    // The second build left its own spare; with it gone, the next builds start afresh, then from it.
+    const { rm } = await import('node:fs/promises');
+    await rm(path.join(dir, '.out.spare'), { recursive: true });
+    for (let i = 0; i < 2; i++) expect((await gazette('build', '--config', config)).code).toBe(0);
+    const before = await snapshot(path.join(dir, 'out'));
+    const out = path.join(dir, 'out');
+    const page = Object.keys(before).find((f) => f.endsWith('index.html') && f.includes('two'))!;
+    await writeFile(path.join(out, 'index.html'), 'edited by hand');
+    // The same size as what was there: only the file's identity tells.
+    const text = await readFile(path.join(out, page), 'utf8');
+    await writeFile(path.join(out, page), text.replace('<', '{'));
+    await writeFile(path.join(out, path.dirname(page), 'added.html'), 'added by hand');
+    await mkdir(path.join(out, 'tags', 'added'), { recursive: true });
+    await writeFile(path.join(out, 'tags', 'added', 'index.html'), 'added by hand');
+    // Twice: the edited folder becomes the spare that the second build starts from.
+    for (let i = 0; i < 2; i++) {
+      expect((await gazette('build', '--config', config)).code).toBe(0);
+      expect(await snapshot(out)).toEqual(before);
+    }
   });
 
   it('renders only the newest email.preview_limit emails; send --issue renders an older one when asked', async () => {

@@ -18,6 +18,7 @@ import {
   tagUrl,
 } from '../pages/index.js';
 import { OUTBOX } from '../send/outbox.js';
+import { cacheKey, codeVersion } from '../util/disk-cache.js';
 import { createWalker, filesUnder } from '../util/files.js';
 import { type OutputFile, writeOutput } from './output.js';
 
@@ -37,6 +38,11 @@ export async function pageTemplatePath(config: Config, name = 'layout.hbs'): Pro
     () => path.join(BUNDLED_PAGE_TEMPLATES, name),
   );
 }
+
+/** The code that makes pages and feeds from issues (a folder each): part of every page's key. */
+const PAGE_CODE = ['../pages/index.js', '../feeds/index.js', '../i18n/index.js', '../util/html.js', '../content/index.js', './build.js'].map(
+  (m) => new URL(m, import.meta.url).href,
+);
 
 /** The longest file name most file systems allow, in bytes (ext4, APFS, NTFS in UTF-16 aside). */
 const MAX_NAME_BYTES = 255;
@@ -106,10 +112,22 @@ export async function planOutput(
     generated.set(rel, issue ? `${owner === 'page' ? 'the page' : `the ${owner}`} of ${issue.slug}` : `the site's ${owner}`);
     files.set(rel, file);
   };
-  put(FEED_FILES.rss, { text: renderRss({ site, issues: inFeeds }) }, 'RSS feed');
-  put(FEED_FILES.atom, { text: renderAtom({ site, issues: inFeeds }) }, 'Atom feed');
-  put(FEED_FILES.json, { text: renderJsonFeed({ site, issues: inFeeds }) }, 'JSON feed');
   const layout = await loadTemplate(await pageTemplatePath(config), 'page template');
+  // What every generated file is made from besides its issues (no secrets: SMTP and the send secret play no
+  // part): a change to any of it makes every page anew.
+  const { content, build: folders, feeds, server } = config;
+  const made = cacheKey(await codeVersion(...PAGE_CODE), layout.source, JSON.stringify({ site, content, folders, feeds, server }));
+  const keyOf = (what: string, ...issueLists: Array<Array<Issue | undefined>>) => {
+    const parts = [made, what];
+    for (const list of issueLists) {
+      if (list.some((issue) => issue && issue.fingerprint === undefined)) return undefined;
+      parts.push(list.map((issue) => issue?.fingerprint ?? '').join(','));
+    }
+    return cacheKey(...parts);
+  };
+  put(FEED_FILES.rss, { text: () => renderRss({ site, issues: inFeeds }), key: keyOf('rss', inFeeds) }, 'RSS feed');
+  put(FEED_FILES.atom, { text: () => renderAtom({ site, issues: inFeeds }), key: keyOf('atom', inFeeds) }, 'Atom feed');
+  put(FEED_FILES.json, { text: () => renderJsonFeed({ site, issues: inFeeds }), key: keyOf('json', inFeeds) }, 'JSON feed');
   const pageOptions = { publicUrl: config.server.publicUrl, layout: (context: LayoutContext) => layout.fill(context) };
   // The home page holds the newest feeds.limit issues; older ones are on page/2/, page/3/, …
   const perPage = config.feeds.limit;
@@ -117,14 +135,15 @@ export async function planOutput(
   const sitemap: Array<{ url: string; updated?: Date }> = [];
   for (let n = 1; n <= pages; n++) {
     const rel = n === 1 ? 'index.html' : `page/${n}/index.html`;
+    const listed = issues.slice((n - 1) * perPage, n * perPage);
     put(
       rel,
-      { text: renderIndexPage(site, issues.slice((n - 1) * perPage, n * perPage), pageOptions, { n, pages }) },
+      { text: () => renderIndexPage(site, listed, pageOptions, { n, pages }), key: keyOf(`home ${n} of ${pages}`, listed) },
       n === 1 ? 'home page' : `home page ${n}`,
     );
     sitemap.push({ url: homePageUrl(site, n) });
   }
-  put('404.html', { text: renderNotFoundPage(site, pageOptions) }, 'page for missing pages');
+  put('404.html', { text: () => renderNotFoundPage(site, pageOptions), key: keyOf('404') }, 'page for missing pages');
   put(FEED_STYLESHEET, { copyFrom: await pageTemplatePath(config, FEED_STYLESHEET) }, 'feed stylesheet');
   // A page and an RSS feed per tag (tags and categories alike), so readers can follow part of a digest.
   const byTag = new Map<string, { name: string; issues: Issue[] }>();
@@ -138,10 +157,14 @@ export async function planOutput(
   }
   for (const [key, { name, issues: tagged }] of byTag) {
     const link = tagUrl(site, name);
-    put(`tags/${key}/index.html`, { text: renderTagPage(site, name, tagged, pageOptions) }, `page of the tag ${name}`);
+    put(`tags/${key}/index.html`, { text: () => renderTagPage(site, name, tagged, pageOptions), key: keyOf(`tag ${name}`, tagged) }, `page of the tag ${name}`);
+    const newest = tagged.slice(0, config.feeds.limit);
     put(
       `tags/${key}/rss.xml`,
-      { text: renderRss({ site, issues: tagged.slice(0, config.feeds.limit), part: { title: name, link, self: new URL('rss.xml', link).href } }) },
+      {
+        text: () => renderRss({ site, issues: newest, part: { title: name, link, self: new URL('rss.xml', link).href } }),
+        key: keyOf(`tag feed ${name}`, newest),
+      },
       `feed of the tag ${name}`,
     );
     sitemap.push({ url: link, updated: tagged[0]?.updated });
@@ -153,7 +176,13 @@ export async function planOutput(
   }
   for (const [index, issue] of issues.entries()) {
     const { dir, page } = issueFolder(issue, site.baseUrl);
-    put(page, { text: () => renderIssuePage(site, issue, pageOptions, { older: issues[index + 1], newer: issues[index - 1] }) }, 'page', issue);
+    const neighbours = { older: issues[index + 1], newer: issues[index - 1] };
+    put(
+      page,
+      { text: () => renderIssuePage(site, issue, pageOptions, neighbours), key: keyOf('page', [issue, neighbours.older, neighbours.newer]) },
+      'page',
+      issue,
+    );
     sitemap.push({ url: issue.url, updated: issue.updated });
     if (issue.bundleDir) {
       const walker = await createWalker(config.root);
@@ -163,7 +192,7 @@ export async function planOutput(
       warnings.push(...walker.skipped);
     }
   }
-  put('sitemap.xml', { text: renderSitemap(sitemap) }, 'sitemap');
+  put('sitemap.xml', { text: () => renderSitemap(sitemap), key: keyOf('sitemap', issues) }, 'sitemap');
   return files;
 }
 
@@ -187,7 +216,7 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
   }
   const { issues, skipped, warnings } = loaded;
   const files = await planOutput(config, issues, emails, warnings);
-  await writeOutput(config.build.out, files, [OUTBOX]);
+  await writeOutput(config.build.out, files, { keep: [OUTBOX], manifests: path.join(config.build.cache, 'output') });
   await issueCache.prune();
   if (issues.length === 0) warnings.push('no published issues: the feeds are empty');
   for (const [issue, email] of emails) {

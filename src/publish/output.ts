@@ -1,17 +1,23 @@
 import { randomBytes } from 'node:crypto';
-import { lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, type Stats, statSync, writeFileSync } from 'node:fs';
 import { cp, lstat, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileError, GazetteError } from '../errors.js';
 import { inParallel } from '../util/pool.js';
 import { processAlive } from '../util/process.js';
+import { type FolderManifest, identity, Manifests } from './manifest.js';
 
 /**
  * A file to put in the output: text to write (or a function that makes it
  * when it is written, so that ten thousand pages are not all held at once),
  * or a file to copy.
+ *
+ * `key`, when given, is a hash of everything the text is made from (its
+ * issues' fingerprints, the config, the template, Gazette's code): a build
+ * that finds the file it wrote last time under the same key, untouched,
+ * does not make the text again. Without one, the text is made and compared.
  */
-export type OutputFile = { text: string | (() => string) } | { copyFrom: string };
+export type OutputFile = { text: string | (() => string); key?: string | undefined } | { copyFrom: string };
 
 /**
  * Written into every output folder Gazette makes. A build replaces only a
@@ -82,7 +88,18 @@ async function removeLeftovers(outDir: string): Promise<void> {
  * making every folder and file anew and deleting the old tree. After
  * adding one issue to a thousand, a build writes a few dozen files.
  */
-export async function writeOutput(outDir: string, files: Map<string, OutputFile>, keep: readonly string[] = []): Promise<void> {
+export async function writeOutput(
+  outDir: string,
+  files: Map<string, OutputFile>,
+  options: {
+    /** Folders in the output that are not build output (the send outbox): moved into the new output. */
+    keep?: readonly string[];
+    /** Where to keep the output folders' manifests (`build.cache`/output); without it, every file is made and compared. */
+    manifests?: string;
+  } = {},
+): Promise<void> {
+  const keep = options.keep ?? [];
+  const manifests = options.manifests ? new Manifests(options.manifests, outDir) : undefined;
   await checkReplaceable(outDir);
   await removeLeftovers(outDir);
   const parent = path.dirname(outDir);
@@ -109,7 +126,8 @@ export async function writeOutput(outDir: string, files: Map<string, OutputFile>
     throw fileError(err, 'OUTPUT', 'write the output folder', outDir);
   }
   try {
-    await syncFolder(temp, files);
+    const manifest = await syncFolder(temp, files, manifests?.read(temp) ?? { files: {}, dirs: {} });
+    manifests?.write(temp, manifest);
     // Folders that are not build output (the send outbox) move into the new output.
     for (const name of keep) {
       await rm(path.join(temp, name), { recursive: true, force: true });
@@ -142,6 +160,7 @@ export async function writeOutput(outDir: string, files: Map<string, OutputFile>
       if (taken) await rm(old, { recursive: true, force: true });
       else await rename(old, spare).catch(() => rm(old, { recursive: true, force: true }));
     }
+    manifests?.keepOnly([outDir, spare]);
   } catch (err) {
     for (const name of keep) await rename(path.join(temp, name), path.join(outDir, name)).catch(() => undefined);
     await rm(temp, { recursive: true, force: true });
@@ -153,47 +172,104 @@ export async function writeOutput(outDir: string, files: Map<string, OutputFile>
  * Make `dir` (a folder Gazette made) hold exactly `files` and its marker:
  * a file whose bytes already match is left alone; any other is replaced by
  * a new file (never written through: it may share its inode with a file of
- * the live output), and whatever is not planned is removed.
+ * the live output), and whatever is not planned is removed. With the
+ * folder's manifest from the last build, a file whose key and identity are
+ * as recorded is not even made (its page not rendered, nor read back), and
+ * a folder whose identity is as recorded is not listed. Returns the
+ * folder's new manifest.
  */
-async function syncFolder(dir: string, files: Map<string, OutputFile>): Promise<void> {
-  const wanted = new Set<string>([OUTPUT_MARKER]);
-  const made = new Set<string>();
-  const ensureDir = (folder: string) => {
-    if (made.has(folder) || folder === dir) return;
-    ensureDir(path.dirname(folder));
-    const st = lstatSync(folder, { throwIfNoEntry: false });
-    if (st && !st.isDirectory()) rmSync(folder, { force: true });
-    if (!st?.isDirectory()) mkdirSync(folder);
-    made.add(folder);
-  };
-  const copies: Array<[string, string]> = [];
-  for (const [rel, file] of files) {
-    const target = safeJoin(dir, rel);
-    for (let d = path.dirname(rel); d !== '.' && d !== '/'; d = path.dirname(d)) wanted.add(d);
+async function syncFolder(dir: string, files: Map<string, OutputFile>, before: FolderManifest): Promise<FolderManifest> {
+  const after: FolderManifest = { files: {}, dirs: {} };
+  const wanted = new Set<string>(['', OUTPUT_MARKER]);
+  /** Folders (relative, '' for `dir`) whose entries may differ from what the manifest lists. */
+  const unlisted = new Set<string>(['']);
+  /** Folders whose entries this sync changed: their identity is taken again at the end. */
+  const touched = new Set<string>(['']);
+  const seen = new Map<string, Stats | undefined>();
+  const touch = (rel: string) => touched.add(parentOf(rel));
+  const ensureDir = (rel: string) => {
+    if (rel === '' || seen.has(rel)) return;
+    ensureDir(parentOf(rel));
     wanted.add(rel);
-    ensureDir(path.dirname(target));
+    const full = path.join(dir, rel);
+    let st = lstatSync(full, { throwIfNoEntry: false });
+    if (st && !st.isDirectory()) rmSync(full, { force: true });
+    if (!st?.isDirectory()) {
+      mkdirSync(full);
+      touch(rel);
+      touched.add(rel);
+      st = undefined;
+    } else if (before.dirs[rel] !== identity(st)) unlisted.add(rel);
+    seen.set(rel, st);
+  };
+  const copies: Array<[string, string, string]> = [];
+  for (const [planned, file] of files) {
+    const target = safeJoin(dir, planned);
+    const rel = path.relative(dir, target).split(path.sep).join('/');
+    ensureDir(parentOf(rel));
+    wanted.add(rel);
     const st = lstatSync(target, { throwIfNoEntry: false });
+    const key = 'text' in file ? file.key : `copy ${file.copyFrom} ${identityOf(file.copyFrom)}`;
+    const recorded = before.files[rel];
+    if (key !== undefined && st?.isFile() && recorded === `${key} ${identity(st)}`) {
+      after.files[rel] = recorded;
+      continue;
+    }
     if ('text' in file) {
       const bytes = Buffer.from(typeof file.text === 'function' ? file.text() : file.text);
-      if (st?.isFile() && st.size === bytes.length && readFileSync(target).equals(bytes)) continue;
-      if (st) rmSync(target, { recursive: true, force: true });
-      writeFileSync(target, bytes);
+      const same = st?.isFile() && st.size === bytes.length && readFileSync(target).equals(bytes);
+      if (!same) {
+        if (st) rmSync(target, { recursive: true, force: true });
+        writeFileSync(target, bytes);
+        touch(rel);
+      }
+      after.files[rel] = `${key ?? UNKEYED} ${identity(same ? st! : lstatSync(target))}`;
     } else {
       if (st) rmSync(target, { recursive: true, force: true });
-      copies.push([file.copyFrom, target]);
+      touch(rel);
+      copies.push([file.copyFrom, target, `${key} `]);
     }
   }
-  await inParallel(copies, 32, ([from, target]) => cp(from, target, { dereference: true }));
-  // Remove what is no longer planned (a deleted issue's folder, an old email).
-  const prune = (folder: string, rel: string) => {
-    for (const entry of readdirSync(folder, { withFileTypes: true })) {
-      const relPath = rel ? `${rel}/${entry.name}` : entry.name;
-      const full = path.join(folder, entry.name);
-      if (!wanted.has(relPath)) rmSync(full, { recursive: true, force: true });
-      else if (entry.isDirectory()) prune(full, relPath);
+  await inParallel(copies, 32, async ([from, target, key]) => {
+    await cp(from, target, { dereference: true });
+    after.files[path.relative(dir, target).split(path.sep).join('/')] = `${key}${identity(lstatSync(target))}`;
+  });
+  // Remove what is no longer planned (a deleted issue's folder, an old email): what the manifest
+  // lists, and whatever else is in a folder that has changed since it was listed.
+  for (const rel of [...Object.keys(before.files), ...Object.keys(before.dirs)]) {
+    if (!wanted.has(rel) && wanted.has(parentOf(rel))) {
+      rmSync(path.join(dir, rel), { recursive: true, force: true });
+      touch(rel);
     }
-  };
-  prune(dir, '');
+  }
+  for (const folder of unlisted) {
+    for (const name of readdirSync(path.join(dir, folder))) {
+      const rel = folder ? `${folder}/${name}` : name;
+      if (!wanted.has(rel)) {
+        rmSync(path.join(dir, rel), { recursive: true, force: true });
+        touch(rel);
+      }
+    }
+  }
+  for (const [rel, st] of seen) {
+    after.dirs[rel] = identity(touched.has(rel) || !st ? lstatSync(path.join(dir, rel)) : st);
+  }
+  return after;
+}
+
+/** The key of a file planned without one: it lists the file, and matches no key. */
+const UNKEYED = '-';
+
+/** The identity of a file to copy (followed if it is a link: the walker allows only links inside the site). */
+function identityOf(file: string): string {
+  const st = statSync(file, { throwIfNoEntry: false });
+  return st ? identity(st) : 'missing';
+}
+
+/** The folder of a relative output path ('' for the top). */
+function parentOf(rel: string): string {
+  const slash = rel.lastIndexOf('/');
+  return slash < 0 ? '' : rel.slice(0, slash);
 }
 
 /** Join a relative output path under `root`, refusing anything that would escape it. */
