@@ -271,38 +271,50 @@ describe('URLs and slugs', () => {
 });
 
 describe('the issue cache', () => {
+  /** The body cache's one segment file, with `from` replaced by `to` (of the same length: offsets stay true). */
+  async function tamperPack(cacheDir: string, from: string, to: string): Promise<void> {
+    const { readdir, readFile, writeFile } = await import('node:fs/promises');
+    const packs = (await readdir(cacheDir)).filter((n) => /^bodies-[0-9a-f]{16}\.pack$/.test(n));
+    expect(packs).toHaveLength(1);
+    const file = path.join(cacheDir, packs[0]!);
+    const text = await readFile(file, 'utf8');
+    expect(Buffer.byteLength(from)).toBe(Buffer.byteLength(to));
+    expect(text).toContain(from);
+    await writeFile(file, text.replaceAll(from, to));
+  }
+
   it('reads an unchanged issue from the cache, parses a changed one again, and prunes stale entries', async () => {
-    const { readdir, rm, writeFile } = await import('node:fs/promises');
+    const { readdir, readFile, rm, truncate, writeFile } = await import('node:fs/promises');
     const dir = await makeSite({ 'content/one.md': '+++\ntitle = "One"\ndate = 2026-01-01\n+++\nHello **world**.\n' });
     const config = path.join(dir, 'gazette.toml');
     // Pages are made anew from the issues (an output folder with a manifest would keep its unchanged pages).
     const buildAfresh = async () => {
       await rm(path.join(dir, 'out'), { recursive: true, force: true });
       await rm(path.join(dir, '.out.spare'), { recursive: true, force: true });
-      expect((await gazette('build', '--config', config)).code).toBe(0);
+      const run = await gazette('build', '--config', config);
+      expect(run.code, run.stderr).toBe(0);
       return read(path.join(dir, 'out'), 'feed.json');
     };
     expect((await gazette('build', '--config', config)).code).toBe(0);
     const cacheDir = path.join(dir, '.gazette-cache', 'content');
     const index = path.join(cacheDir, 'issues.json');
-    const [entry] = (await readdir(cacheDir)).filter((n) => n !== 'issues.json');
+    const pack = async () => (await readdir(cacheDir)).find((n) => n.endsWith('.pack'))!;
     // Tamper with the index of parsed issues: if the next build uses it, the tampering shows.
     await writeFile(index, (await read(cacheDir, 'issues.json')).replace('"title":"One"', '"title":"FROM-INDEX"'));
     expect(await buildAfresh()).toContain('FROM-INDEX');
     // The HTML comes from the body cache; a damaged index is a miss, the issue parsed again.
-    const cached = JSON.parse(await read(cacheDir, entry!));
-    await writeFile(path.join(cacheDir, entry!), JSON.stringify({ ...cached, html: cached.html.replace('world', 'FROM-CACHE') }));
+    await tamperPack(cacheDir, 'world', 'C4CHE');
     await writeFile(index, '{not json');
     const feed = await buildAfresh();
-    expect(feed).toContain('FROM-CACHE');
+    expect(feed).toContain('C4CHE');
     expect(feed).not.toContain('FROM-INDEX');
-    // A corrupt body entry is a miss too, not an error, even where the index knows the issue.
-    await writeFile(path.join(cacheDir, entry!), '{not json');
+    // A short body segment is a miss too, not an error, even where the index knows the issue.
+    await truncate(path.join(cacheDir, await pack()), 10);
     expect(await buildAfresh()).toContain('<strong>world</strong>');
-    // One of the same size as the entry the index recorded is found only when read: the build
-    // fails, out/ untouched, the entry removed, and the next build parses the issue afresh.
-    const size = (await read(cacheDir, entry!)).length;
-    await writeFile(path.join(cacheDir, entry!), '{'.padEnd(size, ' '));
+    // One damaged but of the right size is found only when read: the build fails, out/ untouched,
+    // the segment removed, and the next build parses the issue afresh.
+    const segment = path.join(cacheDir, await pack());
+    await writeFile(segment, '{'.padEnd((await readFile(segment)).length, ' '));
     await rm(path.join(dir, '.out.spare'), { recursive: true, force: true });
     const before = await snapshot(path.join(dir, 'out'));
     const broken = await gazette('build', '--config', config);
@@ -314,8 +326,9 @@ describe('the issue cache', () => {
     await writeFile(path.join(dir, 'content/one.md'), '+++\ntitle = "One"\ndate = 2026-01-01\n+++\nHello again.\n');
     expect((await gazette('build', '--config', config)).code).toBe(0);
     expect(await read(path.join(dir, 'out'), 'feed.json')).toContain('Hello again.');
-    expect((await readdir(cacheDir)).sort()).toEqual([expect.stringMatching(/^[0-9a-f]{64}\.json$/), 'issues.json']);
+    expect((await readdir(cacheDir)).sort()).toEqual([expect.stringMatching(/^bodies-[0-9a-f]{16}\.pack$/), 'bodies.json', 'issues.json']);
     expect(Object.keys(JSON.parse(await read(cacheDir, 'issues.json')).entries)).toHaveLength(1);
+    expect(Object.keys(JSON.parse(await read(cacheDir, 'bodies.json')).entries)).toHaveLength(1);
   });
 
   it('changing the site config parses no issue again (the body cache outlives the index)', async () => {
@@ -324,15 +337,12 @@ describe('the issue cache', () => {
     const config = path.join(dir, 'gazette.toml');
     expect((await gazette('build', '--config', config)).code).toBe(0);
     expect((await gazette('build', '--config', config)).code).toBe(0);
-    const cacheDir = path.join(dir, '.gazette-cache', 'content');
-    const [entry] = (await import('node:fs')).readdirSync(cacheDir).filter((n) => n !== 'issues.json');
-    const cached = JSON.parse(await read(cacheDir, entry!));
-    await writeFile(path.join(cacheDir, entry!), JSON.stringify({ ...cached, html: cached.html.replace('world', 'FROM-CACHE') }));
+    await tamperPack(path.join(dir, '.gazette-cache', 'content'), 'world', 'C4CHE');
     await writeFile(config, (await readFile(config, 'utf8')).replace('title = "Test Digest"', 'title = "Renamed Digest"'));
     expect((await gazette('build', '--config', config)).code).toBe(0);
     const feed = await read(path.join(dir, 'out'), 'feed.json');
     expect(feed).toContain('Renamed Digest');
-    expect(feed).toContain('FROM-CACHE');
+    expect(feed).toContain('C4CHE');
   });
 });
 

@@ -3,7 +3,8 @@ import { closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync, wri
 import path from 'node:path';
 import type { Config } from '../config/index.js';
 import { fileError, GazetteError, GazetteErrors } from '../errors.js';
-import { cacheKey, codeVersion, DiskCache } from '../util/disk-cache.js';
+import { cacheKey, codeVersion } from '../util/disk-cache.js';
+import { PackCache } from '../util/pack-cache.js';
 import { createWalker } from '../util/files.js';
 import { inParallel } from '../util/pool.js';
 import { plainLine, stripControl } from '../util/text.js';
@@ -28,9 +29,13 @@ function isRenderedBody(value: unknown): value is RenderedBody {
   return typeof v?.html === 'string' && typeof v.summary === 'string';
 }
 
-/** Rendered issues kept between builds in `build.cache`/content. */
-export function createIssueCache(config: Config): DiskCache<RenderedBody> {
-  return new DiskCache(path.join(config.build.cache, 'content'), isRenderedBody);
+/**
+ * Rendered issues kept between builds in `build.cache`/content (call
+ * `save` when done). They were one file each before Gazette 0.3: those
+ * files go at the first save.
+ */
+export function createIssueCache(config: Config): PackCache<RenderedBody> {
+  return new PackCache(path.join(config.build.cache, 'content'), 'bodies', isRenderedBody, /^[0-9a-f]{64}\.json$/);
 }
 
 export interface LoadOptions {
@@ -41,7 +46,7 @@ export interface LoadOptions {
   /** The present, for deciding what is in the future (default: the clock). */
   now?: Date;
   /** Rendered issues from earlier runs (see createIssueCache); without it every issue is parsed. */
-  cache?: DiskCache<RenderedBody>;
+  cache?: PackCache<RenderedBody>;
 }
 
 export interface LoadResult {
@@ -79,7 +84,7 @@ interface Context {
   config: Config;
   /** The Markdown pipeline, loaded on the first issue not in the cache (remark and its plugins take a third of a second to load). */
   markdown: () => Promise<MarkdownRenderer>;
-  cache?: DiskCache<RenderedBody>;
+  cache?: PackCache<RenderedBody>;
   /** The content code's version, part of every cache key. */
   version?: string;
 }
@@ -135,7 +140,7 @@ export async function parseIssue(bytes: Uint8Array, source: SourceFile, ctx: Con
     // ten thousand issues): the few renderers that need them parse the body again (about 1 ms).
     const r = await parsedBody(fm.body, url, file, ctx)();
     const rendered: RenderedBody = { html: r.html, summary: deriveSummary(r.tree, r.hast, config.content.summaryLength) };
-    if (key) await ctx.cache!.put(key, rendered);
+    if (key) ctx.cache!.put(key, rendered);
     body = rendered;
   }
   return {
@@ -204,8 +209,7 @@ export async function loadIssues(config: Config, options: LoadOptions = {}): Pro
       if (revived) return revived;
       const issue = await parseIssue(bytes, source, ctx);
       if (key === undefined) return issue;
-      const body = bodyKey(ctx, issue.url, issue.markdown);
-      index!.put(key, bytes, issue, body, ctx.cache!.size(body));
+      index!.put(key, bytes, issue, bodyKey(ctx, issue.url, issue.markdown));
       return { ...issue, fingerprint: key };
     } catch (err) {
       if (err instanceof GazetteErrors || err instanceof GazetteError) return err;
@@ -268,9 +272,8 @@ type IndexedIssue = Omit<Issue, 'file' | 'bundleDir' | 'date' | 'updated' | 'mar
   updated: string;
   /** Where the Markdown body starts in the file's normalized text. */
   bodyAt: number;
-  /** The body cache's key for its HTML and summary, and the size of that entry. */
+  /** The body cache's key for its HTML and summary. */
   bodyKey: string;
-  bodySize: number;
 };
 
 /**
@@ -314,26 +317,18 @@ class IssueIndex {
 
   get(key: string): IndexedIssue | undefined {
     const entry = this.known[key];
-    if (
-      entry &&
-      typeof entry.slug === 'string' &&
-      typeof entry.url === 'string' &&
-      typeof entry.bodyAt === 'number' &&
-      typeof entry.bodyKey === 'string' &&
-      typeof entry.bodySize === 'number'
-    ) {
+    if (entry && typeof entry.slug === 'string' && typeof entry.url === 'string' && typeof entry.bodyAt === 'number' && typeof entry.bodyKey === 'string') {
       this.used.set(key, entry);
       return entry;
     }
     return undefined;
   }
 
-  put(key: string, bytes: Uint8Array, issue: Issue, bodyKey: string, bodySize: number | undefined): void {
-    if (bodySize === undefined) return;
+  put(key: string, bytes: Uint8Array, issue: Issue, bodyKey: string): void {
     const { file: _file, bundleDir: _dir, date, updated, markdown, html: _html, body: _body, fingerprint: _fingerprint, ...fields } = issue;
     const text = normalize(new TextDecoder().decode(bytes));
     if (!text.endsWith(markdown)) return;
-    this.used.set(key, { ...fields, date: date.toISOString(), updated: updated.toISOString(), bodyAt: text.length - markdown.length, bodyKey, bodySize });
+    this.used.set(key, { ...fields, date: date.toISOString(), updated: updated.toISOString(), bodyAt: text.length - markdown.length, bodyKey });
     this.changed = true;
   }
 
@@ -377,16 +372,15 @@ class IssueIndex {
  */
 function revive(entry: IndexedIssue, fingerprint: string, bytes: Uint8Array, source: SourceFile, ctx: Context): Issue | undefined {
   const cache = ctx.cache;
-  // The entry this index recorded (entries are written whole, by rename): anything else is a miss.
-  if (!cache || cache.size(entry.bodyKey) !== entry.bodySize) return undefined;
+  if (!cache?.has(entry.bodyKey)) return undefined;
   let markdown: string | undefined;
   let html: string | undefined;
   const markdownOf = () => (markdown ??= normalize(new TextDecoder().decode(bytes)).slice(entry.bodyAt));
   const htmlOf = () => {
     if (html === undefined) {
       const body = cache.getNow(entry.bodyKey);
-      // Another build pruning the same cache at this moment, or a damaged disk (the entry is then
-      // removed, so the next build parses the issue afresh).
+      // Another build compacting the same cache at this moment, or a damaged disk (the damaged
+      // part is then removed, so that the next build parses the issue afresh).
       if (!body) throw new GazetteError('OUTPUT', 'the build cache changed during the build (is another build running?); build again', { file: source.path });
       html = body.html;
     }

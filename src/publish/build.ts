@@ -217,7 +217,7 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
   const { issues, skipped, warnings } = loaded;
   const files = await planOutput(config, issues, emails, warnings);
   await writeOutput(config.build.out, files, { keep: [OUTBOX], manifests: path.join(config.build.cache, 'output') });
-  await issueCache.prune();
+  issueCache.save();
   if (issues.length === 0) warnings.push('no published issues: the feeds are empty');
   for (const [issue, email] of emails) {
     const size = Buffer.byteLength(email.html);
