@@ -3,7 +3,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/index.js';
 import { bundleResources, createIssueCache, type Issue, type LoadOptions, loadIssues } from '../content/index.js';
-import { loadTemplate, personalizeHtml, personalizeText, prestartMjml, previewUnsubscribeUrl, type RenderedEmail, renderEmails } from '../email/index.js';
+import {
+  loadTemplate,
+  type MjmlCompiler,
+  personalizeHtml,
+  personalizeText,
+  prestartMjml,
+  previewUnsubscribeUrl,
+  type RenderedEmail,
+  renderEmails,
+} from '../email/index.js';
 import { GazetteError } from '../errors.js';
 import { FEED_FILES, FEED_STYLESHEET, renderAtom, renderJsonFeed, renderRss } from '../feeds/index.js';
 import {
@@ -25,6 +34,8 @@ import { type OutputFile, writeOutput } from './output.js';
 export interface BuildOptions extends LoadOptions {
   /** MJML validation level for the emails (default `soft`; tests use `strict`). */
   emailValidation?: 'strict' | 'soft';
+  /** An MJML worker already loading (`prestartMjml`), which the caller closes; by default the build starts its own. */
+  mjml?: MjmlCompiler | undefined;
 }
 
 /** The page templates Gazette ships (the project's own `page-templates/`). */
@@ -200,7 +211,7 @@ export async function planOutput(
 export async function build(config: Config, options: BuildOptions = {}): Promise<BuildResult> {
   const issueCache = createIssueCache(config);
   // MJML loads on another core while the issues are read, in case an email must be rendered.
-  const mjml = prestartMjml();
+  const mjml = options.mjml ?? prestartMjml();
   let emails: Map<Issue, RenderedEmail>;
   let loaded: Awaited<ReturnType<typeof loadIssues>>;
   try {
@@ -212,7 +223,7 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
       mjml,
     });
   } finally {
-    await mjml?.close();
+    if (!options.mjml) await mjml?.close();
   }
   const { issues, skipped, warnings } = loaded;
   const files = await planOutput(config, issues, emails, warnings);
