@@ -1,9 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { deriveSummary } from '../src/content/index.js';
-import { createMarkdownRenderer } from '../src/content/markdown.js';
+import { createMarkdownRenderer, loadRawHtml } from '../src/content/markdown.js';
 import { DIGEST } from './helpers/site.js';
 
+// Bodies with raw HTML are rendered synchronously here: the raw-HTML parser is loaded first.
+await loadRawHtml();
 const zh = createMarkdownRenderer('zh-CN');
 const en = createMarkdownRenderer('en');
 const BASE = 'https://news.example.com/posts/my-issue/';
