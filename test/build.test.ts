@@ -331,6 +331,25 @@ describe('the issue cache', () => {
     expect(Object.keys(JSON.parse(await read(cacheDir, 'bodies.json')).entries)).toHaveLength(1);
   });
 
+  it('vouches for an unchanged file by its identity; a file rewritten to the same size and time is read again', async () => {
+    const { readFile, stat, utimes, writeFile } = await import('node:fs/promises');
+    const dir = await makeSite({ 'content/one.md': '+++\ntitle = "One"\ndate = 2026-01-01\n+++\nHello **world**.\n' });
+    const config = path.join(dir, 'gazette.toml');
+    const file = path.join(dir, 'content', 'one.md');
+    // Identities are recorded only for files left alone for a few seconds before the build.
+    await new Promise((resolve) => setTimeout(resolve, 3100));
+    for (let i = 0; i < 2; i++) expect((await gazette('build', '--config', config)).code).toBe(0);
+    const index = JSON.parse(await read(path.join(dir, '.gazette-cache', 'content'), 'issues.json'));
+    expect(Object.keys(index.files)).toEqual([`${file}\n`]);
+    // The same size, the modification time put back: the change time still tells.
+    const before = await stat(file);
+    await writeFile(file, (await readFile(file, 'utf8')).replace('world', 'WORLD'));
+    await utimes(file, before.atime, before.mtime);
+    expect(Math.abs((await stat(file)).mtimeMs - before.mtimeMs)).toBeLessThan(1);
+    expect((await gazette('build', '--config', config)).code).toBe(0);
+    expect(await read(path.join(dir, 'out'), 'feed.json')).toContain('<strong>WORLD</strong>');
+  });
+
   it('changing the site config parses no issue again (the body cache outlives the index)', async () => {
     const { readFile, writeFile } = await import('node:fs/promises');
     const dir = await makeSite({ 'content/one.md': '+++\ntitle = "One"\ndate = 2026-01-01\n+++\nHello **world**.\n' });

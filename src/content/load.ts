@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, type Stats, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/index.js';
 import { fileError, GazetteError, GazetteErrors } from '../errors.js';
@@ -99,9 +99,9 @@ const TOO_DEEP = 'too deeply nested to parse (lists, quotes or HTML elements); f
 function parsedBody(markdown: string, url: string, file: string, ctx: Context): () => Promise<RenderedMarkdown> {
   let parsed: Promise<RenderedMarkdown> | undefined;
   return () =>
-    (parsed ??= ctx.markdown().then((renderer) => {
+    (parsed ??= ctx.markdown().then(async (renderer) => {
       try {
-        return renderer.render(markdown, url);
+        return await renderer.renderAsync(markdown, url);
       } catch (err) {
         // Whatever the nesting check missed still ends as an input error, not a crash.
         throw err instanceof RangeError ? new GazetteError('CONTENT', TOO_DEEP, { file }) : err;
@@ -201,15 +201,26 @@ export async function loadIssues(config: Config, options: LoadOptions = {}): Pro
   async function loadOne(source: SourceFile): Promise<Issue | GazetteError | GazetteErrors> {
     try {
       // Synchronous: for a thousand small files, far cheaper than a promise and a file handle each.
-      checkFileSize(statSync(source.path).size, config.content.limits, source.path);
+      const st = statSync(source.path);
+      checkFileSize(st.size, config.content.limits, source.path);
+      // A file just as it was when its key was taken is not read again (nor hashed) unless a renderer needs its text.
+      const same = index?.sameFile(source, st);
+      if (same) {
+        const revived = revive(same.entry, same.key, () => index!.reread(source, same.key), source, ctx);
+        if (revived) return revived;
+      }
       const bytes = readFileSync(source.path);
       const key = index?.key(source, bytes);
       const known = key === undefined ? undefined : index!.get(key);
-      const revived = known && revive(known, key!, bytes, source, ctx);
-      if (revived) return revived;
+      const revived = known && revive(known, key!, () => bytes, source, ctx);
+      if (revived) {
+        index!.seen(source, st, key!);
+        return revived;
+      }
       const issue = await parseIssue(bytes, source, ctx);
       if (key === undefined) return issue;
       index!.put(key, bytes, issue, bodyKey(ctx, issue.url, issue.markdown));
+      index!.seen(source, st, key);
       return { ...issue, fingerprint: key };
     } catch (err) {
       if (err instanceof GazetteErrors || err instanceof GazetteError) return err;
@@ -276,35 +287,94 @@ type IndexedIssue = Omit<Issue, 'file' | 'bundleDir' | 'date' | 'updated' | 'mar
   bodyKey: string;
 };
 
+/** How long, in ms, a file must have been left alone before its identity vouches for its bytes (FAT keeps times to 2 s). */
+const RACY = 3000;
+
+/** A file's identity: a write changes its size or times, and no one can set its change time back. */
+function identity(st: Stats): string {
+  return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+}
+
+const fileId = (source: SourceFile) => `${source.path}\n${source.bundleDir ?? ''}`;
+
 /**
  * Every issue as the last build parsed it (but its HTML, which is in the
  * body cache), in one file (`build.cache`/content/issues.json), keyed on
  * the file's bytes, its path, the site and content config, and Gazette's
- * code: a rebuild reads each file and hashes it, and parses only the new or
- * changed ones (front matter, dates, URLs, checks), instead of all of them.
- * Anything changed is a miss, never stale.
+ * code: a rebuild parses only the new or changed files (front matter,
+ * dates, URLs, checks), instead of all of them. It reads and hashes only
+ * the files whose identity differs from the one recorded with their key
+ * (see sameFile); a renderer that needs the text of another reads it then,
+ * checked against the key. Anything changed is a miss, never stale.
  */
 class IssueIndex {
   private readonly used = new Map<string, IndexedIssue>();
+  /** Per source file: its identity when it was read, and its key (see sameFile). */
+  private readonly files = new Map<string, [string, string]>();
   private changed = false;
+  /** When this build began reading: a file changed less than RACY ms before it is not vouched for by its identity. */
+  private readonly started = Date.now();
 
   private constructor(
     private readonly file: string,
     private readonly prefix: string,
     private readonly known: Record<string, IndexedIssue>,
+    private readonly knownFiles: Record<string, [string, string]>,
   ) {}
 
   static open(config: Config, version: string): IssueIndex {
     const file = path.join(config.build.cache, 'content', 'issues.json');
     const prefix = cacheKey(version, JSON.stringify({ site: config.site, content: config.content }));
     let known: Record<string, IndexedIssue> = {};
+    let files: Record<string, [string, string]> = {};
     try {
-      const data = JSON.parse(readFileSync(file, 'utf8')) as { entries?: Record<string, IndexedIssue> };
+      const data = JSON.parse(readFileSync(file, 'utf8')) as {
+        entries?: Record<string, IndexedIssue>;
+        prefix?: string;
+        files?: Record<string, [string, string]>;
+      };
       if (data && typeof data.entries === 'object' && data.entries !== null) known = data.entries;
+      // The files' keys hold for the config and code they were taken with, no other.
+      if (data?.prefix === prefix && typeof data.files === 'object' && data.files !== null) files = data.files;
     } catch {
       // No index yet, or a damaged one: every issue is parsed.
     }
-    return new IssueIndex(file, prefix, known);
+    return new IssueIndex(file, prefix, known, files);
+  }
+
+  /**
+   * The key and entry of a file whose identity (device, inode, size,
+   * modification and change times) is the one recorded when it was last
+   * read and hashed: its bytes are the same, as writing a file changes its
+   * times, and its change time cannot be set back. Only identities of files
+   * unchanged for RACY ms before that build began reading are recorded
+   * (a write in the same clock tick as the read would not show).
+   */
+  sameFile(source: SourceFile, st: Stats): { key: string; entry: IndexedIssue } | undefined {
+    const recorded = this.knownFiles[fileId(source)];
+    if (!Array.isArray(recorded) || recorded[0] !== identity(st) || typeof recorded[1] !== 'string') return undefined;
+    const entry = this.get(recorded[1]);
+    if (!entry) return undefined;
+    this.seen(source, st, recorded[1]);
+    return { key: recorded[1], entry };
+  }
+
+  /** Record that `source`, as `st` describes it, has `key` (if it had not changed lately). */
+  seen(source: SourceFile, st: Stats, key: string): void {
+    const id = fileId(source);
+    if (Math.max(st.mtimeMs, st.ctimeMs) > this.started - RACY) return;
+    const value: [string, string] = [identity(st), key];
+    if (this.knownFiles[id]?.[0] !== value[0] || this.knownFiles[id]?.[1] !== key) this.changed = true;
+    this.files.set(id, value);
+  }
+
+  /** The bytes of a file vouched for by its identity, read when needed, checked against its key. */
+  reread(source: SourceFile, key: string): Uint8Array {
+    const bytes = readFileSync(source.path);
+    if (this.key(source, bytes) !== key) {
+      throw new GazetteError('CONTENT', 'the file changed while the build was reading it; build again', { file: source.path });
+    }
+    return bytes;
   }
 
   /** The index's key for a file: also the fingerprint of the Issue made from it. */
@@ -334,14 +404,14 @@ class IssueIndex {
 
   /** Keep the entries this build used (written only when something changed), atomically. */
   save(): void {
-    if (!this.changed && this.used.size === Object.keys(this.known).length) return;
+    if (!this.changed && this.used.size === Object.keys(this.known).length && this.files.size === Object.keys(this.knownFiles).length) return;
     const temp = `${this.file}.${process.pid}.tmp`;
     try {
       mkdirSync(path.dirname(this.file), { recursive: true });
       // Entry by entry: one JSON string of ten thousand issues' HTML would need hundreds of MB at once.
       const fd = openSync(temp, 'w');
       try {
-        let chunk = '{"entries":{';
+        let chunk = `{"prefix":${JSON.stringify(this.prefix)},"files":${JSON.stringify(Object.fromEntries(this.files))},"entries":{`;
         let first = true;
         for (const [key, entry] of this.used) {
           chunk += `${first ? '' : ','}${JSON.stringify(key)}:${JSON.stringify(entry)}`;
@@ -370,12 +440,12 @@ class IssueIndex {
  * bodies, not a thousand. Its Markdown is parsed only if a renderer asks
  * for the trees.
  */
-function revive(entry: IndexedIssue, fingerprint: string, bytes: Uint8Array, source: SourceFile, ctx: Context): Issue | undefined {
+function revive(entry: IndexedIssue, fingerprint: string, bytesOf: () => Uint8Array, source: SourceFile, ctx: Context): Issue | undefined {
   const cache = ctx.cache;
   if (!cache?.has(entry.bodyKey)) return undefined;
   let markdown: string | undefined;
   let html: string | undefined;
-  const markdownOf = () => (markdown ??= normalize(new TextDecoder().decode(bytes)).slice(entry.bodyAt));
+  const markdownOf = () => (markdown ??= normalize(new TextDecoder().decode(bytesOf())).slice(entry.bodyAt));
   const htmlOf = () => {
     if (html === undefined) {
       const body = cache.getNow(entry.bodyKey);
