@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { main } from '../dist/cli/index.js';
+import { main } from '../dist/bundle/index.js';
 
 let finished = false;
 // A safety net: if the event loop ever empties while a command is still waiting, say so and fail.
