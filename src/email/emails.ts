@@ -24,6 +24,8 @@ export async function renderEmails(
     prune?: boolean;
     /** An MJML worker already loading (`prestartMjml`), used for a few emails; the caller closes it. */
     mjml?: MjmlCompiler | undefined;
+    /** Called once every email to render has been handed to MJML (or found in the cache). */
+    dispatched?: () => void;
   },
 ): Promise<Map<Issue, RenderedEmail>> {
   const emails = new Map<Issue, RenderedEmail>();
@@ -34,7 +36,8 @@ export async function renderEmails(
   const keys = await Promise.all(issues.map((issue) => cache.key(issue, config, template)));
   const cached = await Promise.all(keys.map((key) => cache.get(key)));
   const misses = issues.flatMap((_issue, i) => (cached[i] ? [] : [i]));
-  if (misses.length > 0) {
+  if (misses.length === 0) options.dispatched?.();
+  else {
     // The renderer (unified, hast-util-to-html) is loaded only when an email is not in the cache.
     const { createEmailRenderer } = await import('./render.js');
     // Render the misses; with many, MJML (CPU-bound) runs on worker threads while this one prepares the next.
@@ -42,10 +45,21 @@ export async function renderEmails(
     const mjml = given ?? createMjmlCompiler(misses.length);
     const renderer = createEmailRenderer(config, template, { validationLevel: options.validationLevel, warn: options.warn, mjml });
     try {
-      await inParallel(misses, mjml === inProcessMjml ? 1 : 16, async (i) => {
-        cached[i] = await renderer.render(issues[i]!);
-        await cache.put(keys[i]!, cached[i]!);
-      });
+      // This thread's part of every email first (at most email.preview_limit of them in a build),
+      // then all of them handed to MJML at once: on worker threads, they need nothing more of this
+      // thread, which is free for other work until they are done.
+      const prepared: Array<() => Promise<RenderedEmail>> = [];
+      for (const i of misses) prepared.push(await renderer.prepare(issues[i]!));
+      const compiled = inParallel(
+        misses.map((i, n) => [i, prepared[n]!] as const),
+        mjml === inProcessMjml ? 1 : misses.length,
+        async ([i, compile]) => {
+          cached[i] = await compile();
+          await cache.put(keys[i]!, cached[i]!);
+        },
+      );
+      options.dispatched?.();
+      await compiled;
     } finally {
       if (!given) await mjml.close();
     }

@@ -87,18 +87,25 @@ function describeMjmlError(error: MjmlError): string {
 
 export interface EmailRenderer {
   render(issue: Issue): Promise<RenderedEmail>;
+  /**
+   * The part of `render` done in this thread (the body restyled, the
+   * template filled); the returned function hands the MJML to the compiler
+   * and completes the email.
+   */
+  prepare(issue: Issue): Promise<() => Promise<RenderedEmail>>;
 }
 
 export function createEmailRenderer(config: Config, template: EmailTemplate, options: EmailRenderOptions = {}): EmailRenderer {
   const labels = emailLabels(config.site.language, config.site.title);
   const seen = new Set<string>();
-  return {
-    async render(issue) {
-      const parsed = await issue.body();
-      const body = toHtml.stringify(styleForEmail(parsed.hast, config.site.language));
-      const nonce = newNonce();
-      const markers = markersFor(nonce);
-      const mjml = template.fill(templateContext(issue, config, body, labels, markers));
+  const prepare = async (issue: Issue) => {
+    const parsed = await issue.body();
+    const body = toHtml.stringify(styleForEmail(parsed.hast, config.site.language));
+    const nonce = newNonce();
+    const markers = markersFor(nonce);
+    const mjml = template.fill(templateContext(issue, config, body, labels, markers));
+    const text = textPart(issue, parsed.tree, config, labels, markers);
+    return async (): Promise<RenderedEmail> => {
       let result: MjmlResult;
       try {
         result = await (options.mjml ?? inProcessMjml).compile(mjml, {
@@ -119,7 +126,11 @@ export function createEmailRenderer(config: Config, template: EmailTemplate, opt
           options.warn?.(message);
         }
       }
-      return { subject: subjectOf(issue, config), html: result.html, text: textPart(issue, parsed.tree, config, labels, markers), nonce };
-    },
+      return { subject: subjectOf(issue, config), html: result.html, text, nonce };
+    };
+  };
+  return {
+    prepare,
+    render: async (issue) => (await prepare(issue))(),
   };
 }

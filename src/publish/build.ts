@@ -82,11 +82,17 @@ export function issueFolder(issue: Issue, baseUrl: string): { dir: string; page:
   return { dir: path.posix.dirname(decoded), page: decoded };
 }
 
+/** The issues whose emails are previewed in out/email/, and their emails, being rendered. */
+export interface PlannedEmails {
+  issues: Issue[];
+  rendered: Promise<Map<Issue, RenderedEmail>>;
+}
+
 /** Pure: the issues and site in, every output file out (static files and bundle resources listed for copying). */
 export async function planOutput(
   config: Config,
   issues: Issue[],
-  emails = new Map<Issue, RenderedEmail>(),
+  emails: PlannedEmails = { issues: [], rendered: Promise.resolve(new Map()) },
   warnings: string[] = [],
 ): Promise<Map<string, OutputFile>> {
   const files = new Map<string, OutputFile>();
@@ -181,9 +187,10 @@ export async function planOutput(
     sitemap.push({ url: link, updated: tagged[0]?.updated });
   }
   const sample = { unsubscribeUrl: previewUnsubscribeUrl(config), email: 'reader@example.com' };
-  for (const [issue, email] of emails) {
-    put(`email/${issue.slug}.html`, { text: personalizeHtml(email, sample) }, 'email preview', issue);
-    put(`email/${issue.slug}.txt`, { text: personalizeText(email, sample) }, 'email text', issue);
+  const emailOf = async (issue: Issue) => (await emails.rendered).get(issue)!;
+  for (const issue of emails.issues) {
+    put(`email/${issue.slug}.html`, { text: async () => personalizeHtml(await emailOf(issue), sample) }, 'email preview', issue);
+    put(`email/${issue.slug}.txt`, { text: async () => personalizeText(await emailOf(issue), sample) }, 'email text', issue);
   }
   for (const [index, issue] of issues.entries()) {
     const { dir, page } = issueFolder(issue, site.baseUrl);
@@ -214,20 +221,31 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
   const mjml = options.mjml ?? prestartMjml();
   let emails: Map<Issue, RenderedEmail>;
   let loaded: Awaited<ReturnType<typeof loadIssues>>;
+  let files: Map<string, OutputFile>;
   try {
     loaded = await loadIssues(config, { ...options, cache: issueCache });
     // Only the newest issues can still be sent: the older ones' emails are rendered when asked for.
-    emails = await renderEmails(config, loaded.issues.slice(0, config.email.previewLimit), {
+    // They are rendered (on MJML's core) while the other files are written; theirs come last.
+    let dispatched!: () => void;
+    const handedOver = new Promise<void>((resolve) => {
+      dispatched = resolve;
+    });
+    const rendering = renderEmails(config, loaded.issues.slice(0, config.email.previewLimit), {
       validationLevel: options.emailValidation,
       warn: (w) => loaded.warnings.push(w),
       mjml,
+      dispatched,
     });
+    rendering.catch(() => undefined);
+    // Writing the output keeps this thread busy: first let the emails reach MJML.
+    await Promise.race([handedOver, rendering]);
+    files = await planOutput(config, loaded.issues, { issues: loaded.issues.slice(0, config.email.previewLimit), rendered: rendering }, loaded.warnings);
+    await writeOutput(config.build.out, files, { keep: [OUTBOX], manifests: path.join(config.build.cache, 'output') });
+    emails = await rendering;
   } finally {
     if (!options.mjml) await mjml?.close();
   }
   const { issues, skipped, warnings } = loaded;
-  const files = await planOutput(config, issues, emails, warnings);
-  await writeOutput(config.build.out, files, { keep: [OUTBOX], manifests: path.join(config.build.cache, 'output') });
   issueCache.save();
   if (issues.length === 0) warnings.push('no published issues: the feeds are empty');
   for (const [issue, email] of emails) {

@@ -9,15 +9,16 @@ import { type FolderManifest, identity, Manifests } from './manifest.js';
 
 /**
  * A file to put in the output: text to write (or a function that makes it
- * when it is written, so that ten thousand pages are not all held at once),
- * or a file to copy.
+ * when it is written, so that ten thousand pages are not all held at once;
+ * one that returns a promise is written after all the others), or a file
+ * to copy.
  *
  * `key`, when given, is a hash of everything the text is made from (its
  * issues' fingerprints, the config, the template, Gazette's code): a build
  * that finds the file it wrote last time under the same key, untouched,
  * does not make the text again. Without one, the text is made and compared.
  */
-export type OutputFile = { text: string | (() => string); key?: string | undefined } | { copyFrom: string };
+export type OutputFile = { text: string | (() => string | Promise<string>); key?: string | undefined } | { copyFrom: string };
 
 /**
  * Written into every output folder Gazette makes. A build replaces only a
@@ -203,6 +204,18 @@ async function syncFolder(dir: string, files: Map<string, OutputFile>, before: F
     seen.set(rel, st);
   };
   const copies: Array<[string, string, string]> = [];
+  const later: Array<{ rel: string; target: string; key: string | undefined; text: Promise<string> }> = [];
+  /** Write `text` at `target` unless its bytes are there already. */
+  const writeText = (rel: string, target: string, st: Stats | undefined, key: string | undefined, text: string) => {
+    const bytes = Buffer.from(text);
+    const same = st?.isFile() && st.size === bytes.length && readFileSync(target).equals(bytes);
+    if (!same) {
+      if (st) rmSync(target, { recursive: true, force: true });
+      writeFileSync(target, bytes);
+      touch(rel);
+    }
+    after.files[rel] = `${key ?? UNKEYED} ${identity(same ? st! : lstatSync(target))}`;
+  };
   for (const [planned, file] of files) {
     const target = safeJoin(dir, planned);
     const rel = path.relative(dir, target).split(path.sep).join('/');
@@ -216,14 +229,13 @@ async function syncFolder(dir: string, files: Map<string, OutputFile>, before: F
       continue;
     }
     if ('text' in file) {
-      const bytes = Buffer.from(typeof file.text === 'function' ? file.text() : file.text);
-      const same = st?.isFile() && st.size === bytes.length && readFileSync(target).equals(bytes);
-      if (!same) {
-        if (st) rmSync(target, { recursive: true, force: true });
-        writeFileSync(target, bytes);
-        touch(rel);
+      const text = typeof file.text === 'function' ? file.text() : file.text;
+      if (typeof text === 'string') writeText(rel, target, st, key, text);
+      else {
+        // Awaited below; until then a failure must not count as unhandled.
+        text.catch(() => undefined);
+        later.push({ rel, target, key, text });
       }
-      after.files[rel] = `${key ?? UNKEYED} ${identity(same ? st! : lstatSync(target))}`;
     } else {
       if (st) rmSync(target, { recursive: true, force: true });
       touch(rel);
@@ -234,6 +246,7 @@ async function syncFolder(dir: string, files: Map<string, OutputFile>, before: F
     await cp(from, target, { dereference: true });
     after.files[path.relative(dir, target).split(path.sep).join('/')] = `${key}${identity(lstatSync(target))}`;
   });
+  for (const { rel, target, key, text } of later) writeText(rel, target, lstatSync(target, { throwIfNoEntry: false }), key, await text);
   // Remove what is no longer planned (a deleted issue's folder, an old email): what the manifest
   // lists, and whatever else is in a folder that has changed since it was listed.
   for (const rel of [...Object.keys(before.files), ...Object.keys(before.dirs)]) {
