@@ -9,7 +9,8 @@
 // disk), native and server packages, and those loaded by path (Handlebars' one-file build, YAML).
 // Paths relative to a module (templates, package.json, the worker) resolve from dist/bundle/ as
 // from any dist/<folder>/, both two levels under the project.
-import { rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -47,3 +48,9 @@ await build({
   banner: { js: "import { createRequire as __gazetteRequire } from 'node:module'; const require = __gazetteRequire(import.meta.url);" },
   logLevel: 'warning',
 });
+
+// The code's version for the caches' keys (util/disk-cache.ts codeVersion): a hash of every file
+// of the bundle, so that a build of changed code makes every cache entry a miss.
+const hash = createHash('sha256');
+for (const name of readdirSync(outdir).filter((n) => n.endsWith('.js')).sort()) hash.update(name).update(readFileSync(path.join(outdir, name)));
+writeFileSync(path.join(outdir, 'code-version.txt'), `${hash.digest('hex')}\n`);
