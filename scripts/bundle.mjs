@@ -52,5 +52,6 @@ await build({
 // The code's version for the caches' keys (util/disk-cache.ts codeVersion): a hash of every file
 // of the bundle, so that a build of changed code makes every cache entry a miss.
 const hash = createHash('sha256');
-for (const name of readdirSync(outdir).filter((n) => n.endsWith('.js')).sort()) hash.update(name).update(readFileSync(path.join(outdir, name)));
+const names = readdirSync(outdir).filter((n) => n.endsWith('.js'));
+for (const name of names.sort()) hash.update(name).update(readFileSync(path.join(outdir, name)));
 writeFileSync(path.join(outdir, 'code-version.txt'), `${hash.digest('hex')}\n`);
