@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,40 +62,14 @@ export class DiskCache<T> {
   ) {}
 
   async get(key: string): Promise<T | undefined> {
-    return this.getNow(key);
-  }
-
-  /** `get`, synchronously (for a value read when a renderer first asks for it). */
-  getNow(key: string): T | undefined {
     this.used.add(key);
-    const file = path.join(this.dir, `${key}.json`);
-    let text: string;
     try {
-      // Synchronous: a build reads a thousand entries, each far cheaper without a promise and a file handle.
-      text = readFileSync(file, 'utf8');
+      // Synchronous: far cheaper than a promise and a file handle per entry.
+      const value: unknown = JSON.parse(readFileSync(path.join(this.dir, `${key}.json`), 'utf8'));
+      return this.valid(value) ? value : undefined;
     } catch {
       return undefined;
     }
-    try {
-      const value: unknown = JSON.parse(text);
-      if (this.valid(value)) return value;
-    } catch {
-      // Damaged: as good as absent.
-    }
-    // A damaged entry is removed, so that whoever trusted its presence (see size) finds it missing next time.
-    rmSync(file, { force: true });
-    return undefined;
-  }
-
-  /**
-   * The size in bytes of the entry for `key`, if there is one, without
-   * reading it (it is kept by `prune` as though it were read). A caller
-   * that recorded the size when the entry was written can trust an entry
-   * of that size to be the one it wrote, and read it only when needed.
-   */
-  size(key: string): number | undefined {
-    this.used.add(key);
-    return statSync(path.join(this.dir, `${key}.json`), { throwIfNoEntry: false })?.size;
   }
 
   async put(key: string, value: T): Promise<void> {
