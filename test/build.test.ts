@@ -447,6 +447,26 @@ describe('warm builds', () => {
     }
   });
 
+  it('a manifest in the cache that names a path out of the output folder removes nothing there', async () => {
+    const { readdir, readFile, writeFile } = await import('node:fs/promises');
+    const dir = await makeSite({ 'content/one.md': issue(1) });
+    const config = path.join(dir, 'gazette.toml');
+    for (let i = 0; i < 2; i++) expect((await gazette('build', '--config', config)).code).toBe(0);
+    await writeFile(path.join(dir, 'victim.txt'), 'mine');
+    const manifests = path.join(dir, '.gazette-cache', 'output');
+    const names = (await readdir(manifests)).filter((n) => n.endsWith('.json'));
+    expect(names).toHaveLength(2);
+    for (const name of names) {
+      const manifest = JSON.parse(await readFile(path.join(manifests, name), 'utf8'));
+      manifest.files['../victim.txt'] = 'x 1:2:3:4';
+      manifest.dirs['..'] = '1:2:3:4';
+      await writeFile(path.join(manifests, name), JSON.stringify(manifest));
+    }
+    for (let i = 0; i < 2; i++) expect((await gazette('build', '--config', config)).code).toBe(0);
+    expect(await read(dir, 'victim.txt')).toBe('mine');
+    expect(await read(path.join(dir, 'out'), 'index.html')).toContain('第 1 期');
+  });
+
   it('renders only the newest email.preview_limit emails; send --issue renders an older one when asked', async () => {
     const dir = await makeSite(
       { 'content/one.md': issue(1), 'content/two.md': issue(2) },

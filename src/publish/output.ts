@@ -250,6 +250,9 @@ async function syncFolder(dir: string, files: Map<string, OutputFile>, before: F
   // Remove what is no longer planned (a deleted issue's folder, an old email): what the manifest
   // lists, and whatever else is in a folder that has changed since it was listed.
   for (const rel of [...Object.keys(before.files), ...Object.keys(before.dirs)]) {
+    // A manifest is read from the cache folder: a name in it that is not a plain path inside this
+    // folder (a damaged or forged manifest) names nothing to remove.
+    if (!plainRelative(rel)) continue;
     if (!wanted.has(rel) && wanted.has(parentOf(rel))) {
       rmSync(path.join(dir, rel), { recursive: true, force: true });
       touch(rel);
@@ -277,6 +280,11 @@ const UNKEYED = '-';
 function identityOf(file: string): string {
   const st = statSync(file, { throwIfNoEntry: false });
   return st ? identity(st) : 'missing';
+}
+
+/** `a/b/c`: no empty, `.` or `..` segment, no leading `/`, no backslash. */
+function plainRelative(rel: string): boolean {
+  return rel.split('/').every((segment) => segment !== '' && segment !== '.' && segment !== '..' && !segment.includes('\\'));
 }
 
 /** The folder of a relative output path ('' for the top). */
