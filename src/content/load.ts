@@ -111,6 +111,15 @@ function parsedBody(markdown: string, url: string, file: string, ctx: Context): 
 
 /** Build one Issue from a file, or throw every problem found in it. */
 export async function parseIssue(bytes: Uint8Array, source: SourceFile, ctx: Context): Promise<Issue> {
+  return (await parseSource(bytes, source, ctx)).issue;
+}
+
+/** parseIssue, with what the index keeps besides: where the body starts in the text, the body cache's key. */
+async function parseSource(
+  bytes: Uint8Array,
+  source: SourceFile,
+  ctx: Context,
+): Promise<{ issue: Issue; bodyAt: number | undefined; bodyKey: string | undefined }> {
   const file = source.path;
   const text = normalize(decodeUtf8(bytes, file));
   const fm = splitFrontMatter(text, file);
@@ -143,7 +152,7 @@ export async function parseIssue(bytes: Uint8Array, source: SourceFile, ctx: Con
     if (key) ctx.cache!.put(key, rendered);
     body = rendered;
   }
-  return {
+  const issue: Issue = {
     file,
     ...(source.bundleDir ? { bundleDir: source.bundleDir } : {}),
     slug,
@@ -164,6 +173,7 @@ export async function parseIssue(bytes: Uint8Array, source: SourceFile, ctx: Con
     html: body.html,
     body: render,
   };
+  return { issue, bodyAt: text.endsWith(fm.body) ? text.length - fm.body.length : undefined, bodyKey: key };
 }
 
 /**
@@ -217,9 +227,9 @@ export async function loadIssues(config: Config, options: LoadOptions = {}): Pro
         index!.seen(source, st, key!);
         return revived;
       }
-      const issue = await parseIssue(bytes, source, ctx);
+      const { issue, bodyAt, bodyKey } = await parseSource(bytes, source, ctx);
       if (key === undefined) return issue;
-      index!.put(key, bytes, issue, bodyKey(ctx, issue.url, issue.markdown));
+      if (bodyAt !== undefined && bodyKey !== undefined) index!.put(key, issue, bodyKey, bodyAt);
       index!.seen(source, st, key);
       return { ...issue, fingerprint: key };
     } catch (err) {
@@ -394,11 +404,9 @@ class IssueIndex {
     return undefined;
   }
 
-  put(key: string, bytes: Uint8Array, issue: Issue, bodyKey: string): void {
-    const { file: _file, bundleDir: _dir, date, updated, markdown, html: _html, body: _body, fingerprint: _fingerprint, ...fields } = issue;
-    const text = normalize(new TextDecoder().decode(bytes));
-    if (!text.endsWith(markdown)) return;
-    this.used.set(key, { ...fields, date: date.toISOString(), updated: updated.toISOString(), bodyAt: text.length - markdown.length, bodyKey });
+  put(key: string, issue: Issue, bodyKey: string, bodyAt: number): void {
+    const { file: _file, bundleDir: _dir, date, updated, markdown: _markdown, html: _html, body: _body, fingerprint: _fingerprint, ...fields } = issue;
+    this.used.set(key, { ...fields, date: date.toISOString(), updated: updated.toISOString(), bodyAt, bodyKey });
     this.changed = true;
   }
 
