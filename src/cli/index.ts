@@ -7,7 +7,7 @@ const { version } = JSON.parse(readFileSync(new URL('../../package.json', import
 
 const CONFIG_HELP = 'site config file; paths in it are relative to its folder';
 
-// Commands are loaded when they run: `gazette subscribers count` need not load MJML and remark.
+// Commands are loaded when they run (each a chunk of the bundle): `gazette subscribers count` need not load MJML or Markdown.
 const build = () => import('./build.js');
 const subscribers = () => import('./subscribers.js');
 const send = () => import('./send.js');

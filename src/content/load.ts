@@ -82,7 +82,7 @@ function normalize(text: string): string {
 
 interface Context {
   config: Config;
-  /** The Markdown pipeline, loaded on the first issue not in the cache (remark and its plugins take a third of a second to load). */
+  /** The Markdown pipeline, loaded on the first issue not in the cache (a tenth of a second, bundled). */
   markdown: () => Promise<MarkdownRenderer>;
   cache?: PackCache<RenderedBody>;
   /** The content code's version, part of every cache key. */
