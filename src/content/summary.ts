@@ -14,15 +14,22 @@ function textOf(node: ElementContent): string {
   return node.children.map(textOf).join('');
 }
 
-/** The prose the reader sees, one string per paragraph, in order, up to `end` (a source offset). */
-function paragraphs(tree: HastRoot, end = Infinity): string[] {
+/**
+ * The prose the reader sees, one string per paragraph, in order, up to `end`
+ * (a source offset), and no further than the paragraph that takes them past
+ * `enough` characters (a summary needs the first few, not the whole issue).
+ */
+function paragraphs(tree: HastRoot, end = Infinity, enough = Infinity): string[] {
   const out: string[] = [];
+  let length = 0;
   const push = (text: string) => {
     const clean = text.replace(/\s+/g, ' ').trim();
     if (clean) out.push(clean);
+    length += clean.length;
   };
   const walk = (node: Element | HastRoot) => {
     for (const child of node.children) {
+      if (length > enough) return;
       if (child.type !== 'element' || SKIP.has(child.tagName)) continue;
       if ((child.position?.start.offset ?? 0) >= end) return;
       if (child.tagName === 'p') {
@@ -58,7 +65,7 @@ export function deriveSummary(markdown: MdastRoot, html: HastRoot, limit: number
   }
   const parts: string[] = [];
   let length = 0;
-  for (const p of paragraphs(html)) {
+  for (const p of paragraphs(html, Infinity, limit * 8)) {
     if (length > limit * 8) break;
     parts.push(p);
     length += p.length;
