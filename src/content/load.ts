@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Config } from '../config/index.js';
 import { fileError, GazetteError, GazetteErrors } from '../errors.js';
 import { cacheKey, codeVersion } from '../util/disk-cache.js';
-import { createWalker } from '../util/files.js';
+import { createWalker, fileIdentity as identity } from '../util/files.js';
 import { PackCache } from '../util/pack-cache.js';
 import { inParallel } from '../util/pool.js';
 import { plainLine, stripControl } from '../util/text.js';
@@ -299,11 +299,6 @@ type IndexedIssue = Omit<Issue, 'file' | 'bundleDir' | 'date' | 'updated' | 'mar
 
 /** How long, in ms, a file must have been left alone before its identity vouches for its bytes (FAT keeps times to 2 s). */
 const RACY = 3000;
-
-/** A file's identity: a write changes its size or times, and no one can set its change time back. */
-function identity(st: Stats): string {
-  return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
-}
 
 const fileId = (source: SourceFile) => `${source.path}\n${source.bundleDir ?? ''}`;
 

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, type Stats, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileError } from '../errors.js';
 
@@ -17,15 +17,6 @@ export interface FolderManifest {
   files: Record<string, string>;
   /** Relative path of each folder -> identity. */
   dirs: Record<string, string>;
-}
-
-/**
- * A file's or folder's identity: inode, size, and the modification and
- * change times. Writing a file or an entry of a folder changes them, and
- * the change time cannot be set back by anyone but the kernel.
- */
-export function identity(st: Stats): string {
-  return `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
 }
 
 const empty = (): FolderManifest => ({ files: {}, dirs: {} });

@@ -3,9 +3,10 @@ import { lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, type Stats, st
 import { cp, lstat, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileError, GazetteError } from '../errors.js';
+import { fileIdentity as identity } from '../util/files.js';
 import { inParallel } from '../util/pool.js';
 import { processAlive } from '../util/process.js';
-import { type FolderManifest, identity, Manifests } from './manifest.js';
+import { type FolderManifest, Manifests } from './manifest.js';
 
 /**
  * A file to put in the output: text to write (or a function that makes it

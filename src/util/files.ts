@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -9,6 +10,15 @@ import path from 'node:path';
  * that point at each other cannot make a walk endless. Hidden names
  * (starting with `.`) are skipped.
  */
+/**
+ * A file's or folder's identity: device, inode, size, and the modification
+ * and change times. Writing a file (or an entry of a folder) changes them,
+ * and the change time cannot be set back by anyone but the kernel.
+ */
+export function fileIdentity(st: Stats): string {
+  return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+}
+
 export interface Entry {
   name: string;
   /** The path under the folder walked (not the link's target). */
