@@ -230,7 +230,8 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
     const handedOver = new Promise<void>((resolve) => {
       dispatched = resolve;
     });
-    const rendering = renderEmails(config, loaded.issues.slice(0, config.email.previewLimit), {
+    const newest = loaded.issues.slice(0, config.email.previewLimit);
+    const rendering = renderEmails(config, newest, {
       validationLevel: options.emailValidation,
       warn: (w) => loaded.warnings.push(w),
       mjml,
@@ -239,7 +240,7 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
     rendering.catch(() => undefined);
     // Writing the output keeps this thread busy: first let the emails reach MJML.
     await Promise.race([handedOver, rendering]);
-    files = await planOutput(config, loaded.issues, { issues: loaded.issues.slice(0, config.email.previewLimit), rendered: rendering }, loaded.warnings);
+    files = await planOutput(config, loaded.issues, { issues: newest, rendered: rendering }, loaded.warnings);
     await writeOutput(config.build.out, files, { keep: [OUTBOX], manifests: path.join(config.build.cache, 'output') });
     emails = await rendering;
   } finally {
