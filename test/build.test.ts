@@ -339,8 +339,20 @@ describe('the issue cache', () => {
     // Identities are recorded only for files left alone for a few seconds before the build.
     await new Promise((resolve) => setTimeout(resolve, 3100));
     for (let i = 0; i < 2; i++) expect((await gazette('build', '--config', config)).code).toBe(0);
-    const index = JSON.parse(await read(path.join(dir, '.gazette-cache', 'content'), 'issues.json'));
+    const cacheDir = path.join(dir, '.gazette-cache', 'content');
+    const index = JSON.parse(await read(cacheDir, 'issues.json'));
     expect(Object.keys(index.files)).toEqual([`${file}\n`]);
+    // Point the recorded identity at another entry: the next build takes the file's key from it,
+    // without hashing the file, and when the email needs the file's text, the text read then is
+    // checked against that key, and refused.
+    const [identityOf, key] = index.files[`${file}\n`];
+    const other = 'f'.repeat(64);
+    index.entries[other] = { ...index.entries[key], title: 'VOUCHED' };
+    index.files[`${file}\n`] = [identityOf, other];
+    await writeFile(path.join(cacheDir, 'issues.json'), JSON.stringify(index));
+    const vouched = await gazette('build', '--config', config);
+    expect(vouched.code).toBe(1);
+    expect(vouched.stderr).toMatch(/one\.md: the file changed while the build was reading it; build again$/);
     // The same size, the modification time put back: the change time still tells.
     const before = await stat(file);
     await writeFile(file, (await readFile(file, 'utf8')).replace('world', 'WORLD'));
