@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assertWellFormed, checkJsonFeed, readFeed } from './helpers/feeds.js';
-import { BASE_CONFIG, DIGEST, gazette, madeFolders, makeSite, ROOT, read, snapshot } from './helpers/site.js';
+import { BASE_CONFIG, DIGEST, gazette, gazetteProcess, madeFolders, makeSite, ROOT, read, snapshot } from './helpers/site.js';
 
 const HOSTILE = [
   '+++',
@@ -498,7 +498,12 @@ describe('emails rendered on worker threads', () => {
   it('a real build with MJML on worker threads writes the same bytes as one in a single thread', async () => {
     const { execFile } = await import('node:child_process');
     const { cp, rm } = await import('node:fs/promises');
-    const files: Record<string, string> = {};
+    // An inline <mj-style> makes MJML rewrite the whole email (juice): no shell, every email is MJML's.
+    const template = (await read(ROOT, 'email-templates/issue.mjml')).replace(
+      '<mj-head>',
+      '<mj-head>\n    <mj-style inline="inline">.gz-x { color: #111111; }</mj-style>',
+    );
+    const files: Record<string, string> = { 'email-templates/issue.mjml': template };
     for (let i = 0; i < 60; i++) {
       files[`content/issue-${i}.md`] =
         `+++\ntitle = "第 ${i} 期：**要点**"\ndate = 2026-01-01T${String(i % 24).padStart(2, '0')}:${String(i).padStart(2, '0')}:00\n+++\n\n**是什么**：第 ${i} 段。\n\n- [链接](https://example.org/${i})\n`;
@@ -522,6 +527,37 @@ describe('emails rendered on worker threads', () => {
     expect(Object.keys(workers).filter((f) => f.startsWith('email/'))).toHaveLength(120);
     expect(workers).toEqual(await snapshot(path.join(other, 'out')));
     await rm(other, { recursive: true, force: true });
+  }, 60_000);
+
+  it("a new issue's email is filled into the shell kept by the last build, with no MJML; a changed template makes a new shell", async () => {
+    const { cp, readdir, rm, writeFile } = await import('node:fs/promises');
+    const post = (n: number) => `+++\ntitle = "第 ${n} 期"\ndate = 2026-01-0${n}\n+++\n\n**要点** ${n}。\n`;
+    const dir = await makeSite({ 'content/1.md': post(1), 'content/2.md': post(2) });
+    const build = async () => {
+      const run = await gazetteProcess(['build'], dir, { GAZETTE_DEBUG: '1' });
+      expect(run.code, run.stderr).toBe(0);
+      return run.stderr;
+    };
+    const shells = () => readdir(path.join(dir, '.gazette-cache', 'email', 'shells'));
+    expect(await build()).toContain('rendering 2 emails with 1 MJML renderings');
+    expect(await shells()).toHaveLength(1);
+    await writeFile(path.join(dir, 'content', '3.md'), post(3));
+    expect(await build()).toContain('rendering 1 emails with 0 MJML renderings');
+    // The same bytes as a build from nothing.
+    const fresh = `${dir}-fresh`;
+    madeFolders.add(fresh);
+    await cp(path.join(dir, 'content'), path.join(fresh, 'content'), { recursive: true });
+    await cp(path.join(dir, 'gazette.toml'), path.join(fresh, 'gazette.toml'));
+    expect((await gazetteProcess(['build'], fresh)).code).toBe(0);
+    expect(await snapshot(path.join(dir, 'out'))).toEqual(await snapshot(path.join(fresh, 'out')));
+    await rm(fresh, { recursive: true, force: true });
+    // A template changed outside its holes: a new shell, and the old one goes.
+    const template = (await read(ROOT, 'email-templates/issue.mjml')).replace('background-color="#f3f4f6"', 'background-color="#eeeeee"');
+    await cp(path.join(ROOT, 'email-templates'), path.join(dir, 'email-templates'), { recursive: true });
+    await writeFile(path.join(dir, 'email-templates', 'issue.mjml'), template);
+    expect(await build()).toContain('rendering 3 emails with 1 MJML renderings');
+    expect(await shells()).toHaveLength(1);
+    expect(await read(path.join(dir, 'out'), 'email/3.html')).toContain('#eeeeee');
   }, 60_000);
 
   it('a few emails go to the MJML worker started with the build, with the same bytes as in one thread', async () => {

@@ -1,6 +1,5 @@
 import path from 'node:path';
 import type { Config } from '../config/index.js';
-import { prestartMjml } from '../email/mjml.js';
 import { EXIT } from '../errors.js';
 import type { BuildResult } from '../publish/index.js';
 import { displayPath, type Io, plural, printWarnings } from './report.js';
@@ -13,20 +12,11 @@ export interface BuildFlags {
 
 export async function buildCommand(flags: BuildFlags, io: Io): Promise<number> {
   const started = performance.now();
-  // MJML (half a second to load) starts loading on another core before the rest of Gazette does,
-  // in case an email must be rendered.
-  const mjml = prestartMjml();
-  let result: BuildResult;
-  let config: Config;
-  try {
-    const [{ loadConfig }, { build }] = await Promise.all([import('../config/index.js'), import('../publish/index.js')]);
-    const loaded = await loadConfig(flags.config);
-    config = loaded.config;
-    printWarnings(io, loaded.warnings);
-    result = await build(config, { drafts: flags.drafts, future: flags.future, mjml });
-  } finally {
-    await mjml?.close();
-  }
+  const [{ loadConfig }, { build }] = await Promise.all([import('../config/index.js'), import('../publish/index.js')]);
+  const loaded = await loadConfig(flags.config);
+  const config: Config = loaded.config;
+  printWarnings(io, loaded.warnings);
+  const result: BuildResult = await build(config, { drafts: flags.drafts, future: flags.future });
   printWarnings(io, result.warnings);
   const left = [
     result.skipped.drafts ? plural(result.skipped.drafts, 'draft') : '',

@@ -1,9 +1,9 @@
 import type { Config } from '../config/index.js';
 import type { Issue } from '../content/index.js';
 import { inParallel } from '../util/pool.js';
-import { EmailCache } from './cache.js';
+import { EmailCache, ShellCache } from './cache.js';
 import { createMjmlCompiler, inProcessMjml, type MjmlCompiler } from './mjml.js';
-import type { RenderedEmail } from './render.js';
+import type { PreparedEmail, RenderedEmail } from './render.js';
 import { loadTemplate, templatePath } from './template.js';
 
 /** Up to this many emails go to a prestarted MJML worker; more get a pool of their own. */
@@ -32,6 +32,7 @@ export async function renderEmails(
   if (issues.length === 0) return emails;
   const template = await loadTemplate(await templatePath(config));
   const cache = new EmailCache(config.build.cache);
+  const shells = new ShellCache(config.build.cache);
   // Look every issue up at once (the reads overlap).
   const keys = await Promise.all(issues.map((issue) => cache.key(issue, config, template)));
   const cached = await Promise.all(keys.map((key) => cache.get(key)));
@@ -40,21 +41,23 @@ export async function renderEmails(
   else {
     // The renderer (unified, hast-util-to-html) is loaded only when an email is not in the cache.
     const { createEmailRenderer } = await import('./render.js');
-    // Render the misses; with many, MJML (CPU-bound) runs on worker threads while this one prepares the next.
-    const given = options.mjml && misses.length <= FEW_EMAILS ? options.mjml : undefined;
-    const mjml = given ?? createMjmlCompiler(misses.length);
-    const renderer = createEmailRenderer(config, template, { validationLevel: options.validationLevel, warn: options.warn, mjml });
+    const renderer = createEmailRenderer(config, template, { validationLevel: options.validationLevel, warn: options.warn, shells });
+    // This thread's part of every email first (at most email.preview_limit of them in a build), then
+    // what is left handed to MJML at once: on worker threads, it needs nothing more of this thread,
+    // which is free for other work until it is done. Emails whose shell is known need no MJML.
+    const prepared: PreparedEmail[] = [];
+    for (const i of misses) prepared.push(await renderer.prepare(issues[i]!));
+    const jobs = prepared.filter((p) => p.job === 'whole').length + new Set(prepared.flatMap((p) => (p.job && p.job !== 'whole' ? [p.job] : []))).size;
+    if (process.env.GAZETTE_DEBUG)
+      process.stderr.write(`debug: rendering ${misses.length} emails with ${jobs} MJML renderings (the rest filled into kept shells)\n`);
+    const given = options.mjml && jobs <= FEW_EMAILS ? options.mjml : undefined;
+    const mjml = jobs === 0 ? inProcessMjml : (given ?? createMjmlCompiler(jobs));
     try {
-      // This thread's part of every email first (at most email.preview_limit of them in a build),
-      // then all of them handed to MJML at once: on worker threads, they need nothing more of this
-      // thread, which is free for other work until they are done.
-      const prepared: Array<() => Promise<RenderedEmail>> = [];
-      for (const i of misses) prepared.push(await renderer.prepare(issues[i]!));
       const compiled = inParallel(
         misses.map((i, n) => [i, prepared[n]!] as const),
         mjml === inProcessMjml ? 1 : misses.length,
-        async ([i, compile]) => {
-          cached[i] = await compile();
+        async ([i, email]) => {
+          cached[i] = await email.finish(mjml);
           await cache.put(keys[i]!, cached[i]!);
         },
       );
@@ -64,7 +67,10 @@ export async function renderEmails(
       if (!given) await mjml.close();
     }
   }
-  for (const [i, issue] of issues.entries()) emails.set(issue, cached[i]!);
-  if (options.prune ?? true) await cache.prune();
+  for (const [i, issue] of issues.entries()) {
+    emails.set(issue, cached[i]!);
+    if (cached[i]!.shell) shells.keep(cached[i]!.shell!);
+  }
+  if (options.prune ?? true) await Promise.all([cache.prune(), shells.prune()]);
   return emails;
 }

@@ -2,6 +2,7 @@
 import { createRequire, Module } from 'node:module';
 import { parentPort } from 'node:worker_threads';
 import type { MjmlError, MjmlOptions } from 'mjml';
+import { plainError } from './shell.js';
 
 interface Job {
   id: number;
@@ -43,13 +44,9 @@ const mjml2html = require('mjml') as typeof import('mjml').default;
 parentPort!.on('message', async ({ id, mjml, options }: Job) => {
   try {
     const result = await mjml2html(mjml, options);
-    parentPort!.postMessage({ id, html: result.html, errors: result.errors.map(plain) });
+    parentPort!.postMessage({ id, html: result.html, errors: result.errors.map(plainError) });
   } catch (err) {
     const e = err as Error & { errors?: MjmlError[] };
-    parentPort!.postMessage({ id, failure: { message: e.message, errors: e.errors?.map(plain) } });
+    parentPort!.postMessage({ id, failure: { message: e.message, errors: e.errors?.map(plainError) } });
   }
 });
-
-function plain(e: MjmlError): MjmlError {
-  return { line: e.line, message: e.message, tagName: e.tagName, formattedMessage: e.formattedMessage };
-}

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import type { MjmlError, MjmlOptions, MjmlResult } from 'mjml';
 import { createWorkerPool, workerCount } from '../util/workers.js';
 
@@ -53,4 +54,12 @@ function mjmlPool(size: number): MjmlCompiler {
  */
 export function prestartMjml(env: NodeJS.ProcessEnv = process.env): MjmlCompiler | undefined {
   return workerCount(2, 1, import.meta.url, env) === 0 ? undefined : mjmlPool(1);
+}
+
+let version: string | undefined;
+
+/** The installed MJML's version: part of every key of something MJML made. */
+export function mjmlVersion(): string {
+  version ??= (createRequire(import.meta.url)('mjml/package.json') as { version: string }).version;
+  return version;
 }

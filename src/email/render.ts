@@ -5,10 +5,12 @@ import type { Config } from '../config/index.js';
 import type { Issue, ParsedBody } from '../content/index.js';
 import { GazetteError } from '../errors.js';
 import { emailLabels, type Labels } from '../i18n/index.js';
+import { cacheKey } from '../util/disk-cache.js';
 import { plainLine } from '../util/text.js';
 import { calendarDay, longDate } from '../util/time.js';
-import { inProcessMjml, type MjmlCompiler } from './mjml.js';
+import { inProcessMjml, type MjmlCompiler, mjmlVersion } from './mjml.js';
 import { type Markers, markersFor, newNonce } from './personalize.js';
+import { fillShell, plainError, type Shell, shapeOf, usableShell } from './shell.js';
 import { styleForEmail } from './styles.js';
 import type { EmailTemplate } from './template.js';
 import { markdownToText } from './text.js';
@@ -20,6 +22,14 @@ export interface RenderedEmail {
   text: string;
   /** The nonce in this rendering's per-subscriber markers (see personalize.ts). */
   nonce: string;
+  /** The key of the MJML shell it was made from (see shell.ts), if any. */
+  shell?: string;
+}
+
+/** Where rendered MJML shells are kept (see shell.ts); by default, for the renderer's life only. */
+export interface ShellStore {
+  get(key: string): Promise<Shell | undefined>;
+  put(key: string, shell: Shell): Promise<void>;
 }
 
 export interface EmailRenderOptions {
@@ -29,6 +39,8 @@ export interface EmailRenderOptions {
   warn?: (message: string) => void;
   /** Where MJML runs (default: in this thread, loaded on first use). */
   mjml?: MjmlCompiler;
+  /** Where MJML shells are kept between renderers (default: nowhere); `false` renders every email whole with MJML. */
+  shells?: ShellStore | false;
 }
 
 const toHtml = unified().use(rehypeStringify).freeze();
@@ -85,52 +97,103 @@ function describeMjmlError(error: MjmlError): string {
   return `<${error.tagName}> ${error.message} (near line ${error.line})`;
 }
 
+/** An email whose template is filled in: what is left is MJML's part. */
+export interface PreparedEmail {
+  /**
+   * What MJML still has to render for it: the key of a shell not rendered
+   * yet (emails of one template share it), `whole` for an email that
+   * cannot use a shell, or undefined when its shell is known.
+   */
+  job: string | undefined;
+  /** Complete the email, with MJML running in `mjml` (default: the renderer's `mjml` option). */
+  finish(mjml?: MjmlCompiler): Promise<RenderedEmail>;
+}
+
 export interface EmailRenderer {
   render(issue: Issue): Promise<RenderedEmail>;
-  /**
-   * The part of `render` done in this thread (the body restyled, the
-   * template filled); the returned function hands the MJML to the compiler
-   * and completes the email.
-   */
-  prepare(issue: Issue): Promise<() => Promise<RenderedEmail>>;
+  /** The part of `render` done in this thread: the body restyled, the template filled, its shell looked up. */
+  prepare(issue: Issue): Promise<PreparedEmail>;
 }
+
+type Compiled = Pick<MjmlResult, 'html' | 'errors'>;
 
 export function createEmailRenderer(config: Config, template: EmailTemplate, options: EmailRenderOptions = {}): EmailRenderer {
   const labels = emailLabels(config.site.language, config.site.title);
   const seen = new Set<string>();
-  const prepare = async (issue: Issue) => {
+  const mjmlOptions = {
+    validationLevel: options.validationLevel ?? 'soft',
+    filePath: template.file,
+    keepComments: false,
+    fonts: {},
+  } as const;
+  const compile = async (mjml: string, compiler: MjmlCompiler): Promise<Compiled> => {
+    try {
+      return await compiler.compile(mjml, mjmlOptions);
+    } catch (err) {
+      const e = err as Error & { errors?: MjmlError[] };
+      const detail = e.errors?.length ? e.errors.map(describeMjmlError).join('; ') : e.message.split('\n')[0];
+      throw new GazetteError('TEMPLATE', `email template: MJML: ${detail}`, { file: template.file });
+    }
+  };
+  const store = options.shells || undefined;
+  /** Shells known to this renderer, and those being rendered, by key. */
+  const ready = new Map<string, Shell>();
+  const rendering = new Map<string, Promise<Shell>>();
+  const shellFor = (key: string, source: string, holes: number, compiler: MjmlCompiler): Shell | Promise<Shell> => {
+    const known = ready.get(key);
+    if (known) return known;
+    let shell = rendering.get(key);
+    if (!shell) {
+      shell = compile(source, compiler).then(async ({ html, errors }) => {
+        const made: Shell = { html, usable: usableShell(html, holes), errors: errors.map(plainError) };
+        ready.set(key, made);
+        await store?.put(key, made);
+        return made;
+      });
+      rendering.set(key, shell);
+    }
+    return shell;
+  };
+  const prepare = async (issue: Issue): Promise<PreparedEmail> => {
     const parsed = await issue.body();
     const body = toHtml.stringify(styleForEmail(parsed.hast, config.site.language));
     const nonce = newNonce();
     const markers = markersFor(nonce);
     const mjml = template.fill(templateContext(issue, config, body, labels, markers));
     const text = textPart(issue, parsed.tree, config, labels, markers);
-    return async (): Promise<RenderedEmail> => {
-      let result: MjmlResult;
-      try {
-        result = await (options.mjml ?? inProcessMjml).compile(mjml, {
-          validationLevel: options.validationLevel ?? 'soft',
-          filePath: template.file,
-          keepComments: false,
-          fonts: {},
-        });
-      } catch (err) {
-        const e = err as Error & { errors?: MjmlError[] };
-        const detail = e.errors?.length ? e.errors.map(describeMjmlError).join('; ') : e.message.split('\n')[0];
-        throw new GazetteError('TEMPLATE', `email template: MJML: ${detail}`, { file: template.file });
-      }
-      for (const error of result.errors) {
-        const message = `${template.file}: MJML: ${describeMjmlError(error)}`;
-        if (!seen.has(message)) {
-          seen.add(message);
-          options.warn?.(message);
+    const shape = options.shells === false ? undefined : shapeOf(mjml, nonce);
+    const key = shape && cacheKey(mjmlVersion(), JSON.stringify(mjmlOptions), shape.source);
+    if (key && !ready.has(key)) {
+      const stored = await store?.get(key);
+      if (stored) ready.set(key, stored);
+    }
+    const usable = key === undefined ? undefined : ready.get(key)?.usable;
+    return {
+      job: !key || usable === false ? 'whole' : usable ? undefined : key,
+      finish: async (compiler = options.mjml ?? inProcessMjml): Promise<RenderedEmail> => {
+        let result: Compiled | undefined;
+        let from: string | undefined;
+        if (shape && key) {
+          const shell = await shellFor(key, shape.source, shape.values.length, compiler);
+          if (shell.usable) {
+            result = { html: fillShell(shell.html, shape, nonce), errors: shell.errors };
+            from = key;
+          }
         }
-      }
-      return { subject: subjectOf(issue, config), html: result.html, text, nonce };
+        result ??= await compile(mjml, compiler);
+        for (const error of result.errors) {
+          const message = `${template.file}: MJML: ${describeMjmlError(error)}`;
+          if (!seen.has(message)) {
+            seen.add(message);
+            options.warn?.(message);
+          }
+        }
+        return { subject: subjectOf(issue, config), html: result.html, text, nonce, ...(from ? { shell: from } : {}) };
+      },
     };
   };
   return {
     prepare,
-    render: async (issue) => (await prepare(issue))(),
+    render: async (issue) => (await prepare(issue)).finish(),
   };
 }

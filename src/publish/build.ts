@@ -12,6 +12,7 @@ import {
   previewUnsubscribeUrl,
   type RenderedEmail,
   renderEmails,
+  ShellCache,
 } from '../email/index.js';
 import { GazetteError } from '../errors.js';
 import { FEED_FILES, FEED_STYLESHEET, renderAtom, renderJsonFeed, renderRss } from '../feeds/index.js';
@@ -217,8 +218,9 @@ export async function planOutput(
 /** `gazette build`: content in, `build.out` replaced whole, or untouched on any error. */
 export async function build(config: Config, options: BuildOptions = {}): Promise<BuildResult> {
   const issueCache = createIssueCache(config);
-  // MJML loads on another core while the issues are read, in case an email must be rendered.
-  const mjml = options.mjml ?? prestartMjml();
+  // MJML loads on another core while the issues are read, in case an email must be rendered, unless
+  // the cache has the shells that emails are made from (see email/shell.ts): then it likely needs none.
+  const mjml = options.mjml ?? (ShellCache.any(config.build.cache) ? undefined : prestartMjml());
   let emails: Map<Issue, RenderedEmail>;
   let loaded: Awaited<ReturnType<typeof loadIssues>>;
   let files: Map<string, OutputFile>;

@@ -72,6 +72,11 @@ export class DiskCache<T> {
     }
   }
 
+  /** Keep an entry at the next prune, as if it had been read. */
+  keep(key: string): void {
+    this.used.add(key);
+  }
+
   async put(key: string, value: T): Promise<void> {
     this.used.add(key);
     const temp = path.join(this.dir, `.${key}.${randomBytes(4).toString('hex')}.tmp`);

@@ -58,9 +58,9 @@ export async function gazette(...args: string[]): Promise<Run> {
 }
 
 /** Run the compiled CLI as a real process, as a user would. */
-export function gazetteProcess(args: string[], cwd = ROOT): Promise<Run> {
+export function gazetteProcess(args: string[], cwd = ROOT, env: NodeJS.ProcessEnv = {}): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [path.join(ROOT, 'bin/gazette.js'), ...args], { cwd }, (error, stdout, stderr) => {
+    execFile(process.execPath, [path.join(ROOT, 'bin/gazette.js'), ...args], { cwd, env: { ...process.env, ...env } }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
     });
   });
