@@ -31,15 +31,25 @@ export class EmailCache extends DiskCache<RenderedEmail> {
   }
 
   async key(issue: Issue, config: Config, template: EmailTemplate): Promise<string> {
-    const { bundleDir: _dir, file: _file, fingerprint: _fingerprint, ...content } = issue;
     const { template: _path, ...email } = config.email;
     return cacheKey(
       await codeVersion(import.meta.url, new URL('../content/index.js', import.meta.url).href),
       mjmlVersion(),
       template.source,
-      JSON.stringify({ content, site: config.site, email }),
+      JSON.stringify({ content: issueContent(issue), site: config.site, email }),
     );
   }
+}
+
+/**
+ * What an issue's email is made from: its fingerprint when it has one (a
+ * hash of everything the issue is made of), else all its fields. With the
+ * fingerprint, an unchanged issue's text is not read to look its email up.
+ */
+function issueContent(issue: Issue): object {
+  if (issue.fingerprint !== undefined) return { fingerprint: issue.fingerprint };
+  const { bundleDir: _dir, file: _file, fingerprint: _fingerprint, ...content } = issue;
+  return content;
 }
 
 /**

@@ -26,6 +26,8 @@ export async function renderEmails(
     mjml?: MjmlCompiler | undefined;
     /** Called once every email to render has been handed to MJML (or found in the cache). */
     dispatched?: () => void;
+    /** Receives each issue's email cache key (a hash of all its email is made of), before `dispatched`. */
+    keyed?: (keys: Map<Issue, string>) => void;
   },
 ): Promise<Map<Issue, RenderedEmail>> {
   const emails = new Map<Issue, RenderedEmail>();
@@ -35,6 +37,7 @@ export async function renderEmails(
   const shells = new ShellCache(config.build.cache);
   // Look every issue up at once (the reads overlap).
   const keys = await Promise.all(issues.map((issue) => cache.key(issue, config, template)));
+  options.keyed?.(new Map(issues.map((issue, i) => [issue, keys[i]!])));
   const cached = await Promise.all(keys.map((key) => cache.get(key)));
   const misses = issues.flatMap((_issue, i) => (cached[i] ? [] : [i]));
   if (misses.length === 0) options.dispatched?.();

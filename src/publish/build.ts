@@ -87,6 +87,8 @@ export function issueFolder(issue: Issue, baseUrl: string): { dir: string; page:
 export interface PlannedEmails {
   issues: Issue[];
   rendered: Promise<Map<Issue, RenderedEmail>>;
+  /** Each email's cache key (everything it is made of), when known: an unchanged preview is not made again. */
+  keys?: Map<Issue, string>;
 }
 
 /** Pure: the issues and site in, every output file out (static files and bundle resources listed for copying). */
@@ -190,8 +192,19 @@ export async function planOutput(
   const sample = { unsubscribeUrl: previewUnsubscribeUrl(config), email: 'reader@example.com' };
   const emailOf = async (issue: Issue) => (await emails.rendered).get(issue)!;
   for (const issue of emails.issues) {
-    put(`email/${issue.slug}.html`, { text: async () => personalizeHtml(await emailOf(issue), sample) }, 'email preview', issue);
-    put(`email/${issue.slug}.txt`, { text: async () => personalizeText(await emailOf(issue), sample) }, 'email text', issue);
+    const email = emails.keys?.get(issue);
+    put(
+      `email/${issue.slug}.html`,
+      { text: async () => personalizeHtml(await emailOf(issue), sample), key: email && keyOf(`email ${email}`) },
+      'email preview',
+      issue,
+    );
+    put(
+      `email/${issue.slug}.txt`,
+      { text: async () => personalizeText(await emailOf(issue), sample), key: email && keyOf(`email text ${email}`) },
+      'email text',
+      issue,
+    );
   }
   for (const [index, issue] of issues.entries()) {
     const { dir, page } = issueFolder(issue, site.baseUrl);
@@ -233,16 +246,20 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
       dispatched = resolve;
     });
     const newest = loaded.issues.slice(0, config.email.previewLimit);
+    let keys: Map<Issue, string> | undefined;
     const rendering = renderEmails(config, newest, {
       validationLevel: options.emailValidation,
       warn: (w) => loaded.warnings.push(w),
       mjml,
       dispatched,
+      keyed: (k) => {
+        keys = k;
+      },
     });
     rendering.catch(() => undefined);
     // Writing the output keeps this thread busy: first let the emails reach MJML.
     await Promise.race([handedOver, rendering]);
-    files = await planOutput(config, loaded.issues, { issues: newest, rendered: rendering }, loaded.warnings);
+    files = await planOutput(config, loaded.issues, { issues: newest, rendered: rendering, ...(keys ? { keys } : {}) }, loaded.warnings);
     await writeOutput(config.build.out, files, { keep: [OUTBOX], manifests: path.join(config.build.cache, 'output') });
     emails = await rendering;
   } finally {
