@@ -331,6 +331,54 @@ describe('the issue cache', () => {
     expect(Object.keys(JSON.parse(await read(cacheDir, 'bodies.json')).entries)).toHaveLength(1);
   });
 
+  it('journals a new issue instead of rewriting the index; a cut-short line is skipped; a long journal is folded into the index', async () => {
+    const { readdir, readFile, rm, writeFile } = await import('node:fs/promises');
+    const post = (n: number) => `+++\ntitle = "Issue ${n}"\ndate = 2026-01-${String(n).padStart(2, '0')}\n+++\nBody of ${n}.\n`;
+    const files: Record<string, string> = {};
+    for (let n = 1; n <= 10; n++) files[`content/${n}.md`] = post(n);
+    const dir = await makeSite(files);
+    const config = path.join(dir, 'gazette.toml');
+    const cacheDir = path.join(dir, '.gazette-cache', 'content');
+    const build = async () => {
+      const run = await gazette('build', '--config', config);
+      expect(run.code, run.stderr).toBe(0);
+    };
+    const buildAfresh = async () => {
+      await rm(path.join(dir, 'out'), { recursive: true, force: true });
+      await rm(path.join(dir, '.out.spare'), { recursive: true, force: true });
+      await build();
+      return read(path.join(dir, 'out'), 'feed.json');
+    };
+    await build();
+    const snapshot = await read(cacheDir, 'issues.json');
+    expect(await readdir(cacheDir)).not.toContain('issues.log');
+    await writeFile(path.join(dir, 'content', '11.md'), post(11));
+    await build();
+    // The index is as it was; the new issue is a line of the journal, which the next build reads.
+    expect(await read(cacheDir, 'issues.json')).toBe(snapshot);
+    const journal = await read(cacheDir, 'issues.log');
+    expect(journal.split('\n').filter(Boolean).map((line) => JSON.parse(line)[0])).toEqual(['e']);
+    await writeFile(path.join(cacheDir, 'issues.log'), journal.replace('"title":"Issue 11"', '"title":"FROM-JOURNAL"'));
+    expect(await buildAfresh()).toContain('FROM-JOURNAL');
+    // A line cut short (a build killed while appending) is skipped: the issue is parsed again.
+    await writeFile(path.join(cacheDir, 'issues.log'), journal.slice(0, journal.length - 20));
+    const feed = await buildAfresh();
+    expect(feed).toContain('Issue 11');
+    expect(feed).not.toContain('FROM-JOURNAL');
+    // More issues: past a quarter of the index (some 1.5 KB here), the journal is folded into a new index.
+    let n = 11;
+    while ((await readdir(cacheDir)).includes('issues.log')) {
+      expect(++n).toBeLessThan(15);
+      await writeFile(path.join(dir, 'content', `${n}.md`), post(n));
+      await build();
+    }
+    expect(n).toBeGreaterThan(11);
+    const folded = JSON.parse(await read(cacheDir, 'issues.json'));
+    expect(Object.values(folded.entries).map((e) => (e as { title: string }).title)).toContain(`Issue ${n}`);
+    expect(Object.keys(folded.entries)).toHaveLength(n);
+    expect(await readFile(path.join(dir, 'out', 'feed.json'), 'utf8')).toContain(`Issue ${n}`);
+  });
+
   it('vouches for an unchanged file by its identity; a file rewritten to the same size and time is read again', async () => {
     const { readFile, stat, utimes, writeFile } = await import('node:fs/promises');
     const dir = await makeSite({ 'content/one.md': '+++\ntitle = "One"\ndate = 2026-01-01\n+++\nHello **world**.\n' });
