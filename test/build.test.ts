@@ -357,7 +357,12 @@ describe('the issue cache', () => {
     // The index is as it was; the new issue is a line of the journal, which the next build reads.
     expect(await read(cacheDir, 'issues.json')).toBe(snapshot);
     const journal = await read(cacheDir, 'issues.log');
-    expect(journal.split('\n').filter(Boolean).map((line) => JSON.parse(line)[0])).toEqual(['e']);
+    expect(
+      journal
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line)[0]),
+    ).toEqual(['e']);
     await writeFile(path.join(cacheDir, 'issues.log'), journal.replace('"title":"Issue 11"', '"title":"FROM-JOURNAL"'));
     expect(await buildAfresh()).toContain('FROM-JOURNAL');
     // A line cut short (a build killed while appending) is skipped: the issue is parsed again.

@@ -54,14 +54,41 @@ describe('formatting', () => {
 describe('zoneOffset', () => {
   /** The offset the slow, plain way: every part of the wall clock from formatToParts. */
   const reference = (ms: number, timeZone: string) => {
-    const f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+    const f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
     const p = Object.fromEntries(f.formatToParts(new Date(ms)).map((x) => [x.type, Number(x.value)]));
     return Math.round((Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!) - Math.floor(ms / 1000) * 1000) / 60000);
   };
 
   it('is the zone’s offset at every instant: daylight saving, half and quarter hours, old local mean times, far dates', () => {
-    const zones = ['UTC', 'Asia/Shanghai', 'America/New_York', 'Europe/London', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'Asia/Kolkata', 'America/St_Johns', 'Pacific/Chatham', 'Africa/Monrovia'];
-    const instants = [Date.UTC(1890, 0, 1), Date.UTC(1971, 11, 31, 23, 59, 59), Date.UTC(2026, 2, 8, 6, 59, 59), Date.UTC(2026, 2, 8, 7), Date.UTC(2026, 10, 1, 5, 30), Date.UTC(2099, 6, 1, 12, 0, 0, 999)];
+    const zones = [
+      'UTC',
+      'Asia/Shanghai',
+      'America/New_York',
+      'Europe/London',
+      'Australia/Lord_Howe',
+      'Asia/Kathmandu',
+      'Asia/Kolkata',
+      'America/St_Johns',
+      'Pacific/Chatham',
+      'Africa/Monrovia',
+    ];
+    const instants = [
+      Date.UTC(1890, 0, 1),
+      Date.UTC(1971, 11, 31, 23, 59, 59),
+      Date.UTC(2026, 2, 8, 6, 59, 59),
+      Date.UTC(2026, 2, 8, 7),
+      Date.UTC(2026, 10, 1, 5, 30),
+      Date.UTC(2099, 6, 1, 12, 0, 0, 999),
+    ];
     for (let day = 0; day < 800; day += 3) instants.push(Date.UTC(2025, 0, 1) + day * 86_400_000 + day * 3_600_000);
     for (const zone of zones) {
       for (const ms of instants) expect(zoneOffset(ms, zone), `${zone} ${new Date(ms).toISOString()}`).toBe(reference(ms, zone));
