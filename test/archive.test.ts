@@ -35,8 +35,9 @@ describe('the archive in out/', () => {
     expect(all).toEqual(
       expect.arrayContaining([
         'index.html',
-        'page/2/index.html',
-        'page/3/index.html',
+        'archive/1/index.html',
+        'archive/2/index.html',
+        'archive/3/index.html',
         '404.html',
         'sitemap.xml',
         'tags/ai/index.html',
@@ -69,7 +70,7 @@ describe('the archive in out/', () => {
     expect(checked).toBeGreaterThan(80);
   });
 
-  it('paginates the home page past feeds.limit, links each issue to the ones before and after it, and has tags, Open Graph and a 404 page', async () => {
+  it('lists the newest feeds.limit issues at home and every issue on archive pages, links each issue to the ones before and after it, and has tags, Open Graph and a 404 page', async () => {
     const files: Record<string, string> = {};
     for (let i = 1; i <= 5; i++) files[`content/issue-${i}.md`] = issue(i);
     const dir = await makeSite(files, CONFIG);
@@ -77,7 +78,17 @@ describe('the archive in out/', () => {
     const read = (rel: string) => readFile(path.join(dir, 'out', rel), 'utf8');
     const home = await read('index.html');
     expect(home.match(/<li>/g)).toHaveLength(3);
-    expect(home).toContain('href="https://news.example.com/digest/page/2/"');
+    // Five issues, three to a page: the archive's first page holds the three oldest; the home page's
+    // next older issue (the second) is on it.
+    expect(home).toContain('rel="next" href="https://news.example.com/digest/archive/1/"');
+    const titles = async (rel: string) => [...(await read(rel)).matchAll(/<a href="[^"]*\/posts\/[^"]*">([^<]*)<\/a>/g)].map((m) => m[1]);
+    expect(await titles('archive/1/index.html')).toEqual(['第 3 期', '第 2 期', '第 1 期']);
+    expect(await titles('archive/2/index.html')).toEqual(['第 5 期', '第 4 期']);
+    expect(await read('archive/2/index.html')).toContain('rel="prev" href="https://news.example.com/digest/"');
+    expect(await read('archive/2/index.html')).toContain('rel="next" href="https://news.example.com/digest/archive/1/"');
+    expect(await read('archive/1/index.html')).toContain('第 1 页 · 2026-01-01 – 2026-01-03');
+    // A tag's page lists the title of each of its issues.
+    expect(await titles('tags/ai/index.html')).toEqual(['第 5 期', '第 3 期', '第 1 期']);
     expect(home).toContain('<meta property="og:title" content="Archive">');
     const middle = await read('posts/issue-3/index.html');
     expect(middle).toContain('rel="prev" href="https://news.example.com/digest/posts/issue-2/"');
@@ -87,6 +98,33 @@ describe('the archive in out/', () => {
     const tagFeed = readFeed(await read('tags/ai/rss.xml'));
     expect(tagFeed.items.map((i) => i.title)).toEqual(['第 5 期', '第 3 期', '第 1 期']);
     expect(await read('404.html')).toContain('页面不存在');
+  });
+
+  it('an archive page keeps its issues as the archive grows: a new issue changes the newest archive page and no other', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 1; i <= 7; i++) files[`content/issue-${i}.md`] = issue(i);
+    const dir = await makeSite(files, CONFIG);
+    const config = path.join(dir, 'gazette.toml');
+    expect((await gazette('build', '--config', config)).code).toBe(0);
+    const before = await snapshot(path.join(dir, 'out', 'archive'));
+    expect(Object.keys(before).sort()).toEqual(['1/index.html', '2/index.html', '3/index.html']);
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(path.join(dir, 'content', 'issue-8.md'), issue(8));
+    expect((await gazette('build', '--config', config)).code).toBe(0);
+    const after = await snapshot(path.join(dir, 'out', 'archive'));
+    expect(after['1/index.html']).toBe(before['1/index.html']);
+    expect(after['2/index.html']).toBe(before['2/index.html']);
+    expect(after['3/index.html']).not.toBe(before['3/index.html']);
+    expect(await readFile(path.join(dir, 'out', 'archive', '3', 'index.html'), 'utf8')).toContain('第 8 期');
+    // A ninth fills the newest page; a tenth starts a new one, and the page before it now links to it.
+    for (const i of [9, 10]) {
+      await writeFile(path.join(dir, 'content', `issue-${i}.md`), issue(i));
+      expect((await gazette('build', '--config', config)).code).toBe(0);
+    }
+    const grown = await snapshot(path.join(dir, 'out', 'archive'));
+    expect(Object.keys(grown).sort()).toEqual(['1/index.html', '2/index.html', '3/index.html', '4/index.html']);
+    expect(grown['2/index.html']).toBe(before['2/index.html']);
+    expect(await readFile(path.join(dir, 'out', 'archive', '3', 'index.html'), 'utf8')).toContain('rel="prev" href="https://news.example.com/digest/archive/4/"');
   });
 
   it("uses the site's own page template when there is one, and names its line when it is broken", async () => {

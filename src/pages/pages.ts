@@ -19,7 +19,7 @@ img{max-width:100%;height:auto}pre{overflow-x:auto;padding:1em;border:1px solid 
 code{font-size:.9em}table{border-collapse:collapse;display:block;overflow-x:auto}td,th{border:1px solid var(--line);padding:.3em .6em}
 blockquote{margin:1em 0;padding:0 1em;border-left:4px solid var(--line);color:var(--muted)}
 em:lang(zh),em:lang(ja),em:lang(ko){font-style:normal;font-weight:600}
-ul.issues{list-style:none;padding:0}ul.issues li{margin:1.25em 0}ul.issues p{margin:.25em 0}
+ul.issues{list-style:none;padding:0}ul.issues li{margin:1.25em 0}ul.issues p{margin:.25em 0}ul.titles li{margin:.4em 0}
 footer{margin-top:3rem;padding-bottom:2rem;color:var(--muted);font-size:.9em}
 .subscribe{margin:2.5rem 0 0;padding:1rem 1.25rem;border:1px solid var(--line);border-radius:8px}.subscribe p{margin:0}
 .subscribe label{display:block;margin:.5rem 0 .25rem;font-size:.9em}.subscribe input[type=email]{box-sizing:border-box;width:100%;padding:.5rem;font:inherit;color:inherit;background:transparent;border:1px solid var(--line);border-radius:6px}
@@ -78,6 +78,11 @@ function time(issue: Issue, site: Site): string {
   return `<time datetime="${e(stamp)}">${e(stamp.slice(0, 10))}</time>`;
 }
 
+/** The issue's day in the site's zone: `2026-02-23`. */
+function day(issue: Issue, site: Site): string {
+  return rfc3339(issue.date, site.timezone).slice(0, 10);
+}
+
 /** The URL of a tag's page (and, with `rss.xml`, of its feed). */
 export function tagUrl(site: Site, tag: string): string {
   return new URL(`tags/${encodeURIComponent(tagKey(tag))}/`, site.baseUrl).href;
@@ -117,42 +122,63 @@ ${pager}`;
   return layout(site, `${issue.title} · ${site.title}`, issue.url, issue.summary, main, options, 'article');
 }
 
-function issueList(site: Site, issues: Issue[]): string {
-  return `<ul class="issues">
-${issues.map((issue) => `<li>${time(issue, site)}<br><a href="${e(issue.url)}">${e(issue.title)}</a><p>${e(issue.summary)}</p></li>`).join('\n')}
+/** Issues newest first: with their summaries (home and archive pages), or their titles alone (tag pages, which list every issue). */
+function issueList(site: Site, issues: Issue[], summaries = true): string {
+  const item = (issue: Issue) =>
+    summaries
+      ? `<li>${time(issue, site)}<br><a href="${e(issue.url)}">${e(issue.title)}</a><p>${e(issue.summary)}</p></li>`
+      : `<li>${time(issue, site)} <a href="${e(issue.url)}">${e(issue.title)}</a></li>`;
+  return `<ul class="issues${summaries ? '' : ' titles'}">
+${issues.map(item).join('\n')}
 </ul>`;
 }
 
-/** The URL of page `n` (from 1) of the home page. */
-export function homePageUrl(site: Site, n: number): string {
-  return n === 1 ? site.baseUrl : new URL(`page/${n}/`, site.baseUrl).href;
+/** The URL of archive page `n` (see renderArchivePage). */
+export function archivePageUrl(site: Site, n: number): string {
+  return new URL(`archive/${n}/`, site.baseUrl).href;
 }
 
 /**
- * The home page, page `n` of `pages`: the issues given (newest first), with
- * links to newer and older pages.
+ * The home page: the newest issues, and a link to the archive page that
+ * holds the next older one (`older`), when there are more.
  */
-export function renderIndexPage(site: Site, issues: Issue[], options: PageOptions, page = { n: 1, pages: 1 }): string {
+export function renderIndexPage(site: Site, issues: Issue[], options: PageOptions, older?: number): string {
   const words = pageWords(site.language);
-  const pager =
-    page.pages > 1
-      ? `<nav class="pager">${page.n > 1 ? `<a rel="prev" href="${e(homePageUrl(site, page.n - 1))}">← ${e(words.newer)}</a>` : '<span></span>'}${page.n < page.pages ? `<a rel="next" href="${e(homePageUrl(site, page.n + 1))}">${e(words.older)} →</a>` : ''}</nav>`
-      : '';
+  const pager = older ? `<nav class="pager"><span></span><a rel="next" href="${e(archivePageUrl(site, older))}">${e(words.older)} →</a></nav>` : '';
   const main = `<h1>${e(site.title)}</h1>
-${site.description && page.n === 1 ? `<p>${e(site.description)}</p>` : ''}
+${site.description ? `<p>${e(site.description)}</p>` : ''}
 ${issueList(site, issues)}
 ${pager}`;
-  const title = page.n === 1 ? site.title : `${site.title} · ${words.page.replace('{n}', String(page.n))}`;
-  return layout(site, title, homePageUrl(site, page.n), site.description || site.title, main, options);
+  return layout(site, site.title, site.baseUrl, site.description || site.title, main, options);
 }
 
-/** A tag's page: its issues, newest first, and its own feed. */
+/**
+ * Archive page `n`: every issue is on one, `feeds.limit` to a page,
+ * numbered from the oldest (page 1 holds the first issues), so that a page
+ * keeps its issues as the archive grows: a new issue joins the newest page
+ * and changes no other. Issues newest first, linked to the newer page (the
+ * home page from the newest) and the older one.
+ */
+export function renderArchivePage(site: Site, issues: Issue[], options: PageOptions, page: { n: number; newest: boolean }): string {
+  const words = pageWords(site.language);
+  const newer = page.newest ? site.baseUrl : archivePageUrl(site, page.n + 1);
+  const pager = `<nav class="pager"><a rel="prev" href="${e(newer)}">← ${e(words.newer)}</a>${page.n > 1 ? `<a rel="next" href="${e(archivePageUrl(site, page.n - 1))}">${e(words.older)} →</a>` : ''}</nav>`;
+  const label = words.page.replace('{n}', String(page.n));
+  const span = issues.length ? `${day(issues.at(-1)!, site)} – ${day(issues[0]!, site)}` : '';
+  const main = `<h1>${e(site.title)}</h1>
+<p class="meta">${e(label)}${span ? ` · ${e(span)}` : ''}</p>
+${issueList(site, issues)}
+${pager}`;
+  return layout(site, `${site.title} · ${label}`, archivePageUrl(site, page.n), site.description || site.title, main, options);
+}
+
+/** A tag's page: the title of every issue with the tag, newest first, and its own feed. */
 export function renderTagPage(site: Site, tag: string, issues: Issue[], options: PageOptions): string {
   const heading = pageWords(site.language).tagged.replace('{tag}', tag);
   const feed = new URL('rss.xml', tagUrl(site, tag)).href;
   const main = `<h1>${e(heading)}</h1>
 <p><a href="${e(feed)}">RSS</a></p>
-${issueList(site, issues)}`;
+${issueList(site, issues, false)}`;
   return layout(site, `${heading} · ${site.title}`, tagUrl(site, tag), heading, main, options);
 }
 

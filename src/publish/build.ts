@@ -17,8 +17,9 @@ import {
 import { GazetteError } from '../errors.js';
 import { FEED_FILES, FEED_STYLESHEET, renderAtom, renderJsonFeed, renderRss } from '../feeds/index.js';
 import {
-  homePageUrl,
+  archivePageUrl,
   type LayoutContext,
+  renderArchivePage,
   renderIndexPage,
   renderIssuePage,
   renderNotFoundPage,
@@ -149,19 +150,26 @@ export async function planOutput(
   put(FEED_FILES.atom, { text: () => renderAtom({ site, issues: inFeeds }), key: keyOf('atom', inFeeds) }, 'Atom feed');
   put(FEED_FILES.json, { text: () => renderJsonFeed({ site, issues: inFeeds }), key: keyOf('json', inFeeds) }, 'JSON feed');
   const pageOptions = { publicUrl: config.server.publicUrl, layout: (context: LayoutContext) => layout.fill(context) };
-  // The home page holds the newest feeds.limit issues; older ones are on page/2/, page/3/, …
+  // The home page holds the newest feeds.limit issues; every issue is also on an archive page,
+  // feeds.limit to a page, numbered from the oldest: a new issue changes the newest archive page only.
   const perPage = config.feeds.limit;
-  const pages = Math.max(1, Math.ceil(issues.length / perPage));
-  const sitemap: Array<{ url: string; updated?: Date }> = [];
+  const count = issues.length;
+  const pages = Math.ceil(count / perPage);
+  /** The archive page of the issue at `index` (newest first). */
+  const pageOf = (index: number) => Math.floor((count - 1 - index) / perPage) + 1;
+  const home = issues.slice(0, perPage);
+  const older = count > perPage ? pageOf(perPage) : undefined;
+  put('index.html', { text: () => renderIndexPage(site, home, pageOptions, older), key: keyOf(`home, older on ${older}`, home) }, 'home page');
+  const sitemap: Array<{ url: string; updated?: Date }> = [{ url: site.baseUrl }];
   for (let n = 1; n <= pages; n++) {
-    const rel = n === 1 ? 'index.html' : `page/${n}/index.html`;
-    const listed = issues.slice((n - 1) * perPage, n * perPage);
+    const listed = issues.slice(Math.max(0, count - n * perPage), count - (n - 1) * perPage);
+    const page = { n, newest: n === pages };
     put(
-      rel,
-      { text: () => renderIndexPage(site, listed, pageOptions, { n, pages }), key: keyOf(`home ${n} of ${pages}`, listed) },
-      n === 1 ? 'home page' : `home page ${n}`,
+      `archive/${n}/index.html`,
+      { text: () => renderArchivePage(site, listed, pageOptions, page), key: keyOf(`archive ${n}${page.newest ? ', the newest' : ''}`, listed) },
+      `archive page ${n}`,
     );
-    sitemap.push({ url: homePageUrl(site, n) });
+    sitemap.push({ url: archivePageUrl(site, n) });
   }
   put('404.html', { text: () => renderNotFoundPage(site, pageOptions), key: keyOf('404') }, 'page for missing pages');
   put(FEED_STYLESHEET, { copyFrom: await pageTemplatePath(config, FEED_STYLESHEET) }, 'feed stylesheet');
