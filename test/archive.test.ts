@@ -124,7 +124,9 @@ describe('the archive in out/', () => {
     const grown = await snapshot(path.join(dir, 'out', 'archive'));
     expect(Object.keys(grown).sort()).toEqual(['1/index.html', '2/index.html', '3/index.html', '4/index.html']);
     expect(grown['2/index.html']).toBe(before['2/index.html']);
-    expect(await readFile(path.join(dir, 'out', 'archive', '3', 'index.html'), 'utf8')).toContain('rel="prev" href="https://news.example.com/digest/archive/4/"');
+    expect(await readFile(path.join(dir, 'out', 'archive', '3', 'index.html'), 'utf8')).toContain(
+      'rel="prev" href="https://news.example.com/digest/archive/4/"',
+    );
   });
 
   it("uses the site's own page template when there is one, and names its line when it is broken", async () => {

@@ -8,6 +8,7 @@ import { createWalker, fileIdentity as identity } from '../util/files.js';
 import { PackCache } from '../util/pack-cache.js';
 import { inParallel } from '../util/pool.js';
 import { plainLine, stripControl } from '../util/text.js';
+import { rememberOffset, zoneOffset } from '../util/time.js';
 import { checkSlug, readFields } from './fields.js';
 import { findSources, type SourceFile } from './files.js';
 import { splitFrontMatter } from './frontmatter.js';
@@ -295,6 +296,8 @@ type IndexedIssue = Omit<Issue, 'file' | 'bundleDir' | 'date' | 'updated' | 'mar
   bodyAt: number;
   /** The body cache's key for its HTML and summary. */
   bodyKey: string;
+  /** The site's time zone's offsets (minutes) at `date` and `updated`. */
+  offsets?: [number, number];
 };
 
 /** How long, in ms, a file must have been left alone before its identity vouches for its bytes (FAT keeps times to 2 s). */
@@ -340,6 +343,7 @@ class IssueIndex {
     private readonly knownFiles: Record<string, [string, string]>,
     /** Bytes of the snapshot and of the journal, or undefined when the snapshot is missing, damaged or of another config. */
     private readonly sizes: { snapshot: number; journal: number } | undefined,
+    private readonly timeZone: string,
   ) {}
 
   private static journalOf(file: string): string {
@@ -348,7 +352,8 @@ class IssueIndex {
 
   static open(config: Config, version: string): IssueIndex {
     const file = path.join(config.build.cache, 'content', 'issues.json');
-    const prefix = cacheKey(version, JSON.stringify({ site: config.site, content: config.content }));
+    // The tz database's version too: the zone offsets kept with each entry come from it.
+    const prefix = cacheKey(version, JSON.stringify({ site: config.site, content: config.content, tz: process.versions.tz ?? '' }));
     let known: Record<string, IndexedIssue> = {};
     let files: Record<string, [string, string]> = {};
     let sizes: { snapshot: number; journal: number } | undefined;
@@ -387,7 +392,7 @@ class IssueIndex {
       if (kind === 'e' && typeof a === 'string' && typeof b === 'object' && b !== null) known[a] = b;
       else if (kind === 'f' && a === prefix && typeof b === 'string' && typeof c === 'string' && typeof d === 'string') files[b] = [c, d];
     }
-    return new IssueIndex(file, prefix, known, files, sizes);
+    return new IssueIndex(file, prefix, known, files, sizes, config.site.timezone);
   }
   /**
    * The key and entry of a file whose identity (device, inode, size,
@@ -446,7 +451,8 @@ class IssueIndex {
 
   put(key: string, issue: Issue, bodyKey: string, bodyAt: number): void {
     const { file: _file, bundleDir: _dir, date, updated, markdown: _markdown, html: _html, body: _body, fingerprint: _fingerprint, ...fields } = issue;
-    const entry = { ...fields, date: date.toISOString(), updated: updated.toISOString(), bodyAt, bodyKey };
+    const offsets: [number, number] = [zoneOffset(date.getTime(), this.timeZone), zoneOffset(updated.getTime(), this.timeZone)];
+    const entry = { ...fields, date: date.toISOString(), updated: updated.toISOString(), bodyAt, bodyKey, offsets };
     this.used.set(key, entry);
     this.added.push(['e', key, entry]);
     this.changed = true;
@@ -530,6 +536,11 @@ function revive(entry: IndexedIssue, fingerprint: string, bytesOf: () => Uint8Ar
     return html;
   };
   const date = new Date(entry.date);
+  const updated = new Date(entry.updated);
+  // Its dates' offsets in the site's zone, as the index's tz database gave them.
+  const [dateOffset, updatedOffset] = Array.isArray(entry.offsets) ? entry.offsets : [];
+  if (typeof dateOffset === 'number') rememberOffset(date.getTime(), ctx.config.site.timezone, dateOffset);
+  if (typeof updatedOffset === 'number') rememberOffset(updated.getTime(), ctx.config.site.timezone, updatedOffset);
   // The same fields in the same order as parseIssue makes them: the email cache hashes the issue.
   const issue = {
     file: source.path,
@@ -537,7 +548,7 @@ function revive(entry: IndexedIssue, fingerprint: string, bytesOf: () => Uint8Ar
     slug: entry.slug,
     title: entry.title,
     date,
-    updated: new Date(entry.updated),
+    updated,
     draft: entry.draft,
     ...(entry.description ? { description: entry.description } : {}),
     summary: entry.summary,

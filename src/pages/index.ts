@@ -1,3 +1,13 @@
 export type { IssueNeighbours, LayoutContext, PageOptions } from './pages.js';
-export { archivePageUrl, renderArchivePage, renderIndexPage, renderIssuePage, renderNotFoundPage, renderSitemap, renderTagPage, tagKey, tagUrl } from './pages.js';
+export {
+  archivePageUrl,
+  renderArchivePage,
+  renderIndexPage,
+  renderIssuePage,
+  renderNotFoundPage,
+  renderSitemap,
+  renderTagPage,
+  tagKey,
+  tagUrl,
+} from './pages.js';
 export { subscribeFields, subscribeForm } from './subscribe.js';

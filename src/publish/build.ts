@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -112,15 +113,19 @@ export async function planOutput(
   const site = config.site;
   const inFeeds = issues.slice(0, config.feeds.limit);
   // Static files may be replaced by generated ones; nothing generated may replace another.
-  const generated = new Map<string, string>();
+  /** What owns each generated path: described only when two collide. */
+  const generated = new Map<string, { owner: string; issue: Issue | undefined }>();
+  const describe = ({ owner, issue }: { owner: string; issue: Issue | undefined }) =>
+    issue ? `${owner === 'page' ? 'the page' : `the ${owner}`} of ${issue.slug}` : `the site's ${owner}`;
   const put = (rel: string, file: OutputFile, owner: string, issue?: Issue) => {
     const taken = generated.get(rel);
     if (taken !== undefined) {
-      throw new GazetteError('CONTENT', `its ${owner} would be written to ${rel}, which is already ${taken}; change the slug (or site.permalink)`, {
+      throw new GazetteError('CONTENT', `its ${owner} would be written to ${rel}, which is already ${describe(taken)}; change the slug (or site.permalink)`, {
         file: issue?.file ?? config.file,
       });
     }
-    const long = rel.split('/').find((segment) => Buffer.byteLength(segment) > MAX_NAME_BYTES);
+    // A name is at most three bytes a UTF-16 unit: only a long path can have a name over the limit.
+    const long = rel.length * 3 <= MAX_NAME_BYTES ? undefined : rel.split('/').find((segment) => Buffer.byteLength(segment) > MAX_NAME_BYTES);
     if (long !== undefined) {
       throw new GazetteError(
         'CONTENT',
@@ -130,7 +135,7 @@ export async function planOutput(
         },
       );
     }
-    generated.set(rel, issue ? `${owner === 'page' ? 'the page' : `the ${owner}`} of ${issue.slug}` : `the site's ${owner}`);
+    generated.set(rel, { owner, issue });
     files.set(rel, file);
   };
   const layout = await loadTemplate(await pageTemplatePath(config), 'page template');
@@ -139,12 +144,16 @@ export async function planOutput(
   const { content, build: folders, feeds, server } = config;
   const made = cacheKey(await codeVersion(...PAGE_CODE), layout.source, JSON.stringify({ site, content, folders, feeds, server }));
   const keyOf = (what: string, ...issueLists: Array<Array<Issue | undefined>>) => {
-    const parts = [made, what];
+    // One hash, fed fingerprint by fingerprint (a tag on a thousand issues would join 64 KB first).
+    const hash = createHash('sha256').update(`${made}\n${what.length}:${what}`);
     for (const list of issueLists) {
-      if (list.some((issue) => issue && issue.fingerprint === undefined)) return undefined;
-      parts.push(list.map((issue) => issue?.fingerprint ?? '').join(','));
+      hash.update(`\n${list.length}:`);
+      for (const issue of list) {
+        if (issue && issue.fingerprint === undefined) return undefined;
+        hash.update(issue ? issue.fingerprint! : '-');
+      }
     }
-    return cacheKey(...parts);
+    return hash.digest('hex');
   };
   put(FEED_FILES.rss, { text: () => renderRss({ site, issues: inFeeds }), key: keyOf('rss', inFeeds) }, 'RSS feed');
   put(FEED_FILES.atom, { text: () => renderAtom({ site, issues: inFeeds }), key: keyOf('atom', inFeeds) }, 'Atom feed');

@@ -218,8 +218,10 @@ async function syncFolder(dir: string, files: Map<string, OutputFile>, before: F
     after.files[rel] = `${key ?? UNKEYED} ${identity(same ? st! : lstatSync(target))}`;
   };
   for (const [planned, file] of files) {
-    const target = safeJoin(dir, planned);
-    const rel = path.relative(dir, target).split(path.sep).join('/');
+    // A plain relative path (the common case) is inside `dir` as it is; anything else is resolved and checked.
+    const plain = plainRelative(planned);
+    const target = plain ? `${dir}${path.sep}${planned.split('/').join(path.sep)}` : safeJoin(dir, planned);
+    const rel = plain ? planned : path.relative(dir, target).split(path.sep).join('/');
     ensureDir(parentOf(rel));
     wanted.add(rel);
     const st = lstatSync(target, { throwIfNoEntry: false });
