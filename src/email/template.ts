@@ -1,4 +1,4 @@
-import { access } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -103,8 +103,5 @@ export const BUNDLED_TEMPLATE = path.join(BUNDLED_TEMPLATES, 'issue.mjml');
 export async function templatePath(config: Config, name = 'issue.mjml'): Promise<string> {
   if (name === 'issue.mjml' && config.email.template) return config.email.template;
   const local = path.join(config.root, 'email-templates', name);
-  return access(local).then(
-    () => local,
-    () => path.join(BUNDLED_TEMPLATES, name),
-  );
+  return existsSync(local) ? local : path.join(BUNDLED_TEMPLATES, name);
 }

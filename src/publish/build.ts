@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { access, stat } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/index.js';
@@ -47,10 +47,7 @@ const BUNDLED_PAGE_TEMPLATES = fileURLToPath(new URL('../../page-templates/', im
 /** `page-templates/<name>` beside the config if there is one, else Gazette's. */
 export async function pageTemplatePath(config: Config, name = 'layout.hbs'): Promise<string> {
   const local = path.join(config.root, 'page-templates', name);
-  return access(local).then(
-    () => local,
-    () => path.join(BUNDLED_PAGE_TEMPLATES, name),
-  );
+  return existsSync(local) ? local : path.join(BUNDLED_PAGE_TEMPLATES, name);
 }
 
 /** The code that makes pages and feeds from issues (a folder each): part of every page's key. */
@@ -78,11 +75,19 @@ export interface BuildResult {
 /** The folder (relative to the output) an issue's page and resources live in. */
 export function issueFolder(issue: Issue, baseUrl: string): { dir: string; page: string } {
   // The page's path under base_url's own path (`https://example.com/digest/` serves out/ at /digest/).
-  const base = decodeURIComponent(new URL(baseUrl).pathname);
+  const base = basePath(baseUrl);
   const full = decodeURIComponent(issue.path);
   const decoded = (full.startsWith(base) ? full.slice(base.length) : full).replace(/^\/+/, '');
   if (decoded === '' || decoded.endsWith('/')) return { dir: decoded, page: `${decoded}index.html` };
   return { dir: path.posix.dirname(decoded), page: decoded };
+}
+
+let lastBase: [string, string] | undefined;
+
+/** base_url's path, decoded (asked once per issue: kept for the last base_url). */
+function basePath(baseUrl: string): string {
+  if (lastBase?.[0] !== baseUrl) lastBase = [baseUrl, decodeURIComponent(new URL(baseUrl).pathname)];
+  return lastBase[1];
 }
 
 /** The issues whose emails are previewed in out/email/, and their emails, being rendered. */
@@ -101,10 +106,7 @@ export async function planOutput(
   warnings: string[] = [],
 ): Promise<Map<string, OutputFile>> {
   const files = new Map<string, OutputFile>();
-  const exists = await stat(config.build.static).then(
-    (s) => s.isDirectory(),
-    () => false,
-  );
+  const exists = statSync(config.build.static, { throwIfNoEntry: false })?.isDirectory() === true;
   const staticWalker = await createWalker(config.root);
   for (const rel of exists ? await filesUnder(staticWalker, config.build.static) : []) {
     files.set(rel.split(path.sep).join('/'), { copyFrom: path.join(config.build.static, rel) });

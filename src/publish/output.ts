@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, type Stats, statSync, writeFileSync } from 'node:fs';
-import { cp, lstat, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, type Stats, statSync, writeFileSync } from 'node:fs';
+import { cp, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileError, GazetteError } from '../errors.js';
 import { fileIdentity as identity } from '../util/files.js';
@@ -29,11 +29,14 @@ export type OutputFile = { text: string | (() => string | Promise<string>); key?
 export const OUTPUT_MARKER = '.gazette-output';
 const MARKER_TEXT = 'This folder is written by `gazette build`, which replaces it whole on every build.\n';
 
+// The calls before and after the files are written are synchronous: each is small, and the build
+// waits for it (a thread-pool round trip each costs more).
 async function hasMarker(dir: string): Promise<boolean> {
-  return readFile(path.join(dir, OUTPUT_MARKER), 'utf8').then(
-    (text) => text === MARKER_TEXT,
-    () => false,
-  );
+  try {
+    return readFileSync(path.join(dir, OUTPUT_MARKER), 'utf8') === MARKER_TEXT;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -52,17 +55,19 @@ export async function ensureOutputFolder(outDir: string): Promise<void> {
 
 /** Refuse to replace `outDir` unless Gazette made it, or it is empty (or absent). */
 async function checkReplaceable(outDir: string): Promise<void> {
-  const stats = await lstat(outDir).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return undefined;
+  let stats: Stats | undefined;
+  try {
+    stats = lstatSync(outDir, { throwIfNoEntry: false });
+  } catch (err) {
     throw fileError(err, 'OUTPUT', 'read the output folder', outDir);
-  });
+  }
   if (!stats) return;
   const refuse = (why: string) => {
     throw new GazetteError('OUTPUT', `build.out ${why}; a build replaces its output folder whole, so it must be one Gazette made, or empty`, { file: outDir });
   };
   if (stats.isSymbolicLink()) refuse('is a symbolic link (Gazette never follows a link out of the site folder; name the real folder)');
   if (!stats.isDirectory()) refuse('is a file, not a folder');
-  if ((await readdir(outDir)).length > 0 && !(await hasMarker(outDir))) {
+  if (readdirSync(outDir).length > 0 && !(await hasMarker(outDir))) {
     refuse(`holds files Gazette did not write (there is no ${OUTPUT_MARKER} in it)`);
   }
 }
@@ -71,7 +76,13 @@ async function checkReplaceable(outDir: string): Promise<void> {
 async function removeLeftovers(outDir: string): Promise<void> {
   const parent = path.dirname(outDir);
   const pattern = new RegExp(`^\\.${path.basename(outDir).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.(?:tmp|old)-(\\d+)-[0-9a-f]{8}$`);
-  for (const name of await readdir(parent).catch(() => [] as string[])) {
+  let names: string[] = [];
+  try {
+    names = readdirSync(parent);
+  } catch {
+    // An unreadable parent: nothing of ours to find in it.
+  }
+  for (const name of names) {
     const m = pattern.exec(name);
     if (!m || processAlive(Number(m[1]))) continue;
     const dir = path.join(parent, name);
@@ -112,14 +123,8 @@ export async function writeOutput(
   try {
     // Claim the spare (only a real folder with the marker: anything else there is not Gazette's,
     // and is left alone) by renaming it: of two builds at once, one gets it, the other starts afresh.
-    const spareStat = await lstat(spare).catch(() => undefined);
-    const claimed =
-      spareStat?.isDirectory() === true &&
-      (await hasMarker(spare)) &&
-      (await rename(spare, temp).then(
-        () => true,
-        () => false,
-      ));
+    const spareStat = lstatSync(spare, { throwIfNoEntry: false });
+    const claimed = spareStat?.isDirectory() === true && (await hasMarker(spare)) && renamed(spare, temp);
     if (!claimed) {
       await mkdir(temp, { recursive: true });
       await writeFile(path.join(temp, OUTPUT_MARKER), MARKER_TEXT);
@@ -139,13 +144,13 @@ export async function writeOutput(
     }
     let hadOld = true;
     try {
-      await rename(outDir, old);
+      renameSync(outDir, old);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       hadOld = false;
     }
     try {
-      await rename(temp, outDir);
+      renameSync(temp, outDir);
     } catch (err) {
       if (hadOld) {
         await rename(old, outDir);
@@ -155,18 +160,24 @@ export async function writeOutput(
     }
     // The replaced output is the next build's starting point, unless something else is in its place.
     if (hadOld) {
-      const taken = await lstat(spare).then(
-        () => true,
-        () => false,
-      );
-      if (taken) await rm(old, { recursive: true, force: true });
-      else await rename(old, spare).catch(() => rm(old, { recursive: true, force: true }));
+      if (lstatSync(spare, { throwIfNoEntry: false })) await rm(old, { recursive: true, force: true });
+      else if (!renamed(old, spare)) await rm(old, { recursive: true, force: true });
     }
     manifests?.keepOnly([outDir, spare]);
   } catch (err) {
     for (const name of keep) await rename(path.join(temp, name), path.join(outDir, name)).catch(() => undefined);
     await rm(temp, { recursive: true, force: true });
     throw fileError(err, 'OUTPUT', 'write the output folder', outDir);
+  }
+}
+
+/** Rename, true when done (another build may have taken `from` first). */
+function renamed(from: string, to: string): boolean {
+  try {
+    renameSync(from, to);
+    return true;
+  } catch {
+    return false;
   }
 }
 

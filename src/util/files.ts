@@ -1,5 +1,4 @@
-import type { Stats } from 'node:fs';
-import { readdir, realpath, stat } from 'node:fs/promises';
+import { readdirSync, realpathSync, type Stats, statSync } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -41,28 +40,29 @@ export const inside = (parent: string, child: string): boolean => {
 
 /** A walker confined to `root` (the site folder). */
 export async function createWalker(root: string): Promise<Walker> {
-  const realRoot = await realpath(root).catch(() => path.resolve(root));
+  // Synchronous calls: a walk is many small ones that a build waits for (a thread-pool round trip each costs more).
+  const realRoot = realOrNot(root) ?? path.resolve(root);
   const visited = new Set<string>();
   const skipped: string[] = [];
   return {
     skipped,
     async entries(dir) {
-      const real = await realpath(dir).catch(() => dir);
+      const real = realOrNot(dir) ?? dir;
       if (visited.has(real)) return [];
       visited.add(real);
       const out: Entry[] = [];
-      for (const e of await readdir(dir, { withFileTypes: true })) {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
         if (e.name.startsWith('.')) continue;
         const full = path.join(dir, e.name);
         let isDir = e.isDirectory();
         let isFile = e.isFile();
         if (e.isSymbolicLink()) {
-          const target = await realpath(full).catch(() => undefined);
+          const target = realOrNot(full);
           if (!target || !inside(realRoot, target)) {
             skipped.push(`${full}: a link to ${target ?? 'nothing'}, outside the site folder; not followed, not published`);
             continue;
           }
-          const s = await stat(target);
+          const s = statSync(target);
           if (s.isDirectory() && visited.has(target)) continue;
           isDir = s.isDirectory();
           isFile = s.isFile();
@@ -72,6 +72,15 @@ export async function createWalker(root: string): Promise<Walker> {
       return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     },
   };
+}
+
+/** A path's real path, or undefined if it cannot be resolved. */
+function realOrNot(file: string): string | undefined {
+  try {
+    return realpathSync.native(file);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Every file under `dir` (relative paths), walked with `walker`. */

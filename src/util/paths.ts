@@ -1,5 +1,4 @@
-import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { createReadStream, readFileSync } from 'node:fs';
 import { type ErrorCode, GazetteError } from '../errors.js';
 
 /**
@@ -9,7 +8,8 @@ import { type ErrorCode, GazetteError } from '../errors.js';
  */
 export async function readUserFile(file: string, code: ErrorCode, what: string, missing: string): Promise<Buffer> {
   try {
-    return await readFile(file);
+    // Synchronous: a small file, read where a build waits for it (a thread-pool round trip costs more).
+    return readFileSync(file);
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code;
     throw new GazetteError(code, reason === 'ENOENT' ? missing : `cannot read ${what}: ${(err as Error).message}`, { file });
