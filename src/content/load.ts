@@ -48,6 +48,8 @@ export interface LoadOptions {
   now?: Date;
   /** Rendered issues from earlier runs (see createIssueCache); without it every issue is parsed. */
   cache?: PackCache<RenderedBody>;
+  /** Called when an issue is parsed, not taken from the cache (a build then loads what a new issue needs, meanwhile). */
+  parsing?: () => void;
 }
 
 export interface LoadResult {
@@ -228,6 +230,7 @@ export async function loadIssues(config: Config, options: LoadOptions = {}): Pro
         index!.seen(source, st, key!);
         return revived;
       }
+      options.parsing?.();
       const { issue, bodyAt, bodyKey } = await parseSource(bytes, source, ctx);
       if (key === undefined) return issue;
       if (bodyAt !== undefined && bodyKey !== undefined) index!.put(key, issue, bodyKey, bodyAt);

@@ -257,7 +257,13 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
   let loaded: Awaited<ReturnType<typeof loadIssues>>;
   let files: Map<string, OutputFile>;
   try {
-    loaded = await loadIssues(config, { ...options, cache: issueCache });
+    // A new issue's email will need the renderer: its modules load while the issues are read.
+    let preloading = false;
+    const parsing = () => {
+      if (!preloading) import('../email/render.js').catch(() => undefined);
+      preloading = true;
+    };
+    loaded = await loadIssues(config, { ...options, cache: issueCache, parsing });
     // Only the newest issues can still be sent: the older ones' emails are rendered when asked for.
     // They are rendered (on MJML's core) while the other files are written; theirs come last.
     let dispatched!: () => void;

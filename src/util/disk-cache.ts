@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fileError } from '../errors.js';
@@ -20,9 +20,10 @@ export function codeVersion(...moduleUrls: string[]): Promise<string> {
   const key = moduleUrls.join('\n');
   let version = versions.get(key);
   if (!version) {
+    // This module in the bundle means all of Gazette's code is in it: the bundle's hash covers any folders asked for.
+    const stamp = bundleStamp(path.dirname(fileURLToPath(import.meta.url)));
     version = (async () => {
-      const stamp = await readFile(path.join(path.dirname(fileURLToPath(moduleUrls[0]!)), CODE_VERSION_FILE), 'utf8').catch(() => undefined);
-      if (stamp && /^[0-9a-f]{64}\n?$/.test(stamp)) return stamp.trim();
+      if (stamp) return stamp;
       const hash = createHash('sha256');
       for (const url of moduleUrls) {
         const dir = path.dirname(fileURLToPath(url));
@@ -35,6 +36,22 @@ export function codeVersion(...moduleUrls: string[]): Promise<string> {
     versions.set(key, version);
   }
   return version;
+}
+
+const stamps = new Map<string, string | undefined>();
+
+/** The bundle's hash written beside it (read once per folder, synchronously: a build waits for it), if any. */
+function bundleStamp(dir: string): string | undefined {
+  if (!stamps.has(dir)) {
+    let stamp: string | undefined;
+    try {
+      stamp = readFileSync(path.join(dir, CODE_VERSION_FILE), 'utf8');
+    } catch {
+      // Not bundled (the TypeScript sources in tests, or tsc's dist/): the code is hashed.
+    }
+    stamps.set(dir, stamp && /^[0-9a-f]{64}\n?$/.test(stamp) ? stamp.trim() : undefined);
+  }
+  return stamps.get(dir);
 }
 
 /** sha256 of the parts, in order, each length-prefixed so that no two lists collide. */
@@ -99,11 +116,16 @@ export class DiskCache<T> {
    * written by it, and stays.
    */
   async prune(): Promise<void> {
-    const names = await readdir(this.dir).catch(() => [] as string[]);
-    const unused = names.filter((n) => {
-      const entry = ENTRY.exec(n);
-      return entry ? !this.used.has(entry[1]!) : TEMPORARY.test(n);
-    });
-    await Promise.all(unused.map((n) => rm(path.join(this.dir, n), { force: true })));
+    // Synchronous: a few small entries, and a build waits for it.
+    let names: string[] = [];
+    try {
+      names = readdirSync(this.dir);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const entry = ENTRY.exec(name);
+      if (entry ? !this.used.has(entry[1]!) : TEMPORARY.test(name)) rmSync(path.join(this.dir, name), { force: true });
+    }
   }
 }
