@@ -230,3 +230,53 @@ describe('gazette build and out/email/', () => {
     expect(run.stderr).toContain('warning: email.postal_address is empty');
   });
 });
+
+describe("Gazette's own templates, precompiled when Gazette is built", () => {
+  it('fill exactly as the templates compiled from their source, and are found by the source of each', async () => {
+    const { createHash } = await import('node:crypto');
+    const { readFile } = await import('node:fs/promises');
+    const { createRequire } = await import('node:module');
+    const { ROOT } = await import('./helpers/site.js');
+    const { templateContext } = await import('../src/email/render.js');
+    const { emailLabels, readerWords } = await import('../src/i18n/index.js');
+    const require = createRequire(import.meta.url);
+    // Made by `npm run build` (which `npm test` runs first).
+    const shipped = require(path.join(ROOT, 'dist', 'bundle', 'precompiled-templates.cjs')) as { version: string; templates: Record<string, object> };
+    const runtime = require('handlebars/dist/handlebars.runtime.min.js') as { create(): { template(spec: object): (context: object) => string } };
+    expect(shipped.version).toBe((require('handlebars/package.json') as { version: string }).version);
+    const seed = await renderSeed();
+    const { config, issue } = seed;
+    const contexts: Record<string, object[]> = {
+      'email-templates/issue.mjml': [
+        templateContext(issue, config, '<p>Body &amp; <b>bold</b> “quoted”</p>', emailLabels('zh-CN', 'T'), markersFor('0123456789ABCDEF')),
+        templateContext(issue, { ...config, email: { ...config.email, postalAddress: '' } }, '', emailLabels('en', 'T'), markersFor('0123456789ABCDEF')),
+      ],
+      'email-templates/confirm.mjml': [true, false].map((address) => ({
+        site: { title: 'A <b>site</b>', description: '', url: 'https://example.com/', language: 'zh-CN' },
+        words: readerWords('zh-CN', 'A site'),
+        confirm_url: 'https://example.com/confirm?token=a&b',
+        email: { postal_address: address ? '1 Main St' : '' },
+      })),
+      'page-templates/layout.hbs': [
+        {
+          site: { title: 'T & "quotes"', url: 'https://example.com/', language: 'en' },
+          title: 'Page <1>',
+          description: 'D',
+          url: 'https://example.com/x/',
+          kind: 'article',
+          feeds: [{ type: 'application/rss+xml', label: 'RSS', url: 'https://example.com/rss.xml' }],
+          style: 'body{}',
+          main: '<p>main</p>',
+          subscribe: '<form></form>',
+        },
+      ],
+    };
+    for (const [rel, list] of Object.entries(contexts)) {
+      const source = await readFile(path.join(ROOT, rel), 'utf8');
+      const spec = shipped.templates[createHash('sha256').update(source).digest('hex')];
+      expect(spec, `${rel} is precompiled as it is now`).toBeDefined();
+      const fill = runtime.create().template(spec!);
+      for (const context of list) expect(fill(context)).toBe(compileTemplate(source, rel).fill(context));
+    }
+  });
+});
