@@ -120,20 +120,23 @@ export async function writeOutput(
   const temp = path.join(parent, `.${path.basename(outDir)}.tmp-${tag}`);
   const old = path.join(parent, `.${path.basename(outDir)}.old-${tag}`);
   const spare = path.join(parent, `.${path.basename(outDir)}.spare`);
+  /** Whether the folder the output is written into was just made (no spare to start from). */
+  let fresh = false;
   try {
     // Claim the spare (only a real folder with the marker: anything else there is not Gazette's,
     // and is left alone) by renaming it: of two builds at once, one gets it, the other starts afresh.
     const spareStat = lstatSync(spare, { throwIfNoEntry: false });
     const claimed = spareStat?.isDirectory() === true && (await hasMarker(spare)) && renamed(spare, temp);
     if (!claimed) {
-      await mkdir(temp, { recursive: true });
-      await writeFile(path.join(temp, OUTPUT_MARKER), MARKER_TEXT);
+      mkdirSync(temp, { recursive: true });
+      writeFileSync(path.join(temp, OUTPUT_MARKER), MARKER_TEXT);
+      fresh = true;
     }
   } catch (err) {
     throw fileError(err, 'OUTPUT', 'write the output folder', outDir);
   }
   try {
-    const manifest = await syncFolder(temp, files, manifests?.read(temp) ?? { files: {}, dirs: {} });
+    const manifest = await syncFolder(temp, files, manifests?.read(temp) ?? { files: {}, dirs: {} }, fresh);
     manifests?.write(temp, manifest);
     // Folders that are not build output (the send outbox) move into the new output.
     for (const name of keep) {
@@ -191,8 +194,14 @@ function renamed(from: string, to: string): boolean {
  * a folder whose identity is as recorded is not listed. Returns the
  * folder's new manifest.
  */
-async function syncFolder(dir: string, files: Map<string, OutputFile>, before: FolderManifest): Promise<FolderManifest> {
+async function syncFolder(dir: string, files: Map<string, OutputFile>, before: FolderManifest, fresh: boolean): Promise<FolderManifest> {
   const after: FolderManifest = { files: {}, dirs: {} };
+  /**
+   * In a folder just made (`fresh`: holding only the marker), nothing is there to look at but what
+   * this sync made: a cold build asks nothing of the file system for its two thousand paths.
+   */
+  const made = new Set<string>();
+  const existing = (rel: string, full: string) => (fresh && !made.has(rel) ? undefined : lstatSync(full, { throwIfNoEntry: false }));
   const wanted = new Set<string>(['', OUTPUT_MARKER]);
   /** Folders (relative, '' for `dir`) whose entries may differ from what the manifest lists. */
   const unlisted = new Set<string>(['']);
@@ -205,10 +214,11 @@ async function syncFolder(dir: string, files: Map<string, OutputFile>, before: F
     ensureDir(parentOf(rel));
     wanted.add(rel);
     const full = path.join(dir, rel);
-    let st = lstatSync(full, { throwIfNoEntry: false });
+    let st = existing(rel, full);
     if (st && !st.isDirectory()) rmSync(full, { force: true });
     if (!st?.isDirectory()) {
       mkdirSync(full);
+      made.add(rel);
       touch(rel);
       touched.add(rel);
       st = undefined;
@@ -224,6 +234,7 @@ async function syncFolder(dir: string, files: Map<string, OutputFile>, before: F
     if (!same) {
       if (st) rmSync(target, { recursive: true, force: true });
       writeFileSync(target, bytes);
+      made.add(rel);
       touch(rel);
     }
     after.files[rel] = `${key ?? UNKEYED} ${identity(same ? st! : lstatSync(target))}`;
@@ -235,7 +246,7 @@ async function syncFolder(dir: string, files: Map<string, OutputFile>, before: F
     const rel = plain ? planned : path.relative(dir, target).split(path.sep).join('/');
     ensureDir(parentOf(rel));
     wanted.add(rel);
-    const st = lstatSync(target, { throwIfNoEntry: false });
+    const st = existing(rel, target);
     const key = 'text' in file ? file.key : `copy ${file.copyFrom} ${identityOf(file.copyFrom)}`;
     const recorded = before.files[rel];
     if (key !== undefined && st?.isFile() && recorded === `${key} ${identity(st)}`) {
@@ -252,6 +263,7 @@ async function syncFolder(dir: string, files: Map<string, OutputFile>, before: F
       }
     } else {
       if (st) rmSync(target, { recursive: true, force: true });
+      made.add(rel);
       touch(rel);
       copies.push([file.copyFrom, target, `${key} `]);
     }
@@ -260,7 +272,7 @@ async function syncFolder(dir: string, files: Map<string, OutputFile>, before: F
     await cp(from, target, { dereference: true });
     after.files[path.relative(dir, target).split(path.sep).join('/')] = `${key}${identity(lstatSync(target))}`;
   });
-  for (const { rel, target, key, text } of later) writeText(rel, target, lstatSync(target, { throwIfNoEntry: false }), key, await text);
+  for (const { rel, target, key, text } of later) writeText(rel, target, existing(rel, target), key, await text);
   // Remove what is no longer planned (a deleted issue's folder, an old email): what the manifest
   // lists, and whatever else is in a folder that has changed since it was listed.
   for (const rel of [...Object.keys(before.files), ...Object.keys(before.dirs)]) {
