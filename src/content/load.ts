@@ -544,7 +544,7 @@ function revive(entry: IndexedIssue, fingerprint: string, bytesOf: () => Uint8Ar
   const [dateOffset, updatedOffset] = Array.isArray(entry.offsets) ? entry.offsets : [];
   if (typeof dateOffset === 'number') rememberOffset(date.getTime(), ctx.config.site.timezone, dateOffset);
   if (typeof updatedOffset === 'number') rememberOffset(updated.getTime(), ctx.config.site.timezone, updatedOffset);
-  // The same fields in the same order as parseIssue makes them: the email cache hashes the issue.
+  // The same fields in the same order as parseIssue makes them (the output is the same whichever it came from).
   const issue = {
     file: source.path,
     ...(source.bundleDir ? { bundleDir: source.bundleDir } : {}),

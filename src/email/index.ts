@@ -7,7 +7,7 @@ export type { Markers, Personal } from './personalize.js';
 export { markersFor, newNonce, personalizeHtml, personalizeText } from './personalize.js';
 export type { EmailRenderer, EmailRenderOptions, PreparedEmail, RenderedEmail, ShellStore } from './render.js';
 export type { Shape, Shell } from './shell.js';
-export { fillShell, shapeOf, usableShell } from './shell.js';
+export { shapeOf, usableShell } from './shell.js';
 export type { EmailTemplate } from './template.js';
 export { BUNDLED_TEMPLATE, BUNDLED_TEMPLATES, compileTemplate, loadTemplate, templatePath } from './template.js';
 export type { TextOptions } from './text.js';

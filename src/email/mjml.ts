@@ -45,12 +45,12 @@ function mjmlPool(size: number): MjmlCompiler {
 }
 
 /**
- * One MJML worker started at the beginning of a build, before anyone knows
- * whether an email must be rendered: it loads MJML (most of a second) on
- * another core while this thread reads and parses the issues, so a build
- * that must render a new issue's email does not wait for MJML to load.
- * Unused, it is closed. Undefined on one core, with GAZETTE_WORKERS=1, or
- * from the TypeScript sources.
+ * One MJML worker started at the beginning of a build that has no MJML
+ * shell kept (see shell.ts), before anyone knows whether MJML will be
+ * needed: it loads MJML (most of a second) on another core while this
+ * thread reads and parses the issues, so that the build does not wait for
+ * it at the end. Unused, it is closed. Undefined on one core, with
+ * GAZETTE_WORKERS=1, or from the TypeScript sources.
  */
 export function prestartMjml(env: NodeJS.ProcessEnv = process.env): MjmlCompiler | undefined {
   return workerCount(2, 1, import.meta.url, env) === 0 ? undefined : mjmlPool(1);

@@ -6,7 +6,6 @@ import type { Config } from '../config/index.js';
 import { bundleResources, createIssueCache, type Issue, type LoadOptions, loadIssues } from '../content/index.js';
 import {
   loadTemplate,
-  type MjmlCompiler,
   personalizeHtml,
   personalizeText,
   prestartMjml,
@@ -37,8 +36,6 @@ import { type OutputFile, writeOutput } from './output.js';
 export interface BuildOptions extends LoadOptions {
   /** MJML validation level for the emails (default `soft`; tests use `strict`). */
   emailValidation?: 'strict' | 'soft';
-  /** An MJML worker already loading (`prestartMjml`), which the caller closes; by default the build starts its own. */
-  mjml?: MjmlCompiler | undefined;
 }
 
 /** The page templates Gazette ships (the project's own `page-templates/`). */
@@ -252,7 +249,7 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
   const issueCache = createIssueCache(config);
   // MJML loads on another core while the issues are read, in case an email must be rendered, unless
   // the cache has the shells that emails are made from (see email/shell.ts): then it likely needs none.
-  const mjml = options.mjml ?? (ShellCache.any(config.build.cache) ? undefined : prestartMjml());
+  const mjml = ShellCache.any(config.build.cache) ? undefined : prestartMjml();
   let emails: Map<Issue, RenderedEmail>;
   let loaded: Awaited<ReturnType<typeof loadIssues>>;
   let files: Map<string, OutputFile>;
@@ -288,7 +285,7 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
     await writeOutput(config.build.out, files, { keep: [OUTBOX], manifests: path.join(config.build.cache, 'output') });
     emails = await rendering;
   } finally {
-    if (!options.mjml) await mjml?.close();
+    await mjml?.close();
   }
   const { issues, skipped, warnings } = loaded;
   issueCache.save();

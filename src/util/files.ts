@@ -2,14 +2,6 @@ import { readdirSync, realpathSync, type Stats, statSync } from 'node:fs';
 import path from 'node:path';
 
 /**
- * Walking the author's folders (content, static files, bundles) safely: a
- * symbolic link is followed only when its target lies inside the site
- * folder, so no file from elsewhere (`/etc/passwd`, a CI secret) is ever
- * published, and a folder already visited is not entered again, so links
- * that point at each other cannot make a walk endless. Hidden names
- * (starting with `.`) are skipped.
- */
-/**
  * A file's or folder's identity: device, inode, size, and the modification
  * and change times. Writing a file (or an entry of a folder) changes them,
  * and the change time cannot be set back by anyone but the kernel.
@@ -18,6 +10,14 @@ export function fileIdentity(st: Stats): string {
   return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
 }
 
+/**
+ * Walking the author's folders (content, static files, bundles) safely: a
+ * symbolic link is followed only when its target lies inside the site
+ * folder, so no file from elsewhere (`/etc/passwd`, a CI secret) is ever
+ * published, and a folder already visited is not entered again, so links
+ * that point at each other cannot make a walk endless. Hidden names
+ * (starting with `.`) are skipped.
+ */
 export interface Entry {
   name: string;
   /** The path under the folder walked (not the link's target). */
