@@ -71,20 +71,20 @@ export interface BuildResult {
 
 /** The folder (relative to the output) an issue's page and resources live in. */
 export function issueFolder(issue: Issue, baseUrl: string): { dir: string; page: string } {
-  // The page's path under base_url's own path (`https://example.com/digest/` serves out/ at /digest/).
-  const base = basePath(baseUrl);
+  return folderUnder(issue, sitePath(baseUrl));
+}
+
+/** base_url's own path, decoded: `https://example.com/digest/` serves out/ at /digest/. */
+function sitePath(baseUrl: string): string {
+  return decodeURIComponent(new URL(baseUrl).pathname);
+}
+
+/** issueFolder, with base_url's path (`sitePath`) worked out once for all issues. */
+function folderUnder(issue: Issue, base: string): { dir: string; page: string } {
   const full = decodeURIComponent(issue.path);
   const decoded = (full.startsWith(base) ? full.slice(base.length) : full).replace(/^\/+/, '');
   if (decoded === '' || decoded.endsWith('/')) return { dir: decoded, page: `${decoded}index.html` };
   return { dir: path.posix.dirname(decoded), page: decoded };
-}
-
-let lastBase: [string, string] | undefined;
-
-/** base_url's path, decoded (asked once per issue: kept for the last base_url). */
-function basePath(baseUrl: string): string {
-  if (lastBase?.[0] !== baseUrl) lastBase = [baseUrl, decodeURIComponent(new URL(baseUrl).pathname)];
-  return lastBase[1];
 }
 
 /** The issues whose emails are previewed in out/email/, and their emails, being rendered. */
@@ -222,8 +222,9 @@ export async function planOutput(
       issue,
     );
   }
+  const base = sitePath(site.baseUrl);
   for (const [index, issue] of issues.entries()) {
-    const { dir, page } = issueFolder(issue, site.baseUrl);
+    const { dir, page } = folderUnder(issue, base);
     const neighbours = { older: issues[index + 1], newer: issues[index - 1] };
     put(
       page,

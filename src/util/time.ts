@@ -25,13 +25,19 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
 /** Offsets already computed, per zone and instant: a build formats each issue's date many times. */
 const offsets = new Map<string, Map<number, number>>();
 
-/** Offset of `timeZone` from UTC at instant `ms`, in minutes (east positive). */
-export function zoneOffset(ms: number, timeZone: string): number {
+/** The offsets known for `timeZone`, by instant. */
+function offsetsOf(timeZone: string): Map<number, number> {
   let known = offsets.get(timeZone);
   if (!known) {
     known = new Map();
     offsets.set(timeZone, known);
   }
+  return known;
+}
+
+/** Offset of `timeZone` from UTC at instant `ms`, in minutes (east positive). */
+export function zoneOffset(ms: number, timeZone: string): number {
+  const known = offsetsOf(timeZone);
   let offset = known.get(ms);
   if (offset === undefined) {
     offset = computeOffset(ms, timeZone);
@@ -42,22 +48,18 @@ export function zoneOffset(ms: number, timeZone: string): number {
   return offset;
 }
 
-/** en-US's `MM/DD/YYYY, HH:MM:SS`, as the formatter above writes a year of our era. */
-const EN_US = /^(\d{2})\/(\d{2})\/(\d{4,}), (\d{2}):(\d{2}):(\d{2})$/;
-
 /**
  * Record an offset computed by an earlier build (the issue index keeps
  * them, for the tz database it was computed with): a rebuild then formats
  * a thousand unchanged issues' dates without asking ICU for each.
  */
 export function rememberOffset(ms: number, timeZone: string, offset: number): void {
-  let known = offsets.get(timeZone);
-  if (!known) {
-    known = new Map();
-    offsets.set(timeZone, known);
-  }
+  const known = offsetsOf(timeZone);
   if (known.size < 100_000) known.set(ms, offset);
 }
+
+/** en-US's `MM/DD/YYYY, HH:MM:SS`, as the formatter above writes a year of our era. */
+const EN_US = /^(\d{2})\/(\d{2})\/(\d{4,}), (\d{2}):(\d{2}):(\d{2})$/;
 
 function computeOffset(ms: number, timeZone: string): number {
   const date = new Date(ms);
