@@ -3,7 +3,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUNDLED_TEMPLATES } from '../email/index.js';
 import { fileError, GazetteError } from '../errors.js';
+import { fillIn } from '../util/text.js';
 import { rfc3339 } from '../util/time.js';
+import { tomlStringBody } from '../util/toml.js';
 
 /** Files `init` starts a site from, shipped with Gazette. */
 const TEMPLATES = fileURLToPath(new URL('../../templates/', import.meta.url));
@@ -25,9 +27,6 @@ export interface InitResult {
   /** Files that were there already and were left as they were. */
   kept: string[];
 }
-
-/** A value for a TOML basic string: what goes between its quotes. */
-const tomlText = (value: string) => JSON.stringify(value).slice(1, -1);
 
 /**
  * `gazette init [DIR]`: a minimal site of one's own — a commented
@@ -52,12 +51,14 @@ export async function initSite(dir: string, options: InitOptions = {}): Promise<
   }
   const now = options.now ?? new Date();
   const stamp = rfc3339(now, timezone);
+  // Each value lands inside a TOML string (or a Markdown file's TOML front matter): escaped for it, inserted verbatim.
   const fill = (text: string) =>
-    text
-      .replaceAll('{{title}}', tomlText(title))
-      .replaceAll('{{language}}', tomlText(language))
-      .replaceAll('{{timezone}}', tomlText(timezone))
-      .replaceAll('{{date}}', stamp);
+    fillIn(text, {
+      '{{title}}': tomlStringBody(title),
+      '{{language}}': tomlStringBody(language),
+      '{{timezone}}': tomlStringBody(timezone),
+      '{{date}}': stamp,
+    });
   const files: Array<[string, () => Promise<string>]> = [
     ['gazette.toml', async () => fill(await readFile(path.join(TEMPLATES, 'gazette.toml'), 'utf8'))],
     [path.join('content', `${stamp.slice(0, 10)}-welcome.md`), async () => fill(await readFile(path.join(TEMPLATES, 'welcome.md'), 'utf8'))],

@@ -5,6 +5,7 @@ import { checkSlug, readDate } from '../content/index.js';
 import { fileError, GazetteError } from '../errors.js';
 import { isCjk } from '../util/text.js';
 import { calendarDay, rfc3339 } from '../util/time.js';
+import { tomlString } from '../util/toml.js';
 
 export interface NewIssueOptions {
   title: string;
@@ -57,7 +58,7 @@ export async function newIssue(config: Config, options: NewIssueOptions): Promis
   const name = slug ? `${ymd}-${slug}.md` : `${ymd}.md`;
   const file = path.join(config.content.dir, name);
   const text = `+++
-title = ${JSON.stringify(title)}
+title = ${tomlString(title)}
 date = ${rfc3339(date, config.site.timezone)}
 tags = []
 # Remove this line (or set it to false) to publish the issue.

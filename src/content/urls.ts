@@ -1,4 +1,5 @@
 import type { Config } from '../config/index.js';
+import { fillIn } from '../util/text.js';
 import { calendarDay } from '../util/time.js';
 
 /** Where an issue lives: its URL under the site (from `site.permalink`) and its feed id. */
@@ -6,11 +7,7 @@ import { calendarDay } from '../util/time.js';
 /** The issue's URL path from `site.permalink`, e.g. `/posts/2026-02-23/` (percent-encoded). */
 export function urlPath(config: Config, slug: string, date: Date): string {
   const day = calendarDay(date, config.site.timezone);
-  return config.site.permalink
-    .replaceAll('{slug}', encodeURIComponent(slug))
-    .replaceAll('{year}', day.year)
-    .replaceAll('{month}', day.month)
-    .replaceAll('{day}', day.day);
+  return fillIn(config.site.permalink, { '{slug}': encodeURIComponent(slug), '{year}': day.year, '{month}': day.month, '{day}': day.day });
 }
 
 /** The issue's absolute URL under `site.base_url`. */

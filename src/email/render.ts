@@ -6,7 +6,7 @@ import type { Issue, ParsedBody } from '../content/index.js';
 import { GazetteError } from '../errors.js';
 import { emailLabels, type Labels } from '../i18n/index.js';
 import { cacheKey } from '../util/disk-cache.js';
-import { plainLine } from '../util/text.js';
+import { fillIn, plainLine } from '../util/text.js';
 import { calendarDay, longDate } from '../util/time.js';
 import { inProcessMjml, type MjmlCompiler, mjmlVersion } from './mjml.js';
 import { type Markers, markersFor, newNonce } from './personalize.js';
@@ -47,12 +47,13 @@ const toHtml = unified().use(rehypeStringify).freeze();
 
 /** The subject line from `email.subject`: one line, whatever the title holds. */
 export function subjectOf(issue: Issue, config: Config): string {
-  const values: Record<string, string> = {
-    '{title}': issue.title,
-    '{site}': config.site.title,
-    '{date}': longDate(issue.date, config.site.language, config.site.timezone),
-  };
-  return plainLine(config.email.subject.replace(/\{title\}|\{site\}|\{date\}/g, (k) => values[k]!));
+  return plainLine(
+    fillIn(config.email.subject, {
+      '{title}': issue.title,
+      '{site}': config.site.title,
+      '{date}': longDate(issue.date, config.site.language, config.site.timezone),
+    }),
+  );
 }
 
 /** Everything the template can use. Documented in README ("Email template"). */

@@ -61,6 +61,8 @@ function addStyle(node: Element, style: string): void {
  * element that shapes the text, alignment kept on table cells, task-list
  * checkboxes as characters, code inside `<pre>` without its own background.
  */
+const ALIGNMENTS = new Set(['left', 'right', 'center', 'justify']);
+
 export function styleForEmail(tree: Root, language: string): Root {
   const copy = structuredClone(tree);
   const em = isCjkLanguage(language) ? EM.cjk : EM.latin;
@@ -76,7 +78,10 @@ export function styleForEmail(tree: Root, language: string): Root {
       return;
     }
     if ((tag === 'td' || tag === 'th') && node.properties.align) {
-      addStyle(node, STYLES[tag]!.replace('text-align:left', `text-align:${String(node.properties.align)}`));
+      // The alignment comes from the issue (raw HTML may say anything): only a keyword reaches the style.
+      const align = String(node.properties.align).toLowerCase();
+      if (ALIGNMENTS.has(align)) addStyle(node, STYLES[tag]!.replace('text-align:left', () => `text-align:${align}`));
+      else addStyle(node, STYLES[tag]!);
       return;
     }
     if (tag === 'em') {

@@ -1,3 +1,5 @@
+import { fillIn } from '../util/text.js';
+
 /**
  * Words Gazette writes for readers, in the site's language: footnote
  * headings in pages and feeds, and the labels of the email. A language is
@@ -69,7 +71,7 @@ const LABELS: Record<string, Omit<Labels, 'footnotes'>> = {
 /** The email's labels for `language`; `siteTitle` fills in the reason. */
 export function emailLabels(language: string, siteTitle: string): Labels {
   const base = LABELS[languageKey(language)] ?? LABELS.en!;
-  return { ...base, reason: base.reason.replace('{site}', siteTitle), footnotes: footnoteLabels(language).label };
+  return { ...base, reason: fillIn(base.reason, { '{site}': siteTitle }), footnotes: footnoteLabels(language).label };
 }
 
 /** Words of `gazette serve`'s pages and of the confirmation email, in the site's language. */
@@ -256,7 +258,7 @@ const READER_WORDS: Record<string, ReaderWords> = {
 /** The reader-facing words for `language` (English where Gazette has none), `{site}` filled in. */
 export function readerWords(language: string, siteTitle: string): ReaderWords {
   const base = READER_WORDS[languageKey(language)] ?? READER_WORDS.en!;
-  return Object.fromEntries(Object.entries(base).map(([k, v]) => [k, v.replaceAll('{site}', siteTitle)])) as unknown as ReaderWords;
+  return Object.fromEntries(Object.entries(base).map(([k, v]) => [k, fillIn(v, { '{site}': siteTitle })])) as unknown as ReaderWords;
 }
 
 /** Words of the archive's pages (home, issue, tag and 404 pages). */

@@ -3,6 +3,7 @@ import type { Issue } from '../content/index.js';
 import { escapeXmlText, feedUrl } from '../feeds/index.js';
 import { pageWords, readerWords } from '../i18n/index.js';
 import { escapeHtml as e } from '../util/html.js';
+import { fillIn } from '../util/text.js';
 import { rfc3339 } from '../util/time.js';
 import { subscribeForm } from './subscribe.js';
 
@@ -163,7 +164,7 @@ export function renderArchivePage(site: Site, issues: Issue[], options: PageOpti
   const words = pageWords(site.language);
   const newer = page.newest ? site.baseUrl : archivePageUrl(site, page.n + 1);
   const pager = `<nav class="pager"><a rel="prev" href="${e(newer)}">← ${e(words.newer)}</a>${page.n > 1 ? `<a rel="next" href="${e(archivePageUrl(site, page.n - 1))}">${e(words.older)} →</a>` : ''}</nav>`;
-  const label = words.page.replace('{n}', String(page.n));
+  const label = fillIn(words.page, { '{n}': String(page.n) });
   const span = issues.length ? `${day(issues.at(-1)!, site)} – ${day(issues[0]!, site)}` : '';
   const main = `<h1>${e(site.title)}</h1>
 <p class="meta">${e(label)}${span ? ` · ${e(span)}` : ''}</p>
@@ -174,7 +175,7 @@ ${pager}`;
 
 /** A tag's page: the title of every issue with the tag, newest first, and its own feed. */
 export function renderTagPage(site: Site, tag: string, issues: Issue[], options: PageOptions): string {
-  const heading = pageWords(site.language).tagged.replace('{tag}', tag);
+  const heading = fillIn(pageWords(site.language).tagged, { '{tag}': tag });
   const feed = new URL('rss.xml', tagUrl(site, tag)).href;
   const main = `<h1>${e(heading)}</h1>
 <p><a href="${e(feed)}">RSS</a></p>

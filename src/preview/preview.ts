@@ -183,7 +183,8 @@ export async function startPreview(options: PreviewOptions): Promise<RunningPrev
       ? `<pre id="gazette-error" style="position:fixed;top:0;left:0;right:0;z-index:9999;margin:0;padding:1rem;background:#7f1d1d;color:#fff;white-space:pre-wrap;font:14px/1.5 monospace">${e(lastError.join('\n'))}</pre>`
       : '';
     const tail = `${banner}${extra}${RELOAD}`;
-    return html.includes('</body>') ? html.replace('</body>', `${tail}</body>`) : html + tail;
+    const end = html.lastIndexOf('</body>');
+    return end === -1 ? html + tail : html.slice(0, end) + tail + html.slice(end);
   }
 
   /** Who the previewed email is addressed to. */

@@ -19,7 +19,7 @@ import {
   type SubscriberRow,
   undoLeave,
 } from '../store/index.js';
-import { plainLine } from '../util/text.js';
+import { fillIn, plainLine } from '../util/text.js';
 import { buttonPage, donePage, landingPage, messagePage, type PageContext, STYLE_HASH, unsubscribedPage } from './pages.js';
 import { webhookRoutes } from './webhooks.js';
 
@@ -142,7 +142,7 @@ export async function createApp(deps: ServeDeps): Promise<{ app: FastifyInstance
     if (field(body, 'website')) return done();
     const checked = checkEmail(field(body, 'email') ?? '');
     if ('reason' in checked) {
-      const message = words.bad_address.replace('{reason}', checked.reason);
+      const message = fillIn(words.bad_address, { '{reason}': checked.reason });
       return json ? reply.code(400).send({ ok: false, message }) : html(reply, 400, messagePage(ctx, words.bad_request, message));
     }
     const name = plainLine(field(body, 'name') ?? '').slice(0, 200) || undefined;

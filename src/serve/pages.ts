@@ -3,6 +3,7 @@ import type { Config } from '../config/index.js';
 import type { ReaderWords } from '../i18n/index.js';
 import { subscribeFields } from '../pages/index.js';
 import { escapeHtml as e } from '../util/html.js';
+import { fillIn } from '../util/text.js';
 
 /**
  * The pages of `gazette serve`: small, server-rendered, usable without
@@ -49,7 +50,7 @@ ${main}
 `;
 }
 
-const fill = (text: string, email: string) => e(text).replaceAll('{email}', `<strong>${e(email)}</strong>`);
+const fill = (text: string, email: string) => fillIn(e(text), { '{email}': `<strong>${e(email)}</strong>` });
 
 export function landingPage(ctx: PageContext): string {
   const description = ctx.config.site.description ? `<p>${e(ctx.config.site.description)}</p>\n` : '';

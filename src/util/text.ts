@@ -60,3 +60,16 @@ export function truncateUnits(text: string, limit: number): string {
 
 /** A rate as people read it: `0.0123` is `1.23%`. */
 export const percent = (rate: number): string => `${(rate * 100).toFixed(2)}%`;
+
+/**
+ * `template` with each placeholder (a key of `values`, such as `{title}`)
+ * replaced by its value, verbatim: a value is never read as a replacement
+ * pattern (`$&`, `$'`, `$$` stay as they are), and text that is no key is
+ * left alone. Escaping for where the result lands is the caller's.
+ */
+export function fillIn(template: string, values: Readonly<Record<string, string>>): string {
+  const keys = Object.keys(values);
+  if (keys.length === 0) return template;
+  const pattern = new RegExp(keys.map((k) => k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
+  return template.replace(pattern, (key) => values[key]!);
+}
