@@ -80,7 +80,11 @@ export function styleForEmail(tree: Root, language: string): Root {
     if ((tag === 'td' || tag === 'th') && node.properties.align) {
       // The alignment comes from the issue (raw HTML may say anything): only a keyword reaches the style.
       const align = String(node.properties.align).toLowerCase();
-      if (ALIGNMENTS.has(align)) addStyle(node, STYLES[tag]!.replace('text-align:left', () => `text-align:${align}`));
+      if (ALIGNMENTS.has(align))
+        addStyle(
+          node,
+          STYLES[tag]!.replace('text-align:left', () => `text-align:${align}`),
+        );
       else addStyle(node, STYLES[tag]!);
       return;
     }
