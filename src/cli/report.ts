@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import path from 'node:path';
 import { EXIT, exitCodeOf, GazetteError, GazetteErrors } from '../errors.js';
 
@@ -8,14 +9,47 @@ import { EXIT, exitCodeOf, GazetteError, GazetteErrors } from '../errors.js';
 export interface Io {
   out: (line: string) => void;
   err: (line: string) => void;
+  /** Whether standard output is gone (`gazette subscribers list | head`): a command printing many lines stops. */
+  closed?: () => boolean;
 }
 
 /** `1 issue`, `3 issues`. */
 export const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 
+/** Descriptors whose reader has gone (EPIPE): written to no more. */
+const gone = new Set<number>();
+
+/**
+ * Write to a standard descriptor synchronously, so that a reader that
+ * leaves (`| head`) is an EPIPE here, not an unhandled stream error later:
+ * the rest of the output is dropped, quietly.
+ */
+function writeLine(fd: 1 | 2, text: string): void {
+  if (gone.has(fd)) return;
+  let bytes = Buffer.from(text);
+  while (bytes.length > 0) {
+    try {
+      bytes = bytes.subarray(writeSync(fd, bytes));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') {
+        // A non-blocking pipe that is full: wait a moment for the reader.
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+        continue;
+      }
+      if (code === 'EPIPE') {
+        gone.add(fd);
+        return;
+      }
+      throw err;
+    }
+  }
+}
+
 export const processIo: Io = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
+  out: (line) => writeLine(1, `${line}\n`),
+  err: (line) => writeLine(2, `${line}\n`),
+  closed: () => gone.has(1),
 };
 
 /** A path as the user would like to read it: relative to the working folder when inside it. */

@@ -57,6 +57,7 @@ export function listCommand(flags: StoreFlags & { status?: string }, io: Io): Pr
   return withStore(flags, io, (db) => {
     let n = 0;
     for (const s of listSubscribers(db, status)) {
+      if (io.closed?.()) break;
       const left = s.status === 'unsubscribed' || s.status === 'bounced' ? `\t${s.unsubscribed_at ?? ''} (${s.unsubscribed_how ?? 'unknown'})` : '';
       io.out(`${s.email}\t${s.status}\t${s.name}\t${s.created_at}${left}`);
       n++;
@@ -95,7 +96,10 @@ export function importCommand(file: string, flags: StoreFlags, io: Io): Promise<
 
 export function exportCommand(flags: StoreFlags, io: Io): Promise<number> {
   return withStore(flags, io, (db) => {
-    for (const line of exportCsv(db)) io.out(line);
+    for (const line of exportCsv(db)) {
+      if (io.closed?.()) break;
+      io.out(line);
+    }
     return EXIT.ok;
   });
 }
