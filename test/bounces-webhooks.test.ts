@@ -157,6 +157,16 @@ describeWith('openssl version', 'apt-get install openssl', 'webhooks: Amazon SES
     expect(serve.logs.some((l) => l.includes('refused a ses webhook'))).toBe(true);
   });
 
+  it("a refused request's own words reach the log escaped: no escape sequence, no forged line", async () => {
+    const before = serve.logs.length;
+    const hostile = sns(sesBounce('sub3@example.org'), '2', 'Notification', { TopicArn: 'arn:\u001b[2J\u001b]0;owned\u0007\nerror: forged line\u202e' });
+    expect((await post('ses', hostile)).status).toBe(403);
+    const logged = serve.logs.slice(before);
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toContain('arn:\\x1B[2J\\x1B]0;owned\\x07\\x0Aerror: forged line\\u202E');
+    expect(logged[0]).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202e]/);
+  });
+
   it('SES: a signed subscription confirmation is confirmed by visiting its SubscribeURL', async () => {
     const subscribe = 'https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription&TopicArn=x&Token=abc';
     const r = await post('ses', sns({}, '2', 'SubscriptionConfirmation', { SubscribeURL: subscribe, Token: 'abc', Message: 'You have chosen to subscribe' }));

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { sendSite } from './helpers/send.js';
+import { gazetteWith, openDb, sendSite } from './helpers/send.js';
 import { ROOT } from './helpers/site.js';
 
 /** Run the compiled CLI, read its first line of output, then close the pipe as `| head -1` does. */
@@ -31,5 +31,19 @@ describe('the terminal', () => {
       expect(run.stderr, command.join(' ')).toBe('');
       expect(run.code, command.join(' ')).toBe(0);
     }
+  });
+
+  it("a subscriber's name or address reaches the terminal escaped, whatever the database holds", async () => {
+    const site = await sendSite(0);
+    const db = openDb(site.dbFile);
+    // Written past the checks (an older Gazette, another tool): what list prints must still be safe.
+    db.prepare(
+      "INSERT INTO subscribers (email, email_key, name, status, source, created_at, updated_at) VALUES ('a@example.org', 'a@example.org', ?, 'subscribed', 'x', 'now', 'now')",
+    ).run('Ann\u001b[31m red\u001b[0m\r\u202eevil\u009b2J');
+    db.close();
+    const run = await gazetteWith({}, 'subscribers', 'list', '--config', site.config);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Ann\\x1B[31m red\\x1B[0m\\x0D\\u202Eevil\\x9B2J');
+    expect(run.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202e]/);
   });
 });

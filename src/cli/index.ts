@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
+import { printable } from '../util/text.js';
 import { type Io, processIo, reportError } from './report.js';
 import type { SendEnv } from './send.js';
 
@@ -125,7 +126,10 @@ function program(io: Io, setCode: (code: number) => void, senv: SendEnv | undefi
 }
 
 /** Run the CLI; resolves to the process exit code. */
-export async function main(argv: string[], io: Io = processIo, senv?: SendEnv): Promise<number> {
+export async function main(argv: string[], given: Io = processIo, senv?: SendEnv): Promise<number> {
+  // Whatever a command prints may hold values from outside (a subscriber's name, a server's reply, a
+  // report's text): nothing reaches the terminal or the log that it would obey rather than show.
+  const io: Io = { ...given, out: (line) => given.out(printable(line)), err: (line) => given.err(printable(line)) };
   let code = 0;
   try {
     await program(io, (c) => (code = c), senv).parseAsync(argv);

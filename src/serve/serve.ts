@@ -3,6 +3,7 @@ import { type RenderedEmail, renderConfirmation } from '../email/index.js';
 import { GazetteError } from '../errors.js';
 import { type Carrier, loadSecret, openCarrier, outboxDir } from '../send/index.js';
 import { openDatabase } from '../store/index.js';
+import { printableLine } from '../util/text.js';
 import { createApp } from './app.js';
 
 export interface ServeOptions {
@@ -75,7 +76,8 @@ export async function startServe(config: Config, options: ServeOptions): Promise
         confirmation ??= renderConfirmation(config);
         return confirmation;
       },
-      log: options.log,
+      // One line per event, whatever a request, a report or a server's reply put in it.
+      log: (line) => options.log(printableLine(line)),
       webhookSecrets,
       ...(options.fetchText ? { fetchText: options.fetchText } : {}),
     });

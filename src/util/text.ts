@@ -73,3 +73,27 @@ export function fillIn(template: string, values: Readonly<Record<string, string>
   const pattern = new RegExp(keys.map((k) => k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
   return template.replace(pattern, (key) => values[key]!);
 }
+
+/**
+ * What a terminal or a log would obey rather than show: control characters
+ * (C0 but tab and line feed, DEL, C1: escape sequences, carriage returns,
+ * backspaces) and the invisible marks that reorder text (bidirectional
+ * controls).
+ */
+const UNPRINTABLE = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
+const UNPRINTABLE_IN_LINE = /[\u0000-\u001F\u007F-\u009F\u061C\u200E\u200F\u2028\u2029\u202A-\u202E\u2066-\u2069]/g;
+
+const escapeChar = (c: string): string => {
+  const code = c.charCodeAt(0);
+  return code <= 0xff ? `\\x${code.toString(16).toUpperCase().padStart(2, '0')}` : `\\u${code.toString(16).toUpperCase().padStart(4, '0')}`;
+};
+
+/** Text for a terminal or a log: every character it would obey is shown escaped (`\x1B`); lines stay lines. */
+export function printable(text: string): string {
+  return text.replace(UNPRINTABLE, escapeChar);
+}
+
+/** One log line made of values from outside: line breaks and tabs are escaped too, so no value can forge a line. */
+export function printableLine(text: string): string {
+  return text.replace(UNPRINTABLE_IN_LINE, escapeChar);
+}
