@@ -19,5 +19,7 @@ npx gazette build
 npx gazette new "第二期" --date 2026-11-21 >/dev/null
 npx gazette subscribers add reader@example.org
 npx gazette send --dry-run
-ls out/outbox/*/000001-reader@example.org.eml >/dev/null
+ls data/outbox/*/000001-reader@example.org.eml >/dev/null
+# The messages (addresses, working unsubscribe links) are never in the folder that is uploaded.
+if ls -R out | grep -q '\.eml$'; then echo "package check: a message was written into out/" >&2; exit 1; fi
 echo "package check: the tarball installs and runs a newsletter"

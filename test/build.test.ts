@@ -542,7 +542,7 @@ describe('warm builds', () => {
     expect(Object.keys(await snapshot(path.join(dir, 'out', 'email'))).sort()).toEqual(['two.html', 'two.txt']);
     const dry = await gazette('send', '--issue', 'one', '--dry-run', '--yes', '--to', 'me@example.org', '--config', config);
     expect(dry.code, dry.stderr).toBe(0);
-    const outbox = await snapshot(path.join(dir, 'out', 'outbox', 'one'));
+    const outbox = await snapshot(path.join(dir, 'data', 'outbox', 'one'));
     expect(Object.keys(outbox)).toHaveLength(1);
   });
 });

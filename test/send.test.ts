@@ -1,10 +1,11 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { verifyToken } from '../src/send/index.js';
 import { findSubscriber, getSubscriber, setStatus } from '../src/store/index.js';
 import { deliveries, gazetteAt, gazetteWith, holdLock, openDb, SECRET, sendSite } from './helpers/send.js';
+import { snapshot } from './helpers/site.js';
 import { startSmtp, type TestSmtp } from './helpers/smtp.js';
 
 let smtp: TestSmtp | undefined;
@@ -185,19 +186,47 @@ describe('gazette send without a real send', () => {
     expect((await gazetteWith({ GAZETTE_SMTP_URL: smtp.url }, 'send', '--to', 'not an address', '--config', site.config)).code).toBe(1);
   });
 
-  it('--dry-run writes every message to out/outbox/<slug>/ and leaves the ledger alone', async () => {
+  it('--dry-run writes every message to the outbox beside the database (0700, files 0600), never into out/, and leaves the ledger alone', async () => {
+    const { stat } = await import('node:fs/promises');
     smtp = await startSmtp();
     const site = await sendSite(3);
     const run = await gazetteWith({ GAZETTE_SMTP_URL: smtp.url }, 'send', '--dry-run', '--config', site.config);
     expect(run.code).toBe(0);
     expect(smtp.received).toHaveLength(0);
-    const files = await readdir(path.join(site.dir, 'out', 'outbox', 'issue-one'));
+    const outbox = path.join(site.dir, 'data', 'outbox', 'issue-one');
+    const files = await readdir(outbox);
     expect(files.sort()).toEqual(['000001-sub0@example.org.eml', '000002-sub1@example.org.eml', '000003-sub2@example.org.eml']);
-    expect(await readFile(path.join(site.dir, 'out', 'outbox', 'issue-one', files[0]!), 'utf8')).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click/m);
+    expect(await readFile(path.join(outbox, files[0]!), 'utf8')).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click/m);
+    expect((await stat(outbox)).mode & 0o777).toBe(0o700);
+    expect((await stat(path.dirname(outbox))).mode & 0o777).toBe(0o700);
+    for (const f of files) expect((await stat(path.join(outbox, f))).mode & 0o777).toBe(0o600);
     expect(deliveries(site.dbFile)).toEqual([]);
-    // A later build replaces out/ but keeps the outbox.
+    // A build publishes out/, which holds no message; the outbox stays where it is.
     expect((await gazetteWith({}, 'build', '--config', site.config)).code).toBe(0);
-    expect(await readdir(path.join(site.dir, 'out', 'outbox', 'issue-one'))).toHaveLength(3);
+    expect(JSON.stringify(await snapshot(path.join(site.dir, 'out')))).not.toContain('outbox');
+    expect(await readdir(outbox)).toHaveLength(3);
+  });
+
+  it('a build moves the outbox an older Gazette wrote into out/ out of it, beside the database', async () => {
+    const site = await sendSite(1);
+    expect((await gazetteWith({}, 'build', '--config', site.config)).code).toBe(0);
+    await mkdir(path.join(site.dir, 'out', 'outbox', 'issue-one'), { recursive: true });
+    await writeFile(path.join(site.dir, 'out', 'outbox', 'issue-one', '000001-sub0@example.org.eml'), 'Subject: old\r\n\r\nunsubscribe?token=1.x\r\n');
+    expect((await gazetteWith({}, 'build', '--config', site.config)).code).toBe(0);
+    expect(await readdir(path.join(site.dir, 'out'))).not.toContain('outbox');
+    expect(await readdir(path.join(site.dir, 'data', 'outbox', 'issue-one'))).toEqual(['000001-sub0@example.org.eml']);
+  });
+
+  it('writes a message to a valid 254-character address in the outbox (a short file name, whatever the address)', async () => {
+    const site = await sendSite(0);
+    const long = `${'a'.repeat(64)}@${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(57)}.org`;
+    expect(long.length).toBe(254);
+    expect((await gazetteWith({}, 'subscribers', 'add', long, '--config', site.config)).code).toBe(0);
+    const run = await gazetteWith({}, 'send', '--dry-run', '--config', site.config);
+    expect(run.code, run.stderr).toBe(0);
+    const [file] = await readdir(path.join(site.dir, 'data', 'outbox', 'issue-one'));
+    expect(file).toMatch(/^000001-a{64}~[0-9a-f]{12}\.eml$/);
+    expect(await readFile(path.join(site.dir, 'data', 'outbox', 'issue-one', file!), 'utf8')).toContain(long);
   });
 
   it('without GAZETTE_SECRET, makes a secret on first use, kept beside the database with mode 0600, and reuses it', async () => {
@@ -209,7 +238,7 @@ describe('gazette send without a real send', () => {
     expect((await stat(secretFile)).mode & 0o777).toBe(0o600);
     const secret = await readFile(secretFile, 'utf8');
     expect(secret.trim()).toMatch(/^[0-9a-f]{64}$/);
-    const eml = async () => readFile(path.join(site.dir, 'out', 'outbox', 'issue-one', '000001-sub0@example.org.eml'), 'utf8');
+    const eml = async () => readFile(path.join(site.dir, 'data', 'outbox', 'issue-one', '000001-sub0@example.org.eml'), 'utf8');
     const link = /token=([\w.-]+)/.exec(await eml())![1];
     await gazetteWith({ GAZETTE_SECRET: '' }, 'send', '--dry-run', '--config', site.config);
     expect(await readFile(secretFile, 'utf8')).toBe(secret);
@@ -221,7 +250,7 @@ describe('gazette send without a real send', () => {
     const run = await gazetteWith({}, 'send', '--config', site.config);
     expect(run.code).toBe(0);
     expect(run.stderr).toContain('No SMTP server is configured');
-    expect(await readdir(path.join(site.dir, 'out', 'outbox', 'issue-one'))).toHaveLength(2);
+    expect(await readdir(path.join(site.dir, 'data', 'outbox', 'issue-one'))).toHaveLength(2);
   });
 
   it('refuses to run while another send holds the database, and takes over a lock left by a killed one', async () => {

@@ -84,7 +84,7 @@ function program(io: Io, setCode: (code: number) => void, senv: SendEnv | undefi
     .option('--issue <slug>', 'the issue to send (default: the newest published one)')
     .option('--latest', 'send the newest published issue (the default)', false)
     .option('-y, --yes', 'do not ask for confirmation (required when standard input is not a terminal)', false)
-    .option('--dry-run', 'write the messages to out/outbox/<slug>/ instead of sending; the ledger is unchanged', false)
+    .option('--dry-run', 'write the messages to the outbox (data/outbox/<slug>/, beside the database) instead of sending; the ledger is unchanged', false)
     .option('--to <address>', 'send one test copy to this address; the ledger is unchanged')
     .option('--new-issue', 'send even though an issue with the same slug or title was sent under another id', false)
     .action(async (flags) => {

@@ -28,10 +28,10 @@ import {
   tagKey,
   tagUrl,
 } from '../pages/index.js';
-import { OUTBOX } from '../send/outbox.js';
+import { OUTBOX, outboxRoot } from '../send/outbox.js';
 import { cacheKey, codeVersion } from '../util/disk-cache.js';
 import { createWalker, filesUnder } from '../util/files.js';
-import { type OutputFile, writeOutput } from './output.js';
+import { type OutputFile, retireOutboxInOutput, writeOutput } from './output.js';
 
 export interface BuildOptions extends LoadOptions {
   /** MJML validation level for the emails (default `soft`; tests use `strict`). */
@@ -283,7 +283,8 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
     // Writing the output keeps this thread busy: first let the emails reach MJML.
     await Promise.race([handedOver, rendering]);
     files = await planOutput(config, loaded.issues, { issues: newest, rendered: rendering, ...(keys ? { keys } : {}) }, loaded.warnings);
-    await writeOutput(config.build.out, files, { keep: [OUTBOX], manifests: path.join(config.build.cache, 'output') });
+    await retireOutboxInOutput(config.build.out, OUTBOX, outboxRoot(config));
+    await writeOutput(config.build.out, files, { manifests: path.join(config.build.cache, 'output') });
     emails = await rendering;
   } finally {
     await mjml?.close();

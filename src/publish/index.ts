@@ -1,4 +1,4 @@
 export type { BuildOptions, BuildResult } from './build.js';
 export { build, EMAIL_SIZE_WARNING, issueFolder, planOutput } from './build.js';
 export type { OutputFile } from './output.js';
-export { ensureOutputFolder, OUTPUT_MARKER, safeJoin, writeOutput } from './output.js';
+export { OUTPUT_MARKER, retireOutboxInOutput, safeJoin, writeOutput } from './output.js';

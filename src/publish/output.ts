@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, type Stats, statSync, writeFileSync } from 'node:fs';
-import { cp, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, type Stats, statSync, writeFileSync } from 'node:fs';
+import { cp, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileError, GazetteError } from '../errors.js';
 import { fileIdentity as identity } from '../util/files.js';
@@ -36,20 +36,6 @@ async function hasMarker(dir: string): Promise<boolean> {
     return readFileSync(path.join(dir, OUTPUT_MARKER), 'utf8') === MARKER_TEXT;
   } catch {
     return false;
-  }
-}
-
-/**
- * Make `outDir` if it does not exist yet, with the marker, so that the next
- * build may replace it (`send` writes its outbox there before any build).
- */
-export async function ensureOutputFolder(outDir: string): Promise<void> {
-  await checkReplaceable(outDir);
-  try {
-    await mkdir(outDir, { recursive: true });
-    await writeFile(path.join(outDir, OUTPUT_MARKER), MARKER_TEXT);
-  } catch (err) {
-    throw fileError(err, 'OUTPUT', 'make the output folder', outDir);
   }
 }
 
@@ -105,13 +91,10 @@ export async function writeOutput(
   outDir: string,
   files: Map<string, OutputFile>,
   options: {
-    /** Folders in the output that are not build output (the send outbox): moved into the new output. */
-    keep?: readonly string[];
     /** Where to keep the output folders' manifests (`build.cache`/output); without it, every file is made and compared. */
     manifests?: string;
   } = {},
 ): Promise<void> {
-  const keep = options.keep ?? [];
   const manifests = options.manifests ? new Manifests(options.manifests, outDir) : undefined;
   await checkReplaceable(outDir);
   await removeLeftovers(outDir);
@@ -138,13 +121,6 @@ export async function writeOutput(
   try {
     const manifest = await syncFolder(temp, files, manifests?.read(temp) ?? { files: {}, dirs: {} }, fresh);
     manifests?.write(temp, manifest);
-    // Folders that are not build output (the send outbox) move into the new output.
-    for (const name of keep) {
-      await rm(path.join(temp, name), { recursive: true, force: true });
-      await rename(path.join(outDir, name), path.join(temp, name)).catch((err: NodeJS.ErrnoException) => {
-        if (err.code !== 'ENOENT') throw err;
-      });
-    }
     let hadOld = true;
     try {
       renameSync(outDir, old);
@@ -155,10 +131,7 @@ export async function writeOutput(
     try {
       renameSync(temp, outDir);
     } catch (err) {
-      if (hadOld) {
-        await rename(old, outDir);
-        for (const name of keep) await rename(path.join(temp, name), path.join(outDir, name)).catch(() => undefined);
-      }
+      if (hadOld) await rename(old, outDir);
       throw err;
     }
     // The replaced output is the next build's starting point, unless something else is in its place.
@@ -168,7 +141,6 @@ export async function writeOutput(
     }
     manifests?.keepOnly([outDir, spare]);
   } catch (err) {
-    for (const name of keep) await rename(path.join(temp, name), path.join(outDir, name)).catch(() => undefined);
     await rm(temp, { recursive: true, force: true });
     throw fileError(err, 'OUTPUT', 'write the output folder', outDir);
   }
@@ -327,4 +299,26 @@ export function safeJoin(root: string, rel: string): string {
     throw new GazetteError('OUTPUT', `output path ${JSON.stringify(rel)} is outside the output folder`, { file: root });
   }
   return target;
+}
+
+/**
+ * Gazette before 0.3 wrote the send outbox into `build.out` (`out/outbox/`),
+ * where it was uploaded with the site. A build moves it beside the
+ * database (`to`), or removes it when one is there already: it is
+ * Gazette's own, and never published.
+ */
+export async function retireOutboxInOutput(outDir: string, name: string, to: string): Promise<void> {
+  const legacy = path.join(outDir, name);
+  if (!lstatSync(legacy, { throwIfNoEntry: false })?.isDirectory() || !(await hasMarker(outDir))) return;
+  try {
+    if (!lstatSync(to, { throwIfNoEntry: false })) {
+      mkdirSync(path.dirname(to), { recursive: true });
+      renameSync(legacy, to);
+      chmodSync(to, 0o700);
+      return;
+    }
+  } catch {
+    // Another file system, or no room: it is removed below all the same.
+  }
+  await rm(legacy, { recursive: true, force: true });
 }

@@ -1,11 +1,11 @@
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import type { Config } from '../config/index.js';
 import { fileError, GazetteError } from '../errors.js';
-import { ensureOutputFolder } from '../publish/output.js';
 import { isLoopback } from '../util/mail.js';
 import { readUserFile } from '../util/paths.js';
+import { outboxFileName } from './outbox.js';
 
 /**
  * What carries a composed message: an SMTP pool, or files in an outbox
@@ -149,9 +149,12 @@ export function smtpTransportOptions(config: Config, smtp: SmtpSettings) {
   };
 }
 
-/** Each message as an `.eml` file under `dir` (a dry run, or no SMTP configured). */
+/**
+ * Each message as an `.eml` file under `dir` (a dry run, or no SMTP
+ * configured): the folder readable by its owner only (0700), each file too
+ * (0600), since each holds an address and a working unsubscribe link.
+ */
 export async function outboxCarrier(config: Config, dir: string): Promise<Carrier> {
-  const outDir = config.build.out;
   const transport = nodemailer.createTransport({
     streamTransport: true,
     buffer: true,
@@ -159,10 +162,12 @@ export async function outboxCarrier(config: Config, dir: string): Promise<Carrie
     ...(config.dkim ? { dkim: await dkimOptions(config) } : {}),
   });
   // The outbox shows one run: the files of an earlier one are replaced.
-  await ensureOutputFolder(outDir);
   try {
+    await mkdir(path.dirname(dir), { recursive: true, mode: 0o700 });
+    await chmod(path.dirname(dir), 0o700);
     await rm(dir, { recursive: true, force: true });
-    await mkdir(dir, { recursive: true });
+    await mkdir(dir, { mode: 0o700 });
+    await chmod(dir, 0o700);
   } catch (err) {
     throw fileError(err, 'OUTPUT', 'make the outbox folder', dir);
   }
@@ -173,9 +178,9 @@ export async function outboxCarrier(config: Config, dir: string): Promise<Carrie
     async send(message) {
       const info = await transport.sendMail(message);
       const to = typeof message.to === 'string' ? message.to : (message.to as { address: string }).address;
-      const name = `${String(++n).padStart(6, '0')}-${to.replace(/[^A-Za-z0-9@._-]/g, '_')}.eml`;
-      const temp = path.join(dir, `.${name}.tmp`);
-      await writeFile(temp, info.message as Buffer);
+      const name = outboxFileName(++n, to);
+      const temp = path.join(dir, `.${String(n)}.tmp`);
+      await writeFile(temp, info.message as Buffer, { mode: 0o600 });
       await rename(temp, path.join(dir, name));
       return { response: `written to ${name}` };
     },

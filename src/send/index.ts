@@ -8,7 +8,7 @@ export type { ComposeInput } from './compose.js';
 export { composeConfirmation, composeMessage, listId, messageId, senderDomain, transferEncoding } from './compose.js';
 export type { InviteResult } from './invite.js';
 export { invitePending } from './invite.js';
-export { OUTBOX, outboxDir } from './outbox.js';
+export { OUTBOX, outboxDir, outboxFileName, outboxRoot } from './outbox.js';
 export type { Abort, Progress, SendResult, SendRun, Tally } from './pipeline.js';
 export { sendIssue } from './pipeline.js';
 export type { SendStore } from './store.js';
