@@ -56,10 +56,17 @@ const sections = {
     /** Absolute path of the MJML template, if the config names one. */
     template: v.template ? path.resolve(root, v.template) : undefined,
   }),
-  subscribers: (v, root) => ({
-    /** Absolute path of the SQLite file. */
-    database: path.resolve(root, v.database),
-  }),
+  subscribers: (v, root) => {
+    const database = path.resolve(root, v.database);
+    return {
+      /** Absolute path of the SQLite file. */
+      database,
+      /** The generated token key (when GAZETTE_SECRET is not set): beside the database, mode 0600. */
+      secret: path.join(path.dirname(database), 'gazette.secret'),
+      /** Where messages are written instead of sent (dry runs, no SMTP): beside the database, mode 0700. */
+      outbox: path.join(path.dirname(database), 'outbox'),
+    };
+  },
   server: (v) => ({
     /** Ends in `/`. */
     publicUrl: v.public_url ? withSlash(v.public_url) : undefined,
@@ -106,12 +113,25 @@ const sections = {
 
 type Sections = typeof sections;
 
+/**
+ * What no build or preview publishes, whatever path reaches it (a link, a
+ * hard link, a folder named as static): files by path, and folders with
+ * everything in them.
+ */
+export interface NeverPublished {
+  /** The subscriber database and its -wal, -shm and -journal files, the secret, the config. */
+  files: string[];
+  /** The render cache, the outbox, the output folder itself. */
+  folders: string[];
+}
+
 /** The validated, resolved site configuration. */
 export type Config = {
   /** Absolute path of the config file. */
   file: string;
   /** The folder the config file is in; relative paths resolve against it. */
   root: string;
+  neverPublished: NeverPublished;
 } & { [K in keyof Sections]: ReturnType<Sections[K]> };
 
 /** Map every section of a validated config. */
@@ -120,5 +140,10 @@ export function toConfig(raw: RawConfig, file: string): Config {
   const mapped = Object.fromEntries(
     (Object.keys(sections) as Array<keyof Sections>).map((key) => [key, (sections[key] as (v: unknown, root: string) => unknown)(raw[key], root)]),
   ) as { [K in keyof Sections]: ReturnType<Sections[K]> };
-  return { file, root, ...mapped };
+  const { database, secret, outbox } = mapped.subscribers;
+  const neverPublished: NeverPublished = {
+    files: [database, `${database}-wal`, `${database}-shm`, `${database}-journal`, secret, file],
+    folders: [mapped.build.cache, outbox, mapped.build.out],
+  };
+  return { file, root, neverPublished, ...mapped };
 }

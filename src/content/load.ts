@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Config } from '../config/index.js';
 import { fileError, GazetteError, GazetteErrors } from '../errors.js';
 import { cacheKey, codeVersion } from '../util/disk-cache.js';
-import { createWalker, fileIdentity as identity } from '../util/files.js';
+import { createWalker, guardOf, fileIdentity as identity } from '../util/files.js';
 import { PackCache } from '../util/pack-cache.js';
 import { inParallel } from '../util/pool.js';
 import { plainLine, stripControl } from '../util/text.js';
@@ -185,7 +185,7 @@ async function parseSource(
  */
 export async function loadIssues(config: Config, options: LoadOptions = {}): Promise<LoadResult> {
   let sources: SourceFile[];
-  const walker = await createWalker(config.root);
+  const walker = await createWalker(config.root, guardOf(config.neverPublished));
   try {
     sources = await findSources(walker, config.content.dir);
   } catch (err) {

@@ -30,7 +30,7 @@ import {
 } from '../pages/index.js';
 import { OUTBOX, outboxRoot } from '../send/outbox.js';
 import { cacheKey, codeVersion } from '../util/disk-cache.js';
-import { createWalker, filesUnder } from '../util/files.js';
+import { createWalker, filesUnder, guardOf, publishable } from '../util/files.js';
 import { type OutputFile, retireOutboxInOutput, writeOutput } from './output.js';
 
 export interface BuildOptions extends LoadOptions {
@@ -104,9 +104,17 @@ export async function planOutput(
 ): Promise<Map<string, OutputFile>> {
   const files = new Map<string, OutputFile>();
   const exists = statSync(config.build.static, { throwIfNoEntry: false })?.isDirectory() === true;
-  const staticWalker = await createWalker(config.root);
+  const guard = guardOf(config.neverPublished);
+  /** A file to copy into the output, unless it is one of Gazette's private files by another name. */
+  const copyable = (file: string) => {
+    const refused = publishable(guard, file);
+    if (refused) warnings.push(refused);
+    return !refused;
+  };
+  const staticWalker = await createWalker(config.root, guard);
   for (const rel of exists ? await filesUnder(staticWalker, config.build.static) : []) {
-    files.set(rel.split(path.sep).join('/'), { copyFrom: path.join(config.build.static, rel) });
+    const from = path.join(config.build.static, rel);
+    if (copyable(from)) files.set(rel.split(path.sep).join('/'), { copyFrom: from });
   }
   warnings.push(...staticWalker.skipped);
   const site = config.site;
@@ -234,9 +242,10 @@ export async function planOutput(
     );
     sitemap.push({ url: issue.url, updated: issue.updated });
     if (issue.bundleDir) {
-      const walker = await createWalker(config.root);
+      const walker = await createWalker(config.root, guard);
       for (const rel of await bundleResources(walker, issue.bundleDir)) {
-        put(path.posix.join(dir, rel.split(path.sep).join('/')), { copyFrom: path.join(issue.bundleDir, rel) }, `file ${rel}`, issue);
+        const from = path.join(issue.bundleDir, rel);
+        if (copyable(from)) put(path.posix.join(dir, rel.split(path.sep).join('/')), { copyFrom: from }, `file ${rel}`, issue);
       }
       warnings.push(...walker.skipped);
     }

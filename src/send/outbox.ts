@@ -14,7 +14,7 @@ export const OUTBOX = 'outbox';
 
 /** The outbox: `outbox/` beside `subscribers.database`. */
 export function outboxRoot(config: Config): string {
-  return path.join(path.dirname(config.subscribers.database), OUTBOX);
+  return config.subscribers.outbox;
 }
 
 /** Where one issue's messages (or `confirmations`, `invitations`) are written. */

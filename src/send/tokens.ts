@@ -6,7 +6,7 @@ import { GazetteError } from '../errors.js';
 
 /** Where the generated secret is kept: beside the database, readable by its owner only. */
 export function secretFile(config: Config): string {
-  return path.join(path.dirname(config.subscribers.database), 'gazette.secret');
+  return config.subscribers.secret;
 }
 
 const SECRET_FILE_TEXT = /^[0-9a-f]{64}$/;

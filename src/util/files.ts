@@ -38,8 +38,47 @@ export const inside = (parent: string, child: string): boolean => {
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 };
 
-/** A walker confined to `root` (the site folder). */
-export async function createWalker(root: string): Promise<Walker> {
+/**
+ * What a walk never yields, whatever path reaches it: Gazette's own private
+ * files and folders (the subscriber database, its secret, the config, the
+ * cache, the outbox). Checked by real path, and for a file about to be
+ * published by its inode too, which a hard link shares.
+ */
+export interface Guard {
+  /** Why the file or folder at `real` (a real path; its stats, when known) is never published; undefined when it may be. */
+  refuses(real: string | undefined, st?: Stats): string | undefined;
+}
+
+const guards = new WeakMap<object, Guard>();
+
+/** The guard for a config's `neverPublished` (made once per config). */
+export function guardOf(never: { files: readonly string[]; folders: readonly string[] }): Guard {
+  let guard = guards.get(never);
+  if (guard) return guard;
+  const real = (p: string) => realOrNot(p) ?? path.join(realOrNot(path.dirname(p)) ?? path.dirname(p), path.basename(p));
+  const files = new Set(never.files.map(real));
+  const folders = never.folders.map(real);
+  const underFolder = (p: string) => folders.some((folder) => p === folder || p.startsWith(folder + path.sep));
+  const inodes = new Set<string>();
+  for (const f of never.files) {
+    const st = statSync(f, { throwIfNoEntry: false });
+    if (st?.isFile()) inodes.add(`${st.dev}:${st.ino}`);
+  }
+  guard = {
+    refuses(realPath, st) {
+      if (realPath !== undefined && (files.has(realPath) || underFolder(realPath))) return 'private to Gazette';
+      if (st?.isFile() && inodes.has(`${st.dev}:${st.ino}`)) return 'private to Gazette (the same file by a hard link)';
+      return undefined;
+    },
+  };
+  guards.set(never, guard);
+  return guard;
+}
+
+const NEVER_PUBLISHED = 'the subscriber database, its secret, the config, the cache or the outbox';
+
+/** A walker confined to `root` (the site folder), never yielding what `guard` refuses. */
+export async function createWalker(root: string, guard?: Guard): Promise<Walker> {
   // Synchronous calls: a walk is many small ones that a build waits for (a thread-pool round trip each costs more).
   const realRoot = realOrNot(root) ?? path.resolve(root);
   const visited = new Set<string>();
@@ -63,9 +102,16 @@ export async function createWalker(root: string): Promise<Walker> {
             continue;
           }
           const s = statSync(target);
+          if (guard?.refuses(target, s)) {
+            skipped.push(`${full}: a link to ${target}, which is ${NEVER_PUBLISHED}; not followed, never published`);
+            continue;
+          }
           if (s.isDirectory() && visited.has(target)) continue;
           isDir = s.isDirectory();
           isFile = s.isFile();
+        } else if (guard && (isDir || isFile) && guard.refuses(path.join(real, e.name))) {
+          skipped.push(`${full}: ${isDir ? 'a folder' : 'a file'} that is ${NEVER_PUBLISHED}; never published`);
+          continue;
         }
         if (isDir || isFile) out.push({ name: e.name, path: full, dir: isDir, file: isFile });
       }
@@ -94,4 +140,13 @@ export async function filesUnder(walker: Walker, dir: string, keep: (entry: Entr
   };
   await walk(dir);
   return files;
+}
+
+/**
+ * Whether a file about to be copied into the output may be: a warning when
+ * it is one of Gazette's private files under another name (a hard link).
+ */
+export function publishable(guard: Guard, file: string): string | undefined {
+  const st = statSync(file, { throwIfNoEntry: false });
+  return st && guard.refuses(undefined, st) ? `${file}: the same file as ${NEVER_PUBLISHED} (a hard link); never published` : undefined;
 }
