@@ -1,4 +1,5 @@
 import { link, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/index.js';
@@ -95,5 +96,39 @@ describe('Gazette never publishes its private files, whatever path reaches them'
     }
     expect((await fetch(`${preview.url}robots.txt`)).status).toBe(200);
     expect(await readdir(path.join(site.dir, 'out'))).not.toContain('secret.txt');
+  });
+});
+
+describe('preview answers only to its own names', () => {
+  it('a request naming another host (DNS rebinding) is refused with 421; localhost, 127.0.0.1 and [::1] are served', async () => {
+    const site = await sendSite(0);
+    preview = await startPreview({
+      loadConfig: async () => (await loadConfig(site.config)).config,
+      host: '127.0.0.1',
+      port: 0,
+      drafts: true,
+      log: () => undefined,
+      formatError: (err) => [String(err)],
+    });
+    const port = new URL(preview.url).port;
+    const get = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, path: '/', headers: { host } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    for (const host of [
+      `evil.example:${port}`,
+      'evil.example',
+      `localhost.evil.example:${port}`,
+      `127.0.0.1.nip.io:${port}`,
+      `localhost:${Number(port) + 1}`,
+    ]) {
+      expect(await get(host), host).toBe(421);
+    }
+    for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, `LOCALHOST:${port}`]) expect(await get(host), host).toBe(200);
   });
 });
