@@ -103,7 +103,7 @@ describe('bounces import: every kind of report', () => {
 });
 
 describe('bounces import: matching', () => {
-  it('matches by VERP first, then the original Message-ID, then the failed recipient', async () => {
+  it('matches by the signed VERP address first, then by a Message-ID Gazette made; the recipient named in a report alone changes nobody', async () => {
     const site = await sentSite(3);
     // VERP only: no Message-ID, and a recipient that is no subscriber (a forwarded address).
     const byVerp = { ...site.sent('sub0@example.org'), recipient: 'forwarded@elsewhere.example', messageId: '<unknown@nowhere.example>' };
@@ -113,11 +113,12 @@ describe('bounces import: matching', () => {
     const byId = { ...site.sent('sub1@example.org'), verp: 'bounces@example.com', recipient: 'forwarded@elsewhere.example' };
     run = await importFile(site, 'b.eml', Buffer.from(report('postfix-hard.eml', byId).toString('latin1').replace('4Qx1Yz2AbcZ@', 'other-id@'), 'latin1'));
     expect(run.stdout).toContain('sub1@example.org: bounced (hard bounce, matched by message-id)');
-    // The recipient only.
+    // The recipient only: anyone could have written it.
     const byRecipient = { verp: 'bounces@example.com', recipient: 'sub2@example.org', messageId: '<unknown@nowhere.example>' };
     run = await importFile(site, 'c.eml', report('gmail-dsn.eml', byRecipient));
-    expect(run.stdout).toContain('sub2@example.org: bounced (hard bounce, matched by recipient)');
-    expect(bounceOf(site.dbFile, 'sub2@example.org').bounce).toBe('hard');
+    expect(run.stdout).toContain('ignored a hard bounce: it names no message Gazette sent');
+    expect(statusOf(site.dbFile, 'sub2@example.org').status).toBe('subscribed');
+    expect(bounceOf(site.dbFile, 'sub2@example.org').bounce).toBeNull();
   });
 
   it("reads the failed recipient of a plain notice from X-Failed-Recipients or qmail's <address>: lines", async () => {
@@ -126,8 +127,8 @@ describe('bounces import: matching', () => {
       ['exim-failed.eml', 'sub0@example.org'],
       ['qmail.eml', 'sub1@example.org'],
     ] as const) {
-      const run = await importFile(site, name, report(name, { verp: 'bounces@example.com', recipient: email, messageId: '<unknown@nowhere.example>' }));
-      expect(run.stdout).toContain(`${email}: bounced (hard bounce, matched by recipient)`);
+      const run = await importFile(site, name, report(name, { ...site.sent(email), messageId: '<unknown@nowhere.example>' }));
+      expect(run.stdout).toContain(`${email}: bounced (hard bounce, matched by envelope)`);
     }
   });
 
@@ -137,7 +138,7 @@ describe('bounces import: matching', () => {
     const forged = { ...genuine, verp: genuine.verp.replace(/-[0-9a-f]{20}@/, '-0123456789abcdef0123@') };
     const run = await importFile(site, 'forged.eml', report('postfix-hard.eml', forged));
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('forged envelope address');
+    expect(run.stdout).toContain('ignored a hard bounce: its return address has the shape of a Gazette (VERP) address but not its signature');
     expect(statusOf(site.dbFile, 'sub0@example.org').status).toBe('subscribed');
     expect(bounceOf(site.dbFile, 'sub0@example.org').bounce).toBeNull();
     // A VERP address naming a subscriber that does not exist is forged too.
@@ -154,11 +155,11 @@ describe('bounces import: matching', () => {
       'x.eml',
       report('postfix-hard.eml', { verp: 'bounces@example.com', recipient: 'stranger@example.net', messageId: '<nope@x.example>' }),
     );
-    expect(run.stdout).toContain('(no subscriber): matching no subscriber');
+    expect(run.stdout).toContain('ignored a hard bounce: it names no message Gazette sent');
     expect(statusOf(site.dbFile, 'sub0@example.org').status).toBe('subscribed');
   });
 
-  it('a report naming several subscribers, with nothing to say which, changes nobody', async () => {
+  it('a report naming several subscribers, and no message Gazette sent, changes nobody', async () => {
     const site = await sentSite(3);
     const raw = report('postfix-hard.eml', { verp: 'bounces@example.com', recipient: 'sub0@example.org', messageId: '<nope@x.example>' })
       .toString('latin1')
@@ -167,7 +168,7 @@ describe('bounces import: matching', () => {
         'Final-Recipient: rfc822; sub1@example.org\nAction: failed\nStatus: 5.1.1\n\nFinal-Recipient: rfc822; sub2@example.org\nAction: failed\nStatus: 5.1.1\n\nFinal-Recipient: rfc822; sub0@example.org',
       );
     const run = await importFile(site, 'many.eml', Buffer.from(raw, 'latin1'));
-    expect(run.stdout).toContain('naming several subscribers');
+    expect(run.stdout).toContain('ignored a hard bounce: it names no message Gazette sent');
     for (const i of [0, 1, 2]) expect(statusOf(site.dbFile, `sub${i}@example.org`).status).toBe('subscribed');
   });
 

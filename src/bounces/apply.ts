@@ -1,4 +1,4 @@
-import { issueTag, looksLikeBounceAddress, readBounceAddress } from '../send/index.js';
+import { isDeliveryMessageId, issueTag, looksLikeBounceAddress, readBounceAddress } from '../send/index.js';
 import {
   applyReport,
   type Db,
@@ -29,6 +29,12 @@ export interface Evidence {
   /** The original message's Message-ID. */
   messageId?: string | undefined;
   recipients: RecipientReport[];
+  /**
+   * Whether it comes from a provider whose signature (or basic auth) was
+   * checked, which may name a recipient by address alone; a report mailed
+   * in may come from anyone, and is believed only for what Gazette signed.
+   */
+  authenticated?: boolean;
 }
 
 export interface Applied {
@@ -38,6 +44,8 @@ export interface Applied {
   email?: string;
   /** How it was matched. */
   by?: 'envelope' | 'message-id' | 'recipient';
+  /** Why it changed nobody (unmatched, forged, ambiguous). */
+  why?: string;
 }
 
 export interface ApplyContext {
@@ -61,12 +69,26 @@ export function mailEvidence(report: MailReport): Evidence {
 
 const RANK: Record<ReportKind, number> = { complaint: 3, hard: 2, soft: 1, none: 0 };
 
+/** Why a report changed nobody, as `bounces import` says it. */
+export const IGNORED = {
+  forged: 'its return address has the shape of a Gazette (VERP) address but not its signature',
+  unsigned:
+    'it names no message Gazette sent: no signed return address (VERP) and no Message-ID Gazette made; a report anyone could have written changes nobody',
+  legacy:
+    'it quotes the Message-ID of a message sent by a Gazette before 0.3, which anyone could compute; only a signed return address (VERP) is believed for those',
+  unmatched: 'no subscriber was sent the message it is about',
+  ambiguous: 'it names several subscribers, and nothing says which one it is about',
+} as const;
+
 /**
- * Match a report to one delivery and apply it. Matched, in this order, by
- * the VERP envelope address (a forged one stops here: nothing changes), by
- * the original Message-ID in the ledger, and by the failed recipient named
- * in the report's fields. A report changes one subscriber at most: one
- * that names several, with nothing to say which, changes nobody.
+ * Match a report to one delivery and apply it. Trust comes only from what
+ * Gazette made: the signed VERP envelope address (a forged one stops here:
+ * nothing changes), or the Message-ID of a delivery in the ledger, keyed
+ * with the secret; and the report then applies to that message's
+ * recipient alone. A provider's webhook, whose signature was checked, may
+ * also name a recipient by address, for a subscriber Gazette has mailed.
+ * A report changes one subscriber at most: one that names several, with
+ * nothing to say which, changes nobody.
  */
 export function applyEvidence(ctx: ApplyContext, evidence: Evidence): Applied {
   const { db } = ctx;
@@ -79,13 +101,15 @@ export function applyEvidence(ctx: ApplyContext, evidence: Evidence): Applied {
       ctx.softLimit,
       unmatched,
     );
+  const ignored = (outcome: ReportOutcome, why: string): Applied => ({ kind: worst.kind, outcome: record(worst, undefined, outcome), why });
   if (reportSeen(db, reportId(evidence, worst))) return { kind: worst.kind, outcome: 'duplicate' };
 
   let target: ReportTarget | undefined;
   let by: Applied['by'];
+  let why: string = IGNORED.unsigned;
   for (const address of evidence.envelope.filter(looksLikeBounceAddress)) {
     const named = readBounceAddress(ctx.secret, address, (id) => getSubscriber(db, id));
-    if (named === 'forged') return { kind: worst.kind, outcome: record(worst, undefined, 'forged') };
+    if (named === 'forged') return ignored('forged', IGNORED.forged);
     if (named) {
       target = { subscriberId: named.id, issue: named.tag ? issueKeys(db).find((key) => issueTag(key) === named.tag) : undefined };
       by = 'envelope';
@@ -93,23 +117,30 @@ export function applyEvidence(ctx: ApplyContext, evidence: Evidence): Applied {
     }
   }
   if (!target && evidence.messageId) {
-    target = deliveryByMessageId(db, evidence.messageId);
-    if (target) by = 'message-id';
+    const delivery = deliveryByMessageId(db, evidence.messageId);
+    const row = delivery && getSubscriber(db, delivery.subscriberId);
+    if (delivery?.issue && row && isDeliveryMessageId(ctx.secret, evidence.messageId, delivery.issue, row)) {
+      target = delivery;
+      by = 'message-id';
+    } else if (delivery) why = IGNORED.legacy;
   }
-  if (!target) {
+  if (!target && evidence.authenticated) {
+    why = IGNORED.unmatched;
     const named = new Map<number, string>();
     for (const entry of evidence.recipients) {
       const row = entry.address ? findSubscriber(db, entry.address) : undefined;
       if (row) named.set(row.id, row.email);
     }
-    if (named.size > 1) return { kind: worst.kind, outcome: record(worst, undefined, 'ambiguous') };
+    if (named.size > 1) return ignored('ambiguous', IGNORED.ambiguous);
     const [only] = [...named.keys()];
-    if (only !== undefined) {
-      target = { subscriberId: only, issue: latestDelivery(db, only, evidence.at) };
+    // Only a subscriber Gazette has mailed: a provider reports on the messages it carried.
+    const issue = only === undefined ? undefined : latestDelivery(db, only, evidence.at);
+    if (only !== undefined && issue !== undefined) {
+      target = { subscriberId: only, issue };
       by = 'recipient';
     }
   }
-  if (!target) return { kind: worst.kind, outcome: record(worst, undefined) };
+  if (!target) return ignored('unmatched', why);
   const row = getSubscriber(db, target.subscriberId)!;
   // The entry about this subscriber's address; else (forwarded mail, a rewritten address) the worst.
   const entry = evidence.recipients.find((r) => r.address === row.email_key) ?? worst;

@@ -106,6 +106,7 @@ export function sesEvidence(m: SnsMessage): Evidence | undefined {
   const header = list(mail.headers).find((h) => /^message-id$/i.test(str(obj(h).name) ?? ''));
   const base = {
     source: 'ses',
+    authenticated: true,
     envelope: [str(mail.source)].filter((a): a is string => Boolean(a)),
     messageId: messageIdOf(str(common.messageId) ?? str(obj(header).value)),
   };
@@ -184,6 +185,7 @@ export function postmarkEvidence(body: unknown): Evidence | undefined {
   return {
     id: `postmark:${str(b.ID) ?? `${str(b.Email)}:${str(b.BouncedAt)}`}`,
     source: 'postmark',
+    authenticated: true,
     at: date(str(b.BouncedAt)),
     envelope: [],
     recipients: [{ address: typedAddress(str(b.Email)), kind, status: enhancedStatus(details), diagnostic: `${type}: ${details ?? ''}`.trim() }],
@@ -226,6 +228,7 @@ export function mailgunEvidence(body: unknown): Evidence | undefined {
   return {
     id: `mailgun:${str(e.id) ?? str(obj(obj(body).signature).token)}`,
     source: 'mailgun',
+    authenticated: true,
     at: typeof e.timestamp === 'number' ? new Date(e.timestamp * 1000) : new Date(),
     envelope: [str(obj(e.envelope).sender)].filter((a): a is string => Boolean(a)),
     messageId: rawId ? (rawId.startsWith('<') ? rawId : `<${rawId}>`) : undefined,

@@ -8,9 +8,9 @@ const OUTCOME_WORDS: Record<string, string> = {
   unsubscribed: 'unsubscribed (complaint)',
   counted: 'soft bounce counted',
   unchanged: 'unchanged (auto-replies, delay notices, already so)',
-  unmatched: 'matching no subscriber',
-  forged: 'with a forged envelope address (ignored)',
-  ambiguous: 'naming several subscribers (ignored)',
+  unmatched: 'ignored (matching no message Gazette sent)',
+  forged: 'ignored (a forged envelope address)',
+  ambiguous: 'ignored (naming several subscribers)',
   duplicate: 'processed before',
 };
 
@@ -18,7 +18,8 @@ const OUTCOME_WORDS: Record<string, string> = {
 function printTally(io: Io, tally: BounceTally, others: string): void {
   for (const e of tally.events) {
     const what = e.kind === 'complaint' ? 'complaint' : e.kind === 'none' ? 'notice' : `${e.kind} bounce`;
-    io.out(`  ${e.email ?? '(no subscriber)'}: ${OUTCOME_WORDS[e.outcome] ?? e.outcome} (${what}${e.by ? `, matched by ${e.by}` : ''})`);
+    if (e.why) io.out(`  ignored a ${what}: ${e.why}`);
+    else io.out(`  ${e.email ?? '(no subscriber)'}: ${OUTCOME_WORDS[e.outcome] ?? e.outcome} (${what}${e.by ? `, matched by ${e.by}` : ''})`);
   }
   io.out(`Read ${plural(tally.messages, 'message')}: ${plural(tally.reports, 'report')}, ${plural(tally.others, 'other message')} ${others}.`);
   const parts = Object.entries(tally.outcomes).map(([outcome, n]) => `${n} ${OUTCOME_WORDS[outcome] ?? outcome}`);

@@ -214,7 +214,7 @@ export async function startPreview(options: PreviewOptions): Promise<RunningPrev
     const sample = sampleReader();
     const size = Buffer.byteLength(personalizeHtml(email, sample));
     const text = personalizeText(email, sample);
-    const spam = await spamOf(issue, email);
+    const spam = await spamOf(email);
     const src = `/__gazette/email/${encodeURIComponent(issue.slug)}/email.html`;
     const frame = (width: number, dark: boolean) =>
       `<figure><figcaption>${width} px${dark ? ', dark' : ''}</figcaption><iframe src="${src}" width="${width}" height="900" style="border:1px solid #d1d5db;color-scheme:${dark ? 'dark' : 'light'}" title="${width} px"></iframe></figure>`;
@@ -235,7 +235,7 @@ ${typeof spam === 'string' ? `SpamAssassin: ${e(spam)}.` : `SpamAssassin: <stron
   }
 
   /** SpamAssassin's verdict on the issue's complete message, once per rendering, or why there is none. */
-  function spamOf(issue: Issue, email: RenderedEmail): Promise<SpamScore | string> {
+  function spamOf(email: RenderedEmail): Promise<SpamScore | string> {
     const key = createHash('sha256').update(email.html).update(email.text).digest('hex');
     let check = spamChecks.get(key);
     if (!check) {
@@ -243,7 +243,6 @@ ${typeof spam === 'string' ? `SpamAssassin: ${e(spam)}.` : `SpamAssassin: <stron
         if (!config.email.from) return 'set email.from to score the message';
         const message = composeMessage({
           config,
-          issue,
           email,
           to: { email: 'reader@example.com', name: '' },
           unsubscribeUrl: new URL('unsubscribe?token=preview', config.server.publicUrl ?? url).href,

@@ -148,7 +148,7 @@ export async function sendTestCopy(
   const checked = checkEmail(options.to);
   if ('reason' in checked) throw new GazetteError('ADDRESS', `--to: ${checked.reason}`);
   const { issue, email, warnings } = await issueAndEmail(config, options.issue);
-  const message = composeMessage({ config, issue, email, to: { email: checked.email, name: '' }, unsubscribeUrl: previewUnsubscribeUrl(config) });
+  const message = composeMessage({ config, email, to: { email: checked.email, name: '' }, unsubscribeUrl: previewUnsubscribeUrl(config) });
   const sent = await sendOne(config, options.env, { dryRun: options.dryRun, outboxDir: outboxDir(config, issue.slug) }, message);
   return { issue, to: checked.email, via: sent.via, kind: sent.kind, warnings };
 }

@@ -1,14 +1,12 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { SendMailOptions } from 'nodemailer';
 import type { Config } from '../config/index.js';
-import type { Issue } from '../content/index.js';
 import { personalizeHtml, personalizeText, type RenderedEmail } from '../email/index.js';
 import { GazetteError } from '../errors.js';
 import type { Recipient } from '../store/index.js';
 
 export interface ComposeInput {
   config: Config;
-  issue: Issue;
   /** The issue's email, rendered once. */
   email: RenderedEmail;
   /** Who gets it (`name` may be empty). */
@@ -21,6 +19,8 @@ export interface ComposeInput {
   returnPath?: string | undefined;
   /** Decided once per issue (see `transferEncoding`), so nodemailer does not scan every copy. */
   textEncoding?: 'base64' | 'quoted-printable';
+  /** The delivery's Message-ID (`deliveryMessageId`); a copy outside the ledger (a test copy, a preview) gets a random one. */
+  messageId?: string;
 }
 
 /**
@@ -46,11 +46,8 @@ export function senderDomain(config: Config): string {
   return address.split('@')[1]?.trim().toLowerCase() || new URL(config.site.baseUrl).hostname;
 }
 
-/** The same Message-ID every time for one issue and one subscriber: a resend is recognisably the same message. */
-export function messageId(config: Config, issue: Issue, subscriberEmail: string): string {
-  const hash = createHash('sha256').update(`${issue.key}\n${subscriberEmail.toLowerCase()}`).digest('hex').slice(0, 32);
-  return `<${hash}@${senderDomain(config)}>`;
-}
+/** A Message-ID for a message that is no ledgered delivery (a confirmation, a test copy). */
+const randomMessageId = (config: Config): string => `<${randomBytes(16).toString('hex')}@${senderDomain(config)}>`;
 
 /** `List-ID: "Site Title" <host>` (RFC 2919), stable for the newsletter; nodemailer encodes the title. */
 export function listId(config: Config): { url: string; comment: string } {
@@ -63,10 +60,10 @@ export function listId(config: Config): { url: string; comment: string } {
  * part first; one-click unsubscribe headers (RFC 2369, RFC 8058).
  */
 export function composeMessage(input: ComposeInput): SendMailOptions {
-  const { config, issue, email, to, unsubscribeUrl } = input;
+  const { config, email, to, unsubscribeUrl } = input;
   return {
     ...personalMessage(config, email, to, { unsubscribeUrl }, input.date),
-    messageId: messageId(config, issue, to.email),
+    messageId: input.messageId ?? randomMessageId(config),
     list: {
       id: listId(config),
       unsubscribe: { url: unsubscribeUrl, comment: 'Unsubscribe' },
@@ -125,7 +122,7 @@ export function composeConfirmation(input: {
   const { config, email, to, confirmUrl } = input;
   return {
     ...personalMessage(config, email, to, { confirmUrl }, input.date),
-    messageId: `<${randomBytes(16).toString('hex')}@${senderDomain(config)}>`,
+    messageId: randomMessageId(config),
     headers: { 'Auto-Submitted': 'auto-generated' },
     ...envelope(input.returnPath, to.email),
   };

@@ -5,7 +5,7 @@ export { openCarrier, outboxCarrier, sendOne, smtpCarrier, smtpSettings, smtpTra
 export type { Classified, Verdict } from './classify.js';
 export { classify } from './classify.js';
 export type { ComposeInput } from './compose.js';
-export { composeConfirmation, composeMessage, listId, messageId, senderDomain, transferEncoding } from './compose.js';
+export { composeConfirmation, composeMessage, listId, senderDomain, transferEncoding } from './compose.js';
 export type { InviteResult } from './invite.js';
 export { invitePending } from './invite.js';
 export { OUTBOX, outboxDir, outboxFileName, outboxRoot } from './outbox.js';
@@ -18,6 +18,8 @@ export {
   CONFIRM_TTL_MS,
   confirmToken,
   confirmUrl,
+  deliveryMessageId,
+  isDeliveryMessageId,
   issueTag,
   loadSecret,
   looksLikeBounceAddress,

@@ -5,9 +5,9 @@ import type { Outcome, Recipient } from '../store/index.js';
 import { drain } from '../util/pool.js';
 import type { Carrier } from './carrier.js';
 import { classify, type Verdict } from './classify.js';
-import { composeMessage, messageId, transferEncoding } from './compose.js';
+import { composeMessage, senderDomain, transferEncoding } from './compose.js';
 import type { SendStore } from './store.js';
-import { returnPath, unsubscribeToken, unsubscribeUrl } from './tokens.js';
+import { deliveryMessageId, returnPath, unsubscribeToken, unsubscribeUrl } from './tokens.js';
 
 export interface Tally {
   sent: number;
@@ -95,6 +95,7 @@ export async function sendIssue(run: SendRun): Promise<SendResult> {
   let held: Array<{ recipient: Recipient; response: string }> = [];
   const heldIds = new Set<number>();
   const textEncoding = transferEncoding(email.text);
+  const domain = senderDomain(config);
   const stopping = () => stop.requested || abort !== undefined;
 
   const record = (recipient: Recipient, outcome: Outcome) => patiently(() => store.finishDelivery(issue.key, recipient.id, outcome));
@@ -114,19 +115,19 @@ export async function sendIssue(run: SendRun): Promise<SendResult> {
   const deliver = async (recipient: Recipient) => {
     if (Date.now() < pauseUntil) await sleep(pauseUntil - Date.now(), stop);
     if (stopping()) return;
-    const id = messageId(config, issue, recipient.email);
+    const id = deliveryMessageId(secret, domain, issue.key, recipient);
     if (!(await patiently(() => store.beginDelivery(issue.key, recipient.id, id)))) {
       progress.skipped++;
       return;
     }
     const message = composeMessage({
       config,
-      issue,
       email,
       to: recipient,
       unsubscribeUrl: unsubscribeUrl(config, unsubscribeToken(secret, recipient)),
       returnPath: returnPath(config, secret, recipient, issue.key),
       textEncoding,
+      messageId: id,
     });
     let outcome: Outcome;
     let verdict: Verdict | 'sent' = 'sent';

@@ -216,3 +216,24 @@ export function returnPath(config: Config, secret: Buffer, subscriber: { id: num
   const domain = config.bounces.returnPathDomain;
   return domain ? bounceAddress(secret, domain, subscriber, issueKey) : undefined;
 }
+
+function messageIdMac(secret: Buffer, issueKey: string, emailKey: string): string {
+  return createHmac('sha256', secret).update(`message-id\n${issueKey}\n${emailKey}`).digest('hex').slice(0, 32);
+}
+
+/**
+ * The Message-ID of one issue's copy to one subscriber: `<HMAC@domain>`,
+ * keyed with the secret, so that nobody else can compute it (a report
+ * quoting it can only come back from that message), and the same on every
+ * attempt (a retry is recognisably the same message).
+ */
+export function deliveryMessageId(secret: Buffer, domain: string, issueKey: string, subscriber: { email_key: string }): string {
+  return `<${messageIdMac(secret, issueKey, subscriber.email_key)}@${domain}>`;
+}
+
+/** Whether `messageId` is the one Gazette made for this issue and subscriber (compared in constant time). */
+export function isDeliveryMessageId(secret: Buffer, messageId: string, issueKey: string, subscriber: { email_key: string }): boolean {
+  const given = Buffer.from(/^<([0-9a-f]{32})@[^<>@\s]+>$/.exec(messageId)?.[1] ?? '');
+  const expected = Buffer.from(messageIdMac(secret, issueKey, subscriber.email_key));
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}

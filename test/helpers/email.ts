@@ -38,7 +38,6 @@ export async function rawMessage(site: RenderedSite, issue: Issue): Promise<stri
   const info = await transport.sendMail(
     composeMessage({
       config: site.config,
-      issue,
       email: site.emails.get(issue)!,
       to: { email: 'reader@example.org', name: 'Reader' },
       unsubscribeUrl: 'https://news.example.com/unsubscribe?token=abc123',
