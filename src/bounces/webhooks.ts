@@ -13,6 +13,50 @@ import { messageIdOf, typedAddress } from './fields.js';
  * changes nothing.
  */
 
+/**
+ * How old a provider's event may be. Mailgun signs only a timestamp and a
+ * token (not the event), so its window is short and each token is taken
+ * once. SNS signs the whole message, retries it for up to an hour under its
+ * default policy, and keeps its Timestamp: an hour, each MessageId once.
+ * Either may be a little ahead of this clock.
+ */
+export const REPLAY_WINDOW_MS = { mailgun: 5 * 60_000, sns: 60 * 60_000, ahead: 5 * 60_000 } as const;
+
+/** Deepest nesting a provider's JSON has (SES's is under ten): deeper is refused before it is parsed. */
+export const MAX_JSON_DEPTH = 32;
+
+/**
+ * Parse a webhook's JSON, refusing nesting deeper than `MAX_JSON_DEPTH`
+ * first (one pass over the text, counting brackets outside strings).
+ */
+export function parseWebhookJson(text: string): unknown {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > MAX_JSON_DEPTH) throw new WebhookRefused(`the body is nested deeper than ${MAX_JSON_DEPTH} levels`, 400);
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new WebhookRefused('the body is not JSON', 400);
+  }
+}
+
+/** Refuse an event written outside its replay window (`maxAge` ms before now, or more than a few minutes ahead). */
+function checkAge(provider: string, at: number, now: number, maxAge: number): void {
+  if (!Number.isFinite(at)) throw new WebhookRefused(`the ${provider} event has no readable timestamp`, 400);
+  if (now - at > maxAge || at - now > REPLAY_WINDOW_MS.ahead) {
+    throw new WebhookRefused(`the ${provider} event was signed ${Math.round((now - at) / 60_000)} minutes ago, outside its replay window; refused`);
+  }
+}
+
 export class WebhookRefused extends Error {
   constructor(
     message: string,
@@ -67,7 +111,7 @@ function snsStringToSign(m: SnsMessage): string {
  * SNS host over https, and the signature good (SHA1 for version 1, SHA256
  * for version 2). `certificate` fetches a URL's text (cached by the caller).
  */
-export async function verifySns(body: unknown, topicArn: string, certificate: (url: string) => Promise<string>): Promise<SnsMessage> {
+export async function verifySns(body: unknown, topicArn: string, certificate: (url: string) => Promise<string>, now = Date.now()): Promise<SnsMessage> {
   const m = obj(body) as unknown as SnsMessage;
   for (const field of ['Type', 'MessageId', 'TopicArn', 'Message', 'Timestamp', 'SignatureVersion', 'Signature', 'SigningCertURL'] as const) {
     if (typeof m[field] !== 'string') throw new WebhookRefused(`not an SNS message: no ${field}`, 400);
@@ -84,6 +128,7 @@ export async function verifySns(body: unknown, topicArn: string, certificate: (u
     good = false;
   }
   if (!good) throw new WebhookRefused('the SNS signature does not verify');
+  checkAge('SNS', Date.parse(m.Timestamp), now, REPLAY_WINDOW_MS.sns);
   return m;
 }
 
@@ -179,11 +224,13 @@ export function postmarkEvidence(body: unknown): Evidence | undefined {
   const b = obj(body);
   const record = str(b.RecordType);
   if (record !== 'Bounce' && record !== 'SpamComplaint') return undefined;
+  // The event's ID is its identity: taken once, however often it is posted.
+  if (str(b.ID) === undefined) throw new WebhookRefused('the Postmark event has no ID', 400);
   const type = str(b.Type) ?? record;
   const details = str(b.Details) ?? str(b.Description);
   const kind = record === 'SpamComplaint' ? 'complaint' : (POSTMARK_KIND[type] ?? 'none');
   return {
-    id: `postmark:${str(b.ID) ?? `${str(b.Email)}:${str(b.BouncedAt)}`}`,
+    id: `postmark:${str(b.ID)}`,
     source: 'postmark',
     authenticated: true,
     at: date(str(b.BouncedAt)),
@@ -194,8 +241,13 @@ export function postmarkEvidence(body: unknown): Evidence | undefined {
 
 // ---------------------------------------------------------------- Mailgun
 
-/** Mailgun signs each event: HMAC-SHA256 of timestamp and token with the webhook signing key. */
-export function verifyMailgun(body: unknown, signingKey: string): void {
+/**
+ * Mailgun signs each event: HMAC-SHA256 of timestamp and token with the
+ * webhook signing key. The event data is not signed: only a fresh
+ * timestamp, and a token not seen before (the caller's to check), make a
+ * captured signature useless. Returns the token.
+ */
+export function verifyMailgun(body: unknown, signingKey: string, now = Date.now()): string {
   const s = obj(obj(body).signature);
   const timestamp = str(s.timestamp);
   const token = str(s.token);
@@ -205,6 +257,8 @@ export function verifyMailgun(body: unknown, signingKey: string): void {
     .update(timestamp + token)
     .digest('hex');
   if (!sameSecret(expected, signature.toLowerCase())) throw new WebhookRefused('the Mailgun signature does not verify');
+  checkAge('Mailgun', /^\d{1,12}$/.test(timestamp) ? Number(timestamp) * 1000 : Number.NaN, now, REPLAY_WINDOW_MS.mailgun);
+  return token;
 }
 
 /** A Mailgun `failed` (permanent; a temporary one is retried by Mailgun) or `complained` event. */

@@ -121,6 +121,26 @@ const MIGRATIONS: string[] = [
     outcome       TEXT NOT NULL                    -- what it did: bounced, unsubscribed, counted, unchanged, unmatched, forged
   ) WITHOUT ROWID;
   `,
+  // 5: what protects the list from outsiders: the provider events already taken (a replayed
+  // webhook changes nothing), and each confirmation mailed, by mailbox (the address without its
+  // +tag) and domain, for the hourly caps.
+  `
+  CREATE TABLE webhook_events (
+    id         TEXT PRIMARY KEY,                   -- provider:event id (a Mailgun token, an SNS MessageId, a Postmark ID)
+    seen_at    TEXT NOT NULL,
+    keep_until TEXT NOT NULL                       -- past its replay window: pruned
+  ) WITHOUT ROWID;
+  CREATE INDEX webhook_events_keep ON webhook_events (keep_until);
+
+  CREATE TABLE confirmations_sent (
+    mailbox TEXT NOT NULL,                         -- the address lower-cased, without its +tag (and dots, where the provider ignores them)
+    domain  TEXT NOT NULL,
+    sent_at TEXT NOT NULL
+  );
+  CREATE INDEX confirmations_sent_mailbox ON confirmations_sent (mailbox, sent_at);
+  CREATE INDEX confirmations_sent_domain ON confirmations_sent (domain, sent_at);
+  CREATE INDEX confirmations_sent_at ON confirmations_sent (sent_at);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

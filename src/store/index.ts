@@ -1,5 +1,6 @@
 export type { Db } from './db.js';
 export { now, openDatabase, SCHEMA_VERSION } from './db.js';
+export { claimEvent, releaseEvent } from './events.js';
 export type { ImportOptions, ImportProblem, ImportResult } from './import.js';
 export { importCsv } from './import.js';
 export type { DeliveryState, IssueRef, IssueStatus, Outcome, Recipient, SentIssue } from './ledger.js';
