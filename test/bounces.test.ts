@@ -224,8 +224,8 @@ describe('soft bounces and complaints over time', () => {
     expect(add.stderr).toContain('never mails a complainer again');
     const db = openDb(site.dbFile);
     try {
-      const { requestSubscription } = await import('../src/store/index.js');
-      expect(requestSubscription(db, 'sub0@example.org', undefined)).toEqual({ quiet: 'complained' });
+      const { confirmationCaps, requestSubscription } = await import('../src/store/index.js');
+      expect(requestSubscription(db, 'sub0@example.org', undefined, confirmationCaps(1000))).toEqual({ quiet: 'complained' });
     } finally {
       db.close();
     }

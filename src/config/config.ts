@@ -71,6 +71,9 @@ const sections = {
     /** Ends in `/`. */
     publicUrl: v.public_url ? withSlash(v.public_url) : undefined,
     trustProxy: v.trust_proxy,
+    /** Proxies of the operator's in front of `serve`: X-Forwarded-For entries believed, from the right. */
+    proxyHops: v.proxy_hops,
+    confirmationsPerHour: v.confirmations_per_hour,
   }),
   smtp: (v) => ({
     host: v.host || undefined,

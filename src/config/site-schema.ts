@@ -206,6 +206,18 @@ export const configSchema = {
       default: false,
       doc: "`gazette serve` runs behind a reverse proxy: take the client's address from `X-Forwarded-For` (for rate limits). Leave off when it faces the internet directly.",
     },
+    proxy_hops: {
+      kind: 'integer',
+      default: 1,
+      check: positive,
+      doc: "With `trust_proxy`: how many proxies of yours stand in front of `serve` (nginx alone: 1; a CDN before it: 2). The client's address is taken that many entries from the right of `X-Forwarded-For`, the entries your proxies appended; what the client wrote further left is never believed.",
+    },
+    confirmations_per_hour: {
+      kind: 'integer',
+      default: 1000,
+      check: positive,
+      doc: 'Confirmation emails `serve` mails in an hour at most, to everyone together; a tenth of it (at least 20) to any one domain, and one to any one mailbox (`ann+1@` and `ann+2@` are one). Past a cap, a request is told to try again later.',
+    },
   },
   smtp: {
     host: { kind: 'string', check: hostname, doc: 'SMTP server. `GAZETTE_SMTP_URL` (`smtp://` or `smtps://`, credentials allowed) overrides this section.' },

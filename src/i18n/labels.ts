@@ -104,6 +104,11 @@ export interface ReaderWords {
   wrong_method: string;
   bad_request: string;
   too_many: string;
+  /** The hour's confirmation emails are all spent (to everyone, or to the address's domain). */
+  busy: string;
+  /** An undo link used after its window, or for another unsubscribe than the one just made. */
+  undo_expired: string;
+  too_large: string;
   failed: string;
   /** The confirmation email. */
   confirm_subject: string;
@@ -142,6 +147,10 @@ const READER_WORDS: Record<string, ReaderWords> = {
     wrong_method: 'This page cannot be used that way.',
     bad_request: 'The request could not be understood.',
     too_many: 'Too many requests. Please wait a minute and try again.',
+    busy: 'We cannot send more confirmation emails right now. Please try again in an hour.',
+    undo_expired:
+      'This link can only undo an unsubscribe right after it was made. To receive {site} again, subscribe below: we will send you a link to confirm.',
+    too_large: 'The request is too large.',
     failed: 'Something went wrong on our side. Please try again later.',
     confirm_subject: 'Confirm your subscription to {site}',
     confirm_mail_lead: 'Someone, probably you, asked to receive {site} at this address. Press the button to confirm.',
@@ -177,6 +186,9 @@ const READER_WORDS: Record<string, ReaderWords> = {
     wrong_method: '不能这样使用这个页面。',
     bad_request: '无法理解这个请求。',
     too_many: '请求太频繁，请稍等一分钟再试。',
+    busy: '现在无法再发送确认邮件，请一小时后再试。',
+    undo_expired: '这个链接只能在退订之后立即撤销退订。如需重新接收「{site}」，请在下方订阅：我们会发一封邮件请你确认。',
+    too_large: '请求内容太大。',
     failed: '我们这边出了问题，请稍后再试。',
     confirm_subject: '确认订阅「{site}」',
     confirm_mail_lead: '有人（多半是你）希望用这个地址接收「{site}」。请按下按钮确认。',
@@ -212,6 +224,9 @@ const READER_WORDS: Record<string, ReaderWords> = {
     wrong_method: '不能這樣使用這個頁面。',
     bad_request: '無法理解這個請求。',
     too_many: '請求太頻繁，請稍候一分鐘再試。',
+    busy: '現在無法再寄出確認郵件，請一小時後再試。',
+    undo_expired: '這個連結只能在取消訂閱之後立即復原。如需重新接收「{site}」，請在下方訂閱：我們會寄一封信請你確認。',
+    too_large: '請求內容太大。',
     failed: '我們這邊出了問題，請稍後再試。',
     confirm_subject: '確認訂閱「{site}」',
     confirm_mail_lead: '有人（多半是你）希望以這個地址接收「{site}」。請按下按鈕確認。',
@@ -247,6 +262,10 @@ const READER_WORDS: Record<string, ReaderWords> = {
     wrong_method: 'このページはその方法では使えません。',
     bad_request: 'リクエストを理解できませんでした。',
     too_many: 'リクエストが多すぎます。1 分ほど待ってからお試しください。',
+    busy: '現在、確認メールをこれ以上お送りできません。1 時間後にお試しください。',
+    undo_expired:
+      'このリンクで取り消せるのは、配信停止の直後だけです。もう一度「{site}」を受け取るには、下のフォームから購読してください。確認のリンクをお送りします。',
+    too_large: 'リクエストが大きすぎます。',
     failed: 'こちら側で問題が起きました。しばらくしてからお試しください。',
     confirm_subject: '「{site}」の購読確認',
     confirm_mail_lead: 'どなたか（おそらくあなた）が、このアドレスで「{site}」の受信を希望しました。ボタンを押して確認してください。',

@@ -26,8 +26,11 @@ export {
   readBounceAddress,
   returnPath,
   secretFile,
+  UNDO_TTL_MS,
+  undoToken,
   unsubscribeToken,
   unsubscribeUrl,
   verifyConfirmToken,
   verifyToken,
+  verifyUndoToken,
 } from './tokens.js';

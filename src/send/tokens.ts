@@ -137,6 +137,43 @@ export function verifyConfirmToken(
   return Number.parseInt(m[2]!, 36) * 1000 < now ? { problem: 'expired' } : { id };
 }
 
+/** How long the button under "You are unsubscribed" can undo it. */
+export const UNDO_TTL_MS = 15 * 60_000;
+
+function undoMac(secret: Buffer, id: number, emailKey: string, unsubscribedAt: string, expires: string): string {
+  return createHmac('sha256', secret).update(`undo\n${id}\n${emailKey}\n${unsubscribedAt}\n${expires}`).digest('base64url').slice(0, 32);
+}
+
+/**
+ * The token of the undo button shown right after an unsubscribe:
+ * `<id>.<expiry>.<HMAC>`, bound to that very unsubscribe (its time) and
+ * working for 15 minutes. A footer link's token cannot undo anything, and
+ * this one cannot undo an older or a later unsubscribe.
+ */
+export function undoToken(secret: Buffer, subscriber: { id: number; email_key: string; unsubscribed_at: string | null }, now = Date.now()): string {
+  const expires = Math.floor((now + UNDO_TTL_MS) / 1000).toString(36);
+  return `${subscriber.id}.${expires}.${undoMac(secret, subscriber.id, subscriber.email_key, subscriber.unsubscribed_at ?? '', expires)}`;
+}
+
+/** The subscriber an undo token names, if it still undoes their latest unsubscribe; or why not. Compared in constant time. */
+export function verifyUndoToken(
+  secret: Buffer,
+  token: string,
+  lookup: (id: number) => { email_key: string; unsubscribed_at: string | null } | undefined,
+  now = Date.now(),
+): { id: number } | { problem: 'invalid' | 'expired' } {
+  const m = /^(\d{1,15})\.([0-9a-z]{1,10})\.([A-Za-z0-9_-]{32})$/.exec(token);
+  if (!m) return { problem: 'invalid' };
+  const id = Number(m[1]);
+  const subscriber = lookup(id);
+  if (!subscriber?.unsubscribed_at) return { problem: 'expired' };
+  const expected = Buffer.from(undoMac(secret, id, subscriber.email_key, subscriber.unsubscribed_at, m[2]!));
+  const given = Buffer.from(m[3]!);
+  // A token for an earlier unsubscribe of the same reader no longer matches: expired, not forged.
+  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { problem: 'expired' };
+  return Number.parseInt(m[2]!, 36) * 1000 < now ? { problem: 'expired' } : { id };
+}
+
 /** A reader's link under `server.public_url`: `<public_url><route>?token=…`. */
 function readerLink(config: Config, route: 'confirm' | 'unsubscribe', token: string): string {
   if (!config.server.publicUrl) {

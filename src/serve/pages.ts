@@ -81,15 +81,26 @@ export function buttonPage(ctx: PageContext, title: string, lead: string, email:
   );
 }
 
-/** After an unsubscribe: what happened, and a button to undo it. */
-export function unsubscribedPage(ctx: PageContext, email: string, token: string): string {
+/** After an unsubscribe: what happened, and a button to undo it (`undo`, a token that undoes this one unsubscribe, for a few minutes). */
+export function unsubscribedPage(ctx: PageContext, email: string, undo: string | undefined): string {
+  const button = undo
+    ? `
+<form method="post" action="resubscribe?token=${e(encodeURIComponent(undo))}">
+<input type="hidden" name="token" value="${e(undo)}">
+<button type="submit">${e(ctx.words.undo_button)}</button>
+</form>`
+    : '';
+  return page(ctx, ctx.words.unsubscribed_title, `<p>${fill(ctx.words.unsubscribed, email)}</p>${button}`);
+}
+
+/** A message, then the subscribe form: the way back in is a fresh double opt-in. */
+export function subscribePage(ctx: PageContext, title: string, message: string): string {
   return page(
     ctx,
-    ctx.words.unsubscribed_title,
-    `<p>${fill(ctx.words.unsubscribed, email)}</p>
-<form method="post" action="resubscribe?token=${e(encodeURIComponent(token))}">
-<input type="hidden" name="token" value="${e(token)}">
-<button type="submit">${e(ctx.words.undo_button)}</button>
+    title,
+    `<p>${e(message)}</p>
+<form method="post" action="subscribe">
+${subscribeFields(ctx.words, true)}
 </form>`,
   );
 }

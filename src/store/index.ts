@@ -24,12 +24,15 @@ export {
   setName,
   setStatus,
 } from './subscribers.js';
-export type { SubscribeRequest } from './subscriptions.js';
+export type { ConfirmationCaps, ConfirmationSlot, SubscribeRequest } from './subscriptions.js';
 export {
   CONFIRM_INTERVAL_MS,
+  confirmationCaps,
   confirmSubscription,
   leave,
+  mailboxOf,
   releaseConfirmation,
+  releaseSlot,
   requestSubscription,
   reserveConfirmation,
   unaskedPending,

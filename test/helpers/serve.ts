@@ -19,15 +19,16 @@ export async function startTestServe(
   smtp: TestSmtp,
   count = 0,
   extraConfig = '',
-  server: { trustProxy?: boolean; env?: NodeJS.ProcessEnv; fetchText?: (url: string) => Promise<string> } = {},
+  server: { trustProxy?: boolean; extraServer?: string; env?: NodeJS.ProcessEnv; fetchText?: (url: string) => Promise<string> } = {},
 ): Promise<TestServe> {
   const site = await sendSite(count, { extraConfig });
-  if (server.trustProxy) {
+  const serverKeys = [server.trustProxy ? 'trust_proxy = true' : '', server.extraServer ?? ''].filter(Boolean);
+  if (serverKeys.length) {
     const { readFile, writeFile } = await import('node:fs/promises');
     const text = await readFile(site.config, 'utf8');
     await writeFile(
       site.config,
-      text.replace(/^public_url = .*$/m, (line) => `${line}\ntrust_proxy = true`),
+      text.replace(/^public_url = .*$/m, (line) => `${line}\n${serverKeys.join('\n')}`),
     );
   }
   const { config } = await loadConfig(site.config);
