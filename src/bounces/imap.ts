@@ -3,6 +3,7 @@ import type { Config } from '../config/index.js';
 import { GazetteError } from '../errors.js';
 import { isLoopback } from '../util/mail.js';
 import { type BounceTally, emptyTally, openReportContext, processMessage, tallyApplied } from './inbox.js';
+import { MAX_REPORT_BYTES } from './parse.js';
 
 export interface ImapSettings {
   host: string;
@@ -92,6 +93,13 @@ export async function fetchReports(config: Config, env: NodeJS.ProcessEnv): Prom
       const unseen = (await client.search({ seen: false }, { uid: true })) || [];
       const handled: number[] = [];
       for (const uid of unseen) {
+        // A message over the size cap is no report: left where it is, unread, never downloaded.
+        const sized = await client.fetchOne(String(uid), { size: true }, { uid: true });
+        if (sized !== false && (sized.size ?? 0) > MAX_REPORT_BYTES) {
+          tally.messages++;
+          tally.others++;
+          continue;
+        }
         const message = await client.fetchOne(String(uid), { source: true }, { uid: true });
         if (message === false || !message.source) continue;
         tally.messages++;

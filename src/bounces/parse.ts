@@ -4,6 +4,7 @@ import type { ReportKind } from '../store/index.js';
 import { enhancedStatus } from '../util/mail.js';
 import { actionKind, failureKind } from './classify.js';
 import { type Fields, fieldBlocks, headerBlock, messageIdOf, typedAddress } from './fields.js';
+import { reportPrefix } from './shrink.js';
 
 /**
  * A message that came back to the bounce mailbox, read: what kind of
@@ -35,8 +36,10 @@ export interface RecipientReport {
   diagnostic?: string | undefined;
 }
 
-/** A report this big is not a report. */
+/** A report this big is not a report: skipped unread. */
 export const MAX_REPORT_BYTES = 25 * 1024 * 1024;
+/** Recipients read from one report (a real one names a few; each is looked at once). */
+export const MAX_RECIPIENTS = 100;
 
 const DAEMON_FROM = /mailer-daemon|postmaster|mail ?delivery|maildelivery|mdaemon|bounce|系统退信|退信/i;
 const BOUNCE_SUBJECT =
@@ -54,9 +57,12 @@ const ORIGINAL_MARKER =
  */
 export async function parseReport(raw: Buffer, env: { deliveredTo?: string[] | undefined } = {}): Promise<MailReport | undefined> {
   if (raw.length > MAX_REPORT_BYTES) return undefined;
+  // Only what a report is read from is parsed: the headers, the report parts, the start of the text.
+  const prefix = await reportPrefix(raw);
+  if (!prefix) return undefined;
   let mail: ParsedMail;
   try {
-    mail = await simpleParser(raw, { keepDeliveryStatus: true, ignoreEmbedded: true, skipHtmlToText: true, skipTextLinks: true, skipImageLinks: true });
+    mail = await simpleParser(prefix, { keepDeliveryStatus: true, ignoreEmbedded: true, skipHtmlToText: true, skipTextLinks: true, skipImageLinks: true });
   } catch {
     return undefined;
   }
@@ -92,7 +98,10 @@ export async function parseReport(raw: Buffer, env: { deliveredTo?: string[] | u
   const status = part('message/delivery-status', 'message/global-delivery-status');
   if (status) {
     const [perMessage, ...perRecipient] = fieldBlocks(attachmentText(status));
-    const recipients = perRecipient.map(dsnRecipient).filter((r): r is RecipientReport => r !== undefined);
+    const recipients = perRecipient
+      .slice(0, MAX_RECIPIENTS)
+      .map(dsnRecipient)
+      .filter((r): r is RecipientReport => r !== undefined);
     // Postfix names the envelope sender of the message that failed: the VERP address.
     const sender = typedAddress(perMessage?.get('x-postfix-sender'));
     if (sender) base.deliveredTo.push(sender);
@@ -137,7 +146,10 @@ function plainBounce(text: string, failedHeader: string | undefined): RecipientR
   const status = enhancedStatus(body);
   const kind = /permanent (error|failure)|given up|giving up/i.test(body) && !status ? failureKind('5.0.0', body) : failureKind(status, body);
   const qmail = [...body.matchAll(/^<([^<>\s]+@[^<>\s]+)>:\s*$/gm)].map((m) => m[1]!.toLowerCase());
-  const addresses = [...new Set([...(failedHeader ?? '').split(',').map((a) => typedAddress(a)), ...qmail].filter((a): a is string => Boolean(a)))];
+  const addresses = [...new Set([...(failedHeader ?? '').split(',').map((a) => typedAddress(a)), ...qmail].filter((a): a is string => Boolean(a)))].slice(
+    0,
+    MAX_RECIPIENTS,
+  );
   if (addresses.length === 0) return [{ kind, status, diagnostic }];
   return addresses.map((address) => ({ address, kind, status, diagnostic }));
 }

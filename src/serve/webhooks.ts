@@ -62,6 +62,13 @@ export async function webhookRoutes(app: FastifyInstance, deps: ServeDeps, prefi
   const ctx = { db, secret, softLimit: config.bounces.softLimit };
   let inFlight = 0;
 
+  // A provider reads the status; a refusal (here, or from the body's parser) says why in JSON.
+  app.setErrorHandler((error: { statusCode?: number; status?: number; message?: string }, request, reply) => {
+    const status = error instanceof WebhookRefused ? error.status : (error.statusCode ?? 500);
+    if (status >= 500) deps.log(`error: ${error.message ?? String(error)}`);
+    else deps.log(`warning: refused a webhook at ${request.url} from ${request.ip}: ${error.message ?? status}`);
+    return reply.code(status).send({ ok: false, message: status >= 500 ? 'failed; retry later' : (error.message ?? 'refused') });
+  });
   // JSON only (SNS says text/plain), its depth bounded before it is parsed.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(['application/json', 'text/plain'], { parseAs: 'string', bodyLimit: WEBHOOK_BODY_LIMIT }, (_req, body, done) => {
