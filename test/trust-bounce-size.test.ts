@@ -29,7 +29,7 @@ const MB = 1024 * 1024;
 describe('one bounce message cannot take the machine', () => {
   it('a 24 MB report (a DSN quoting a huge original, a failure notice naming half a million addresses) is read in under 256 MB', async () => {
     const site = await sentSite(1);
-    await writeFile(path.join(site.dir, 'peak.mjs'), "process.on('exit', () => process.stderr.write(`peak-rss=${process.resourceUsage().maxRSS}\\n`));\n");
+    await writeFile(path.join(site.dir, 'peak.mjs'), "process.on('exit', () => process.stderr.write('peak-rss=' + process.resourceUsage().maxRSS + '\\n'));\n");
     const sent = site.sent('sub0@example.org');
     const huge = `${'word '.repeat(20)}\r\n`.repeat(240_000);
     const dsn = [
