@@ -309,7 +309,14 @@ export function safeJoin(root: string, rel: string): string {
  */
 export async function retireOutboxInOutput(outDir: string, name: string, to: string): Promise<void> {
   const legacy = path.join(outDir, name);
-  if (!lstatSync(legacy, { throwIfNoEntry: false })?.isDirectory() || !(await hasMarker(outDir))) return;
+  let found: Stats | undefined;
+  try {
+    found = lstatSync(legacy, { throwIfNoEntry: false });
+  } catch {
+    // build.out is not a folder (ENOTDIR): writing the output says so.
+    return;
+  }
+  if (!found?.isDirectory() || !(await hasMarker(outDir))) return;
   try {
     if (!lstatSync(to, { throwIfNoEntry: false })) {
       mkdirSync(path.dirname(to), { recursive: true });

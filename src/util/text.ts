@@ -90,10 +90,10 @@ const escapeChar = (c: string): string => {
 
 /** Text for a terminal or a log: every character it would obey is shown escaped (`\x1B`); lines stay lines. */
 export function printable(text: string): string {
-  return text.replace(UNPRINTABLE, escapeChar);
+  return text.replace(UNPRINTABLE, (c) => escapeChar(c));
 }
 
 /** One log line made of values from outside: line breaks and tabs are escaped too, so no value can forge a line. */
 export function printableLine(text: string): string {
-  return text.replace(UNPRINTABLE_IN_LINE, escapeChar);
+  return text.replace(UNPRINTABLE_IN_LINE, (c) => escapeChar(c));
 }
