@@ -1,4 +1,4 @@
-import { link, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -78,6 +78,23 @@ describe('Gazette never publishes its private files, whatever path reaches them'
     ]) {
       expect(run.stderr, planted).toMatch(new RegExp(`warning: \\S*${planted.replaceAll('.', '\\.')}: .*never published`));
     }
+  });
+
+  it('a template that is a private file under another name (a link to the secret as layout.hbs) stops the build, publishing nothing', async () => {
+    const site = await sendSite(1);
+    expect((await gazetteWith({ GAZETTE_SECRET: '' }, 'send', '--dry-run', '--config', site.config)).code).toBe(0);
+    await mkdir(path.join(site.dir, 'page-templates'), { recursive: true });
+    await symlink(path.join('..', 'data', 'gazette.secret'), path.join(site.dir, 'page-templates', 'layout.hbs'));
+    const run = await gazetteWith({ GAZETTE_SECRET: '' }, 'build', '--config', site.config);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/layout\.hbs: the page template is not a template: .*never published/);
+    expect(await readdir(site.dir)).not.toContain('out');
+    await rm(path.join(site.dir, 'page-templates', 'layout.hbs'));
+    await mkdir(path.join(site.dir, 'email-templates'), { recursive: true });
+    await link(path.join(site.dir, 'data', 'gazette.secret'), path.join(site.dir, 'email-templates', 'issue.mjml'));
+    const again = await gazetteWith({ GAZETTE_SECRET: '' }, 'build', '--config', site.config);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/issue\.mjml: the email template is not a template: .*never published/);
   });
 
   it('preview: none of them is served', async () => {

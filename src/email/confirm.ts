@@ -14,7 +14,7 @@ import { loadTemplate, templatePath } from './template.js';
  */
 export async function renderConfirmation(config: Config): Promise<RenderedEmail> {
   const words = readerWords(config.site.language, config.site.title);
-  const template = await loadTemplate(await templatePath(config, 'confirm.mjml'));
+  const template = await loadTemplate(await templatePath(config, 'confirm.mjml'), 'email template', config.neverPublished);
   const nonce = newNonce();
   const markers = markersFor(nonce);
   const mjml = template.fill({

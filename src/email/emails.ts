@@ -32,7 +32,7 @@ export async function renderEmails(
 ): Promise<Map<Issue, RenderedEmail>> {
   const emails = new Map<Issue, RenderedEmail>();
   if (issues.length === 0) return emails;
-  const template = await loadTemplate(await templatePath(config));
+  const template = await loadTemplate(await templatePath(config), 'email template', config.neverPublished);
   const cache = new EmailCache(config.build.cache);
   const shells = new ShellCache(config.build.cache);
   // Look every issue up at once (the reads overlap).

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type HandlebarsModule from 'handlebars';
 import type { Config } from '../config/index.js';
 import { GazetteError } from '../errors.js';
+import { guardOf, publishable } from '../util/files.js';
 import { readUserFile } from '../util/paths.js';
 
 export interface EmailTemplate {
@@ -114,7 +115,10 @@ export function compileTemplate(source: string, file: string, what = 'email temp
  * made from it is unchanged (the caches key on its source), costs no
  * compiling, nor loading Handlebars.
  */
-export async function loadTemplate(file: string, what = 'email template'): Promise<EmailTemplate> {
+export async function loadTemplate(file: string, what = 'email template', never?: Config['neverPublished']): Promise<EmailTemplate> {
+  // A template is published in every page or email: never one of Gazette's private files by another name.
+  const refused = never && publishable(guardOf(never), file);
+  if (refused) throw new GazetteError('TEMPLATE', `the ${what} is not a template: ${refused}`, { file });
   const source = (await readUserFile(file, 'TEMPLATE', `the ${what}`, `${what} not found`)).toString('utf8').replace(/^\uFEFF/, '');
   let compiled: EmailTemplate | undefined;
   return {

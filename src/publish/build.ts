@@ -145,7 +145,7 @@ export async function planOutput(
     generated.set(rel, { owner, issue });
     files.set(rel, file);
   };
-  const layout = await loadTemplate(await pageTemplatePath(config), 'page template');
+  const layout = await loadTemplate(await pageTemplatePath(config), 'page template', config.neverPublished);
   // What every generated file is made from besides its issues (no secrets: SMTP and the send secret play no
   // part): a change to any of it makes every page anew.
   const { content, build: folders, feeds, server } = config;

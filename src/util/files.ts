@@ -143,10 +143,11 @@ export async function filesUnder(walker: Walker, dir: string, keep: (entry: Entr
 }
 
 /**
- * Whether a file about to be copied into the output may be: a warning when
- * it is one of Gazette's private files under another name (a hard link).
+ * Whether a file about to be published (copied into the output, or read as
+ * a template that every page shows) may be: a warning naming it when it is
+ * one of Gazette's private files, by a link or another name (a hard link).
  */
 export function publishable(guard: Guard, file: string): string | undefined {
   const st = statSync(file, { throwIfNoEntry: false });
-  return st && guard.refuses(undefined, st) ? `${file}: the same file as ${NEVER_PUBLISHED} (a hard link); never published` : undefined;
+  return st && guard.refuses(realOrNot(file), st) ? `${file}: the same file as ${NEVER_PUBLISHED}; never published` : undefined;
 }
