@@ -1,4 +1,5 @@
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/index.js';
@@ -60,8 +61,40 @@ describe('gazette preview', () => {
     const bundle = await fetch(`${preview.url}posts/one/diagram.svg`);
     expect(bundle.status).toBe(200);
     expect(bundle.headers.get('content-type')).toBe('image/svg+xml');
-    expect((await fetch(`${preview.url}../../etc/passwd`)).status).toBe(404);
     expect(await snapshot(path.join(dir, 'out'))).toEqual(before);
+  });
+
+  it('no request line reaches a file outside its folder: encoded, double-encoded and backslashed ../ sent raw', async () => {
+    const dir = await makeSite({ 'content/one.md': ISSUE('One', '2026-02-01') }, sendConfig());
+    ({ preview } = await start(dir));
+    const { port } = new URL(preview.url);
+    // fetch() would normalise these away before they leave: a socket sends them as written.
+    const raw = (target: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1', () => socket.write(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`));
+        let answer = '';
+        socket.on('data', (d: Buffer) => (answer += d.toString('latin1')));
+        socket.on('end', () => resolve(answer));
+        socket.on('error', reject);
+      });
+    const depth = '..%2f'.repeat(12);
+    for (const target of [
+      '/../../../../etc/passwd',
+      `/${depth}etc/passwd`,
+      '/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd',
+      `/${'..%252f'.repeat(12)}etc/passwd`,
+      `/${'..%5c'.repeat(12)}etc/passwd`,
+      `/posts/${depth}${depth}etc/passwd`,
+      // The site's own folder is outside too: the config, the database.
+      `/${depth}gazette.toml`,
+      '/..%2f..%2f..%2fgazette.toml',
+    ]) {
+      const answer = await raw(target);
+      expect(answer.slice(0, 12), target).toMatch(/^HTTP\/1\.1 (400|404)/);
+      expect(answer, target).not.toContain('root:');
+      expect(answer, target).not.toContain('[site]');
+    }
+    expect((await raw('/')).slice(0, 15)).toBe('HTTP/1.1 200 OK');
   });
 
   it('shows a change within seconds, a build error on the page while keeping the last good pages, and recovers', async () => {

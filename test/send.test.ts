@@ -158,7 +158,7 @@ describe('gazette send over SMTP', () => {
 
   it('signs with DKIM, covering the List-Unsubscribe headers', async () => {
     smtp = await startSmtp();
-    const { privateKey } = generateKeyPairSync('rsa', {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', {
       modulusLength: 2048,
       privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
       publicKeyEncoding: { type: 'spki', format: 'pem' },
@@ -172,6 +172,26 @@ describe('gazette send over SMTP', () => {
     expect(signature).toContain('s=gz2026');
     const signed = /;h=([^;]+)/.exec(signature)![1]!.toLowerCase().split(':');
     expect(signed).toEqual(expect.arrayContaining(['from', 'subject', 'list-unsubscribe', 'list-unsubscribe-post', 'list-id']));
+    // The signature verifies with the public half of the key the test made (served as its DNS record),
+    // and fails with another key: a message signed with any other key would not pass.
+    const { dkimVerify } = await import('mailauth/lib/dkim/verify.js');
+    const record = (key: string) => `v=DKIM1; k=rsa; p=${key.replace(/-----[^-]+-----|\s/g, '')}`;
+    const verify = async (key: string) => {
+      const result = await dkimVerify(Buffer.from(smtp!.received[0]!.raw), {
+        resolver: async (name: string, type: string) => {
+          expect([name, type]).toEqual(['gz2026._domainkey.news.example.com', 'TXT']);
+          return [[record(key)]];
+        },
+      });
+      return result.results.map((r: { status: { result: string } }) => r.status.result);
+    };
+    expect(await verify(publicKey)).toEqual(['pass']);
+    const other = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    });
+    expect(await verify(other.publicKey)).toEqual(['fail']);
   });
 });
 
@@ -304,11 +324,14 @@ describe('gazette send without a real send', () => {
   });
 
   it('logs in with the credentials in GAZETTE_SMTP_URL over STARTTLS, and never prints the password', async () => {
+    // The server refuses AUTH until STARTTLS: a login in clear would fail here.
     smtp = await startSmtp({ starttls: true, auth: { user: 'user', pass: 's3cr3t-pa55' } });
     const site = await sendSite(2);
     const run = await gazetteWith({ GAZETTE_SMTP_URL: `smtp://user:s3cr3t-pa55@127.0.0.1:${smtp.port}` }, 'send', '--yes', '--config', site.config);
     expect(run.code, run.stderr).toBe(0);
     expect(smtp.received).toHaveLength(2);
+    expect(smtp.logins.length).toBeGreaterThan(0);
+    expect(smtp.logins.every((login) => login.secure && login.user === 'user')).toBe(true);
     expect(`${run.stdout}\n${run.stderr}`).not.toContain('s3cr3t-pa55');
   });
 

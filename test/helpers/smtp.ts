@@ -34,6 +34,8 @@ export interface TestSmtp {
   /** Accepted copies per address (lower-cased). */
   copies(address: string): number;
   attempts: Map<string, number>;
+  /** Each login, and whether it came over TLS. */
+  logins: Array<{ user: string; secure: boolean }>;
   close(): Promise<void>;
 }
 
@@ -41,6 +43,7 @@ export interface TestSmtp {
 export async function startSmtp(behaviour: Behaviour = {}): Promise<TestSmtp> {
   const received: Received[] = [];
   const attempts = new Map<string, number>();
+  const logins: TestSmtp['logins'] = [];
   const rcptOf = new Map<string, string>();
   const fail = (reply: { code: number; message: string }) => Object.assign(new Error(reply.message), { responseCode: reply.code });
   let server: SMTPServer;
@@ -52,8 +55,11 @@ export async function startSmtp(behaviour: Behaviour = {}): Promise<TestSmtp> {
   server = new SMTPServer({
     authOptional: !behaviour.auth,
     disabledCommands: behaviour.starttls ? (behaviour.auth ? [] : ['AUTH']) : behaviour.auth ? ['STARTTLS'] : ['STARTTLS', 'AUTH'],
-    allowInsecureAuth: true,
-    onAuth(auth, _session, callback) {
+    // A server that offers STARTTLS takes a login only after it, as real ones do; without STARTTLS
+    // (loopback tests of [smtp]), a login in clear.
+    allowInsecureAuth: !behaviour.starttls,
+    onAuth(auth, session, callback) {
+      logins.push({ user: auth.username ?? '', secure: session.secure });
       if (behaviour.auth && auth.username === behaviour.auth.user && auth.password === behaviour.auth.pass) return callback(null, { user: auth.username });
       callback(Object.assign(new Error('Invalid username or password'), { responseCode: 535 }));
     },
@@ -97,6 +103,7 @@ export async function startSmtp(behaviour: Behaviour = {}): Promise<TestSmtp> {
     url: `smtp://127.0.0.1:${port}`,
     received,
     attempts,
+    logins,
     copies: (address) => received.filter((r) => r.to === address.toLowerCase()).length,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
