@@ -8,20 +8,27 @@ export function hasProgram(path: string, args = ['--version']): boolean {
 }
 
 /**
- * A suite that needs a Debian program (spamassassin, chromium). On a
- * developer's machine without it the suite is skipped, saying so; in CI
- * (`CI` set, as `.ci/run` runs) a missing program fails the run.
+ * What to do with a suite whose program is present or not: run it; skip it,
+ * saying so, on a developer's machine; fail the run where every program is
+ * required — `.ci/run` says so with `GAZETTE_REQUIRE_PROGRAMS=1` (and any
+ * CI that sets `CI`).
  */
+export function programPolicy(present: boolean, env: NodeJS.ProcessEnv = process.env): 'run' | 'skip' | 'fail' {
+  if (present) return 'run';
+  return env.GAZETTE_REQUIRE_PROGRAMS === '1' || env.CI ? 'fail' : 'skip';
+}
+
+/** A suite that needs a Debian program (spamassassin, chromium): see `programPolicy`. */
 export function describeWith(program: string, installHint: string, name: string, body: () => void): void {
   // `openssl version`: a program whose version flag is not --version is named with it.
   const [file, ...args] = program.split(' ');
-  const present = hasProgram(file!, args.length ? args : undefined);
-  if (!present && !process.env.CI) {
+  const policy = programPolicy(hasProgram(file!, args.length ? args : undefined));
+  if (policy === 'skip') {
     console.warn(`skipping "${name}": ${program} is not installed (${installHint})`);
     describe.skip(name, body);
     return;
   }
-  if (!present) throw new Error(`${program} is required in CI (${installHint})`);
+  if (policy === 'fail') throw new Error(`${program} is required here (GAZETTE_REQUIRE_PROGRAMS=1 or CI): ${installHint}`);
   describe(name, body);
 }
 
