@@ -212,6 +212,10 @@ describeWith('openssl version', 'apt-get install openssl', 'webhooks: Amazon SES
     r = await post('postmark', bounce(3, 'sub7@example.org', 'Transient'), auth);
     expect(await r.json()).toEqual(OK);
     expect(statusOf(serve.site.dbFile, 'sub7@example.org').status).toBe('subscribed');
+    // The same event ID again (Postmark retrying, or anyone who saw it) changes nothing, whatever it now says.
+    r = await post('postmark', bounce(2, 'sub7@example.org', 'SpamComplaint', 'SpamComplaint'), auth);
+    expect(await r.json()).toEqual(OK);
+    expect(statusOf(serve.site.dbFile, 'sub7@example.org').status).toBe('subscribed');
     // An event without its ID cannot be taken once: refused.
     const noId = bounce(4, 'sub7@example.org', 'HardBounce') as { ID?: number };
     delete noId.ID;

