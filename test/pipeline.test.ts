@@ -3,7 +3,9 @@ import type { Issue } from '../src/content/index.js';
 import type { RenderedEmail } from '../src/email/index.js';
 import { type Carrier, type SendStore, sendIssue } from '../src/send/index.js';
 import type { Outcome, Recipient } from '../src/store/index.js';
+import { ledger } from '../src/store/index.js';
 import { type RenderedSite, renderSite } from './helpers/email.js';
+import { openDb, sendSite } from './helpers/send.js';
 
 /** The pipeline's store, in memory: what the SQLite ledger does, without SQLite. */
 function memoryStore(count: number) {
@@ -102,5 +104,38 @@ describe('the send pipeline over its store interface (in memory)', () => {
     expect(result.stopped).toBe(true);
     expect(result.sent).toBeLessThan(50);
     expect(result.owed).toBe(50 - result.sent);
+  });
+
+  it('crosses batches of 500 with deferred messages on both sides of each boundary, over the SQLite ledger', async () => {
+    const { site, issue, email } = await fixture();
+    const { dbFile } = await sendSite(1203);
+    const db = openDb(dbFile);
+    try {
+      const store = ledger(db);
+      store.recordIssue({ key: issue.key, slug: issue.slug, title: issue.title, id: issue.id });
+      // Deferred once on either side of the boundaries (the 500th and 501st, the 1000th and 1001st), one refused for good.
+      const deferOnce = new Set([499, 500, 501, 999, 1000, 1001, 1202].map((i) => `sub${i}@example.org`));
+      const { carrier, sent } = fakeCarrier((to, n) => {
+        if (to === 'sub502@example.org') return { responseCode: 550, command: 'RCPT TO', response: '550 5.1.1 no such user' };
+        if (deferOnce.has(to) && n === 1) return { responseCode: 451, command: 'RCPT TO', response: '451 4.7.1 try later' };
+        return 'ok';
+      });
+      const result = await sendIssue({ config: site.config, store, issue, email, carrier, secret: Buffer.from('k'.repeat(32)), stop: { requested: false } });
+      expect(result).toMatchObject({ sent: 1202, failed: 1, bounced: 1, owed: 0, stopped: false });
+      expect(sent).toHaveLength(1202);
+      expect(new Set(sent).size).toBe(1202);
+      const rows = db.prepare('SELECT s.email, d.state, d.attempts FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id').all() as Array<{
+        email: string;
+        state: string;
+        attempts: number;
+      }>;
+      expect(rows).toHaveLength(1203);
+      for (const row of rows) {
+        const expected = row.email === 'sub502@example.org' ? { state: 'failed', attempts: 1 } : { state: 'sent', attempts: deferOnce.has(row.email) ? 2 : 1 };
+        expect({ state: row.state, attempts: row.attempts }, row.email).toEqual(expected);
+      }
+    } finally {
+      db.close();
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { deliveries, SECRET, sendSite } from './helpers/send.js';
+import { deliveries, holdLock, SECRET, sendSite } from './helpers/send.js';
 import { ROOT } from './helpers/site.js';
 import { startSmtp, type TestSmtp } from './helpers/smtp.js';
 
@@ -82,5 +82,18 @@ describe('a send that is interrupted', () => {
     expect(rerun.code, rerun.stderr).toBe(0);
     expect(smtp.received.length).toBe(SUBSCRIBERS);
     for (let i = 0; i < SUBSCRIBERS; i++) expect(smtp.copies(`sub${i}@example.org`)).toBe(1);
+  }, 60_000);
+
+  it('two runs started at the same moment on a lock left by a killed run: one takes it over, the other is refused, nobody gets two', async () => {
+    smtp = await startSmtp({ delay: 30 });
+    const site = await sendSite(SUBSCRIBERS, { connections: CONNECTIONS });
+    const dead = spawn(process.execPath, ['-e', '0']);
+    await new Promise((resolve) => dead.on('exit', resolve));
+    holdLock(site.dbFile, dead.pid!);
+    const [a, b] = await Promise.all([sendProcess(site.config, smtp.url), sendProcess(site.config, smtp.url)]);
+    const codes = [a.code, b.code].sort();
+    expect(codes, `${a.stderr}\n${b.stderr}`).toEqual([0, 1]);
+    expect([a, b].find((r) => r.code === 1)!.stderr).toContain('another gazette send');
+    for (let i = 0; i < SUBSCRIBERS; i++) expect(smtp.copies(`sub${i}@example.org`), `sub${i}`).toBe(1);
   }, 60_000);
 });
