@@ -138,4 +138,63 @@ describe('the send pipeline over its store interface (in memory)', () => {
       db.close();
     }
   });
+
+  it('10 connection failures in a row mid-run stop it, after pauses that double', async () => {
+    const { site, issue, email } = await fixture();
+    const mem = memoryStore(60);
+    let delivered = 0;
+    const { carrier } = fakeCarrier(() => {
+      // Five delivered, then the server goes away for good.
+      if (delivered < 5) {
+        delivered++;
+        return 'ok';
+      }
+      return { responseCode: undefined as unknown as number, command: 'DATA', response: 'Connection closed unexpectedly' };
+    });
+    const pauses: number[] = [];
+    const result = await sendIssue({
+      config: { ...site.config, send: { ...site.config.send, maxConnections: 1 } },
+      store: mem.store,
+      issue,
+      email,
+      carrier,
+      secret: Buffer.from('k'.repeat(32)),
+      stop: { requested: false },
+      sleep: async (ms) => {
+        pauses.push(ms);
+      },
+    });
+    expect(result.abort).toMatchObject({ kind: 'connection', reason: expect.stringContaining('10 connection failures in a row') });
+    expect(result.sent).toBe(5);
+    expect(result.owed).toBe(55);
+    // Nine pauses between the ten failures, from half a second, doubling, at most 30 s.
+    const backoff = pauses.slice(0, 9).map((ms) => Math.round(ms / 100) * 100);
+    expect(backoff).toEqual([500, 1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]);
+  });
+
+  it('refusals at the very end of a run stay deferred beyond the stated few; a few are bounced', async () => {
+    const { site, issue, email } = await fixture();
+    const refuse = { responseCode: 550, command: 'RCPT TO', response: '550 5.1.1 no such user' };
+    for (const [refused, bounced] of [
+      [8, 0],
+      [3, 3],
+    ] as const) {
+      const mem = memoryStore(20);
+      const { carrier } = fakeCarrier((to) => (Number(/m(\d+)@/.exec(to)![1]) >= 20 - refused ? refuse : 'ok'));
+      const result = await sendIssue({
+        config: { ...site.config, send: { ...site.config.send, maxConnections: 1 } },
+        store: mem.store,
+        issue,
+        email,
+        carrier,
+        secret: Buffer.from('k'.repeat(32)),
+        stop: { requested: false },
+        sleep: async () => undefined,
+      });
+      expect(result.sent, `${refused} refused`).toBe(20 - refused);
+      expect(result.bounced, `${refused} refused`).toBe(bounced);
+      expect(result.heldBack, `${refused} refused`).toBe(refused - bounced);
+      expect(mem.subscribers.filter((s) => s.status === 'bounced')).toHaveLength(bounced);
+    }
+  });
 });

@@ -96,4 +96,29 @@ describe('a send that is interrupted', () => {
     expect([a, b].find((r) => r.code === 1)!.stderr).toContain('another gazette send');
     for (let i = 0; i < SUBSCRIBERS; i++) expect(smtp.copies(`sub${i}@example.org`), `sub${i}`).toBe(1);
   }, 60_000);
+
+  it('a second Ctrl-C quits at once, without waiting for the messages in flight', async () => {
+    // Each message takes 3 s at DATA: finishing those in flight would take that long.
+    smtp = await startSmtp({ delay: 3000 });
+    const site = await sendSite(SUBSCRIBERS, { connections: CONNECTIONS });
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin/gazette.js'), 'send', '--yes', '--config', site.config], {
+      env: { ...process.env, GAZETTE_SMTP_URL: smtp.url, GAZETTE_SECRET: SECRET },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    child.stdout.resume();
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    // Once messages are in flight (the ledger says so), Ctrl-C twice.
+    const end = Date.now() + 20_000;
+    while (deliveries(site.dbFile).filter((d) => d.state === 'sending').length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGINT');
+    await new Promise((r) => setTimeout(r, 200));
+    const second = Date.now();
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(Date.now() - second).toBeLessThan(2000);
+    expect(stderr).toContain('Stopped at once');
+    expect(smtp.received).toHaveLength(0);
+  }, 60_000);
 });
