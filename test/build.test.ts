@@ -434,6 +434,44 @@ describe('warm builds', () => {
   const issue = (n: number, extra = '') =>
     `+++\ntitle = "第 ${n} 期"\ndate = 2026-01-${String(n).padStart(2, '0')}\ntags = ["t${n % 3}"]\n+++\n\n**要点** ${n}。${extra}\n`;
 
+  it('separate processes a day apart: a warm build at the later clock writes what a cold one then writes, and what the first wrote', async () => {
+    const { cp, rm, writeFile } = await import('node:fs/promises');
+    const files: Record<string, string> = {};
+    for (let n = 1; n <= 6; n++) files[`content/issue-${n}.md`] = issue(n);
+    const dir = await makeSite(files, BASE_CONFIG.replace('postal_address =', 'preview_limit = 2\npostal_address ='));
+    // Each process's clock, moved by a preload: nothing in memory carries over, and anything that reads the clock shows.
+    const clock = path.join(dir, '..', `${path.basename(dir)}-clock.mjs`);
+    madeFolders.add(clock);
+    await writeFile(
+      clock,
+      `const shift = Number(process.env.GAZETTE_TEST_CLOCK_SHIFT_MS || 0);
+const RealDate = Date;
+class ShiftedDate extends RealDate {
+  constructor(...args) { if (args.length === 0) super(RealDate.now() + shift); else super(...args); }
+  static now() { return RealDate.now() + shift; }
+}
+globalThis.Date = ShiftedDate;
+`,
+    );
+    const buildAt = async (site: string, shift: number) => {
+      const run = await gazetteProcess(['build', '--config', path.join(site, 'gazette.toml')], ROOT, {
+        NODE_OPTIONS: `--import=${clock}`,
+        GAZETTE_TEST_CLOCK_SHIFT_MS: String(shift),
+      });
+      expect(run.code, run.stderr).toBe(0);
+      return snapshot(path.join(site, 'out'));
+    };
+    const day = 24 * 3600_000;
+    const first = await buildAt(dir, 0);
+    const warm = await buildAt(dir, day);
+    const cold = `${dir}-cold-clock`;
+    madeFolders.add(cold);
+    await cp(dir, cold, { recursive: true });
+    for (const leftover of ['out', '.out.spare', '.gazette-cache']) await rm(path.join(cold, leftover), { recursive: true, force: true });
+    expect(warm).toEqual(await buildAt(cold, day));
+    expect(warm).toEqual(first);
+  });
+
   it('a warm build writes exactly what a cold build of the same content writes', async () => {
     const { cp, mkdir, rm, unlink, writeFile } = await import('node:fs/promises');
     const files: Record<string, string> = {};
