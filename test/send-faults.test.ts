@@ -175,6 +175,20 @@ describe('secrets and markers', () => {
     }
   });
 
+  it('a secret that cannot be read is an error naming it; a new secret leaves no temporary file behind', async () => {
+    const { mkdir, readdir } = await import('node:fs/promises');
+    const path = await import('node:path');
+    const site = await sendSite(1);
+    // A folder where the secret should be: unreadable as a file, and never replaced.
+    await mkdir(path.join(path.dirname(site.dbFile), 'gazette.secret'), { recursive: true });
+    const run = await gazetteWith({ GAZETTE_SECRET: '' }, 'send', '--dry-run', '--config', site.config);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/gazette\.secret: cannot read the secret: EISDIR/);
+    const fresh = await sendSite(1);
+    expect((await gazetteWith({ GAZETTE_SECRET: '' }, 'send', '--dry-run', '--config', fresh.config)).code).toBe(0);
+    expect((await readdir(path.dirname(fresh.dbFile))).filter((f) => f.includes('secret'))).toEqual(['gazette.secret']);
+  });
+
   it('text in an issue that looks like a per-subscriber marker is never filled in', async () => {
     smtp = await startSmtp();
     const markers = ['GAZETTE_SUBSCRIBER_EMAIL_', 'GAZETTE_SUBSCRIBER_UNSUBSCRIBE_URL_', 'GAZETTE_0000000000000000_EMAIL_'];
