@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { undoToken, unsubscribeToken } from '../src/send/index.js';
 import { findSubscriber, insertSubscriber, setStatus } from '../src/store/index.js';
-import { openDb, SECRET } from './helpers/send.js';
+import { gazetteWith, openDb, SECRET } from './helpers/send.js';
 import { form, startTestServe, type TestServe } from './helpers/serve.js';
 import { startSmtp, type TestSmtp } from './helpers/smtp.js';
 
@@ -116,6 +116,19 @@ describe('confirmation mail cannot be turned on one inbox', () => {
     const closed = await settled();
     expect(smtp.received.map((m) => m.to)).toEqual(['victim+1@example.org', 'vic.tim@gmail.com']);
     expect(closed.logs).toEqual([]);
+  });
+
+  it('a mailbox invited by the author within the hour gets no second confirmation from the form', async () => {
+    smtp = await startSmtp();
+    serve = await startTestServe(smtp, 0, '', { trustProxy: true });
+    const db = openDb(serve.site.dbFile);
+    insertSubscriber(db, { email: 'imported@example.org', status: 'pending', source: 'import' });
+    db.close();
+    const invite = await gazetteWith({ GAZETTE_SMTP_URL: smtp.url }, 'subscribers', 'invite', '--config', serve.site.config);
+    expect(invite.code, invite.stderr).toBe(0);
+    expect((await fetch(`${serve.url}subscribe`, viaProxy({ email: 'Imported+again@example.org' }, '192.0.2.9'))).status).toBe(200);
+    await settled();
+    expect(smtp.received.map((m) => m.to)).toEqual(['imported@example.org']);
   });
 
   it('caps confirmations per domain and in total per hour; past a cap every address gets the same answer', async () => {

@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline/promises';
 import { loadConfig } from '../config/index.js';
 import { EXIT, GazetteError } from '../errors.js';
 import { prepareSend, type SendResult, sendStatus, sendTestCopy } from '../send/index.js';
-import { percent } from '../util/text.js';
+import { percent, printable } from '../util/text.js';
 import { progressLine, progressReporter } from './progress.js';
 import { displayPath, type Io, plural, printWarnings } from './report.js';
 
@@ -86,7 +86,7 @@ export async function sendCommand(flags: SendFlags, io: Io, senv: SendEnv = proc
     if (twin && !flags.newIssue) {
       const what = `“${issue.title}” (${issue.key}) looks like “${twin.title}” (${twin.key}), sent on ${twin.first_sent_at.slice(0, 10)}; its slug or id changed, so everyone would get it again`;
       if (!senv.stdinIsTty) throw new GazetteError('DECLINED', `${what}. Add --new-issue if it really is a new issue.`);
-      const answer = await senv.ask(`${what}. Send it as a new issue? [y/N] `);
+      const answer = await senv.ask(printable(`${what}. Send it as a new issue? [y/N] `));
       if (!/^y(es)?$/i.test(answer.trim())) {
         io.err('Not sent.');
         return EXIT.error;
@@ -99,7 +99,8 @@ export async function sendCommand(flags: SendFlags, io: Io, senv: SendEnv = proc
           `refusing to send “${issue.title}” to ${plural(owed, 'subscriber')} without --yes (standard input is not a terminal to ask on)`,
         );
       }
-      const answer = await senv.ask(`Send “${issue.title}” to ${plural(owed, 'subscriber')} via ${via}? [y/N] `);
+      // The question goes to the terminal past the CLI's output: an issue's title is escaped here.
+      const answer = await senv.ask(printable(`Send “${issue.title}” to ${plural(owed, 'subscriber')} via ${via}? [y/N] `));
       if (!/^y(es)?$/i.test(answer.trim())) {
         io.err('Not sent.');
         return EXIT.error;

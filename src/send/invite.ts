@@ -1,6 +1,6 @@
 import type { Config } from '../config/index.js';
 import { renderConfirmation } from '../email/index.js';
-import { openDatabase, releaseConfirmation, reserveConfirmation, type SubscriberRow, unaskedPending } from '../store/index.js';
+import { openDatabase, releaseSlot, reserveConfirmation, type SubscriberRow, unaskedPending } from '../store/index.js';
 import { drain } from '../util/pool.js';
 import { openCarrier } from './carrier.js';
 import { composeConfirmation } from './compose.js';
@@ -43,7 +43,8 @@ export async function invitePending(config: Config, env: NodeJS.ProcessEnv, onPr
       return batch[index++];
     };
     await drain(config.send.maxConnections, next, async (row) => {
-      if (!reserveConfirmation(db, row.id)) return;
+      const slot = reserveConfirmation(db, row.id);
+      if (!slot) return;
       try {
         await carrier.send(
           composeConfirmation({
@@ -57,7 +58,7 @@ export async function invitePending(config: Config, env: NodeJS.ProcessEnv, onPr
         asked++;
         onProgress?.(asked);
       } catch {
-        releaseConfirmation(db, row.id, null);
+        releaseSlot(db, slot);
         failed++;
       }
     });

@@ -31,7 +31,6 @@ export {
   confirmSubscription,
   leave,
   mailboxOf,
-  releaseConfirmation,
   releaseSlot,
   requestSubscription,
   reserveConfirmation,

@@ -101,16 +101,23 @@ export function releaseSlot(db: Db, slot: ConfirmationSlot): void {
   })();
 }
 
-/** Take the hour's confirmation slot for a subscriber; false when one went out within the hour (`subscribers invite`). */
-export function reserveConfirmation(db: Db, id: number, at = new Date()): boolean {
+/**
+ * Take the hour's confirmation slot for a subscriber (`subscribers invite`,
+ * the author's own run: no hourly caps); undefined when one went out within
+ * the hour. Recorded for the mailbox too, so the form mails it no second one.
+ */
+export function reserveConfirmation(db: Db, id: number, at = new Date()): ConfirmationSlot | undefined {
   const since = new Date(at.getTime() - CONFIRM_INTERVAL_MS).toISOString();
-  return (
-    statement(db, 'UPDATE subscribers SET confirm_sent_at = ? WHERE id = ? AND (confirm_sent_at IS NULL OR confirm_sent_at <= ?)').run(
-      at.toISOString(),
-      id,
-      since,
-    ).changes === 1
-  );
+  return db.transaction((): ConfirmationSlot | undefined => {
+    const row = getSubscriber(db, id);
+    if (!row || (row.confirm_sent_at !== null && row.confirm_sent_at > since)) return undefined;
+    statement(db, 'UPDATE subscribers SET confirm_sent_at = ? WHERE id = ?').run(at.toISOString(), id);
+    const { mailbox, domain } = mailboxOf(row.email);
+    const rowid = Number(
+      statement(db, 'INSERT INTO confirmations_sent (mailbox, domain, sent_at) VALUES (?, ?, ?)').run(mailbox, domain, at.toISOString()).lastInsertRowid,
+    );
+    return { rowid, subscriberId: id, previous: row.confirm_sent_at };
+  })();
 }
 
 /** Give the slot back when the confirmation could not be mailed, so the reader may try again at once. */
