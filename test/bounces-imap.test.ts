@@ -17,6 +17,15 @@ describeWith(DOVECOT, 'apt-get install dovecot-imapd', 'bounces fetch from a rea
 
   const fetchNow = () => gazetteWith({ GAZETTE_BOUNCES_IMAP_URL: imap.url }, 'bounces', 'fetch', '--config', site.config);
 
+  /** Move whatever earlier tests left in the inbox aside: each test starts from an empty one. */
+  const emptyInbox = async (client: Awaited<ReturnType<TestImap['client']>>) => {
+    await client.mailboxOpen('INBOX');
+    if (client.mailbox !== false && client.mailbox.exists > 0) {
+      await client.mailboxCreate('Aside').catch(() => undefined);
+      await client.messageMove('1:*', 'Aside');
+    }
+  };
+
   it('applies the reports among ordinary mail, moves only them, and leaves the rest unread where it was', async () => {
     const client = await imap.client();
     const mail: Array<[string, string]> = [
@@ -61,11 +70,7 @@ describeWith(DOVECOT, 'apt-get install dovecot-imapd', 'bounces fetch from a rea
     const own = await sentSite(REPORT_CASES.length);
     const client = await imap.client();
     // Start from an empty inbox: move what the other tests left aside.
-    await client.mailboxOpen('INBOX');
-    if (client.mailbox !== false && client.mailbox.exists > 0) {
-      await client.mailboxCreate('Aside').catch(() => undefined);
-      await client.messageMove('1:*', 'Aside');
-    }
+    await emptyInbox(client);
     for (const [i, [name]] of REPORT_CASES.entries()) await client.append('INBOX', report(name, own.sent(`sub${i}@example.org`)));
     await client.logout();
     const run = await gazetteWith({ GAZETTE_BOUNCES_IMAP_URL: imap.url }, 'bounces', 'fetch', '--config', own.config);
@@ -80,6 +85,7 @@ describeWith(DOVECOT, 'apt-get install dovecot-imapd', 'bounces fetch from a rea
 
   it('a report already processed (say, also piped in) is moved and changes nothing', async () => {
     const client = await imap.client();
+    await emptyInbox(client);
     const soft = report('soft-full.eml', site.sent('sub3@example.org'));
     const file = path.join(site.dir, 'soft.eml');
     await writeFile(file, soft);
@@ -94,7 +100,25 @@ describeWith(DOVECOT, 'apt-get install dovecot-imapd', 'bounces fetch from a rea
     // Neither copy is left in the inbox: only mail that is not a report stays there.
     const check = await imap.client();
     const inbox = await check.status('INBOX', { messages: true, unseen: true });
-    expect(inbox === false ? undefined : [inbox.messages, inbox.unseen]).toEqual([2, 2]);
+    expect(inbox === false ? undefined : [inbox.messages, inbox.unseen]).toEqual([0, 0]);
+    await check.logout();
+  });
+
+  it('a message over the size cap is left in the mailbox unread, never downloaded', async () => {
+    const client = await imap.client();
+    await emptyInbox(client);
+    const sent = site.sent('sub3@example.org');
+    const big = Buffer.concat([report('postfix-hard.eml', sent), Buffer.from(`\r\n${'x'.repeat(76)}\r\n`.repeat(340_000))]);
+    expect(big.length).toBeGreaterThan(25 * 1024 * 1024);
+    await client.append('INBOX', big);
+    await client.logout();
+    const run = await fetchNow();
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('Read 1 message: 0 reports, 1 other message left unread');
+    expect(statusOf(site.dbFile, 'sub3@example.org').status).toBe('subscribed');
+    const check = await imap.client();
+    const inbox = await check.status('INBOX', { messages: true, unseen: true });
+    expect(inbox === false ? undefined : [inbox.messages, inbox.unseen]).toEqual([1, 1]);
     await check.logout();
   });
 
