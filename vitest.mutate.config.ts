@@ -10,6 +10,7 @@ export default defineConfig({
   test: {
     include: [
       'test/tokens.test.ts',
+      'test/classify.test.ts',
       'test/trust-*.test.ts',
       'test/bounces.test.ts',
       'test/bounces-parse.test.ts',

@@ -93,4 +93,63 @@ describe('reports: only what Gazette signed is believed', () => {
     expect(statusOf(site.dbFile, 'never-mailed@example.org').status).toBe('subscribed');
     expect(statusOf(site.dbFile, 'sub1@example.org').status).toBe('subscribed');
   });
+
+  it("a report matched by its envelope applies what it says of that subscriber's address, else the worst it says", async () => {
+    const site = await sentSite(3);
+    const db = openDb(site.dbFile);
+    try {
+      const ctx = { db, secret: Buffer.from(SECRET), softLimit: 3 };
+      const evidence = (id: string, email: string, recipients: Array<{ address: string; kind: 'hard' | 'soft' | 'none' }>) => ({
+        id,
+        source: 'mail',
+        at: new Date(),
+        envelope: [site.sent(email).verp],
+        recipients,
+      });
+      // It names the subscriber (soft) and another address (hard): what it says of the subscriber counts.
+      expect(
+        applyEvidence(
+          ctx,
+          evidence('e1', 'sub0@example.org', [
+            { address: 'elsewhere@example.net', kind: 'hard' },
+            { address: 'sub0@example.org', kind: 'soft' },
+          ]),
+        ),
+      ).toMatchObject({ outcome: 'counted', kind: 'soft', by: 'envelope' });
+      // It names only other addresses (a forwarded copy): the worst of what it says, whatever the order.
+      expect(
+        applyEvidence(
+          ctx,
+          evidence('e2', 'sub1@example.org', [
+            { address: 'forward-a@example.net', kind: 'none' },
+            { address: 'forward-b@example.net', kind: 'hard' },
+            { address: 'forward-c@example.net', kind: 'soft' },
+          ]),
+        ),
+      ).toMatchObject({ outcome: 'bounced', kind: 'hard' });
+      const source = db.prepare("SELECT DISTINCT source FROM reports WHERE id LIKE 'e1%'").all();
+      expect(source).toEqual([{ source: 'mail' }]);
+    } finally {
+      db.close();
+    }
+    expect(statusOf(site.dbFile, 'sub0@example.org').status).toBe('subscribed');
+    expect(statusOf(site.dbFile, 'sub1@example.org').status).toBe('bounced');
+  });
+
+  it("a DSN whose only VERP address is in the attached original's Return-Path is matched by it; a mailed report is recorded as mail", async () => {
+    const site = await sentSite(1);
+    const sent = site.sent('sub0@example.org');
+    const raw = report('postfix-hard.eml', { ...sent, messageId: '<unknown@nowhere.example>' }).toString('latin1');
+    // Delivered to a plain address; the VERP address survives only in the quoted original's Return-Path.
+    const onlyInOriginal = raw
+      .replace(`Delivered-To: ${sent.verp}`, 'Delivered-To: bounces@example.com')
+      .replace(`To: ${sent.verp}`, 'To: bounces@example.com')
+      .replace(`X-Postfix-Sender: rfc822; ${sent.verp}`, 'X-Postfix-Sender: rfc822; bounces@example.com');
+    expect(onlyInOriginal.split(sent.verp)).toHaveLength(2);
+    const run = await importFile(site, 'orig.eml', Buffer.from(onlyInOriginal, 'latin1'));
+    expect(run.stdout).toContain('sub0@example.org: bounced (hard bounce, matched by envelope)');
+    const db = openDb(site.dbFile);
+    expect(db.prepare('SELECT source FROM reports').all()).toEqual([{ source: 'mail' }]);
+    db.close();
+  });
 });

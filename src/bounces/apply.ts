@@ -1,4 +1,4 @@
-import { isDeliveryMessageId, issueTag, looksLikeBounceAddress, readBounceAddress } from '../send/index.js';
+import { isDeliveryMessageId, issueTag, readBounceAddress } from '../send/index.js';
 import {
   applyReport,
   type Db,
@@ -107,7 +107,7 @@ export function applyEvidence(ctx: ApplyContext, evidence: Evidence): Applied {
   let target: ReportTarget | undefined;
   let by: Applied['by'];
   let why: string = IGNORED.unsigned;
-  for (const address of evidence.envelope.filter(looksLikeBounceAddress)) {
+  for (const address of evidence.envelope) {
     const named = readBounceAddress(ctx.secret, address, (id) => getSubscriber(db, id));
     if (named === 'forged') return ignored('forged', IGNORED.forged);
     if (named) {
