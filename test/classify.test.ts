@@ -32,6 +32,9 @@ describe('what an SMTP failure means (send/classify.ts)', () => {
     ['5.1.7 is the sender, not the recipient', smtp(550, 'RCPT TO', '550 5.1.7 bad sender address'), 'fatal'],
     ['5.1.8 is the sender too', smtp(550, 'RCPT TO', '550 5.1.8 sender domain'), 'fatal'],
     ['5.2.3 (message too big) is the message', smtp(552, 'DATA', '552 5.2.3 too big'), 'message'],
+    ['5.2.3 even at RCPT is the message, not the address', smtp(552, 'RCPT TO', '552 5.2.3 too big'), 'message'],
+    ['no command at all', { responseCode: 550, response: '550 no' }, 'message'],
+    ['EENVELOPE without words', { responseCode: 550, command: 'DATA', response: '550 no', code: 'EENVELOPE' }, 'message'],
     ['5.3.x system', smtp(550, 'RCPT TO', '550 5.3.0 system'), 'fatal'],
     ['5.0.0 says nothing: the words decide, here the recipient', smtp(550, 'RCPT TO', '550 5.0.0 no'), 'recipient'],
     ['5.0.0 with policy words', smtp(550, 'RCPT TO', '550 5.0.0 blocked'), 'fatal'],
@@ -108,6 +111,9 @@ describe('hard or soft, from a report (bounces/classify.ts)', () => {
     [undefined, '4500 user unknown', 'hard'],
     [undefined, '450-user unknown', 'soft'],
     [undefined, '450user unknown', 'hard'],
+    [undefined, 'id450 user unknown', 'hard'],
+    ['5.3.4', 'user unknown', 'soft'],
+    ['5.7.4', undefined, 'soft'],
   ] as const)('status %s, %s: %s', (status, diagnostic, kind) => {
     expect(failureKind(status, diagnostic)).toBe(kind);
   });
