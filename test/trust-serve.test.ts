@@ -167,6 +167,8 @@ describe('undo undoes only the unsubscribe just made', () => {
     // Posting the footer link again gives no undo button for the old unsubscribe.
     const again = await (await fetch(`${serve.url}unsubscribe?token=${footer}`, { method: 'POST' })).text();
     expect(again).not.toContain('resubscribe');
+    // Nor does it ask whether it was a mistake.
+    expect(again).not.toContain('点错了');
   });
 
   it('the undo button works for a few minutes, for that unsubscribe only; an expired one offers the subscribe form', async () => {
@@ -174,6 +176,7 @@ describe('undo undoes only the unsubscribe just made', () => {
     serve = await startTestServe(smtp, 2);
     const footer = unsubscribeToken(key, subscriber('sub1@example.org'));
     const page = await (await fetch(`${serve.url}unsubscribe?token=${footer}`, { method: 'POST' })).text();
+    expect(page).toContain('点错了？');
     const undo = /action="(resubscribe\?token=[^"]+)"/.exec(page)![1]!.replaceAll('&amp;', '&');
     expect((await fetch(new URL(undo, serve.url), { method: 'POST' })).status).toBe(200);
     expect(subscriber('sub1@example.org').status).toBe('subscribed');

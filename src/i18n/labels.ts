@@ -93,6 +93,8 @@ export interface ReaderWords {
   unsubscribe_button: string;
   unsubscribed_title: string;
   unsubscribed: string;
+  /** Asked beside the undo button, only when there is one. */
+  undo_lead: string;
   undo_button: string;
   resubscribed: string;
   bad_link_title: string;
@@ -135,7 +137,8 @@ const READER_WORDS: Record<string, ReaderWords> = {
     unsubscribe_lead: 'Press the button to stop receiving {site} at {email}.',
     unsubscribe_button: 'Unsubscribe',
     unsubscribed_title: 'You are unsubscribed',
-    unsubscribed: '{email} will receive no more issues of {site}. Pressed it by mistake?',
+    unsubscribed: '{email} will receive no more issues of {site}.',
+    undo_lead: 'Pressed it by mistake?',
     undo_button: 'Subscribe again',
     resubscribed: 'Welcome back: {email} is subscribed to {site} again.',
     bad_link_title: 'This link does not work',
@@ -174,7 +177,8 @@ const READER_WORDS: Record<string, ReaderWords> = {
     unsubscribe_lead: '按下按钮，{email} 将不再收到「{site}」。',
     unsubscribe_button: '退订',
     unsubscribed_title: '已退订',
-    unsubscribed: '{email} 不会再收到「{site}」。点错了？',
+    unsubscribed: '{email} 不会再收到「{site}」。',
+    undo_lead: '点错了？',
     undo_button: '重新订阅',
     resubscribed: '欢迎回来：{email} 已重新订阅「{site}」。',
     bad_link_title: '链接无效',
@@ -212,7 +216,8 @@ const READER_WORDS: Record<string, ReaderWords> = {
     unsubscribe_lead: '按下按鈕，{email} 將不再收到「{site}」。',
     unsubscribe_button: '取消訂閱',
     unsubscribed_title: '已取消訂閱',
-    unsubscribed: '{email} 不會再收到「{site}」。按錯了？',
+    unsubscribed: '{email} 不會再收到「{site}」。',
+    undo_lead: '按錯了？',
     undo_button: '重新訂閱',
     resubscribed: '歡迎回來：{email} 已重新訂閱「{site}」。',
     bad_link_title: '連結無效',
@@ -250,7 +255,8 @@ const READER_WORDS: Record<string, ReaderWords> = {
     unsubscribe_lead: 'ボタンを押すと、{email} への「{site}」の配信を停止します。',
     unsubscribe_button: '配信を停止する',
     unsubscribed_title: '配信を停止しました',
-    unsubscribed: '{email} には「{site}」をお送りしません。間違えて押しましたか？',
+    unsubscribed: '{email} には「{site}」をお送りしません。',
+    undo_lead: '間違えて押しましたか？',
     undo_button: 'もう一度購読する',
     resubscribed: 'おかえりなさい。{email} で「{site}」の購読を再開しました。',
     bad_link_title: 'このリンクは使えません',

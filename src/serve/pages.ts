@@ -90,7 +90,8 @@ export function unsubscribedPage(ctx: PageContext, email: string, undo: string |
 <button type="submit">${e(ctx.words.undo_button)}</button>
 </form>`
     : '';
-  return page(ctx, ctx.words.unsubscribed_title, `<p>${fill(ctx.words.unsubscribed, email)}</p>${button}`);
+  const lead = undo ? ` ${e(ctx.words.undo_lead)}` : '';
+  return page(ctx, ctx.words.unsubscribed_title, `<p>${fill(ctx.words.unsubscribed, email)}${lead}</p>${button}`);
 }
 
 /** A message, then the subscribe form: the way back in is a fresh double opt-in. */
