@@ -120,7 +120,7 @@ function confirmMac(secret: Buffer, id: number, emailKey: string, expires: strin
  * for it, nor it for one), and working for 7 days.
  */
 export function confirmToken(secret: Buffer, subscriber: { id: number; email_key: string }, now = Date.now()): string {
-  const expires = Math.floor((now + CONFIRM_TTL_MS) / 1000).toString(36);
+  const expires = expiryOf(now, CONFIRM_TTL_MS);
   return `${subscriber.id}.${expires}.${confirmMac(secret, subscriber.id, subscriber.email_key, expires)}`;
 }
 
@@ -131,12 +131,32 @@ export function verifyConfirmToken(
   lookup: (id: number) => { email_key: string } | undefined,
   now = Date.now(),
 ): { id: number } | { problem: 'invalid' | 'expired' } {
+  return readTimedToken(token, lookup, now, 'invalid', (subscriber, id, expires) => confirmMac(secret, id, subscriber.email_key, expires));
+}
+
+/** A timed token's expiry, `now` plus `ttl`, in seconds, base 36. */
+const expiryOf = (now: number, ttl: number): string => Math.floor((now + ttl) / 1000).toString(36);
+
+/**
+ * Read a timed token, `<id>.<expiry>.<HMAC>` (a confirmation's, an undo
+ * button's): the subscriber it names when its MAC is the one `expected`
+ * makes for them and it has not expired; else why not. A token whose
+ * subscriber is gone, or whose MAC is not theirs (`expected` may have
+ * none), is `mismatch`.
+ */
+function readTimedToken<S>(
+  token: string,
+  lookup: (id: number) => S | undefined,
+  now: number,
+  mismatch: 'invalid' | 'expired',
+  expected: (subscriber: S, id: number, expires: string) => string | undefined,
+): { id: number } | { problem: 'invalid' | 'expired' } {
   const m = /^(\d{1,15})\.([0-9a-z]{1,10})\.([A-Za-z0-9_-]{32})$/.exec(token);
   if (!m) return { problem: 'invalid' };
   const id = Number(m[1]);
   const subscriber = lookup(id);
-  if (!subscriber) return { problem: 'invalid' };
-  if (!sameMac(confirmMac(secret, id, subscriber.email_key, m[2]!), m[3]!)) return { problem: 'invalid' };
+  const mac = subscriber === undefined ? undefined : expected(subscriber, id, m[2]!);
+  if (mac === undefined || !sameMac(mac, m[3]!)) return { problem: mismatch };
   return Number.parseInt(m[2]!, 36) * 1000 < now ? { problem: 'expired' } : { id };
 }
 
@@ -154,7 +174,7 @@ function undoMac(secret: Buffer, id: number, emailKey: string, unsubscribedAt: s
  * this one cannot undo an older or a later unsubscribe.
  */
 export function undoToken(secret: Buffer, subscriber: { id: number; email_key: string; unsubscribed_at: string | null }, now = Date.now()): string {
-  const expires = Math.floor((now + UNDO_TTL_MS) / 1000).toString(36);
+  const expires = expiryOf(now, UNDO_TTL_MS);
   return `${subscriber.id}.${expires}.${undoMac(secret, subscriber.id, subscriber.email_key, subscriber.unsubscribed_at ?? '', expires)}`;
 }
 
@@ -165,14 +185,10 @@ export function verifyUndoToken(
   lookup: (id: number) => { email_key: string; unsubscribed_at: string | null } | undefined,
   now = Date.now(),
 ): { id: number } | { problem: 'invalid' | 'expired' } {
-  const m = /^(\d{1,15})\.([0-9a-z]{1,10})\.([A-Za-z0-9_-]{32})$/.exec(token);
-  if (!m) return { problem: 'invalid' };
-  const id = Number(m[1]);
-  const subscriber = lookup(id);
-  if (!subscriber?.unsubscribed_at) return { problem: 'expired' };
   // A token for an earlier unsubscribe of the same reader no longer matches: expired, not forged.
-  if (!sameMac(undoMac(secret, id, subscriber.email_key, subscriber.unsubscribed_at, m[2]!), m[3]!)) return { problem: 'expired' };
-  return Number.parseInt(m[2]!, 36) * 1000 < now ? { problem: 'expired' } : { id };
+  return readTimedToken(token, lookup, now, 'expired', (subscriber, id, expires) =>
+    subscriber.unsubscribed_at ? undoMac(secret, id, subscriber.email_key, subscriber.unsubscribed_at, expires) : undefined,
+  );
 }
 
 /** A reader's link under `server.public_url`: `<public_url><route>?token=…`. */
