@@ -5,7 +5,6 @@ import {
   confirmUrl,
   deliveryMessageId,
   isDeliveryMessageId,
-  looksLikeBounceAddress,
   readBounceAddress,
   undoToken,
   unsubscribeToken,
@@ -99,7 +98,6 @@ describe('every token is bound to the subscriber, their address and its purpose'
 
   it("a VERP address is read whatever space surrounds it; a confirmation's names no issue", () => {
     const verp = bounceAddress(secret, 'bounces.example.com', ann, 'issue-one');
-    expect(looksLikeBounceAddress(`  ${verp} `)).toBe(true);
     expect(readBounceAddress(secret, ` ${verp}\t`, lookup)).toMatchObject({ id: 7 });
     expect(readBounceAddress(secret, bounceAddress(secret, 'bounces.example.com', ann, undefined), lookup)).toEqual({ id: 7, tag: undefined });
     expect(readBounceAddress(secret, 'bounces@bounces.example.com', lookup)).toBeUndefined();

@@ -70,7 +70,7 @@ export function mailEvidence(report: MailReport): Evidence {
 const RANK: Record<ReportKind, number> = { complaint: 3, hard: 2, soft: 1, none: 0 };
 
 /** Why a report changed nobody, as `bounces import` says it. */
-export const IGNORED = {
+const IGNORED = {
   forged: 'its return address has the shape of a Gazette (VERP) address but not its signature',
   unsigned:
     'it names no message Gazette sent: no signed return address (VERP) and no Message-ID Gazette made; a report anyone could have written changes nobody',

@@ -19,7 +19,7 @@ const TEXT_PART = 64 * 1024;
 /** Bytes of bodies kept in all. */
 const TOTAL = 2 * 1024 * 1024;
 /** MIME parts read at most; a message with more is no report. */
-export const MAX_PARTS = 500;
+const MAX_PARTS = 500;
 /** Largest header block of one part; a bigger one is no report. */
 const MAX_HEAD = 256 * 1024;
 

@@ -28,7 +28,7 @@ import {
   tagKey,
   tagUrl,
 } from '../pages/index.js';
-import { OUTBOX, outboxRoot } from '../send/outbox.js';
+import { OUTBOX } from '../send/outbox.js';
 import { cacheKey, codeVersion } from '../util/disk-cache.js';
 import { createWalker, filesUnder, guardOf, publishable } from '../util/files.js';
 import { type OutputFile, retireOutboxInOutput, writeOutput } from './output.js';
@@ -292,7 +292,7 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
     // Writing the output keeps this thread busy: first let the emails reach MJML.
     await Promise.race([handedOver, rendering]);
     files = await planOutput(config, loaded.issues, { issues: newest, rendered: rendering, ...(keys ? { keys } : {}) }, loaded.warnings);
-    await retireOutboxInOutput(config.build.out, OUTBOX, outboxRoot(config));
+    await retireOutboxInOutput(config.build.out, OUTBOX, config.subscribers.outbox);
     await writeOutput(config.build.out, files, { manifests: path.join(config.build.cache, 'output') });
     emails = await rendering;
   } finally {

@@ -8,7 +8,7 @@ export type { ComposeInput } from './compose.js';
 export { composeConfirmation, composeMessage, listId, senderDomain, transferEncoding } from './compose.js';
 export type { InviteResult } from './invite.js';
 export { invitePending } from './invite.js';
-export { OUTBOX, outboxDir, outboxFileName, outboxRoot } from './outbox.js';
+export { OUTBOX, outboxDir } from './outbox.js';
 export type { Abort, Progress, SendResult, SendRun, Tally } from './pipeline.js';
 export { sendIssue } from './pipeline.js';
 export type { SendStore } from './store.js';
@@ -22,7 +22,6 @@ export {
   isDeliveryMessageId,
   issueTag,
   loadSecret,
-  looksLikeBounceAddress,
   readBounceAddress,
   returnPath,
   secretFile,

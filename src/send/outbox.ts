@@ -12,14 +12,9 @@ import type { Config } from '../config/index.js';
  */
 export const OUTBOX = 'outbox';
 
-/** The outbox: `outbox/` beside `subscribers.database`. */
-export function outboxRoot(config: Config): string {
-  return config.subscribers.outbox;
-}
-
 /** Where one issue's messages (or `confirmations`, `invitations`) are written. */
 export function outboxDir(config: Config, slug: string): string {
-  return path.join(outboxRoot(config), slug);
+  return path.join(config.subscribers.outbox, slug);
 }
 
 /** Longest part of an address kept in a file name: the rest is a hash, so any address (254 bytes) makes a short name. */

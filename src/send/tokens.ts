@@ -240,9 +240,6 @@ export function bounceAddress(secret: Buffer, domain: string, subscriber: { id: 
 
 const BOUNCE_ADDRESS = /^bounces\+([0-9a-z]{1,11})-([0-9a-f]{8}|0)-([0-9a-f]{20})@[^@\s]+$/i;
 
-/** Whether an address has the shape of a Gazette envelope sender (genuine or not). */
-export const looksLikeBounceAddress = (address: string): boolean => BOUNCE_ADDRESS.test(address.trim());
-
 /**
  * What a Gazette envelope sender names: the subscriber and the issue's tag
  * (undefined for a confirmation); `forged` when it has the shape but not

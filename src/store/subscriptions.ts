@@ -121,7 +121,7 @@ export function reserveConfirmation(db: Db, id: number, at = new Date()): Confir
 }
 
 /** Give the slot back when the confirmation could not be mailed, so the reader may try again at once. */
-export function releaseConfirmation(db: Db, id: number, previous: string | null): void {
+function releaseConfirmation(db: Db, id: number, previous: string | null): void {
   statement(db, 'UPDATE subscribers SET confirm_sent_at = ? WHERE id = ?').run(previous, id);
 }
 
