@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Issue } from '../src/content/index.js';
-import type { RenderedEmail } from '../src/email/index.js';
-import { type Carrier, type SendStore, sendIssue } from '../src/send/index.js';
+import { type Carrier, type SendRun, type SendStore, sendIssue } from '../src/send/index.js';
 import type { Outcome, Recipient } from '../src/store/index.js';
 import { ledger } from '../src/store/index.js';
-import { type RenderedSite, renderSite } from './helpers/email.js';
+import { renderSite } from './helpers/email.js';
 import { openDb, sendSite } from './helpers/send.js';
 
 /** The pipeline's store, in memory: what the SQLite ledger does, without SQLite. */
@@ -58,33 +56,32 @@ function fakeCarrier(reply: (to: string, attempt: number) => 'ok' | { responseCo
   return { carrier, sent };
 }
 
-async function fixture(): Promise<{ site: RenderedSite; issue: Issue; email: RenderedEmail }> {
+/** A site, its issue and email, and `run`: the pipeline over `store` and `carrier` (one connection with `serial`). */
+async function fixture() {
   const site = await renderSite(
     { 'content/one.md': '+++\ntitle = "One"\ndate = 2026-02-01\n+++\nHello.\n' },
     `[site]\ntitle = "T"\nbase_url = "https://t.example/"\n[email]\nfrom = "T <t@t.example>"\n[server]\npublic_url = "https://t.example/n/"\n[send]\nmax_connections = 3\nretry_attempts = 2\nretry_delay = 0\n`,
   );
   const issue = site.issues[0]!;
-  return { site, issue, email: site.emails.get(issue)! };
+  const email = site.emails.get(issue)!;
+  const run = (store: SendStore, carrier: Carrier, extra: Partial<SendRun> & { serial?: boolean } = {}) => {
+    const { serial, ...rest } = extra;
+    const config = serial ? { ...site.config, send: { ...site.config.send, maxConnections: 1 } } : site.config;
+    return sendIssue({ config, store, issue, email, carrier, secret: Buffer.from('k'.repeat(32)), stop: { requested: false }, ...rest });
+  };
+  return { site, issue, email, run };
 }
 
 describe('the send pipeline over its store interface (in memory)', () => {
   it('sends each subscriber once, retries the deferred, bounces only a refused recipient', async () => {
-    const { site, issue, email } = await fixture();
+    const { run } = await fixture();
     const mem = memoryStore(20);
     const { carrier, sent } = fakeCarrier((to, n) => {
       if (to === 'm3@example.org' && n === 1) return { responseCode: 451, command: 'RCPT TO', response: '451 4.7.1 try later' };
       if (to === 'm7@example.org') return { responseCode: 550, command: 'RCPT TO', response: '550 5.1.1 no such user' };
       return 'ok';
     });
-    const result = await sendIssue({
-      config: site.config,
-      store: mem.store,
-      issue,
-      email,
-      carrier,
-      secret: Buffer.from('k'.repeat(32)),
-      stop: { requested: false },
-    });
+    const result = await run(mem.store, carrier);
     expect(result).toMatchObject({ sent: 19, failed: 1, bounced: 1, owed: 0, stopped: false });
     expect(sent).toHaveLength(19);
     expect(new Set(sent).size).toBe(19);
@@ -93,21 +90,21 @@ describe('the send pipeline over its store interface (in memory)', () => {
   });
 
   it('stops taking new messages when asked, leaving the rest owed', async () => {
-    const { site, issue, email } = await fixture();
+    const { run } = await fixture();
     const mem = memoryStore(50);
     const stop = { requested: false };
     const { carrier, sent } = fakeCarrier(() => {
       if (sent.length >= 10) stop.requested = true;
       return 'ok';
     });
-    const result = await sendIssue({ config: site.config, store: mem.store, issue, email, carrier, secret: Buffer.from('k'.repeat(32)), stop });
+    const result = await run(mem.store, carrier, { stop });
     expect(result.stopped).toBe(true);
     expect(result.sent).toBeLessThan(50);
     expect(result.owed).toBe(50 - result.sent);
   });
 
   it('crosses batches of 500 with deferred messages on both sides of each boundary, over the SQLite ledger', async () => {
-    const { site, issue, email } = await fixture();
+    const { issue, run } = await fixture();
     const { dbFile } = await sendSite(1203);
     const db = openDb(dbFile);
     try {
@@ -120,7 +117,7 @@ describe('the send pipeline over its store interface (in memory)', () => {
         if (deferOnce.has(to) && n === 1) return { responseCode: 451, command: 'RCPT TO', response: '451 4.7.1 try later' };
         return 'ok';
       });
-      const result = await sendIssue({ config: site.config, store, issue, email, carrier, secret: Buffer.from('k'.repeat(32)), stop: { requested: false } });
+      const result = await run(store, carrier);
       expect(result).toMatchObject({ sent: 1202, failed: 1, bounced: 1, owed: 0, stopped: false });
       expect(sent).toHaveLength(1202);
       expect(new Set(sent).size).toBe(1202);
@@ -140,7 +137,7 @@ describe('the send pipeline over its store interface (in memory)', () => {
   });
 
   it('10 connection failures in a row mid-run stop it, after pauses that double', async () => {
-    const { site, issue, email } = await fixture();
+    const { run } = await fixture();
     const mem = memoryStore(60);
     let delivered = 0;
     const { carrier } = fakeCarrier(() => {
@@ -152,14 +149,8 @@ describe('the send pipeline over its store interface (in memory)', () => {
       return { responseCode: undefined as unknown as number, command: 'DATA', response: 'Connection closed unexpectedly' };
     });
     const pauses: number[] = [];
-    const result = await sendIssue({
-      config: { ...site.config, send: { ...site.config.send, maxConnections: 1 } },
-      store: mem.store,
-      issue,
-      email,
-      carrier,
-      secret: Buffer.from('k'.repeat(32)),
-      stop: { requested: false },
+    const result = await run(mem.store, carrier, {
+      serial: true,
       sleep: async (ms) => {
         pauses.push(ms);
       },
@@ -178,7 +169,7 @@ describe('the send pipeline over its store interface (in memory)', () => {
   });
 
   it('refusals at the very end of a run stay deferred beyond the stated few; a few are bounced', async () => {
-    const { site, issue, email } = await fixture();
+    const { run } = await fixture();
     const refuse = { responseCode: 550, command: 'RCPT TO', response: '550 5.1.1 no such user' };
     for (const [refused, bounced] of [
       [8, 0],
@@ -186,16 +177,7 @@ describe('the send pipeline over its store interface (in memory)', () => {
     ] as const) {
       const mem = memoryStore(20);
       const { carrier } = fakeCarrier((to) => (Number(/m(\d+)@/.exec(to)![1]) >= 20 - refused ? refuse : 'ok'));
-      const result = await sendIssue({
-        config: { ...site.config, send: { ...site.config.send, maxConnections: 1 } },
-        store: mem.store,
-        issue,
-        email,
-        carrier,
-        secret: Buffer.from('k'.repeat(32)),
-        stop: { requested: false },
-        sleep: async () => undefined,
-      });
+      const result = await run(mem.store, carrier, { serial: true, sleep: async () => undefined });
       expect(result.sent, `${refused} refused`).toBe(20 - refused);
       expect(result.bounced, `${refused} refused`).toBe(bounced);
       expect(result.heldBack, `${refused} refused`).toBe(refused - bounced);
