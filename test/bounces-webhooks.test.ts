@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { statusOf } from './helpers/reports.js';
-import { gazetteWith, SECRET } from './helpers/send.js';
+import { gazetteWith, openDb, SECRET } from './helpers/send.js';
 import { startTestServe, type TestServe } from './helpers/serve.js';
 import { startSmtp, type TestSmtp } from './helpers/smtp.js';
 import { describeWith } from './helpers/system.js';
@@ -40,7 +40,7 @@ describeWith('openssl version', 'apt-get install openssl', 'webhooks: Amazon SES
     smtp = await startSmtp();
     serve = await startTestServe(
       smtp,
-      12,
+      13,
       `[bounces]\nreturn_path_domain = "bounces.example.com"\n\n[webhooks]\nses_topic_arn = "${TOPIC}"\npostmark = true\nmailgun = true\n`,
       {
         env: { GAZETTE_POSTMARK_WEBHOOK_AUTH: POSTMARK_AUTH, GAZETTE_MAILGUN_SIGNING_KEY: MAILGUN_KEY },
@@ -221,6 +221,37 @@ describeWith('openssl version', 'apt-get install openssl', 'webhooks: Amazon SES
     delete noId.ID;
     expect((await post('postmark', noId, auth)).status).toBe(400);
     expect(statusOf(serve.site.dbFile, 'sub7@example.org').status).toBe('subscribed');
+  });
+
+  it('an event that fails to apply is given back: the 500 is retried by the provider, and the retry is taken', async () => {
+    const auth = { authorization: `Basic ${Buffer.from(POSTMARK_AUTH).toString('base64')}` };
+    const event = {
+      RecordType: 'Bounce',
+      ID: 7001,
+      Type: 'HardBounce',
+      TypeCode: 1,
+      MessageID: '9c1f0a52-5d0e-4b8f-9a43-2f6e1c7b8d90',
+      Email: 'sub12@example.org',
+      Details: 'smtp;550 5.1.1 no such user',
+      BouncedAt: new Date().toISOString(),
+      MessageStream: 'outbound',
+    };
+    // The database refuses the change (as a disk gone mid-request would): applying throws.
+    const db = openDb(serve.site.dbFile);
+    db.exec("CREATE TRIGGER fail_apply BEFORE UPDATE ON subscribers BEGIN SELECT RAISE(ABORT, 'disk gone'); END");
+    try {
+      const r = await post('postmark', event, auth);
+      expect(r.status).toBe(500);
+      expect(await r.json()).toEqual({ ok: false, message: 'failed; retry later' });
+      expect(statusOf(serve.site.dbFile, 'sub12@example.org').status).toBe('subscribed');
+    } finally {
+      db.exec('DROP TRIGGER fail_apply');
+      db.close();
+    }
+    // Postmark retries the same event: it was not kept as taken, so it is applied now.
+    const r = await post('postmark', event, auth);
+    expect(await r.json()).toEqual(OK);
+    expect(statusOf(serve.site.dbFile, 'sub12@example.org').status).toBe('bounced');
   });
 
   it('Mailgun: the signature checked; a permanent failure bounces, a complaint unsubscribes, a temporary one changes nothing', async () => {
