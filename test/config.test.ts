@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { gazette, makeSite } from './helpers/site.js';
@@ -28,13 +29,26 @@ describe('gazette.toml', () => {
     }
   });
 
-  it('warns about unknown keys and still builds', async () => {
-    const dir = await makeSite({ 'content/a.md': issue }, '[site]\ntitle = "T"\nbase_url = "https://e.example/"\ncolour = "blue"\n[extra]\nx = 1\n');
-    const run = await gazette('build', '--config', path.join(dir, 'gazette.toml'));
-    expect(run.code).toBe(0);
+  it('an unknown key stops the commands that read its section, and is a warning for the others', async () => {
+    const extra = '[extra]\nx = 1\n[smtp]\nhots = "mail.example.org"\n';
+    const dir = await makeSite({ 'content/a.md': issue }, `[site]\ntitle = "T"\nbase_url = "https://e.example/"\n${extra}`);
+    const config = path.join(dir, 'gazette.toml');
+    // build reads no [smtp]: warned of, and built.
+    let run = await gazette('build', '--config', config);
+    expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toContain('warning: ');
-    expect(run.stderr).toContain('site.colour: unknown key');
+    expect(run.stderr).toContain('smtp.hots: unknown key, ignored (did you mean host?)');
     expect(run.stderr).toContain('extra: unknown key');
+    // send reads [smtp]: stopped, naming the key.
+    run = await gazette('send', '--yes', '--config', config);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('smtp.hots: unknown key (did you mean smtp.host?); `gazette send` reads [smtp], so it stops rather than ignore it');
+    expect(run.stderr).not.toContain('extra');
+    // A key unknown in [site], which build reads: stopped too.
+    await writeFile(config, `[site]\ntitle = "T"\nbase_url = "https://e.example/"\ncolour = "blue"\n`);
+    run = await gazette('build', '--config', config);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('site.colour: unknown key; `gazette build` reads [site]');
   });
 
   it('rejects a relative base_url and a permalink without {slug}', async () => {

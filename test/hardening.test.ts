@@ -166,8 +166,10 @@ describe('limits, dates and front matter', () => {
   it('suggests the key an unknown config key was probably meant to be', async () => {
     const dir = await makeSite({ 'content/a.md': ISSUE }, '[site]\ntitle = "T"\nbaseurl = "x"\nbase_url = "https://t.example/"\nlangauge = "en"\n');
     const run = await build(dir);
-    expect(run.stderr).toContain('site.baseurl: unknown key, ignored (did you mean base_url?)');
-    expect(run.stderr).toContain('site.langauge: unknown key, ignored (did you mean language?)');
+    // [site] is read by build: a typo there stops it rather than build with the default.
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('site.baseurl: unknown key (did you mean site.base_url?); `gazette build` reads [site], so it stops rather than ignore it');
+    expect(run.stderr).toContain('site.langauge: unknown key (did you mean site.language?)');
   });
 });
 

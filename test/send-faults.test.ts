@@ -37,7 +37,9 @@ describe('a server that refuses the sender or the session bounces nobody', () =>
       const site = await sendSite(30, { connections: 3 });
       const run = await send(smtp.url, site.config);
       expect(run.code, run.stderr).toBe(1);
-      expect(run.stderr).toMatch(/error: stopped: smtp:\/\/127\.0\.0\.1:\d+ refused/);
+      // Nothing delivered: one line naming the server, no progress line, no summary.
+      expect(run.stderr).toMatch(/^error: smtp:\/\/127\.0\.0\.1:\d+ refused[^\n]*$/);
+      expect(run.stdout).toBe('');
       expect(statusCounts(site.dbFile)).toMatchObject({ subscribed: 30, bounced: 0 });
       expect(deliveries(site.dbFile).filter((d) => d.state === 'failed')).toEqual([]);
     });
@@ -102,7 +104,10 @@ describe('a server that cannot be reached or refuses the session', () => {
       const started = Date.now();
       const run = await send(server.url, site.config);
       expect(run.code).toBe(1);
-      expect(run.stderr).toMatch(/error: stopped: cannot send through smtp:\/\/127\.0\.0\.1:\d+: .*421 4\.3\.2 Service not available/);
+      expect(run.stderr).toMatch(
+        /^error: cannot send through smtp:\/\/127\.0\.0\.1:\d+: [^\n]*421 4\.3\.2 Service not available[^\n]*; check smtp\.host and smtp\.port[^\n]*$/,
+      );
+      expect(run.stdout).toBe('');
       expect(server.connections()).toBeLessThanOrEqual(6);
       expect(Date.now() - started).toBeLessThan(10_000);
       expect(statusCounts(site.dbFile).subscribed).toBe(200);
@@ -119,7 +124,10 @@ describe('a server that cannot be reached or refuses the session', () => {
     const started = Date.now();
     const run = await send(url, site.config);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/error: stopped: cannot send through smtp:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED/);
+    expect(run.stderr).toMatch(
+      /^error: cannot send through smtp:\/\/127\.0\.0\.1:\d+: connection refused: nothing listens on that port \([^\n]*ECONNREFUSED[^\n]*\); check smtp\.host and smtp\.port in gazette\.toml, or GAZETTE_SMTP_URL[^\n]*$/,
+    );
+    expect(run.stdout).toBe('');
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 });

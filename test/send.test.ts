@@ -94,7 +94,7 @@ describe('gazette send over SMTP', () => {
     const site = await sendSite(4);
     const run = await gazetteWith({ GAZETTE_SMTP_URL: smtp.url }, 'send', '--yes', '--config', site.config);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/error: stopped: smtp:\/\/127\.0\.0\.1:\d+ refused the sender: 550/);
+    expect(run.stderr).toMatch(/^error: smtp:\/\/127\.0\.0\.1:\d+ refused the sender: 550[^\n]*$/);
     const rows = deliveries(site.dbFile);
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.every((r) => r.state === 'deferred')).toBe(true);
@@ -268,12 +268,25 @@ describe('gazette send without a real send', () => {
     expect(/token=([\w.-]+)/.exec(await eml())![1]).toBe(link);
   });
 
-  it('with no SMTP configured, writes the outbox and says so', async () => {
+  it('with no SMTP configured, stops with one line saying how to configure it; files are written only when asked (--dry-run)', async () => {
     const site = await sendSite(2);
-    const run = await gazetteWith({}, 'send', '--config', site.config);
-    expect(run.code).toBe(0);
-    expect(run.stderr).toContain('No SMTP server is configured');
+    for (const args of [
+      ['send', '--yes'],
+      ['send', '--to', 'me@example.org'],
+    ]) {
+      const run = await gazetteWith({}, ...args, '--config', site.config);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toMatch(
+        /^error: [^\n]*gazette\.toml: no SMTP server is configured: set GAZETTE_SMTP_URL [^\n]*; --dry-run writes the messages to files instead$/,
+      );
+    }
+    await expect(readdir(path.join(site.dir, 'data', 'outbox'))).rejects.toThrow();
+    expect(deliveries(site.dbFile)).toEqual([]);
+    const dry = await gazetteWith({}, 'send', '--dry-run', '--config', site.config);
+    expect(dry.code).toBe(0);
     expect(await readdir(path.join(site.dir, 'data', 'outbox', 'issue-one'))).toHaveLength(2);
+    expect(deliveries(site.dbFile)).toEqual([]);
   });
 
   it('refuses to run while another send holds the database, and takes over a lock left by a killed one', async () => {
@@ -343,7 +356,7 @@ describe('gazette send without a real send', () => {
     const site = await sendSite(30);
     const run = await gazetteWith({ GAZETTE_SMTP_URL: `smtp://user:wrong@127.0.0.1:${smtp.port}` }, 'send', '--yes', '--config', site.config);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/error: stopped: smtp:\/\/127\.0\.0\.1:\d+ refused the login/);
+    expect(run.stderr).toMatch(/^error: smtp:\/\/127\.0\.0\.1:\d+ refused the login[^\n]*$/);
     expect(run.stderr).not.toContain('wrong@');
     const rows = deliveries(site.dbFile);
     expect(rows.length).toBeLessThanOrEqual(2);

@@ -257,12 +257,12 @@ describe('subscribers invite', () => {
     await writeFile(file, 'email,status\na@example.org,pending\nb@example.org,pending\nc@example.org,subscribed\n');
     const env = { GAZETTE_SMTP_URL: smtp.url };
     await gazetteWith(env, 'subscribers', 'import', file, '--config', serve.site.config);
-    const first = await gazetteWith(env, 'subscribers', 'invite', '--config', serve.site.config);
+    const first = await gazetteWith(env, 'subscribers', 'invite', '--yes', '--config', serve.site.config);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toMatch(/^Asked 2 pending subscribers to confirm/);
     expect(smtp.received.map((r) => r.to).sort()).toEqual(['a@example.org', 'b@example.org']);
-    const second = await gazetteWith(env, 'subscribers', 'invite', '--config', serve.site.config);
-    expect(second.stdout).toMatch(/^Asked 0 pending subscribers/);
+    const second = await gazetteWith(env, 'subscribers', 'invite', '--yes', '--config', serve.site.config);
+    expect(second.stdout).toMatch(/^Nobody to ask/);
     expect(smtp.received).toHaveLength(2);
     const confirmed = await fetch(serve.local(linkIn(smtp.received[0]!.mail.text!, 'confirm')), { method: 'POST' });
     expect(confirmed.status).toBe(200);
@@ -284,9 +284,13 @@ describe('gazette serve as a process', () => {
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
     child.stderr.on('data', (c) => (stderr += c));
-    await until(() => /at (http:\S+)/.test(stdout), 10_000);
-    const url = /at (http:\S+);/.exec(stdout)![1]!;
+    await until(() => /listening on (http:\S+)\)/.test(stdout), 10_000);
+    const url = /listening on (http:\S+)\)/.exec(stdout)![1]!;
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/newsletter\/$/);
+    // The address readers use, then where it listens: each named once.
+    expect(stdout.split('\n')[0]).toMatch(
+      /^Readers' pages at https:\/\/news\.example\.com\/newsletter\/ \(listening on http:\/\/127\.0\.0\.1:\d+\/newsletter\/\); confirmation emails are written to .*confirmations\/ \(no SMTP configured\)\. Ctrl-C stops\.$/,
+    );
     expect((await fetch(`${url}healthz`)).status).toBe(200);
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     child.kill('SIGTERM');

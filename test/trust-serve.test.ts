@@ -124,7 +124,7 @@ describe('confirmation mail cannot be turned on one inbox', () => {
     const db = openDb(serve.site.dbFile);
     insertSubscriber(db, { email: 'imported@example.org', status: 'pending', source: 'import' });
     db.close();
-    const invite = await gazetteWith({ GAZETTE_SMTP_URL: smtp.url }, 'subscribers', 'invite', '--config', serve.site.config);
+    const invite = await gazetteWith({ GAZETTE_SMTP_URL: smtp.url }, 'subscribers', 'invite', '--yes', '--config', serve.site.config);
     expect(invite.code, invite.stderr).toBe(0);
     expect((await fetch(`${serve.url}subscribe`, viaProxy({ email: 'Imported+again@example.org' }, '192.0.2.9'))).status).toBe(200);
     await settled();

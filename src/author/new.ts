@@ -37,9 +37,14 @@ export function slugFromTitle(title: string): string | undefined {
 /**
  * `gazette new "Title"`: `content/<date>-<slug>.md` (or `<date>.md` for a
  * title with no usable slug) with front matter in the site's time zone,
- * marked as a draft until the author removes the line. Never overwrites.
+ * marked as a draft until the author removes the line. Never overwrites:
+ * a name taken already gets the next free one (`<date>-2.md`) unless
+ * `--slug` asked for that one.
  */
-export async function newIssue(config: Config, options: NewIssueOptions): Promise<{ file: string; slug: string }> {
+export async function newIssue(
+  config: Config,
+  options: NewIssueOptions,
+): Promise<{ file: string; slug: string /** The slug that was taken, when a free one was picked instead. */; taken: string | undefined }> {
   const title = options.title.replace(/\s+/g, ' ').trim();
   if (!title) throw new GazetteError('USAGE', 'the title is empty: gazette new "Title of the issue"');
   let date = options.now ?? new Date();
@@ -54,9 +59,7 @@ export async function newIssue(config: Config, options: NewIssueOptions): Promis
     const problem = checkSlug(options.slug);
     if (problem || /\s/.test(options.slug)) throw new GazetteError('USAGE', `--slug: ${problem ?? 'may not contain spaces'}`);
   }
-  const slug = options.slug ?? slugFromTitle(title);
-  const name = slug ? `${ymd}-${slug}.md` : `${ymd}.md`;
-  const file = path.join(config.content.dir, name);
+  const base = options.slug !== undefined ? `${ymd}-${options.slug}` : [ymd, slugFromTitle(title)].filter(Boolean).join('-');
   const text = `+++
 title = ${tomlString(title)}
 date = ${rfc3339(date, config.site.timezone)}
@@ -66,16 +69,23 @@ draft = true
 +++
 
 `;
-  try {
-    await writeFile(file, text, { flag: 'wx' });
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw new GazetteError('USAGE', 'exists already; give this issue another --slug', { file });
+  // Without --slug, a name taken already (a second issue that day) gets the next free one: -2, -3…
+  for (let n = 1; ; n++) {
+    const slug = n === 1 ? base : `${base}-${n}`;
+    const file = path.join(config.content.dir, `${slug}.md`);
+    try {
+      await writeFile(file, text, { flag: 'wx' });
+      // The loader takes an issue's slug from its file name.
+      return { file, slug, taken: n === 1 ? undefined : base };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+        if (options.slug === undefined && n < 100) continue;
+        throw new GazetteError('USAGE', 'exists already; give this issue another --slug', { file });
+      }
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new GazetteError('CONFIG', 'content folder not found (content.dir)', { file: config.content.dir });
+      }
+      throw fileError(err, 'OUTPUT', 'write the new issue', file);
     }
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new GazetteError('CONFIG', 'content folder not found (content.dir)', { file: config.content.dir });
-    }
-    throw fileError(err, 'OUTPUT', 'write the new issue', file);
   }
-  return { file, slug: slug ?? ymd };
 }

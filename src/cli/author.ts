@@ -11,15 +11,15 @@ export async function initCommand(dir: string | undefined, flags: { title?: stri
   for (const file of result.kept) io.err(`kept ${path.join(where, file)} (it exists; init never overwrites)`);
   const cd = path.resolve(result.dir) === process.cwd() ? '' : `cd ${where} && `;
   io.out(
-    `\nNext: ${cd}gazette build   (then open out/index.html)\n      gazette new "Title of the next issue"\nSet base_url, and to send: email.from, email.postal_address, server.public_url and SMTP, in gazette.toml.`,
+    `\nNext: ${cd}gazette preview --drafts   (the sample issue is a draft: it is never built or sent)\n      gazette new "Title of your first issue"\nSet site.base_url, and to send: email.from, email.postal_address, server.public_url and SMTP, in gazette.toml.`,
   );
   return EXIT.ok;
 }
 
-export async function newCommand(title: string, flags: { config: string; slug?: string; date?: string }, io: Io): Promise<number> {
-  const { config, warnings } = await loadConfig(flags.config);
+export async function newCommand(title: string, flags: { config?: string; slug?: string; date?: string }, io: Io): Promise<number> {
+  const { config, warnings } = await loadConfig(flags.config, 'new');
   printWarnings(io, warnings);
-  const { file, slug } = await newIssue(config, { title, slug: flags.slug, date: flags.date });
-  io.out(`Created ${displayPath(file)} (slug ${slug}, a draft until you remove its draft line).`);
+  const { file, slug, taken } = await newIssue(config, { title, slug: flags.slug, date: flags.date });
+  io.out(`Created ${displayPath(file)} (slug ${slug}${taken ? `: ${taken} is taken already` : ''}; a draft until you remove its draft line).`);
   return EXIT.ok;
 }

@@ -27,8 +27,8 @@ function printTally(io: Io, tally: BounceTally, others: string): void {
 }
 
 /** `gazette bounces import [FILE…|-]`: reports from files or a pipe. A busy database exits 75, so an MTA tries again later. */
-export async function importCommand(files: string[], flags: { config: string; recipient?: string }, io: Io, env: NodeJS.ProcessEnv): Promise<number> {
-  const { config, warnings } = await loadConfig(flags.config);
+export async function importCommand(files: string[], flags: { config?: string; recipient?: string }, io: Io, env: NodeJS.ProcessEnv): Promise<number> {
+  const { config, warnings } = await loadConfig(flags.config, 'bounces');
   printWarnings(io, warnings);
   try {
     const tally = await importReports(config, { files, recipient: flags.recipient, env });
@@ -45,8 +45,8 @@ export async function importCommand(files: string[], flags: { config: string; re
 }
 
 /** `gazette bounces fetch`: the IMAP mailbox's unseen messages; reports are moved, the rest left unread. */
-export async function fetchCommand(flags: { config: string }, io: Io, env: NodeJS.ProcessEnv): Promise<number> {
-  const { config, warnings } = await loadConfig(flags.config);
+export async function fetchCommand(flags: { config?: string }, io: Io, env: NodeJS.ProcessEnv): Promise<number> {
+  const { config, warnings } = await loadConfig(flags.config, 'bounces');
   printWarnings(io, warnings);
   const tally = await fetchReports(config, env);
   printTally(io, tally, `left unread in ${tally.mailbox}`);

@@ -5,7 +5,7 @@ import type { BuildResult } from '../publish/index.js';
 import { displayPath, type Io, plural, printWarnings } from './report.js';
 
 export interface BuildFlags {
-  config: string;
+  config?: string;
   drafts?: boolean;
   future?: boolean;
 }
@@ -13,7 +13,7 @@ export interface BuildFlags {
 export async function buildCommand(flags: BuildFlags, io: Io): Promise<number> {
   const started = performance.now();
   const [{ loadConfig }, { build }] = await Promise.all([import('../config/index.js'), import('../publish/index.js')]);
-  const loaded = await loadConfig(flags.config);
+  const loaded = await loadConfig(flags.config, 'build');
   const config: Config = loaded.config;
   printWarnings(io, loaded.warnings);
   const result: BuildResult = await build(config, { drafts: flags.drafts, future: flags.future });

@@ -6,7 +6,7 @@ import type { SendEnv } from './send.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
-const CONFIG_HELP = 'site config file; paths in it are relative to its folder';
+const CONFIG_HELP = 'site config file (default: gazette.toml in this folder or the nearest one above); paths in it are relative to its folder';
 
 // Commands are loaded when they run (each a chunk of the bundle): `gazette subscribers count` need not load MJML or Markdown.
 const build = () => import('./build.js');
@@ -25,7 +25,7 @@ function program(io: Io, setCode: (code: number) => void, senv: SendEnv | undefi
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) });
 
-  const withConfig = (cmd: Command) => cmd.addOption(new Option('-c, --config <path>', CONFIG_HELP).default('gazette.toml')).exitOverride();
+  const withConfig = (cmd: Command) => cmd.addOption(new Option('-c, --config <path>', CONFIG_HELP)).exitOverride();
 
   root
     .command('init')
@@ -67,10 +67,16 @@ function program(io: Io, setCode: (code: number) => void, senv: SendEnv | undefi
     .action(async (flags) => setCode(await (await subscribers()).countCommand(flags, io)));
   withConfig(subs.command('import').argument('<file.csv>'))
     .description('import a CSV with a header row: email, and optionally name and status')
+    .option(
+      '--status <status>',
+      "pending (then ask them with `subscribers invite`) or subscribed: the state of every row that is not an opt-out (default: the row's status column, else subscribed)",
+    )
     .action(async (file, flags) => setCode(await (await subscribers()).importCommand(file, flags, io)));
   withConfig(subs.command('invite'))
     .description('mail a confirmation to every pending subscriber never asked (an imported list asked to opt in); each once, resumable')
-    .action(async (flags) => setCode(await (await subscribers()).inviteCommand(flags, io, senv?.env ?? process.env)));
+    .option('-y, --yes', 'do not ask for confirmation (required when standard input is not a terminal)', false)
+    .option('--dry-run', 'write the confirmations to data/outbox/invitations/ instead of mailing them; nobody is marked asked', false)
+    .action(async (flags) => setCode(await (await subscribers()).inviteCommand(flags, io, senv ?? (await send()).processSendEnv)));
   withConfig(subs.command('restore'))
     .description('undo bounces recorded since a time (a server refusal mistaken for dead addresses): subscribe them again')
     .requiredOption('--bounced-since <time>', 'restore subscribers marked bounced at or after this time (2026-11-20 or 2026-11-20T08:00, site time zone)')
@@ -120,6 +126,8 @@ function program(io: Io, setCode: (code: number) => void, senv: SendEnv | undefi
   withConfig(root.command('status'))
     .description('per issue sent: delivered, bounced (hard, soft), complaints, and their rates; then the list as a whole')
     .option('--issue <slug>', 'only this issue')
+    .option('--json', 'print it as JSON, for programs', false)
+    .option('--tsv', 'print tab-separated values (the default when standard output is not a terminal)', false)
     .action(async (flags) => setCode(await (await send()).statusCommand(flags, io)));
 
   return root;

@@ -4,7 +4,7 @@ import { startPreview } from '../preview/index.js';
 import { displayPath, displayPaths, type Io, untilStopped } from './report.js';
 
 export interface PreviewFlags {
-  config: string;
+  config?: string;
   port: string;
   host: string;
   drafts?: boolean;
@@ -24,7 +24,7 @@ export async function previewCommand(flags: PreviewFlags, io: Io): Promise<numbe
   const port = Number(flags.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new GazetteError('USAGE', `--port must be a port number, not ${JSON.stringify(flags.port)}`);
   const preview = await startPreview({
-    loadConfig: async () => (await loadConfig(flags.config)).config,
+    loadConfig: async () => (await loadConfig(flags.config, 'preview')).config,
     host: flags.host,
     port,
     drafts: flags.drafts,

@@ -11,6 +11,8 @@ export interface Io {
   err: (line: string) => void;
   /** Whether standard output is gone (`gazette subscribers list | head`): a command printing many lines stops. */
   closed?: () => boolean;
+  /** Whether standard output is a terminal (a person reads it) rather than a pipe or a file (a program does). */
+  terminal?: boolean;
 }
 
 /** `1 issue`, `3 issues`. */
@@ -50,6 +52,7 @@ export const processIo: Io = {
   out: (line) => writeLine(1, `${line}\n`),
   err: (line) => writeLine(2, `${line}\n`),
   closed: () => gone.has(1),
+  terminal: Boolean(process.stdout.isTTY),
 };
 
 /** A path as the user would like to read it: relative to the working folder when inside it. */

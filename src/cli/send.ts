@@ -1,13 +1,15 @@
 import { createInterface } from 'node:readline/promises';
 import { loadConfig } from '../config/index.js';
 import { EXIT, GazetteError } from '../errors.js';
-import { prepareSend, type SendResult, sendStatus, sendTestCopy } from '../send/index.js';
+import { cannotReach, prepareSend, type SendResult, sendStatus, sendTestCopy } from '../send/index.js';
 import { percent, printable } from '../util/text.js';
+import { agreed } from './ask.js';
 import { progressLine, progressReporter } from './progress.js';
 import { displayPath, type Io, plural, printWarnings } from './report.js';
+import { alignedTable } from './table.js';
 
 export interface SendFlags {
-  config: string;
+  config?: string;
   issue?: string;
   latest?: boolean;
   yes?: boolean;
@@ -51,7 +53,7 @@ export const processSendEnv: SendEnv = {
 /** `gazette send`: flags in, the campaign prepared and run by the send module, results out. */
 export async function sendCommand(flags: SendFlags, io: Io, senv: SendEnv = processSendEnv): Promise<number> {
   if (flags.issue && flags.latest) throw new GazetteError('USAGE', 'use --issue SLUG or --latest, not both');
-  const { config, warnings } = await loadConfig(flags.config);
+  const { config, warnings } = await loadConfig(flags.config, 'send');
   printWarnings(io, warnings);
   const options = { issue: flags.issue, dryRun: flags.dryRun, env: senv.env };
 
@@ -69,11 +71,6 @@ export async function sendCommand(flags: SendFlags, io: Io, senv: SendEnv = proc
     const { issue, owed } = campaign;
     const via = campaign.mode === 'smtp' ? campaign.via : displayPath(campaign.via);
     if (campaign.mode === 'dry-run') io.err(`Dry run: writing ${plural(owed, 'message')} to ${via}/ instead of sending (the ledger is unchanged).`);
-    if (campaign.mode === 'no-smtp') {
-      io.err(
-        `No SMTP server is configured (set GAZETTE_SMTP_URL or [smtp] in gazette.toml): writing ${plural(owed, 'message')} to ${via}/ instead (the ledger is unchanged).`,
-      );
-    }
     if (campaign.subscribed === 0) {
       io.out('There are no subscribers yet: add some with `gazette subscribers add` or `gazette subscribers import`.');
       return EXIT.ok;
@@ -92,19 +89,17 @@ export async function sendCommand(flags: SendFlags, io: Io, senv: SendEnv = proc
         return EXIT.error;
       }
     }
-    if (campaign.mode === 'smtp' && !flags.yes) {
-      if (!senv.stdinIsTty) {
-        throw new GazetteError(
-          'DECLINED',
-          `refusing to send “${issue.title}” to ${plural(owed, 'subscriber')} without --yes (standard input is not a terminal to ask on)`,
-        );
-      }
-      // The question goes to the terminal past the CLI's output: an issue's title is escaped here.
-      const answer = await senv.ask(printable(`Send “${issue.title}” to ${plural(owed, 'subscriber')} via ${via}? [y/N] `));
-      if (!/^y(es)?$/i.test(answer.trim())) {
-        io.err('Not sent.');
-        return EXIT.error;
-      }
+    if (
+      campaign.mode === 'smtp' &&
+      !(await agreed(
+        senv,
+        flags.yes,
+        `Send “${issue.title}” to ${plural(owed, 'subscriber')} via ${via}?`,
+        `send “${issue.title}” to ${plural(owed, 'subscriber')}`,
+      ))
+    ) {
+      io.err('Not sent.');
+      return EXIT.error;
     }
 
     const stop = { requested: false };
@@ -124,6 +119,11 @@ export async function sendCommand(flags: SendFlags, io: Io, senv: SendEnv = proc
     } finally {
       removeHandler();
       reporter.end();
+    }
+    // Nothing delivered and the server could not be used: one line saying why, no "sent" summary.
+    if (result.abort && result.sent === 0) {
+      const { kind, reason } = result.abort;
+      throw new GazetteError(kind === 'connection' ? 'SMTP_CONNECT' : 'SMTP_REFUSED', kind === 'connection' ? cannotReach(via, reason) : `${via} ${reason}`);
     }
     if (!senv.stderr.isTTY) io.err(progressLine(result, verb));
     return summarize(result, campaign.mode === 'smtp', issue.title, via, io);
@@ -145,8 +145,6 @@ function summarize(result: SendResult, delivered: boolean, title: string, via: s
   if (result.abort) {
     const { kind, reason } = result.abort;
     io.err(`error: stopped: ${kind === 'connection' ? `cannot send through ${via}: ${reason}` : `${via} ${reason}`}`);
-    // Nothing delivered: the setup is wrong (server, login, sender), a user's problem to fix.
-    if (result.sent === 0) return EXIT.error;
   }
   if (result.stopped) {
     io.err(`Interrupted: ${plural(result.owed, 'subscriber')} still owed; run the same command again to continue.`);
@@ -160,41 +158,61 @@ function summarize(result: SendResult, delivered: boolean, title: string, via: s
 }
 
 /** `gazette status`: per issue, deliveries, bounces, complaints and their rates; then the list's health. */
-export async function statusCommand(flags: { config: string; issue?: string }, io: Io): Promise<number> {
-  const { config, warnings } = await loadConfig(flags.config);
+export async function statusCommand(flags: { config?: string; issue?: string; json?: boolean; tsv?: boolean }, io: Io): Promise<number> {
+  if (flags.json && flags.tsv) throw new GazetteError('USAGE', 'use --json or --tsv, not both');
+  const { config, warnings } = await loadConfig(flags.config, 'status');
   printWarnings(io, warnings);
   const { issues, list, warnings: health } = sendStatus(config, flags.issue);
-  if (issues.length === 0) {
-    if (flags.issue)
-      throw new GazetteError('NO_ISSUE', `no issue with the slug ${JSON.stringify(flags.issue)} has been sent (gazette status lists those that have)`);
-    io.out('No issue has been sent yet.');
-  } else {
-    io.out('issue\tsent\tdelivered\thard\tsoft\tcomplaints\thard rate\tcomplaint rate\tdeferred\tfailed\tin flight\towed\ttitle');
-    for (const r of issues) {
-      io.out(
-        [
-          r.slug,
-          r.sent,
-          r.delivered,
-          r.hard,
-          r.soft,
-          r.complaints,
-          percent(r.hardRate),
-          percent(r.complaintRate),
-          r.deferred,
-          r.failed,
-          r.sending,
-          r.owed,
-          r.title,
-        ].join('\t'),
-      );
-    }
+  if (issues.length === 0 && flags.issue) {
+    throw new GazetteError('NO_ISSUE', `no issue with the slug ${JSON.stringify(flags.issue)} has been sent (gazette status lists those that have)`);
+  }
+  if (flags.json) {
+    io.out(JSON.stringify({ issues, list, warnings: health }, null, 2));
+    return EXIT.ok;
+  }
+  if (issues.length === 0) io.out('No issue has been sent yet.');
+  else {
+    const header = [
+      'issue',
+      'sent',
+      'delivered',
+      'hard',
+      'soft',
+      'complaints',
+      'hard rate',
+      'complaint rate',
+      'deferred',
+      'failed',
+      'in flight',
+      'owed',
+      'title',
+    ];
+    const rows = issues.map((r) =>
+      [
+        r.slug,
+        r.sent,
+        r.delivered,
+        r.hard,
+        r.soft,
+        r.complaints,
+        percent(r.hardRate),
+        percent(r.complaintRate),
+        r.deferred,
+        r.failed,
+        r.sending,
+        r.owed,
+        r.title,
+      ].map(String),
+    );
+    // A person at a terminal gets columns that line up; a pipe or a file, tab-separated values (or --json).
+    const table = io.terminal && !flags.tsv ? alignedTable(header, rows, [false, ...Array(11).fill(true), false]) : [header, ...rows].map((r) => r.join('\t'));
+    for (const line of table) io.out(line);
   }
   const recent = Object.entries(list.recent)
     .map(([outcome, n]) => `${n} ${outcome}`)
     .join(', ');
   io.out(
-    `List: ${list.subscribed} subscribed, ${list.pending} pending, ${list.bounced} bounced, ${list.unsubscribed} unsubscribed (${list.complained} by complaint). Reports in the last 30 days: ${recent || 'none'}.`,
+    `${issues.length ? '\n' : ''}List: ${list.subscribed} subscribed, ${list.pending} pending, ${list.bounced} bounced, ${list.unsubscribed} unsubscribed (${list.complained} by complaint). Reports in the last 30 days: ${recent || 'none'}.`,
   );
   printWarnings(io, health);
   return EXIT.ok;

@@ -4,7 +4,7 @@ import { startServe } from '../serve/index.js';
 import { displayPath, type Io, printWarnings, untilStopped } from './report.js';
 
 export interface ServeFlags {
-  config: string;
+  config?: string;
   port: string;
   host: string;
 }
@@ -13,11 +13,14 @@ export interface ServeFlags {
 export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
   const port = Number(flags.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new GazetteError('USAGE', `--port must be a port number, not ${JSON.stringify(flags.port)}`);
-  const { config, warnings } = await loadConfig(flags.config);
+  const { config, warnings } = await loadConfig(flags.config, 'serve');
   printWarnings(io, warnings);
   const server = await startServe(config, { host: flags.host, port, env: process.env, log: io.err });
-  const via = server.carrier.kind === 'smtp' ? server.carrier.description : `${displayPath(server.carrier.description)}/ (no SMTP configured)`;
-  io.out(`Serving ${config.server.publicUrl} at ${server.url}; confirmation emails go via ${via}. Ctrl-C stops.`);
+  const via =
+    server.carrier.kind === 'smtp' ? `go via ${server.carrier.description}` : `are written to ${displayPath(server.carrier.description)}/ (no SMTP configured)`;
+  // The address readers use, and where this process listens when that is another (behind a proxy).
+  const listening = server.url === config.server.publicUrl ? '' : ` (listening on ${server.url})`;
+  io.out(`Readers' pages at ${config.server.publicUrl}${listening}; confirmation emails ${via}. Ctrl-C stops.`);
   const hooks = [config.webhooks.sesTopicArn ? 'ses' : '', config.webhooks.postmark ? 'postmark' : '', config.webhooks.mailgun ? 'mailgun' : ''].filter(
     Boolean,
   );

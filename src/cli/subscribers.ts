@@ -15,15 +15,17 @@ import {
   restoreBounced,
   withDatabase,
 } from '../store/index.js';
+import { agreed } from './ask.js';
 import { displayPath, type Io, plural, printWarnings } from './report.js';
+import type { SendEnv } from './send.js';
 
 export interface StoreFlags {
-  config: string;
+  config?: string;
 }
 
 /** The config's subscriber database, open for the length of `work`. */
 async function withStore<T>(flags: StoreFlags, io: Io, work: (db: Db) => Promise<T> | T): Promise<T> {
-  const { config, warnings } = await loadConfig(flags.config);
+  const { config, warnings } = await loadConfig(flags.config, 'subscribers');
   printWarnings(io, warnings);
   return withDatabase(config.subscribers.database, work);
 }
@@ -75,17 +77,24 @@ export function countCommand(flags: StoreFlags, io: Io): Promise<number> {
   });
 }
 
-export function importCommand(file: string, flags: StoreFlags, io: Io): Promise<number> {
+export function importCommand(file: string, flags: StoreFlags & { status?: string }, io: Io): Promise<number> {
+  if (flags.status !== undefined && flags.status !== 'pending' && flags.status !== 'subscribed') {
+    throw new GazetteError('USAGE', `--status: ${JSON.stringify(flags.status)} is not pending or subscribed`);
+  }
+  const status = flags.status;
   const absolute = path.resolve(file);
   const label = displayPath(absolute);
   return withStore(flags, io, async (db) => {
     const result = await importFile(db, absolute, {
+      status,
       onProblem: (p) => io.err(`error: ${label}:${p.line}: ${p.reason}`),
       onDuplicate: (d) => io.err(`note: ${label}:${d.line}: ${d.reason}`),
     });
     const parts = [`${result.added} added`, `${result.updated} updated`, `${result.unchanged} unchanged`];
     if (result.keptOptedOut) parts.push(`${result.keptOptedOut} left unsubscribed or bounced`);
     io.out(`Imported ${label}: ${parts.join(', ')}.`);
+    if (status === 'pending' && result.added + result.updated > 0)
+      io.out('The new addresses are pending: `gazette subscribers invite` asks each to confirm; nobody is mailed an issue before.');
     if (result.problems) {
       io.err(`gazette: ${plural(result.problems, 'invalid row')} not imported; the valid rows were`);
       return EXIT.error;
@@ -105,7 +114,7 @@ export function exportCommand(flags: StoreFlags, io: Io): Promise<number> {
 }
 
 export async function restoreCommand(flags: StoreFlags & { bouncedSince: string }, io: Io): Promise<number> {
-  const { config, warnings } = await loadConfig(flags.config);
+  const { config, warnings } = await loadConfig(flags.config, 'subscribers');
   printWarnings(io, warnings);
   const since = parseDate(flags.bouncedSince, config.site.timezone);
   if (!since)
@@ -117,14 +126,34 @@ export async function restoreCommand(flags: StoreFlags & { bouncedSince: string 
   return EXIT.ok;
 }
 
-export async function inviteCommand(flags: StoreFlags, io: Io, env: NodeJS.ProcessEnv): Promise<number> {
-  const { config, warnings } = await loadConfig(flags.config);
+export async function inviteCommand(flags: StoreFlags & { yes?: boolean; dryRun?: boolean }, io: Io, senv: SendEnv): Promise<number> {
+  const { config, warnings } = await loadConfig(flags.config, 'invite');
   printWarnings(io, warnings);
   const { invitePending } = await import('../send/index.js');
-  const result = await invitePending(config, env);
-  const via = result.kind === 'smtp' ? result.via : `${displayPath(result.via)}/ (no SMTP configured)`;
+  const result = await invitePending(config, senv.env, {
+    dryRun: flags.dryRun,
+    confirm: (pending, via) =>
+      agreed(
+        senv,
+        flags.yes || flags.dryRun,
+        `Ask ${plural(pending, 'pending subscriber')} to confirm, via ${via}?`,
+        `mail ${plural(pending, 'pending subscriber')} a confirmation`,
+      ),
+  });
+  if (result.declined) {
+    io.err('Nobody was asked.');
+    return EXIT.error;
+  }
+  if (result.pending === 0) {
+    io.out('Nobody to ask: every pending subscriber has been asked to confirm (import a list with --status pending to ask it).');
+    return EXIT.ok;
+  }
+  if (result.kind === 'outbox') {
+    io.out(`Dry run: wrote ${plural(result.asked, 'confirmation')} to ${displayPath(result.via)}/; nobody was mailed or marked asked.`);
+    return EXIT.ok;
+  }
   io.out(
-    `Asked ${plural(result.asked, 'pending subscriber')} to confirm, via ${via}${result.failed ? `; ${result.failed} could not be mailed (run again to retry them)` : ''}.`,
+    `Asked ${plural(result.asked, 'pending subscriber')} to confirm, via ${result.via}${result.failed ? `; ${result.failed} could not be mailed (run again to retry them)` : ''}.`,
   );
   return result.failed ? EXIT.owed : EXIT.ok;
 }

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { RawConfig } from './site-schema.js';
+import { isPlaceholderUrl } from './uses.js';
 
 /**
  * The validated config as the rest of Gazette reads it: one mapper per
@@ -51,6 +52,8 @@ const sections = {
     replyTo: v.reply_to?.trim() || undefined,
     subject: v.subject,
     postalAddress: v.postal_address.trim(),
+    /** The invitation's opening, in the author's words (`{site}` filled in), if set. */
+    inviteMessage: v.invite_message?.trim() || undefined,
     /** Issues (newest first) whose email a build renders. */
     previewLimit: v.preview_limit,
     /** Absolute path of the MJML template, if the config names one. */
@@ -135,6 +138,11 @@ export type Config = {
   /** The folder the config file is in; relative paths resolve against it. */
   root: string;
   neverPublished: NeverPublished;
+  /**
+   * Keys still holding the placeholder `gazette init` wrote (a URL on the
+   * reserved example.com): `send` refuses to mail links there, `build` warns.
+   */
+  placeholders: string[];
 } & { [K in keyof Sections]: ReturnType<Sections[K]> };
 
 /** Map every section of a validated config. */
@@ -148,5 +156,9 @@ export function toConfig(raw: RawConfig, file: string): Config {
     files: [database, `${database}-wal`, `${database}-shm`, `${database}-journal`, secret, file],
     folders: [mapped.build.cache, outbox, mapped.build.out],
   };
-  return { file, root, neverPublished, ...mapped };
+  const placeholders = [
+    ...(isPlaceholderUrl(mapped.site.baseUrl) ? ['site.base_url'] : []),
+    ...(isPlaceholderUrl(mapped.server.publicUrl) ? ['server.public_url'] : []),
+  ];
+  return { file, root, neverPublished, placeholders, ...mapped };
 }

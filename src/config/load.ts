@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
@@ -7,6 +8,10 @@ import { readUserFile } from '../util/paths.js';
 import { type Config, toConfig } from './config.js';
 import { validate } from './schema.js';
 import { configSchema } from './site-schema.js';
+import { type ConfigUse, SECTIONS_USED } from './uses.js';
+
+/** The config's name, looked for in the current folder and then each folder above it (as git and npm do). */
+export const CONFIG_NAME = 'gazette.toml';
 
 export interface LoadedConfig {
   config: Config;
@@ -14,9 +19,22 @@ export interface LoadedConfig {
   warnings: string[];
 }
 
-/** Turn parsed TOML into a Config, or throw with every problem found. */
-export function resolveConfig(data: unknown, file: string): LoadedConfig {
+/**
+ * Turn parsed TOML into a Config, or throw with every problem found. `use`
+ * names the command: an unknown key in a section it reads is an error.
+ */
+export function resolveConfig(data: unknown, file: string, use?: ConfigUse): LoadedConfig {
   const checked = validate(configSchema, data);
+  const used: readonly string[] = use ? SECTIONS_USED[use] : [];
+  for (const { key, guess } of checked.unknown) {
+    const section = key.includes('.') ? key.split('.')[0]! : guess;
+    if (section === undefined || !used.includes(section)) continue;
+    checked.errors.push(
+      key.includes('.')
+        ? `${key}: unknown key${guess ? ` (did you mean ${guess}?)` : ''}; \`gazette ${use}\` reads [${section}], so it stops rather than ignore it`
+        : `[${key}]: unknown section (did you mean [${guess}]?); \`gazette ${use}\` reads [${guess}], so it stops rather than ignore it`,
+    );
+  }
   if (checked.errors.length > 0) {
     throw new GazetteErrors(
       checked.errors.map((e) => new GazetteError('CONFIG', e, { file })),
@@ -79,8 +97,12 @@ function checkOwnedFolders(config: Config): void {
   }
 }
 
-export async function loadConfig(configPath: string): Promise<LoadedConfig> {
-  const file = path.resolve(configPath);
+/**
+ * Read and check the config for command `use`: the file `--config` names, or
+ * else the nearest `gazette.toml` in `from` or a folder above it.
+ */
+export async function loadConfig(configPath: string | undefined, use?: ConfigUse, from = process.cwd()): Promise<LoadedConfig> {
+  const file = configPath === undefined ? findConfig(from) : path.resolve(from, configPath);
   const text = (await readUserFile(file, 'CONFIG', 'the config file', 'config file not found (use --config PATH)')).toString('utf8');
   let data: unknown;
   try {
@@ -91,7 +113,27 @@ export async function loadConfig(configPath: string): Promise<LoadedConfig> {
     }
     throw err;
   }
-  return resolveConfig(data, file);
+  return resolveConfig(data, file, use);
+}
+
+/** The nearest `gazette.toml` in `from` or a folder above it; none is an error naming where the search began. */
+export function findConfig(from: string): string {
+  let dir = path.resolve(from);
+  for (;;) {
+    const candidate = path.join(dir, CONFIG_NAME);
+    try {
+      if (statSync(candidate).isFile()) return candidate;
+    } catch {
+      // Not here (or not readable as a folder entry): look further up.
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  throw new GazetteError(
+    'CONFIG',
+    `no ${CONFIG_NAME} in ${path.resolve(from)} or any folder above it: run it in your site's folder (gazette init makes one), or use --config PATH`,
+  );
 }
 
 function firstLine(message: string): string {

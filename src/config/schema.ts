@@ -42,6 +42,8 @@ export interface Validation<T> {
   value: T;
   errors: string[];
   warnings: string[];
+  /** Keys the schema does not know (dotted paths), with the known key each most likely meant. */
+  unknown: Array<{ key: string; guess?: string }>;
 }
 
 function isField(spec: FieldSpec | TableSpec): spec is FieldSpec {
@@ -84,7 +86,7 @@ export function validate<S extends TableSpec>(spec: S, input: unknown): Validati
 }
 
 function validateTable(spec: TableSpec, input: unknown, path: string): Validation<Record<string, unknown>> {
-  const out: Validation<Record<string, unknown>> = { value: {}, errors: [], warnings: [] };
+  const out: Validation<Record<string, unknown>> = { value: {}, errors: [], warnings: [], unknown: [] };
   const table = isTable(input) ? input : {};
   for (const [key, sub] of Object.entries(spec)) {
     const keyPath = path ? `${path}.${key}` : key;
@@ -106,12 +108,15 @@ function validateTable(spec: TableSpec, input: unknown, path: string): Validatio
       out.value[key] = inner.value;
       out.errors.push(...inner.errors);
       out.warnings.push(...inner.warnings);
+      out.unknown.push(...inner.unknown);
     }
   }
   for (const key of Object.keys(table)) {
     if (key in spec) continue;
     const guess = closest(key, Object.keys(spec));
-    out.warnings.push(`${path ? `${path}.${key}` : key}: unknown key, ignored${guess ? ` (did you mean ${guess}?)` : ''}`);
+    const keyPath = path ? `${path}.${key}` : key;
+    out.warnings.push(`${keyPath}: unknown key, ignored${guess ? ` (did you mean ${guess}?)` : ''}`);
+    out.unknown.push({ key: keyPath, ...(guess ? { guess: path ? `${path}.${guess}` : guess } : {}) });
   }
   return out;
 }

@@ -175,6 +175,10 @@ export const configSchema = {
       default: '',
       doc: "The sender's postal address for the footer (CAN-SPAM requires one); `build` warns while it is empty.",
     },
+    invite_message: {
+      kind: 'string',
+      doc: "The opening of the confirmation `subscribers invite` mails to an imported list, in your words (e.g. `You were on {site}'s list at Substack; …`; `{site}` is the site's title). Default: the list moved, and asks to confirm.",
+    },
     preview_limit: {
       kind: 'integer',
       default: 20,

@@ -117,6 +117,13 @@ export interface ReaderWords {
   confirm_mail_lead: string;
   confirm_mail_button: string;
   confirm_mail_ignore: string;
+  /** The confirmation's text part, which has a link rather than a button. */
+  confirm_text_lead: string;
+  /** The confirmation `subscribers invite` mails to an imported list (unless `email.invite_message` replaces its lead). */
+  invite_subject: string;
+  invite_mail_lead: string;
+  invite_text_lead: string;
+  invite_mail_ignore: string;
 }
 
 const READER_WORDS: Record<string, ReaderWords> = {
@@ -159,6 +166,11 @@ const READER_WORDS: Record<string, ReaderWords> = {
     confirm_mail_lead: 'Someone, probably you, asked to receive {site} at this address. Press the button to confirm.',
     confirm_mail_button: 'Confirm my subscription',
     confirm_mail_ignore: 'If it was not you, ignore this email: you will not be subscribed. The link works for 7 days.',
+    confirm_text_lead: 'Someone, probably you, asked to receive {site} at this address. Open this link to confirm:',
+    invite_subject: 'Please confirm: do you still want {site}?',
+    invite_mail_lead: '{site} has moved to a new home, and your address came with its list. To keep receiving it, confirm below.',
+    invite_text_lead: '{site} has moved to a new home, and your address came with its list. To keep receiving it, open this link:',
+    invite_mail_ignore: 'If you do nothing, you will not hear from us again. The link works for 7 days.',
   },
   zh: {
     subscribe_title: '订阅「{site}」',
@@ -198,6 +210,11 @@ const READER_WORDS: Record<string, ReaderWords> = {
     confirm_mail_lead: '有人（多半是你）希望用这个地址接收「{site}」。请按下按钮确认。',
     confirm_mail_button: '确认订阅',
     confirm_mail_ignore: '如果不是你本人，请忽略这封邮件，你不会被订阅。链接 7 天内有效。',
+    confirm_text_lead: '有人（多半是你）希望用这个地址接收「{site}」。请打开下面的链接确认：',
+    invite_subject: '请确认：你还想接收「{site}」吗？',
+    invite_mail_lead: '「{site}」搬了新家，你的地址随订阅名单一起迁了过来。如果还想继续接收，请在下面确认。',
+    invite_text_lead: '「{site}」搬了新家，你的地址随订阅名单一起迁了过来。如果还想继续接收，请打开下面的链接：',
+    invite_mail_ignore: '如果你什么都不做，我们不会再给你发信。链接 7 天内有效。',
   },
   'zh-Hant': {
     subscribe_title: '訂閱「{site}」',
@@ -237,6 +254,11 @@ const READER_WORDS: Record<string, ReaderWords> = {
     confirm_mail_lead: '有人（多半是你）希望以這個地址接收「{site}」。請按下按鈕確認。',
     confirm_mail_button: '確認訂閱',
     confirm_mail_ignore: '如果不是你本人，請忽略這封郵件，你不會被訂閱。連結 7 天內有效。',
+    confirm_text_lead: '有人（多半是你）希望以這個地址接收「{site}」。請打開下面的連結確認：',
+    invite_subject: '請確認：你還想接收「{site}」嗎？',
+    invite_mail_lead: '「{site}」搬了新家，你的地址隨訂閱名單一起遷了過來。如果還想繼續接收，請在下面確認。',
+    invite_text_lead: '「{site}」搬了新家，你的地址隨訂閱名單一起遷了過來。如果還想繼續接收，請打開下面的連結：',
+    invite_mail_ignore: '如果你什麼都不做，我們不會再寄信給你。連結 7 天內有效。',
   },
   ja: {
     subscribe_title: '「{site}」を購読する',
@@ -277,6 +299,12 @@ const READER_WORDS: Record<string, ReaderWords> = {
     confirm_mail_lead: 'どなたか（おそらくあなた）が、このアドレスで「{site}」の受信を希望しました。ボタンを押して確認してください。',
     confirm_mail_button: '購読を確認する',
     confirm_mail_ignore: 'お心当たりがなければ、このメールは無視してください。購読されることはありません。リンクの有効期限は 7 日です。',
+    confirm_text_lead: 'どなたか（おそらくあなた）が、このアドレスで「{site}」の受信を希望しました。下のリンクを開いて確認してください：',
+    invite_subject: 'ご確認ください：「{site}」の受信を続けますか？',
+    invite_mail_lead: '「{site}」は新しい場所に移りました。あなたのアドレスも購読者リストと一緒に移されています。受信を続ける場合は、下で確認してください。',
+    invite_text_lead:
+      '「{site}」は新しい場所に移りました。あなたのアドレスも購読者リストと一緒に移されています。受信を続ける場合は、下のリンクを開いてください：',
+    invite_mail_ignore: '何もしなければ、今後メールをお送りすることはありません。リンクの有効期限は 7 日です。',
   },
 };
 

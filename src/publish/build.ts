@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Config } from '../config/index.js';
+import { type Config, placeholderProblems } from '../config/index.js';
 import { bundleResources, createIssueCache, type Issue, type LoadOptions, loadIssues } from '../content/index.js';
 import {
   loadTemplate,
@@ -301,6 +301,7 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
   const { issues, skipped, warnings } = loaded;
   issueCache.save();
   if (issues.length === 0) warnings.push('no published issues: the feeds are empty');
+  warnings.push(...placeholderProblems(config.placeholders.filter((key) => key === 'site.base_url')).map((p) => `${config.file}: ${p}`));
   for (const [issue, email] of emails) {
     const size = Buffer.byteLength(email.html);
     if (size > EMAIL_SIZE_WARNING) {

@@ -1,4 +1,4 @@
-import type { Config } from '../config/index.js';
+import { type Config, placeholderProblems } from '../config/index.js';
 import { createIssueCache, type Issue, loadIssues } from '../content/index.js';
 import { previewUnsubscribeUrl, type RenderedEmail, renderEmails } from '../email/index.js';
 import { GazetteError } from '../errors.js';
@@ -32,8 +32,8 @@ import { loadSecret } from './tokens.js';
  */
 export interface Campaign {
   issue: Issue;
-  /** `smtp`: delivering and keeping the ledger; `dry-run` or `no-smtp`: writing the outbox, ledger untouched. */
-  mode: 'smtp' | 'dry-run' | 'no-smtp';
+  /** `smtp`: delivering and keeping the ledger; `dry-run`: writing the outbox, ledger untouched. */
+  mode: 'smtp' | 'dry-run';
   /** Where messages go: `smtps://host:465`, or the outbox folder (absolute). */
   via: string;
   /** Subscribers owed the issue now. */
@@ -60,10 +60,14 @@ export interface SendOptions {
   env: NodeJS.ProcessEnv;
 }
 
-function requireSendConfig(config: Config): void {
+/** What mailing needs set, and not left at `init`'s placeholders (a dry run, which mails nobody, only warns of those). */
+function requireSendConfig(config: Config, dryRun: boolean, warnings: string[]): void {
   const missing: string[] = [];
   if (!config.email.from) missing.push('email.from is not set: the sender address, e.g. "News <news@example.com>"');
   if (!config.server.publicUrl) missing.push('server.public_url is not set: one-click unsubscribe links point there');
+  const placeholders = placeholderProblems(config.placeholders);
+  if (dryRun) warnings.push(...placeholders.map((p) => `${config.file}: ${p}`));
+  else missing.push(...placeholders);
   if (missing.length) throw new GazetteError('CONFIG', missing.join('; '), { file: config.file });
 }
 
@@ -82,8 +86,13 @@ function pickIssue(issues: Issue[], slug: string | undefined): Issue {
 }
 
 /** The issue to send and its email, rendered (or taken from the build cache). */
-async function issueAndEmail(config: Config, slug: string | undefined): Promise<{ issue: Issue; email: RenderedEmail; warnings: string[] }> {
-  requireSendConfig(config);
+async function issueAndEmail(
+  config: Config,
+  slug: string | undefined,
+  dryRun: boolean | undefined,
+): Promise<{ issue: Issue; email: RenderedEmail; warnings: string[] }> {
+  const warnings: string[] = [];
+  requireSendConfig(config, Boolean(dryRun), warnings);
   // Drafts and future issues are read too, to say why one of them cannot be sent.
   const all = (await loadIssues(config, { cache: createIssueCache(config), drafts: true, future: true })).issues;
   const now = new Date();
@@ -92,7 +101,7 @@ async function issueAndEmail(config: Config, slug: string | undefined): Promise<
     throw new GazetteError(
       'NO_ISSUE',
       unpublished.draft
-        ? `“${unpublished.title}” is a draft (draft = true): it is not published, so it cannot be sent`
+        ? `“${unpublished.title}” is a draft: remove its draft line to publish it, then send it`
         : `“${unpublished.title}” is dated ${rfc3339(unpublished.date, config.site.timezone)}, in the future: it is not published until then (send it then, or change its date)`,
       { file: unpublished.file },
     );
@@ -101,14 +110,21 @@ async function issueAndEmail(config: Config, slug: string | undefined): Promise<
     all.filter((i) => !i.draft && i.date <= now),
     slug,
   );
-  const warnings: string[] = [];
+  // A plain send takes the newest published issue: say so when a newer one is waiting, unpublished.
+  if (!slug) {
+    for (const newer of all.filter((i) => (i.draft || i.date > now) && i.date > issue.date).slice(0, 3)) {
+      warnings.push(
+        `${newer.file}: “${newer.title}” is newer than “${issue.title}” but ${newer.draft ? 'a draft (remove its draft line to publish it)' : `dated in the future (${rfc3339(newer.date, config.site.timezone)})`}, so it is not the one sent`,
+      );
+    }
+  }
   const email = (await renderEmails(config, [issue], { warn: (w) => warnings.push(w), prune: false })).get(issue)!;
   return { issue, email, warnings };
 }
 
 /** Get everything ready for a send; nothing is mailed until `run`. */
 export async function prepareSend(config: Config, options: SendOptions): Promise<Campaign> {
-  const { issue, email, warnings } = await issueAndEmail(config, options.issue);
+  const { issue, email, warnings } = await issueAndEmail(config, options.issue, options.dryRun);
   const secret = loadSecret(config, options.env);
   const carrier: Carrier = await openCarrier(config, options.env, { dryRun: options.dryRun, outboxDir: outboxDir(config, issue.slug) });
   let db: Db | undefined;
@@ -125,7 +141,7 @@ export async function prepareSend(config: Config, options: SendOptions): Promise
     const store = record ? ledger(db) : readOnlyStore(ledger(db));
     return {
       issue,
-      mode: record ? 'smtp' : options.dryRun ? 'dry-run' : 'no-smtp',
+      mode: record ? 'smtp' : 'dry-run',
       via: carrier.description,
       owed: store.owedCount(issue.key),
       subscribed: countByStatus(db).subscribed,
@@ -147,7 +163,7 @@ export async function sendTestCopy(
 ): Promise<{ issue: Issue; to: string; via: string; kind: Carrier['kind']; warnings: string[] }> {
   const checked = checkEmail(options.to);
   if ('reason' in checked) throw new GazetteError('ADDRESS', `--to: ${checked.reason}`);
-  const { issue, email, warnings } = await issueAndEmail(config, options.issue);
+  const { issue, email, warnings } = await issueAndEmail(config, options.issue, options.dryRun);
   const message = composeMessage({ config, email, to: { email: checked.email, name: '' }, unsubscribeUrl: previewUnsubscribeUrl(config) });
   const sent = await sendOne(config, options.env, { dryRun: options.dryRun, outboxDir: outboxDir(config, issue.slug) }, message);
   return { issue, to: checked.email, via: sent.via, kind: sent.kind, warnings };

@@ -5,6 +5,7 @@ import type { Config } from '../config/index.js';
 import { fileError, GazetteError } from '../errors.js';
 import { isLoopback } from '../util/mail.js';
 import { readUserFile } from '../util/paths.js';
+import { cannotReach } from './classify.js';
 import { outboxFileName } from './outbox.js';
 
 /**
@@ -189,16 +190,24 @@ export async function outboxCarrier(config: Config, dir: string): Promise<Carrie
 }
 
 export interface CarrierChoice {
-  /** Write files to this folder even when SMTP is configured (`--dry-run`). */
-  dryRun?: boolean;
-  /** The outbox folder, used when dry-running or when no SMTP is configured. */
+  /** Write files to `outboxDir` instead of mailing (`--dry-run`): the only way files are written. */
+  dryRun?: boolean | undefined;
+  /** The outbox folder of a dry run. */
   outboxDir: string;
 }
 
-/** SMTP when configured (and not a dry run), else an outbox. */
+/** SMTP, or an outbox on a dry run. No SMTP configured is an error: writing files instead is asked for, never a fallback. */
 export async function openCarrier(config: Config, env: NodeJS.ProcessEnv, choice: CarrierChoice): Promise<Carrier> {
+  if (choice.dryRun) return outboxCarrier(config, choice.outboxDir);
   const smtp = smtpSettings(config, env);
-  return choice.dryRun || !smtp ? outboxCarrier(config, choice.outboxDir) : smtpCarrier(config, smtp);
+  if (!smtp) {
+    throw new GazetteError(
+      'SMTP_CONFIG',
+      'no SMTP server is configured: set GAZETTE_SMTP_URL (e.g. smtps://user:password@smtp.example.com:465) or [smtp] host in gazette.toml; --dry-run writes the messages to files instead',
+      { file: config.file },
+    );
+  }
+  return smtpCarrier(config, smtp);
 }
 
 /**
@@ -229,6 +238,6 @@ export function carrierError(err: unknown, via: string): unknown {
   const reply = (e.response ?? e.message ?? String(err)).replace(/\s+/g, ' ').trim();
   if (e.code === 'EAUTH') return new GazetteError('SMTP_AUTH', `${via} refused the login: ${reply}`);
   if (typeof e.responseCode === 'number') return new GazetteError('SMTP_REFUSED', `${via} refused the message: ${reply}`);
-  if (e.code) return new GazetteError('SMTP_CONNECT', `cannot reach ${via}: ${reply}`);
+  if (e.code) return new GazetteError('SMTP_CONNECT', cannotReach(via, `${reply}${e.code && !reply.includes(e.code) ? ` ${e.code}` : ''}`));
   return err;
 }

@@ -37,6 +37,24 @@ const DEAD_ADDRESS =
 /** Failures to set up a session at all (nodemailer's codes, and the system's under them). */
 const UNREACHABLE = /\b(EDNS|ETLS|ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|Greeting never received|Connection timeout)\b/i;
 
+/** What a system's code for an unreachable server means, in words. */
+const UNREACHABLE_WORDS: Array<[RegExp, string]> = [
+  [/ECONNREFUSED/, 'connection refused: nothing listens on that port'],
+  [/ENOTFOUND|EAI_AGAIN|EDNS/, 'the host name does not resolve'],
+  [/EHOSTUNREACH|ENETUNREACH/, 'no route to the host'],
+  [/ETIMEDOUT|Greeting never received|Connection timeout/i, 'no answer in time'],
+  [/ETLS/, 'TLS could not be set up'],
+];
+
+/**
+ * One line for a server the run could not talk to: where, why in words,
+ * the system's own words, and what to check.
+ */
+export function cannotReach(via: string, response: string): string {
+  const words = UNREACHABLE_WORDS.find(([pattern]) => pattern.test(response))?.[1];
+  return `cannot send through ${via}: ${words ? `${words} (${response})` : response}; check smtp.host and smtp.port in gazette.toml, or GAZETTE_SMTP_URL, which overrides them`;
+}
+
 /** Commands of the session itself, before any recipient. */
 const SESSION_COMMANDS = /^(CONN|EHLO|HELO|LHLO|STARTTLS|AUTH)/i;
 

@@ -3,7 +3,7 @@ export { prepareSend, sendStatus, sendTestCopy } from './campaign.js';
 export type { Carrier, CarrierChoice, SmtpSettings } from './carrier.js';
 export { openCarrier, outboxCarrier, sendOne, smtpCarrier, smtpSettings, smtpTransportOptions } from './carrier.js';
 export type { Classified, Verdict } from './classify.js';
-export { classify } from './classify.js';
+export { cannotReach, classify } from './classify.js';
 export type { ComposeInput } from './compose.js';
 export { composeConfirmation, composeMessage, listId, senderDomain, transferEncoding } from './compose.js';
 export type { InviteResult } from './invite.js';

@@ -1,6 +1,6 @@
 import type { Config } from '../config/index.js';
 import { renderConfirmation } from '../email/index.js';
-import { openDatabase, releaseSlot, reserveConfirmation, type SubscriberRow, unaskedPending } from '../store/index.js';
+import { openDatabase, releaseSlot, reserveConfirmation, type SubscriberRow, unaskedPending, unaskedPendingCount } from '../store/index.js';
 import { drain } from '../util/pool.js';
 import { openCarrier } from './carrier.js';
 import { composeConfirmation } from './compose.js';
@@ -8,11 +8,26 @@ import { outboxDir } from './outbox.js';
 import { confirmToken, confirmUrl, loadSecret, returnPath } from './tokens.js';
 
 export interface InviteResult {
+  /** Pending subscribers never asked, when the run began. */
+  pending: number;
   asked: number;
   failed: number;
   /** Where the confirmations went: an SMTP server, or the outbox folder. */
   via: string;
   kind: 'smtp' | 'outbox';
+  /** The author said no: nothing was mailed. */
+  declined: boolean;
+}
+
+export interface InviteOptions {
+  /** Write the confirmations to the outbox (data/outbox/invitations/) instead; nobody is marked asked. */
+  dryRun?: boolean | undefined;
+  /**
+   * Asked once, before anything is mailed, with how many will be and
+   * through what; false stops the run. Not asked when there is nobody to ask.
+   */
+  confirm?: (pending: number, via: string) => Promise<boolean>;
+  onProgress?: (asked: number) => void;
 }
 
 /**
@@ -20,16 +35,20 @@ export interface InviteResult {
  * never asked (an imported list asked to opt in), through the send's
  * carrier at its rate limit. Each address is asked once: it is marked just
  * before its message goes, and unmarked if the message fails, so a run that
- * is stopped or fails part-way is resumed by running it again.
+ * is stopped or fails part-way is resumed by running it again. A dry run
+ * writes the messages to files and marks nobody.
  */
-export async function invitePending(config: Config, env: NodeJS.ProcessEnv, onProgress?: (asked: number) => void): Promise<InviteResult> {
+export async function invitePending(config: Config, env: NodeJS.ProcessEnv, options: InviteOptions = {}): Promise<InviteResult> {
   const secret = loadSecret(config, env);
-  const email = await renderConfirmation(config);
+  const email = await renderConfirmation(config, 'invite');
+  const dryRun = Boolean(options.dryRun);
+  const carrier = await openCarrier(config, env, { dryRun, outboxDir: outboxDir(config, 'invitations') });
   const db = openDatabase(config.subscribers.database);
-  const carrier = await openCarrier(config, env, { outboxDir: outboxDir(config, 'invitations') });
-  let asked = 0;
-  let failed = 0;
+  const pending = unaskedPendingCount(db);
+  const result: InviteResult = { pending, asked: 0, failed: 0, via: carrier.description, kind: carrier.kind, declined: false };
   try {
+    if (pending === 0) return result;
+    if (options.confirm && !(await options.confirm(pending, carrier.description))) return { ...result, declined: true };
     let batch: SubscriberRow[] = [];
     let index = 0;
     let after = 0;
@@ -43,8 +62,8 @@ export async function invitePending(config: Config, env: NodeJS.ProcessEnv, onPr
       return batch[index++];
     };
     await drain(config.send.maxConnections, next, async (row) => {
-      const slot = reserveConfirmation(db, row.id);
-      if (!slot) return;
+      const slot = dryRun ? undefined : reserveConfirmation(db, row.id);
+      if (!dryRun && !slot) return;
       try {
         await carrier.send(
           composeConfirmation({
@@ -55,16 +74,16 @@ export async function invitePending(config: Config, env: NodeJS.ProcessEnv, onPr
             returnPath: returnPath(config, secret, row, undefined),
           }),
         );
-        asked++;
-        onProgress?.(asked);
+        result.asked++;
+        options.onProgress?.(result.asked);
       } catch {
-        releaseSlot(db, slot);
-        failed++;
+        if (slot) releaseSlot(db, slot);
+        result.failed++;
       }
     });
   } finally {
     carrier.close();
     db.close();
   }
-  return { asked, failed, via: carrier.description, kind: carrier.kind };
+  return result;
 }

@@ -1,7 +1,7 @@
 import type { Config } from '../config/index.js';
 import { type RenderedEmail, renderConfirmation } from '../email/index.js';
 import { GazetteError } from '../errors.js';
-import { type Carrier, loadSecret, openCarrier, outboxDir } from '../send/index.js';
+import { type Carrier, loadSecret, openCarrier, outboxDir, smtpSettings } from '../send/index.js';
 import { openDatabase } from '../store/index.js';
 import { printableLine } from '../util/text.js';
 import { createApp } from './app.js';
@@ -64,7 +64,9 @@ export async function startServe(config: Config, options: ServeOptions): Promise
   const db = openDatabase(config.subscribers.database);
   let carrier: Carrier | undefined;
   try {
-    carrier = await openCarrier(config, options.env, { outboxDir: outboxDir(config, 'confirmations') });
+    // With no SMTP, serve still runs (to try the pages on one's own machine): confirmations are
+    // written to the outbox, and the banner says so.
+    carrier = await openCarrier(config, options.env, { dryRun: !smtpSettings(config, options.env), outboxDir: outboxDir(config, 'confirmations') });
     let confirmation: Promise<RenderedEmail> | undefined;
     const mail = carrier.send.bind(carrier);
     const { app, settle } = await createApp({

@@ -30,6 +30,12 @@ export interface ImportOptions {
   onProblem: (problem: ImportProblem) => void;
   /** A repeated address, skipped. */
   onDuplicate: (problem: ImportProblem) => void;
+  /**
+   * The state of every row that is not an opt-out (`--status`): `pending`
+   * asks an exported list to opt in again (`subscribers invite` mails them).
+   * Default: the row's `status` column, else `subscribed`.
+   */
+  status?: 'pending' | 'subscribed' | undefined;
 }
 
 const OPTED_OUT: ReadonlySet<Status> = new Set(['unsubscribed', 'bounced']);
@@ -109,15 +115,16 @@ function fullName(given: string, family: string): string {
 }
 
 /** Apply one valid row, counting what happened in `result`. */
-function applyRow(db: Db, row: Row, source: string, result: ImportResult): void {
+function applyRow(db: Db, row: Row, options: ImportOptions, result: ImportResult): void {
   const existing = findSubscriber(db, row.email);
+  // An opt-out in the file stays one whatever --status says.
+  const wanted: Status = row.status && OPTED_OUT.has(row.status) ? row.status : (options.status ?? row.status ?? 'subscribed');
   if (!existing) {
-    insertSubscriber(db, { email: row.email, name: row.name, status: row.status ?? 'subscribed', source });
+    insertSubscriber(db, { email: row.email, name: row.name, status: wanted, source: options.source });
     result.added++;
     return;
   }
   let changed = false;
-  const wanted = row.status ?? 'subscribed';
   if (wanted !== existing.status) {
     if (OPTED_OUT.has(existing.status) && !OPTED_OUT.has(wanted)) {
       // An opt-out or a bounce is never undone by an import.
@@ -171,7 +178,7 @@ export async function importCsv(db: Db, open: () => AsyncIterable<string>, optio
   const remember = db.prepare('INSERT INTO temp.import_seen (key, line) VALUES (?, ?)');
   let pending: Row[] = [];
   const apply = db.transaction((rows: Row[]) => {
-    for (const row of rows) applyRow(db, row, options.source, result);
+    for (const row of rows) applyRow(db, row, options, result);
   });
   const flush = () => {
     apply.immediate(pending);

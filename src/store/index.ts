@@ -35,5 +35,6 @@ export {
   requestSubscription,
   reserveConfirmation,
   unaskedPending,
+  unaskedPendingCount,
   undoLeave,
 } from './subscriptions.js';

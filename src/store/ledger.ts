@@ -32,9 +32,18 @@ const BEGIN_SQL = `INSERT INTO deliveries (issue, subscriber_id, state, attempts
        ON CONFLICT (issue, subscriber_id) DO UPDATE SET state = 'sending', attempts = attempts + 1, updated_at = excluded.updated_at
        WHERE deliveries.state NOT IN ('sent', 'failed')`;
 
+/**
+ * An issue's audience is fixed when its first send begins (`issues.first_sent_at`):
+ * a subscriber is owed it when a delivery of it is under way or deferred, or when
+ * none was tried yet and they were subscribed by then. Readers who join later
+ * start with the next issue; resumed runs and retries keep the audience.
+ */
+const OWED_WHERE = `s.status = 'subscribed' AND (d.state IN ('sending', 'deferred')
+         OR (d.state IS NULL AND COALESCE(s.subscribed_at, s.created_at) <= COALESCE((SELECT first_sent_at FROM issues WHERE key = ?), '9999')))`;
+
 const OWED_SQL = `SELECT s.id, s.email, s.name, s.email_key FROM subscribers s
        LEFT JOIN deliveries d ON d.issue = ? AND d.subscriber_id = s.id
-       WHERE s.id > ? AND s.status = 'subscribed' AND (d.state IS NULL OR d.state IN ('sending', 'deferred'))
+       WHERE s.id > ? AND ${OWED_WHERE}
        ORDER BY s.id LIMIT ?`;
 
 const DEFERRED_SQL = `SELECT s.id, s.email, s.name, s.email_key FROM subscribers s
@@ -77,21 +86,22 @@ export function lookalikeIssue(db: Db, issue: IssueRef): SentIssue | undefined {
 
 /**
  * The next subscribers (after id `after`) still owed this issue: subscribed,
- * and with no `sent` or `failed` delivery. `retry` limits it to the deferred.
+ * in its audience, and with no `sent` or `failed` delivery. `retry` limits
+ * it to the deferred.
  */
 export function owedBatch(db: Db, issueId: string, after: number, limit: number, retry = false): Recipient[] {
-  return statement(db, retry ? DEFERRED_SQL : OWED_SQL).all(issueId, after, limit) as Recipient[];
+  if (retry) return statement(db, DEFERRED_SQL).all(issueId, after, limit) as Recipient[];
+  return statement(db, OWED_SQL).all(issueId, after, issueId, limit) as Recipient[];
 }
 
 /** How many subscribers are still owed this issue. */
 export function owedCount(db: Db, issueId: string): number {
-  const row = db
-    .prepare(
-      `SELECT COUNT(*) AS n FROM subscribers s
+  const row = statement(
+    db,
+    `SELECT COUNT(*) AS n FROM subscribers s
        LEFT JOIN deliveries d ON d.issue = ? AND d.subscriber_id = s.id
-       WHERE s.status = 'subscribed' AND (d.state IS NULL OR d.state IN ('sending', 'deferred'))`,
-    )
-    .get(issueId) as { n: number };
+       WHERE ${OWED_WHERE}`,
+  ).get(issueId, issueId) as { n: number };
   return row.n;
 }
 

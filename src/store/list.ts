@@ -96,7 +96,7 @@ export function* listSubscribers(db: Db, status?: Status): Generator<SubscriberR
 }
 
 /** Import a CSV file (UTF-8, or UTF-16 with a BOM), read as a stream. */
-export function importFile(db: Db, file: string, handlers: Pick<ImportOptions, 'onProblem' | 'onDuplicate'>): Promise<ImportResult> {
+export function importFile(db: Db, file: string, handlers: Pick<ImportOptions, 'onProblem' | 'onDuplicate' | 'status'>): Promise<ImportResult> {
   const open = () => readUserText(file, 'INPUT', 'the CSV file', 'no such file', 'export the CSV as UTF-8');
   return importCsv(db, open, { file, source: `import:${path.basename(file)}`, ...handlers });
 }

@@ -161,3 +161,8 @@ export function unaskedPending(db: Db, after: number, limit: number): Subscriber
     limit,
   ) as SubscriberRow[];
 }
+
+/** How many pending subscribers were never asked to confirm (`subscribers invite` asks them). */
+export function unaskedPendingCount(db: Db): number {
+  return (statement(db, "SELECT count(*) AS n FROM subscribers WHERE status = 'pending' AND confirm_sent_at IS NULL").get() as { n: number }).n;
+}
