@@ -86,7 +86,14 @@ describe('the archive in out/', () => {
     expect(await titles('archive/2/index.html')).toEqual(['第 5 期', '第 4 期']);
     expect(await read('archive/2/index.html')).toContain('rel="prev" href="https://news.example.com/digest/"');
     expect(await read('archive/2/index.html')).toContain('rel="next" href="https://news.example.com/digest/archive/1/"');
-    expect(await read('archive/1/index.html')).toContain('第 1 页 · 2026-01-01 – 2026-01-03');
+    // The page's heading says which page; its dates are written as the email writes them, in the site's language.
+    expect(await read('archive/1/index.html')).toContain('<h1>第 1 页</h1>\n<p class="meta">2026年1月1日 – 2026年1月3日</p>');
+    expect(home).toMatch(/<time datetime="2026-01-05T[^"]*">2026年1月5日<\/time>/);
+    // The home page's heading is the site's title: it is not repeated above it.
+    expect(home).toContain('<h1>Archive</h1>');
+    expect(home).not.toContain('>Archive</a>');
+    expect(home).not.toContain('<header>');
+    expect(await read('posts/issue-3/index.html')).toContain('<header><a href="https://news.example.com/digest/">Archive</a></header>');
     // A tag's page lists the title of each of its issues.
     expect(await titles('tags/ai/index.html')).toEqual(['第 5 期', '第 3 期', '第 1 期']);
     expect(home).toContain('<meta property="og:title" content="Archive">');

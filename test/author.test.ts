@@ -33,7 +33,7 @@ describe('gazette init and gazette new', () => {
     const first = await gazette('build', '--config', config);
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toMatch(/^Built 0 issues \(left out: 1 draft\)/);
-    expect(first.stderr).toContain('site.base_url is still the example.com placeholder gazette init wrote; set it to where out/ is served');
+    expect(first.stderr).toContain('site.base_url is still a placeholder on example.com (as gazette init writes it); set it to where out/ is served');
     const created = await gazette('new', 'Hello, World!', '--config', config, '--date', '2026-11-20T09:30');
     expect(created.code, created.stderr).toBe(0);
     const issue = await readFile(path.join(dir, 'content', '2026-11-20-hello-world.md'), 'utf8');

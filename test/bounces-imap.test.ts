@@ -143,4 +143,31 @@ describeWith(DOVECOT, 'apt-get install dovecot-imapd', 'bounces fetch from a rea
     expect(none.code).toBe(1);
     expect(none.stderr).toContain('set [bounces] imap_url');
   });
+
+  it('starts its own Dovecot when TMPDIR is a folder inside a private (0700) one: every parent is checked', async () => {
+    const { mkdir, mkdtemp, rm } = await import('node:fs/promises');
+    const os = await import('node:os');
+    const { traversableByOthers } = await import('./helpers/imap.js');
+    const outer = await mkdtemp(path.join(os.tmpdir(), 'gazette-private-'));
+    const inner = path.join(outer, 'tmp');
+    await mkdir(inner, { mode: 0o777 });
+    const { chmod } = await import('node:fs/promises');
+    await chmod(inner, 0o777);
+    await chmod(outer, 0o700);
+    expect(traversableByOthers(inner)).toBe(false);
+    expect(traversableByOthers('/')).toBe(true);
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = inner;
+    let other: TestImap | undefined;
+    try {
+      other = await startDovecot();
+      const client = await other.client();
+      await client.logout();
+    } finally {
+      await other?.close();
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+      await rm(outer, { recursive: true, force: true });
+    }
+  }, 30_000);
 });

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { personalizeHtml } from '../src/email/index.js';
+import { brokenWordsInCells, MODEL_TABLE } from './helpers/cells.js';
 import { renderSeed, renderSite } from './helpers/email.js';
 import { ROOT } from './helpers/site.js';
 import { CHROMIUM, describeWith, launchChromium } from './helpers/system.js';
@@ -46,6 +47,9 @@ describeWith(CHROMIUM, 'apt-get install chromium fonts-noto-cjk', 'the email in 
           encodeURIComponent('<svg xmlns="http://www.w3.org/2000/svg" width="1600" height="400"><rect width="1600" height="400" fill="#3b82f6"/></svg>'),
       ),
     );
+    const tables = await renderSite({ 'content/tables.md': `+++\ntitle = "本周模型速览"\ndate = 2026-03-02\n+++\n\n${MODEL_TABLE}\n` });
+    files.tables = path.join(ARTIFACTS, 'email-tables.html');
+    await writeFile(files.tables, personalizeHtml(tables.emails.get(tables.issues[0]!)!, sample));
     browser = await launchChromium();
   }, 60_000);
 
@@ -59,7 +63,12 @@ describeWith(CHROMIUM, 'apt-get install chromium fonts-noto-cjk', 'the email in 
     await page.screenshot({ path: path.join(ARTIFACTS, shot), fullPage: true });
     const layout = await page.evaluate(() => {
       let widest = { right: 0, tag: '', text: '' };
+      // What scrolls inside its own box (a wide table) is clipped there: it widens nothing.
+      const scrolls = (el: Element) => ['auto', 'scroll'].includes(getComputedStyle(el).overflowX);
       for (const el of Array.from(document.body.querySelectorAll('*'))) {
+        let inside = el.parentElement;
+        while (inside && !scrolls(inside)) inside = inside.parentElement;
+        if (inside) continue;
         const rect = el.getBoundingClientRect();
         if (rect.width === 0 && rect.height === 0) continue;
         if (rect.right > widest.right) widest = { right: rect.right, tag: el.tagName, text: (el.textContent ?? '').slice(0, 40) };
@@ -91,6 +100,24 @@ describeWith(CHROMIUM, 'apt-get install chromium fonts-noto-cjk', 'the email in 
       expect(layout.widest.right, JSON.stringify(layout.widest)).toBeLessThanOrEqual(width + 0.5);
     });
   }
+
+  it('a table at 375 px keeps every model name whole in its cell and scrolls sideways instead', async () => {
+    const page = await browser.newPage({ viewport: { width: 375, height: 900 } });
+    try {
+      await page.goto(`file://${files.tables}`);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'email-tables-375.png'), fullPage: true });
+      expect(await brokenWordsInCells(page)).toEqual([]);
+      const box = await page.evaluate(() => {
+        const wrapper = document.querySelector('.gz-table')!;
+        return { page: document.documentElement.scrollWidth, wrapper: wrapper.clientWidth, table: wrapper.scrollWidth };
+      });
+      // The message stays within the screen; the table is wider than its box, which scrolls.
+      expect(box.page).toBeLessThanOrEqual(375);
+      expect(box.table).toBeGreaterThan(box.wrapper);
+    } finally {
+      await page.close();
+    }
+  });
 
   it('turns dark where the reader asked for dark mode', async () => {
     const layout = await open(files.seed!, 375, 'dark', 'email-seed-375-dark.png');

@@ -83,14 +83,14 @@ describe('sending: mistakes that must not pass quietly', () => {
     ]) {
       const run = await gazetteWith({ GAZETTE_SMTP_URL: smtp.url }, ...args, '--config', config);
       expect(run.code).toBe(1);
-      expect(run.stderr).toContain('site.base_url is still the example.com placeholder gazette init wrote');
-      expect(run.stderr).toContain('server.public_url is still the example.com placeholder gazette init wrote');
+      expect(run.stderr).toContain('site.base_url is still a placeholder on example.com (as gazette init writes it)');
+      expect(run.stderr).toContain('server.public_url is still a placeholder on example.com (as gazette init writes it)');
     }
     expect(smtp.received).toEqual([]);
     const dry = await gazetteWith({ GAZETTE_SMTP_URL: smtp.url }, 'send', '--dry-run', '--config', config);
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stderr).toContain('warning: ');
-    expect(dry.stderr).toContain('site.base_url is still the example.com placeholder');
+    expect(dry.stderr).toContain('site.base_url is still a placeholder on example.com');
     // Set to the author's own: sent.
     const own = (await readFile(config, 'utf8'))
       .replace('base_url = "https://example.com/"', 'base_url = "https://digest.example.org/"')

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { brokenWordsInCells, MODEL_TABLE } from './helpers/cells.js';
 import { gazette, makeSite, ROOT } from './helpers/site.js';
 import { CHROMIUM, describeWith, launchChromium } from './helpers/system.js';
 
@@ -16,7 +17,7 @@ describeWith(CHROMIUM, 'apt-get install chromium fonts-noto-cjk', 'the archive i
       `\`\`\`\nconst x = "${'x'.repeat(300)}";\n\`\`\``,
       `\`${'inline_code_without_spaces_'.repeat(8)}\``,
     ].join('\n\n');
-    const dir = await makeSite({ 'content/wide.md': wide });
+    const dir = await makeSite({ 'content/wide.md': wide, 'content/tables.md': `+++\ntitle = "本周模型速览"\ndate = 2026-03-02\n+++\n\n${MODEL_TABLE}\n` });
     expect((await gazette('build', '--config', path.join(dir, 'gazette.toml'))).code).toBe(0);
     out = path.join(dir, 'out');
     browser = await launchChromium();
@@ -24,6 +25,26 @@ describeWith(CHROMIUM, 'apt-get install chromium fonts-noto-cjk', 'the archive i
 
   afterAll(async () => {
     await browser?.close();
+  });
+
+  it('a table at 375 px keeps every model name whole in its cell and scrolls sideways instead', async () => {
+    const { readdir } = await import('node:fs/promises');
+    const posts = path.join(out, 'posts');
+    const slug = (await readdir(posts)).find((d) => d === 'tables')!;
+    const page = await browser.newPage({ viewport: { width: 375, height: 900 } });
+    try {
+      await page.goto(`file://${path.join(posts, slug, 'index.html')}`);
+      await page.screenshot({ path: path.join(ROOT, 'test-results', 'page-tables-375.png'), fullPage: true });
+      expect(await brokenWordsInCells(page)).toEqual([]);
+      const box = await page.evaluate(() => {
+        const table = document.querySelector('table')!;
+        return { page: document.documentElement.scrollWidth, table: table.clientWidth, content: table.scrollWidth };
+      });
+      expect(box.page).toBeLessThanOrEqual(375);
+      expect(box.content).toBeGreaterThan(box.table);
+    } finally {
+      await page.close();
+    }
   });
 
   it('opens rss.xml and atom.xml readably, through the feed stylesheet', async () => {

@@ -198,7 +198,12 @@ describe('gazette serve: leaving', () => {
   });
 
   it('takes effect during a send: a reader who leaves is not mailed a message not yet begun', async () => {
-    smtp = await startSmtp({ delay: 30 });
+    // Every message after the second waits at DATA until the reader has left: the send is
+    // mid-way, whatever the machine's load, and the last subscriber's message not yet begun.
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let accepted = 0;
+    smtp = await startSmtp({ hold: () => (++accepted > 2 ? gate : undefined) });
     serve = await startTestServe(smtp, 40, '');
     const db = openDb(serve.site.dbFile);
     const last = getSubscriber(db, 40)!;
@@ -207,6 +212,7 @@ describe('gazette serve: leaving', () => {
     await until(() => smtp!.received.length >= 2);
     const left = await fetch(`${serve.url}unsubscribe?token=${unsubscribeToken(Buffer.from(SECRET), last)}`, form({ 'List-Unsubscribe': 'One-Click' }));
     expect(left.status).toBe(200);
+    open();
     const run = await sending;
     expect(run.code, run.stderr).toBe(0);
     expect(smtp.copies(last.email)).toBe(0);

@@ -43,5 +43,5 @@ const PLACEHOLDER_USE: Record<string, string> = {
 
 /** One sentence per placeholder key: which, what it holds, what to put there. */
 export function placeholderProblems(keys: readonly string[]): string[] {
-  return keys.map((key) => `${key} is still the example.com placeholder gazette init wrote; set it to ${PLACEHOLDER_USE[key] ?? 'your own address'}`);
+  return keys.map((key) => `${key} is still a placeholder on example.com (as gazette init writes it); set it to ${PLACEHOLDER_USE[key] ?? 'your own address'}`);
 }

@@ -39,6 +39,51 @@ function rehypeAbsoluteUrls() {
   };
 }
 
+/** A word of Latin letters or digits, with the joiners inside model names and versions (`Qwen3-32B`, `v1.2`, `a/b`). */
+const WHOLE_WORD = /[A-Za-z0-9]+(?:[-./_+:][A-Za-z0-9]+)+/g;
+
+/**
+ * In table cells, keep each such word on one line (`<span class="nw">`,
+ * `white-space: nowrap` in the page's stylesheet and the email's inline
+ * styles): a narrow screen then scrolls the table instead of breaking
+ * "Qwen3-32B" after its hyphen. Chinese text still wraps between characters.
+ */
+function rehypeWholeWordsInCells() {
+  const wrap = (cell: Element) => {
+    const children: Element['children'] = [];
+    for (const child of cell.children) {
+      if (child.type === 'element') {
+        if (child.tagName !== 'code' && child.tagName !== 'pre') wrap(child);
+        children.push(child);
+        continue;
+      }
+      if (child.type !== 'text') {
+        children.push(child);
+        continue;
+      }
+      let last = 0;
+      for (const match of child.value.matchAll(WHOLE_WORD)) {
+        if (match.index > last) children.push({ type: 'text', value: child.value.slice(last, match.index) });
+        children.push({ type: 'element', tagName: 'span', properties: { className: ['nw'] }, children: [{ type: 'text', value: match[0] }] });
+        last = match.index + match[0].length;
+      }
+      if (last === 0) children.push(child);
+      else if (last < child.value.length) children.push({ type: 'text', value: child.value.slice(last) });
+    }
+    cell.children = children;
+  };
+  return (tree: HastRoot) => {
+    const walk = (node: HastRoot | Element) => {
+      for (const child of node.children) {
+        if (child.type !== 'element') continue;
+        if (child.tagName === 'td' || child.tagName === 'th') wrap(child);
+        else walk(child);
+      }
+    };
+    walk(tree);
+  };
+}
+
 /** Whether the tree has raw HTML (a node of type `html` anywhere). */
 function hasRawHtml(node: MdastRoot | MdastRoot['children'][number]): boolean {
   if (node.type === 'html') return true;
@@ -88,6 +133,7 @@ export function createMarkdownRenderer(language: string): MarkdownRenderer {
       .use(raw ? [raw] : [])
       .use(rehypeSanitize, sanitizeSchema)
       .use(rehypeAbsoluteUrls)
+      .use(rehypeWholeWordsInCells)
       .use(rehypeStringify)
       .freeze();
   // Parsing raw HTML (parse5) is the costly step: only for bodies that have some.

@@ -34,9 +34,11 @@ const STYLES: Record<string, string> = {
   blockquote: `margin:0 0 16px;padding:12px 16px;border-left:4px solid ${PALETTE.rule};background-color:${PALETTE.quoteBg};color:${PALETTE.muted}`,
   pre: `margin:0 0 16px;padding:12px 14px;background-color:${PALETTE.codeBg};border-radius:6px;font-family:${MONO};font-size:13px;line-height:1.55;white-space:pre-wrap;word-wrap:break-word;word-break:break-all;overflow-wrap:anywhere`,
   code: `padding:1px 4px;background-color:${PALETTE.codeBg};border-radius:4px;font-family:${MONO};font-size:14px;word-break:break-word`,
-  table: 'margin:0 0 16px;width:100%;border-collapse:collapse;table-layout:fixed;font-size:14px;line-height:1.5',
-  th: `padding:6px 8px;border:1px solid ${PALETTE.rule};background-color:${PALETTE.codeBg};font-weight:700;text-align:left;word-break:break-word`,
-  td: `padding:6px 8px;border:1px solid ${PALETTE.rule};text-align:left;word-break:break-word`,
+  // A table as wide as its words need: its wrapper scrolls sideways where the client allows
+  // (Apple Mail, Gmail's app), and cells never break a word of Latin letters.
+  table: 'width:100%;border-collapse:collapse;font-size:14px;line-height:1.5',
+  th: `padding:6px 8px;border:1px solid ${PALETTE.rule};background-color:${PALETTE.codeBg};font-weight:700;text-align:left;word-break:normal;overflow-wrap:normal;min-width:96px`,
+  td: `padding:6px 8px;border:1px solid ${PALETTE.rule};text-align:left;word-break:normal;overflow-wrap:normal;min-width:96px`,
   img: 'display:block;max-width:100%;height:auto;border:0;margin:8px 0',
   hr: `margin:24px 0;border:0;border-top:1px solid ${PALETTE.rule};height:0`,
   del: `color:${PALETTE.muted}`,
@@ -44,6 +46,11 @@ const STYLES: Record<string, string> = {
   sup: 'font-size:12px;line-height:0',
   section: `margin-top:24px;padding-top:8px;border-top:1px solid ${PALETTE.rule};font-size:14px;color:${PALETTE.muted}`,
 };
+
+/** Around each table: it scrolls sideways rather than squeeze its columns. */
+// `width:0;min-width:100%`: the box fills its column yet adds nothing to the width the layout
+// tables around it are asked for, so a wide table scrolls here instead of widening the message.
+const TABLE_WRAPPER = 'margin:0 0 16px;overflow-x:auto;-webkit-overflow-scrolling:touch;width:0;min-width:100%';
 
 /** Chinese, Japanese and Korean have no italics: emphasis is weight instead. */
 const EM = { latin: 'font-style:italic', cjk: 'font-style:normal;font-weight:700' };
@@ -90,6 +97,16 @@ export function styleForEmail(tree: Root, language: string): Root {
     }
     if (tag === 'em') {
       addStyle(node, em);
+      return;
+    }
+    if (tag === 'span' && Array.isArray(node.properties.className) && node.properties.className.includes('nw')) {
+      addStyle(node, 'white-space:nowrap');
+      return;
+    }
+    if (tag === 'table' && parent && index !== undefined) {
+      addStyle(node, STYLES.table!);
+      const wrapper: Element = { type: 'element', tagName: 'div', properties: { className: ['gz-table'], style: TABLE_WRAPPER }, children: [node] };
+      parent.children.splice(index, 1, wrapper);
       return;
     }
     const style = STYLES[tag];

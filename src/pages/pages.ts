@@ -4,7 +4,7 @@ import { escapeXmlText, feedUrl } from '../feeds/index.js';
 import { pageWords, readerWords } from '../i18n/index.js';
 import { escapeHtml as e } from '../util/html.js';
 import { fillIn } from '../util/text.js';
-import { rfc3339 } from '../util/time.js';
+import { longDate, rfc3339 } from '../util/time.js';
 import { subscribeForm } from './subscribe.js';
 
 type Site = Config['site'];
@@ -17,7 +17,7 @@ main,header,footer{max-width:42rem;margin:0 auto;padding:0 1.25rem}main{overflow
 header{padding-top:1.5rem}header a{color:var(--muted);text-decoration:none;font-weight:600}
 a{color:var(--link)}h1{line-height:1.3}time,.meta{color:var(--muted);font-size:.9em}
 img{max-width:100%;height:auto}pre{overflow-x:auto;padding:1em;border:1px solid var(--line);border-radius:6px}
-code{font-size:.9em}table{border-collapse:collapse;display:block;overflow-x:auto}td,th{border:1px solid var(--line);padding:.3em .6em}
+code{font-size:.9em}table{border-collapse:collapse;display:block;overflow-x:auto;max-width:100%}td,th{border:1px solid var(--line);padding:.3em .6em;overflow-wrap:normal;word-break:normal;min-width:6em}.nw{white-space:nowrap}
 blockquote{margin:1em 0;padding:0 1em;border-left:4px solid var(--line);color:var(--muted)}
 em:lang(zh),em:lang(ja),em:lang(ko){font-style:normal;font-weight:600}
 ul.issues{list-style:none;padding:0}ul.issues li{margin:1.25em 0}ul.issues p{margin:.25em 0}ul.titles li{margin:.4em 0}
@@ -46,6 +46,8 @@ export interface LayoutContext {
   style: string;
   main: string;
   subscribe: string;
+  /** The home page, whose heading is the site's title already: the template leaves out its header link there. */
+  home: boolean;
 }
 
 function layout(
@@ -56,6 +58,7 @@ function layout(
   main: string,
   options: PageOptions,
   kind: 'website' | 'article' = 'website',
+  home = false,
 ): string {
   return options.layout({
     site: { title: site.title, url: site.baseUrl, language: site.language },
@@ -71,17 +74,17 @@ function layout(
     style: STYLE,
     main,
     subscribe: options.publicUrl ? subscribeForm(readerWords(site.language, site.title), options.publicUrl) : '',
+    home,
   });
 }
 
 function time(issue: Issue, site: Site): string {
-  const stamp = rfc3339(issue.date, site.timezone);
-  return `<time datetime="${e(stamp)}">${e(stamp.slice(0, 10))}</time>`;
+  return `<time datetime="${e(rfc3339(issue.date, site.timezone))}">${e(day(issue, site))}</time>`;
 }
 
-/** The issue's day in the site's zone: `2026-02-23`. */
+/** The issue's day in the site's zone, as its language writes a date (as the email does): `2026年2月23日`, `February 23, 2026`. */
 function day(issue: Issue, site: Site): string {
-  return rfc3339(issue.date, site.timezone).slice(0, 10);
+  return longDate(issue.date, site.language, site.timezone);
 }
 
 /** The URL of a tag's page (and, with `rss.xml`, of its feed). */
@@ -150,7 +153,7 @@ export function renderIndexPage(site: Site, issues: Issue[], options: PageOption
 ${site.description ? `<p>${e(site.description)}</p>` : ''}
 ${issueList(site, issues)}
 ${pager}`;
-  return layout(site, site.title, site.baseUrl, site.description || site.title, main, options);
+  return layout(site, site.title, site.baseUrl, site.description || site.title, main, options, 'website', true);
 }
 
 /**
@@ -166,8 +169,8 @@ export function renderArchivePage(site: Site, issues: Issue[], options: PageOpti
   const pager = `<nav class="pager"><a rel="prev" href="${e(newer)}">← ${e(words.newer)}</a>${page.n > 1 ? `<a rel="next" href="${e(archivePageUrl(site, page.n - 1))}">${e(words.older)} →</a>` : ''}</nav>`;
   const label = fillIn(words.page, { '{n}': String(page.n) });
   const span = issues.length ? `${day(issues.at(-1)!, site)} – ${day(issues[0]!, site)}` : '';
-  const main = `<h1>${e(site.title)}</h1>
-<p class="meta">${e(label)}${span ? ` · ${e(span)}` : ''}</p>
+  const main = `<h1>${e(label)}</h1>
+${span ? `<p class="meta">${e(span)}</p>` : ''}
 ${issueList(site, issues)}
 ${pager}`;
   return layout(site, `${site.title} · ${label}`, archivePageUrl(site, page.n), site.description || site.title, main, options);

@@ -19,6 +19,14 @@ export interface TestImap {
   close(): Promise<void>;
 }
 
+/** Whether every folder from the root down to `dir` lets other users through (its x bit for others). */
+export function traversableByOthers(dir: string): boolean {
+  for (let at = path.resolve(dir); ; at = path.dirname(at)) {
+    if ((statSync(at).mode & 0o001) === 0) return false;
+    if (path.dirname(at) === at) return true;
+  }
+}
+
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -36,9 +44,10 @@ async function freePort(): Promise<number> {
  * as the user running the tests. Everything is removed by `close`.
  */
 export async function startDovecot(): Promise<TestImap> {
-  // As root, Dovecot's own users must reach the folder: a private TMPDIR (mode 0700, as CI's) is
-  // not traversable by them, so the shared /tmp is used then (the folder is removed all the same).
-  const tmp = process.getuid?.() === 0 && (statSync(os.tmpdir()).mode & 0o001) === 0 ? '/tmp' : os.tmpdir();
+  // As root, Dovecot's own users must reach the folder: a private TMPDIR (mode 0700, as CI's), or one
+  // inside a private folder, is not traversable by them, so the shared /tmp is used then (the
+  // folder is removed all the same).
+  const tmp = process.getuid?.() === 0 && !traversableByOthers(os.tmpdir()) ? '/tmp' : os.tmpdir();
   const dir = await mkdtemp(path.join(tmp, 'gazette-dovecot-'));
   const port = await freePort();
   const user = 'bounces';

@@ -11,6 +11,8 @@ export interface Behaviour {
   data?: (address: string, attempt: number) => Reply;
   /** Milliseconds to wait before answering DATA. */
   delay?: number;
+  /** Answer DATA only when this resolves (a test's gate: what it must do while a message is in flight). */
+  hold?: (address: string) => Promise<void> | undefined;
   /** Offer STARTTLS with smtp-server's own self-signed certificate, as it does by default. */
   starttls?: boolean;
   /** Require this login. */
@@ -86,6 +88,7 @@ export async function startSmtp(behaviour: Behaviour = {}): Promise<TestSmtp> {
         const to = rcptOf.get(session.id) ?? '';
         const reply = behaviour.data?.(to, attempts.get(to) ?? 1);
         if (behaviour.delay) await new Promise((r) => setTimeout(r, behaviour.delay));
+        await behaviour.hold?.(to);
         if (reply === 'drop') return drop(session);
         if (reply) return callback(fail(reply));
         const raw = Buffer.concat(chunks).toString('utf8');
