@@ -1,9 +1,11 @@
-import { createInterface } from 'node:readline/promises';
 import { loadConfig } from '../config/index.js';
 import { EXIT, GazetteError } from '../errors.js';
 import { cannotReach, prepareSend, type SendResult, sendStatus, sendTestCopy } from '../send/index.js';
 import { percent, printable } from '../util/text.js';
-import { agreed } from './ask.js';
+import { agreed, processSendEnv, type SendEnv } from './terminal.js';
+
+export { processSendEnv, type SendEnv } from './terminal.js';
+
 import { progressLine, progressReporter } from './progress.js';
 import { displayPath, type Io, plural, printWarnings } from './report.js';
 import { alignedTable } from './table.js';
@@ -17,38 +19,6 @@ export interface SendFlags {
   to?: string;
   newIssue?: boolean;
 }
-
-/** What `send` needs from the environment; tests replace it. */
-export interface SendEnv {
-  env: NodeJS.ProcessEnv;
-  stdinIsTty: boolean;
-  stderr: NodeJS.WriteStream;
-  ask(question: string): Promise<string>;
-  /** Registers a handler for Ctrl-C / SIGTERM; returns the function that removes it. */
-  onInterrupt(handler: () => void): () => void;
-}
-
-export const processSendEnv: SendEnv = {
-  env: process.env,
-  stdinIsTty: Boolean(process.stdin.isTTY),
-  stderr: process.stderr,
-  async ask(question) {
-    const rl = createInterface({ input: process.stdin, output: process.stderr });
-    try {
-      return await rl.question(question);
-    } finally {
-      rl.close();
-    }
-  },
-  onInterrupt(handler) {
-    process.on('SIGINT', handler);
-    process.on('SIGTERM', handler);
-    return () => {
-      process.off('SIGINT', handler);
-      process.off('SIGTERM', handler);
-    };
-  },
-};
 
 /** `gazette send`: flags in, the campaign prepared and run by the send module, results out. */
 export async function sendCommand(flags: SendFlags, io: Io, senv: SendEnv = processSendEnv): Promise<number> {

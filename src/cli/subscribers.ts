@@ -15,9 +15,8 @@ import {
   restoreBounced,
   withDatabase,
 } from '../store/index.js';
-import { agreed } from './ask.js';
 import { displayPath, type Io, plural, printWarnings } from './report.js';
-import type { SendEnv } from './send.js';
+import { agreed, type SendEnv } from './terminal.js';
 
 export interface StoreFlags {
   config?: string;

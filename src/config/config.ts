@@ -131,6 +131,13 @@ export interface NeverPublished {
   folders: string[];
 }
 
+export interface Runtime {
+  /** `GAZETTE_WORKERS`: MJML's worker threads at most (default: one per core, up to 8). */
+  workers?: number | undefined;
+  /** `GAZETTE_DEBUG`: say more on standard error. */
+  debug: boolean;
+}
+
 /** The validated, resolved site configuration. */
 export type Config = {
   /** Absolute path of the config file. */
@@ -143,10 +150,12 @@ export type Config = {
    * reserved example.com): `send` refuses to mail links there, `build` warns.
    */
   placeholders: string[];
+  /** How this run works, from the environment (read once, by `loadConfig`), never from the file. */
+  runtime: Runtime;
 } & { [K in keyof Sections]: ReturnType<Sections[K]> };
 
 /** Map every section of a validated config. */
-export function toConfig(raw: RawConfig, file: string): Config {
+export function toConfig(raw: RawConfig, file: string, runtime: Runtime = { debug: false }): Config {
   const root = path.dirname(file);
   const mapped = Object.fromEntries(
     (Object.keys(sections) as Array<keyof Sections>).map((key) => [key, (sections[key] as (v: unknown, root: string) => unknown)(raw[key], root)]),
@@ -160,5 +169,5 @@ export function toConfig(raw: RawConfig, file: string): Config {
     ...(isPlaceholderUrl(mapped.site.baseUrl) ? ['site.base_url'] : []),
     ...(isPlaceholderUrl(mapped.server.publicUrl) ? ['server.public_url'] : []),
   ];
-  return { file, root, neverPublished, placeholders, ...mapped };
+  return { file, root, neverPublished, placeholders, runtime, ...mapped };
 }

@@ -5,7 +5,7 @@ import { parse as parseToml, TomlError } from 'smol-toml';
 import { GazetteError, GazetteErrors } from '../errors.js';
 import { inside } from '../util/files.js';
 import { readUserFile } from '../util/paths.js';
-import { type Config, toConfig } from './config.js';
+import { type Config, type Runtime, toConfig } from './config.js';
 import { validate } from './schema.js';
 import { configSchema } from './site-schema.js';
 import { type ConfigUse, SECTIONS_USED } from './uses.js';
@@ -23,7 +23,7 @@ export interface LoadedConfig {
  * Turn parsed TOML into a Config, or throw with every problem found. `use`
  * names the command: an unknown key in a section it reads is an error.
  */
-export function resolveConfig(data: unknown, file: string, use?: ConfigUse): LoadedConfig {
+export function resolveConfig(data: unknown, file: string, use?: ConfigUse, env: NodeJS.ProcessEnv = {}): LoadedConfig {
   const checked = validate(configSchema, data);
   const used: readonly string[] = use ? SECTIONS_USED[use] : [];
   for (const { key, guess } of checked.unknown) {
@@ -46,7 +46,7 @@ export function resolveConfig(data: unknown, file: string, use?: ConfigUse): Loa
   if (dkimKeys > 0 && dkimKeys < 3) {
     throw new GazetteError('CONFIG', 'dkim: set domain, selector and private_key together (or none of them)', { file });
   }
-  const config = toConfig(raw, file);
+  const config = toConfig(raw, file, runtimeOf(env));
   const warnings = checked.warnings.map((w) => `${file}: ${w}`);
   checkOwnedFolders(config);
   if (raw.smtp.host === undefined && (raw.smtp.user !== undefined || raw.smtp.port !== undefined)) {
@@ -113,7 +113,16 @@ export async function loadConfig(configPath: string | undefined, use?: ConfigUse
     }
     throw err;
   }
-  return resolveConfig(data, file, use);
+  return resolveConfig(data, file, use, process.env);
+}
+
+/** What the environment says about how this run works (the rest of it is read by the commands that need it). */
+function runtimeOf(env: NodeJS.ProcessEnv): Runtime {
+  const workers = env.GAZETTE_WORKERS === undefined || env.GAZETTE_WORKERS === '' ? undefined : Number(env.GAZETTE_WORKERS);
+  if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0)) {
+    throw new GazetteError('CONFIG', `GAZETTE_WORKERS must be a whole number of threads, not ${JSON.stringify(env.GAZETTE_WORKERS)}`);
+  }
+  return { workers, debug: Boolean(env.GAZETTE_DEBUG) };
 }
 
 /** The nearest `gazette.toml` in `from` or a folder above it; none is an error naming where the search began. */

@@ -51,10 +51,10 @@ export async function renderEmails(
     const prepared: PreparedEmail[] = [];
     for (const i of misses) prepared.push(await renderer.prepare(issues[i]!));
     const jobs = prepared.filter((p) => p.job === 'whole').length + new Set(prepared.flatMap((p) => (p.job && p.job !== 'whole' ? [p.job] : []))).size;
-    if (process.env.GAZETTE_DEBUG)
+    if (config.runtime.debug)
       process.stderr.write(`debug: rendering ${misses.length} emails with ${jobs} MJML renderings (the rest filled into kept shells)\n`);
     const given = options.mjml && jobs <= FEW_EMAILS ? options.mjml : undefined;
-    const mjml = jobs === 0 ? inProcessMjml : (given ?? createMjmlCompiler(jobs));
+    const mjml = jobs === 0 ? inProcessMjml : (given ?? createMjmlCompiler(jobs, config.runtime));
     try {
       const compiled = inParallel(
         misses.map((i, n) => [i, prepared[n]!] as const),

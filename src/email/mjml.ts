@@ -25,11 +25,11 @@ export const inProcessMjml: MjmlCompiler = {
  * CPU-bound, about 9 ms an email). Runs from the compiled code only; from
  * TypeScript sources (tests) it is the in-process compiler.
  */
-export function createMjmlCompiler(jobs: number, env: NodeJS.ProcessEnv = process.env): MjmlCompiler {
+export function createMjmlCompiler(jobs: number, runtime: { workers?: number | undefined; debug: boolean }): MjmlCompiler {
   // Each worker loads MJML (most of a second): only worth it for many emails.
-  const size = workerCount(jobs, 50, import.meta.url, env);
+  const size = workerCount(jobs, 50, import.meta.url, runtime.workers);
   if (size === 0) return inProcessMjml;
-  if (env.GAZETTE_DEBUG) process.stderr.write(`debug: rendering ${jobs} emails with MJML on ${size} worker threads\n`);
+  if (runtime.debug) process.stderr.write(`debug: rendering ${jobs} emails with MJML on ${size} worker threads\n`);
   return mjmlPool(size);
 }
 
@@ -52,8 +52,8 @@ function mjmlPool(size: number): MjmlCompiler {
  * it at the end. Unused, it is closed. Undefined on one core, with
  * GAZETTE_WORKERS=1, or from the TypeScript sources.
  */
-export function prestartMjml(env: NodeJS.ProcessEnv = process.env): MjmlCompiler | undefined {
-  return workerCount(2, 1, import.meta.url, env) === 0 ? undefined : mjmlPool(1);
+export function prestartMjml(workers: number | undefined): MjmlCompiler | undefined {
+  return workerCount(2, 1, import.meta.url, workers) === 0 ? undefined : mjmlPool(1);
 }
 
 let version: string | undefined;

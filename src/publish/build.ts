@@ -259,7 +259,7 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
   const issueCache = createIssueCache(config);
   // MJML loads on another core while the issues are read, in case an email must be rendered, unless
   // the cache has the shells that emails are made from (see email/shell.ts): then it likely needs none.
-  const mjml = ShellCache.any(config.build.cache) ? undefined : prestartMjml();
+  const mjml = ShellCache.any(config.build.cache) ? undefined : prestartMjml(config.runtime.workers);
   let emails: Map<Issue, RenderedEmail>;
   let loaded: Awaited<ReturnType<typeof loadIssues>>;
   let files: Map<string, OutputFile>;

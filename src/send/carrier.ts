@@ -35,7 +35,7 @@ export interface SmtpSettings {
 }
 
 /** SMTP from `GAZETTE_SMTP_URL`, else the `[smtp]` section (password from `GAZETTE_SMTP_PASSWORD`), else none. */
-export function smtpSettings(config: Config, env: NodeJS.ProcessEnv = process.env): SmtpSettings | undefined {
+export function smtpSettings(config: Config, env: NodeJS.ProcessEnv): SmtpSettings | undefined {
   if (env.GAZETTE_SMTP_URL) {
     let url: URL;
     try {

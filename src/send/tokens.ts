@@ -17,7 +17,7 @@ const SECRET_FILE_TEXT = /^[0-9a-f]{64}$/;
  * let anyone forge unsubscribe links, so a short or repetitive
  * GAZETTE_SECRET and an empty or damaged file are refused, never used.
  */
-export function loadSecret(config: Config, env: NodeJS.ProcessEnv = process.env): Buffer {
+export function loadSecret(config: Config, env: NodeJS.ProcessEnv): Buffer {
   if (env.GAZETTE_SECRET) {
     const secret = env.GAZETTE_SECRET.trim();
     if (secret.length < 16 || new Set(secret).size < 8) {

@@ -2,9 +2,6 @@ import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { SendMailOptions } from 'nodemailer';
-import type { Config } from '../config/index.js';
-import type { RenderedEmail } from '../email/index.js';
 import { readerWords } from '../i18n/index.js';
 import {
   composeConfirmation,
@@ -22,7 +19,6 @@ import {
   checkEmail,
   confirmationCaps,
   confirmSubscription,
-  type Db,
   getSubscriber,
   leave,
   releaseSlot,
@@ -31,27 +27,13 @@ import {
   undoLeave,
 } from '../store/index.js';
 import { fillIn, plainLine } from '../util/text.js';
+import type { ServeDeps } from './deps.js';
 import { buttonPage, donePage, landingPage, messagePage, type PageContext, STYLE_HASH, subscribePage, unsubscribedPage } from './pages.js';
 import { webhookRoutes } from './webhooks.js';
 
+export type { ServeDeps } from './deps.js';
+
 /** What the app needs from outside: the database, the token key, and a way to mail one message. */
-export interface ServeDeps {
-  config: Config;
-  db: Db;
-  secret: Buffer;
-  /** Mails one message (the send module's carrier: same SMTP settings and DKIM as `send`). */
-  mail: (message: SendMailOptions) => Promise<unknown>;
-  /** The confirmation email, rendered once. */
-  confirmation: () => Promise<RenderedEmail>;
-  /** Where problems that are not the reader's go (a failed confirmation mail). */
-  log: (line: string) => void;
-  /** The present (tests move it). */
-  now?: () => number;
-  /** Secrets of the webhooks turned on in `[webhooks]` (from the environment). */
-  webhookSecrets?: { postmark?: string | undefined; mailgun?: string | undefined };
-  /** GET a URL's text over https (SNS certificates, SNS subscription confirmations); tests stand in for Amazon. */
-  fetchText?: (url: string) => Promise<string>;
-}
 
 /** Requests a client may make, per minute: subscribing, and any request that carries no valid token. */
 const SUBSCRIBES_PER_MINUTE = 10;

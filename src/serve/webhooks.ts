@@ -14,7 +14,7 @@ import {
   WebhookRefused,
 } from '../bounces/webhooks.js';
 import { claimEvent, releaseEvent } from '../store/index.js';
-import type { ServeDeps } from './app.js';
+import type { ServeDeps } from './deps.js';
 
 /** The largest webhook body taken: an SNS message is at most 256 KB; a Postmark bounce with its message a little more. */
 export const WEBHOOK_BODY_LIMIT = 512 * 1024;

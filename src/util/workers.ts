@@ -12,12 +12,12 @@ export type WorkerReply<Result> = ({ id: number } & Result) | { id: number; fail
 
 /**
  * How many worker threads a batch of `jobs` deserves: one per core
- * (`GAZETTE_WORKERS` overrides), at most 8, at most one per `perWorker`
+ * (`workers`, from `GAZETTE_WORKERS`, overrides), at most 8, at most one per `perWorker`
  * jobs; 0 when it is not worth it (fewer than 2), or when running from
  * the TypeScript sources (tests), where there is no compiled worker script.
  */
-export function workerCount(jobs: number, perWorker: number, moduleUrl: string, env: NodeJS.ProcessEnv = process.env): number {
-  const size = Math.min(Number(env.GAZETTE_WORKERS ?? availableParallelism()), 8, Math.ceil(jobs / perWorker));
+export function workerCount(jobs: number, perWorker: number, moduleUrl: string, workers: number | undefined): number {
+  const size = Math.min(workers ?? availableParallelism(), 8, Math.ceil(jobs / perWorker));
   return moduleUrl.endsWith('.js') && size >= 2 ? size : 0;
 }
 
