@@ -65,7 +65,12 @@ describe('the rules of the house (ARCHITECTURE.md)', () => {
 
   it('no two files import each other, and no circle of imports runs through the rooms', () => {
     const graph = new Map(files.map((f) => [f, importsOf(f).filter((t) => files.includes(t))]));
-    const pairs = files.flatMap((a) => graph.get(a)!.filter((b) => b > a && graph.get(b)!.includes(a)).map((b) => `${path.relative(SRC, a)} ⇄ ${path.relative(SRC, b)}`));
+    const pairs = files.flatMap((a) =>
+      graph
+        .get(a)!
+        .filter((b) => b > a && graph.get(b)!.includes(a))
+        .map((b) => `${path.relative(SRC, a)} ⇄ ${path.relative(SRC, b)}`),
+    );
     expect(pairs).toEqual([]);
     // Between rooms: the table itself allows no circle.
     const seen = new Set<string>();
