@@ -31,18 +31,27 @@ describeWith(CHROMIUM, 'apt-get install chromium fonts-noto-cjk', 'a reader in a
   beforeAll(async () => {
     await mkdir(ARTIFACTS, { recursive: true });
     smtp = await startSmtp();
-    const port = await freePort();
     site = await sendSite(0, { extraConfig: '' });
-    // The site's pages post to gazette serve at public_url: here, this test's server.
-    const { readFile, writeFile } = await import('node:fs/promises');
-    const text = (await readFile(site.config, 'utf8')).replace(
-      'public_url = "https://news.example.com/newsletter/"',
-      `public_url = "http://127.0.0.1:${port}/newsletter/"`,
-    );
-    await writeFile(site.config, text);
-    expect((await gazetteWith({}, 'build', '--config', site.config)).code).toBe(0);
-    const { config } = await loadConfig(site.config);
-    server = await startServe(config, { host: '127.0.0.1', port, env: { GAZETTE_SMTP_URL: smtp.url, GAZETTE_SECRET: SECRET }, log: () => undefined });
+    const original = await (await import('node:fs/promises')).readFile(site.config, 'utf8');
+    // The site's pages post to gazette serve at public_url: here, this test's server. A free port
+    // can be taken by another process between finding it and listening (suites run in parallel):
+    // then another is tried.
+    for (let attempt = 1; ; attempt++) {
+      const port = await freePort();
+      const { writeFile } = await import('node:fs/promises');
+      await writeFile(
+        site.config,
+        original.replace('public_url = "https://news.example.com/newsletter/"', `public_url = "http://127.0.0.1:${port}/newsletter/"`),
+      );
+      expect((await gazetteWith({}, 'build', '--config', site.config)).code).toBe(0);
+      const { config } = await loadConfig(site.config);
+      try {
+        server = await startServe(config, { host: '127.0.0.1', port, env: { GAZETTE_SMTP_URL: smtp.url, GAZETTE_SECRET: SECRET }, log: () => undefined });
+        break;
+      } catch (err) {
+        if (attempt === 5 || !String((err as Error).message).includes('EADDRINUSE')) throw err;
+      }
+    }
     browser = await launchChromium();
   }, 60_000);
 

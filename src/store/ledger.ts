@@ -89,7 +89,7 @@ export function lookalikeIssue(db: Db, issue: IssueRef): SentIssue | undefined {
  * in its audience, and with no `sent` or `failed` delivery. `retry` limits
  * it to the deferred.
  */
-export function owedBatch(db: Db, issueId: string, after: number, limit: number, retry = false): Recipient[] {
+export function owedBatch(db: Db, issueId: string, after: number, limit: number, retry: boolean): Recipient[] {
   if (retry) return statement(db, DEFERRED_SQL).all(issueId, after, limit) as Recipient[];
   return statement(db, OWED_SQL).all(issueId, after, issueId, limit) as Recipient[];
 }
