@@ -111,6 +111,10 @@ describe('reserveConfirmation (invite)', () => {
     const slot = reserveConfirmation(db, p.id, T0)!;
     expect(slot).toMatchObject({ subscriberId: p.id, previous: null });
     expect(reserveConfirmation(db, p.id, later(CONFIRM_INTERVAL_MS - 1000))).toBeUndefined();
+    // Exactly an hour after the last: due again.
+    const q0 = add('edge@example.org', 'pending');
+    reserveConfirmation(db, q0.id, T0);
+    expect(reserveConfirmation(db, q0.id, later(CONFIRM_INTERVAL_MS))).toBeDefined();
     expect(reserveConfirmation(db, p.id, later(CONFIRM_INTERVAL_MS + 1000))).toMatchObject({ previous: T0.toISOString() });
     expect(reserveConfirmation(db, 9999, T0)).toBeUndefined();
     // Recorded for the mailbox: the form mails it no second one within the hour.
