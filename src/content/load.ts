@@ -32,8 +32,8 @@ function isRenderedBody(value: unknown): value is RenderedBody {
 
 /**
  * Rendered issues kept between builds in `build.cache`/content (call
- * `save` when done). They were one file each before Gazette 0.3: those
- * files go at the first save.
+ * `save` when done). An older cache kept one file per body
+ * (`<hash>.json`): those files go at the first save.
  */
 export function createIssueCache(config: Config): PackCache<RenderedBody> {
   return new PackCache(path.join(config.build.cache, 'content'), 'bodies', isRenderedBody, /^[0-9a-f]{64}\.json$/);

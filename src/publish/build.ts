@@ -95,7 +95,12 @@ export interface PlannedEmails {
   keys?: Map<Issue, string>;
 }
 
-/** Pure: the issues and site in, every output file out (static files and bundle resources listed for copying). */
+/**
+ * Every file of the output, planned: pages and feeds rendered from the
+ * issues, static files and bundle resources listed for copying. Not pure:
+ * it walks `build.static` and the bundles (refusing links to Gazette's
+ * private files, with a warning), and loads the page template.
+ */
 export async function planOutput(
   config: Config,
   issues: Issue[],
