@@ -17,7 +17,7 @@ const author = () => import('./author.js');
 const preview = () => import('./preview.js');
 const bounces = () => import('./bounces.js');
 
-function program(io: Io, setCode: (code: number) => void, senv: SendEnv | undefined): Command {
+function program(io: Io, setCode: (code: number) => void, sendEnv: SendEnv | undefined): Command {
   const root = new Command('gazette')
     .description('Publish a Markdown digest as RSS, Atom and JSON feeds, and as email.')
     .version(version, '-V, --version')
@@ -76,7 +76,7 @@ function program(io: Io, setCode: (code: number) => void, senv: SendEnv | undefi
     .description('mail a confirmation to every pending subscriber never asked (an imported list asked to opt in); each once, resumable')
     .option('-y, --yes', 'do not ask for confirmation (required when standard input is not a terminal)', false)
     .option('--dry-run', 'write the confirmations to data/outbox/invitations/ instead of mailing them; nobody is marked asked', false)
-    .action(async (flags) => setCode(await (await subscribers()).inviteCommand(flags, io, senv ?? (await send()).processSendEnv)));
+    .action(async (flags) => setCode(await (await subscribers()).inviteCommand(flags, io, sendEnv ?? (await send()).processSendEnv)));
   withConfig(subs.command('restore'))
     .description('undo bounces recorded since a time (a server refusal mistaken for dead addresses): subscribe them again')
     .requiredOption('--bounced-since <time>', 'restore subscribers marked bounced at or after this time (2026-11-20 or 2026-11-20T08:00, site time zone)')
@@ -95,7 +95,7 @@ function program(io: Io, setCode: (code: number) => void, senv: SendEnv | undefi
     .option('--new-issue', 'send even though an issue with the same slug or title was sent under another id', false)
     .action(async (flags) => {
       const m = await send();
-      setCode(await m.sendCommand(flags, io, senv ?? m.processSendEnv));
+      setCode(await m.sendCommand(flags, io, sendEnv ?? m.processSendEnv));
     });
 
   withConfig(root.command('preview'))
@@ -116,12 +116,12 @@ function program(io: Io, setCode: (code: number) => void, senv: SendEnv | undefi
   withConfig(reports.command('import').argument('[files...]', '.eml or mbox files; - or none: standard input (an MTA may pipe each report in)'))
     .description('apply the reports in these messages: hard bounces and complaints stop mail to the subscriber; other messages are ignored')
     .option('--recipient <address>', 'the envelope recipient the MTA delivered to (in Postfix, the original_recipient macro), naming the delivery')
-    .action(async (files, flags) => setCode(await (await bounces()).importCommand(files, flags, io, senv?.env ?? process.env)));
+    .action(async (files, flags) => setCode(await (await bounces()).importCommand(files, flags, io, sendEnv?.env ?? process.env)));
   withConfig(reports.command('fetch'))
     .description(
       'read the unseen messages of the bounce mailbox over IMAP ([bounces] imap_url), apply the reports and move them to processed_folder; others stay unread',
     )
-    .action(async (flags) => setCode(await (await bounces()).fetchCommand(flags, io, senv?.env ?? process.env)));
+    .action(async (flags) => setCode(await (await bounces()).fetchCommand(flags, io, sendEnv?.env ?? process.env)));
 
   withConfig(root.command('status'))
     .description('per issue sent: delivered, bounced (hard, soft), complaints, and their rates; then the list as a whole')
@@ -134,13 +134,13 @@ function program(io: Io, setCode: (code: number) => void, senv: SendEnv | undefi
 }
 
 /** Run the CLI; resolves to the process exit code. */
-export async function main(argv: string[], given: Io = processIo, senv?: SendEnv): Promise<number> {
+export async function main(argv: string[], given: Io = processIo, sendEnv?: SendEnv): Promise<number> {
   // Whatever a command prints may hold values from outside (a subscriber's name, a server's reply, a
   // report's text): nothing reaches the terminal or the log that it would obey rather than show.
   const io: Io = { ...given, out: (line) => given.out(printable(line)), err: (line) => given.err(printable(line)) };
   let code = 0;
   try {
-    await program(io, (c) => (code = c), senv).parseAsync(argv);
+    await program(io, (c) => (code = c), sendEnv).parseAsync(argv);
     return code;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;

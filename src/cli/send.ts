@@ -21,11 +21,11 @@ export interface SendFlags {
 }
 
 /** `gazette send`: flags in, the campaign prepared and run by the send module, results out. */
-export async function sendCommand(flags: SendFlags, io: Io, senv: SendEnv = processSendEnv): Promise<number> {
+export async function sendCommand(flags: SendFlags, io: Io, sendEnv: SendEnv = processSendEnv): Promise<number> {
   if (flags.issue && flags.latest) throw new GazetteError('USAGE', 'use --issue SLUG or --latest, not both');
   const { config, warnings } = await loadConfig(flags.config, 'send');
   printWarnings(io, warnings);
-  const options = { issue: flags.issue, dryRun: flags.dryRun, env: senv.env };
+  const options = { issue: flags.issue, dryRun: flags.dryRun, env: sendEnv.env };
 
   if (flags.to) {
     const copy = await sendTestCopy(config, { ...options, to: flags.to });
@@ -49,11 +49,11 @@ export async function sendCommand(flags: SendFlags, io: Io, senv: SendEnv = proc
       io.out(`Nobody is owed “${issue.title}”: every subscribed address has it (or has permanently failed).`);
       return EXIT.ok;
     }
-    const twin = campaign.lookalike;
-    if (twin && !flags.newIssue) {
-      const what = `“${issue.title}” (${issue.key}) looks like “${twin.title}” (${twin.key}), sent on ${twin.first_sent_at.slice(0, 10)}; its slug or id changed, so everyone would get it again`;
-      if (!senv.stdinIsTty) throw new GazetteError('DECLINED', `${what}. Add --new-issue if it really is a new issue.`);
-      const answer = await senv.ask(printable(`${what}. Send it as a new issue? [y/N] `));
+    const lookalike = campaign.lookalike;
+    if (lookalike && !flags.newIssue) {
+      const what = `“${issue.title}” (${issue.key}) looks like “${lookalike.title}” (${lookalike.key}), sent on ${lookalike.first_sent_at.slice(0, 10)}; its slug or id changed, so everyone would get it again`;
+      if (!sendEnv.stdinIsTty) throw new GazetteError('DECLINED', `${what}. Add --new-issue if it really is a new issue.`);
+      const answer = await sendEnv.ask(printable(`${what}. Send it as a new issue? [y/N] `));
       if (!/^y(es)?$/i.test(answer.trim())) {
         io.err('Not sent.');
         return EXIT.error;
@@ -62,7 +62,7 @@ export async function sendCommand(flags: SendFlags, io: Io, senv: SendEnv = proc
     if (
       campaign.mode === 'smtp' &&
       !(await agreed(
-        senv,
+        sendEnv,
         flags.yes,
         `Send “${issue.title}” to ${plural(owed, 'subscriber')} via ${via}?`,
         `send “${issue.title}” to ${plural(owed, 'subscriber')}`,
@@ -74,8 +74,8 @@ export async function sendCommand(flags: SendFlags, io: Io, senv: SendEnv = proc
 
     const stop = { requested: false };
     const verb = campaign.mode === 'smtp' ? 'sent' : 'written';
-    const reporter = progressReporter(senv.stderr, Boolean(senv.stderr.isTTY), verb);
-    const removeHandler = senv.onInterrupt(() => {
+    const reporter = progressReporter(sendEnv.stderr, Boolean(sendEnv.stderr.isTTY), verb);
+    const removeHandler = sendEnv.onInterrupt(() => {
       if (stop.requested) {
         io.err('\nStopped at once; messages in flight will be sent again by the next run.');
         process.exit(EXIT.interrupted);
@@ -95,7 +95,7 @@ export async function sendCommand(flags: SendFlags, io: Io, senv: SendEnv = proc
       const { kind, reason } = result.abort;
       throw new GazetteError(kind === 'connection' ? 'SMTP_CONNECT' : 'SMTP_REFUSED', kind === 'connection' ? cannotReach(via, reason) : `${via} ${reason}`);
     }
-    if (!senv.stderr.isTTY) io.err(progressLine(result, verb));
+    if (!sendEnv.stderr.isTTY) io.err(progressLine(result, verb));
     return summarize(result, campaign.mode === 'smtp', issue.title, via, io);
   } finally {
     campaign.close();

@@ -125,15 +125,15 @@ export async function restoreCommand(flags: StoreFlags & { bouncedSince: string 
   return EXIT.ok;
 }
 
-export async function inviteCommand(flags: StoreFlags & { yes?: boolean; dryRun?: boolean }, io: Io, senv: SendEnv): Promise<number> {
+export async function inviteCommand(flags: StoreFlags & { yes?: boolean; dryRun?: boolean }, io: Io, sendEnv: SendEnv): Promise<number> {
   const { config, warnings } = await loadConfig(flags.config, 'invite');
   printWarnings(io, warnings);
   const { invitePending } = await import('../send/index.js');
-  const result = await invitePending(config, senv.env, {
+  const result = await invitePending(config, sendEnv.env, {
     dryRun: flags.dryRun,
     confirm: (pending, via) =>
       agreed(
-        senv,
+        sendEnv,
         flags.yes || flags.dryRun,
         `Ask ${plural(pending, 'pending subscriber')} to confirm, via ${via}?`,
         `mail ${plural(pending, 'pending subscriber')} a confirmation`,

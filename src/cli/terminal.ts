@@ -7,11 +7,11 @@ import { printable } from '../util/text.js';
  * (`question`, answered y or yes); with no terminal to ask on, refused with
  * one line saying what was not done (`refusal`, e.g. "send … to 3 subscribers").
  */
-export async function agreed(senv: SendEnv, yes: boolean | undefined, question: string, refusal: string): Promise<boolean> {
+export async function agreed(sendEnv: SendEnv, yes: boolean | undefined, question: string, refusal: string): Promise<boolean> {
   if (yes) return true;
-  if (!senv.stdinIsTty) throw new GazetteError('DECLINED', `refusing to ${refusal} without --yes (standard input is not a terminal to ask on)`);
+  if (!sendEnv.stdinIsTty) throw new GazetteError('DECLINED', `refusing to ${refusal} without --yes (standard input is not a terminal to ask on)`);
   // The question goes to the terminal past the CLI's output: values from outside in it are escaped here.
-  const answer = await senv.ask(printable(`${question} [y/N] `));
+  const answer = await sendEnv.ask(printable(`${question} [y/N] `));
   return /^y(es)?$/i.test(answer.trim());
 }
 

@@ -219,13 +219,13 @@ export async function loadIssues(config: Config, options: LoadOptions = {}): Pro
       // A file just as it was when its key was taken is not read again (nor hashed) unless a renderer needs its text.
       const same = index?.sameFile(source, st);
       if (same) {
-        const revived = revive(same.entry, same.key, () => index!.reread(source, same.key), source, ctx);
+        const revived = issueFromIndex(same.entry, same.key, () => index!.reread(source, same.key), source, ctx);
         if (revived) return revived;
       }
       const bytes = readFileSync(source.path);
       const key = index?.key(source, bytes);
       const known = key === undefined ? undefined : index!.get(key);
-      const revived = known && revive(known, key!, () => bytes, source, ctx);
+      const revived = known && issueFromIndex(known, key!, () => bytes, source, ctx);
       if (revived) {
         index!.seen(source, st, key!);
         return revived;
@@ -304,7 +304,7 @@ type IndexedIssue = Omit<Issue, 'file' | 'bundleDir' | 'date' | 'updated' | 'mar
 };
 
 /** How long, in ms, a file must have been left alone before its identity vouches for its bytes (FAT keeps times to 2 s). */
-const RACY = 3000;
+const SETTLE_MS = 3000;
 
 const fileId = (source: SourceFile) => `${source.path}\n${source.bundleDir ?? ''}`;
 
@@ -336,7 +336,7 @@ class IssueIndex {
   /** What this build adds: the journal's new lines. */
   private readonly added: JournalLine[] = [];
   private changed = false;
-  /** When this build began reading: a file changed less than RACY ms before it is not vouched for by its identity. */
+  /** When this build began reading: a file changed less than SETTLE_MS ms before it is not vouched for by its identity. */
   private readonly started = Date.now();
 
   private constructor(
@@ -402,7 +402,7 @@ class IssueIndex {
    * modification and change times) is the one recorded when it was last
    * read and hashed: its bytes are the same, as writing a file changes its
    * times, and its change time cannot be set back. Only identities of files
-   * unchanged for RACY ms before that build began reading are recorded
+   * unchanged for SETTLE_MS ms before that build began reading are recorded
    * (a write in the same clock tick as the read would not show).
    */
   sameFile(source: SourceFile, st: Stats): { key: string; entry: IndexedIssue } | undefined {
@@ -417,7 +417,7 @@ class IssueIndex {
   /** Record that `source`, as `st` describes it, has `key` (if it had not changed lately). */
   seen(source: SourceFile, st: Stats, key: string): void {
     const id = fileId(source);
-    if (Math.max(st.mtimeMs, st.ctimeMs) > this.started - RACY) return;
+    if (Math.max(st.mtimeMs, st.ctimeMs) > this.started - SETTLE_MS) return;
     const value: [string, string] = [identity(st), key];
     if (this.knownFiles[id]?.[0] !== value[0] || this.knownFiles[id]?.[1] !== key) {
       this.changed = true;
@@ -522,7 +522,7 @@ class IssueIndex {
  * bodies, not a thousand. Its Markdown is parsed only if a renderer asks
  * for the trees.
  */
-function revive(entry: IndexedIssue, fingerprint: string, bytesOf: () => Uint8Array, source: SourceFile, ctx: Context): Issue | undefined {
+function issueFromIndex(entry: IndexedIssue, fingerprint: string, bytesOf: () => Uint8Array, source: SourceFile, ctx: Context): Issue | undefined {
   const cache = ctx.cache;
   if (!cache?.has(entry.bodyKey)) return undefined;
   let markdown: string | undefined;

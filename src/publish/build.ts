@@ -129,7 +129,7 @@ export async function planOutput(
   const generated = new Map<string, { owner: string; issue: Issue | undefined }>();
   const describe = ({ owner, issue }: { owner: string; issue: Issue | undefined }) =>
     issue ? `${owner === 'page' ? 'the page' : `the ${owner}`} of ${issue.slug}` : `the site's ${owner}`;
-  const put = (rel: string, file: OutputFile, owner: string, issue?: Issue) => {
+  const plan = (rel: string, file: OutputFile, owner: string, issue?: Issue) => {
     const taken = generated.get(rel);
     if (taken !== undefined) {
       throw new GazetteError('CONTENT', `its ${owner} would be written to ${rel}, which is already ${describe(taken)}; change the slug (or site.permalink)`, {
@@ -154,10 +154,10 @@ export async function planOutput(
   // What every generated file is made from besides its issues (no secrets: SMTP and the send secret play no
   // part): a change to any of it makes every page anew.
   const { content, build: folders, feeds, server } = config;
-  const made = cacheKey(await codeVersion(...PAGE_CODE), layout.source, JSON.stringify({ site, content, folders, feeds, server }));
+  const pagesKey = cacheKey(await codeVersion(...PAGE_CODE), layout.source, JSON.stringify({ site, content, folders, feeds, server }));
   const keyOf = (what: string, ...issueLists: Array<Array<Issue | undefined>>) => {
     // One hash, fed fingerprint by fingerprint (a tag on a thousand issues would join 64 KB first).
-    const hash = createHash('sha256').update(`${made}\n${what.length}:${what}`);
+    const hash = createHash('sha256').update(`${pagesKey}\n${what.length}:${what}`);
     for (const list of issueLists) {
       hash.update(`\n${list.length}:`);
       for (const issue of list) {
@@ -167,9 +167,9 @@ export async function planOutput(
     }
     return hash.digest('hex');
   };
-  put(FEED_FILES.rss, { text: () => renderRss({ site, issues: inFeeds }), key: keyOf('rss', inFeeds) }, 'RSS feed');
-  put(FEED_FILES.atom, { text: () => renderAtom({ site, issues: inFeeds }), key: keyOf('atom', inFeeds) }, 'Atom feed');
-  put(FEED_FILES.json, { text: () => renderJsonFeed({ site, issues: inFeeds }), key: keyOf('json', inFeeds) }, 'JSON feed');
+  plan(FEED_FILES.rss, { text: () => renderRss({ site, issues: inFeeds }), key: keyOf('rss', inFeeds) }, 'RSS feed');
+  plan(FEED_FILES.atom, { text: () => renderAtom({ site, issues: inFeeds }), key: keyOf('atom', inFeeds) }, 'Atom feed');
+  plan(FEED_FILES.json, { text: () => renderJsonFeed({ site, issues: inFeeds }), key: keyOf('json', inFeeds) }, 'JSON feed');
   const pageOptions = { publicUrl: config.server.publicUrl, layout: (context: LayoutContext) => layout.fill(context) };
   // The home page holds the newest feeds.limit issues; every issue is also on an archive page,
   // feeds.limit to a page, numbered from the oldest: a new issue changes the newest archive page only.
@@ -180,20 +180,20 @@ export async function planOutput(
   const pageOf = (index: number) => Math.floor((count - 1 - index) / perPage) + 1;
   const home = issues.slice(0, perPage);
   const older = count > perPage ? pageOf(perPage) : undefined;
-  put('index.html', { text: () => renderIndexPage(site, home, pageOptions, older), key: keyOf(`home, older on ${older}`, home) }, 'home page');
+  plan('index.html', { text: () => renderIndexPage(site, home, pageOptions, older), key: keyOf(`home, older on ${older}`, home) }, 'home page');
   const sitemap: Array<{ url: string; updated?: Date }> = [{ url: site.baseUrl }];
   for (let n = 1; n <= pages; n++) {
     const listed = issues.slice(Math.max(0, count - n * perPage), count - (n - 1) * perPage);
     const page = { n, newest: n === pages };
-    put(
+    plan(
       `archive/${n}/index.html`,
       { text: () => renderArchivePage(site, listed, pageOptions, page), key: keyOf(`archive ${n}${page.newest ? ', the newest' : ''}`, listed) },
       `archive page ${n}`,
     );
     sitemap.push({ url: archivePageUrl(site, n) });
   }
-  put('404.html', { text: () => renderNotFoundPage(site, pageOptions), key: keyOf('404') }, 'page for missing pages');
-  put(FEED_STYLESHEET, { copyFrom: await pageTemplatePath(config, FEED_STYLESHEET) }, 'feed stylesheet');
+  plan('404.html', { text: () => renderNotFoundPage(site, pageOptions), key: keyOf('404') }, 'page for missing pages');
+  plan(FEED_STYLESHEET, { copyFrom: await pageTemplatePath(config, FEED_STYLESHEET) }, 'feed stylesheet');
   // A page and an RSS feed per tag (tags and categories alike), so readers can follow part of a digest.
   const byTag = new Map<string, { name: string; issues: Issue[] }>();
   for (const issue of issues) {
@@ -206,9 +206,13 @@ export async function planOutput(
   }
   for (const [key, { name, issues: tagged }] of byTag) {
     const link = tagUrl(site, name);
-    put(`tags/${key}/index.html`, { text: () => renderTagPage(site, name, tagged, pageOptions), key: keyOf(`tag ${name}`, tagged) }, `page of the tag ${name}`);
+    plan(
+      `tags/${key}/index.html`,
+      { text: () => renderTagPage(site, name, tagged, pageOptions), key: keyOf(`tag ${name}`, tagged) },
+      `page of the tag ${name}`,
+    );
     const newest = tagged.slice(0, config.feeds.limit);
-    put(
+    plan(
       `tags/${key}/rss.xml`,
       {
         text: () => renderRss({ site, issues: newest, part: { title: name, link, self: new URL('rss.xml', link).href } }),
@@ -222,13 +226,13 @@ export async function planOutput(
   const emailOf = async (issue: Issue) => (await emails.rendered).get(issue)!;
   for (const issue of emails.issues) {
     const email = emails.keys?.get(issue);
-    put(
+    plan(
       `email/${issue.slug}.html`,
       { text: async () => personalizeHtml(await emailOf(issue), sample), key: email && keyOf(`email ${email}`) },
       'email preview',
       issue,
     );
-    put(
+    plan(
       `email/${issue.slug}.txt`,
       { text: async () => personalizeText(await emailOf(issue), sample), key: email && keyOf(`email text ${email}`) },
       'email text',
@@ -239,7 +243,7 @@ export async function planOutput(
   for (const [index, issue] of issues.entries()) {
     const { dir, page } = folderUnder(issue, base);
     const neighbours = { older: issues[index + 1], newer: issues[index - 1] };
-    put(
+    plan(
       page,
       { text: () => renderIssuePage(site, issue, pageOptions, neighbours), key: keyOf('page', [issue, neighbours.older, neighbours.newer]) },
       'page',
@@ -250,12 +254,12 @@ export async function planOutput(
       const walker = await createWalker(config.root, guard);
       for (const rel of await bundleResources(walker, issue.bundleDir)) {
         const from = path.join(issue.bundleDir, rel);
-        if (copyable(from)) put(path.posix.join(dir, rel.split(path.sep).join('/')), { copyFrom: from }, `file ${rel}`, issue);
+        if (copyable(from)) plan(path.posix.join(dir, rel.split(path.sep).join('/')), { copyFrom: from }, `file ${rel}`, issue);
       }
       warnings.push(...walker.skipped);
     }
   }
-  put('sitemap.xml', { text: () => renderSitemap(sitemap), key: keyOf('sitemap', issues) }, 'sitemap');
+  plan('sitemap.xml', { text: () => renderSitemap(sitemap), key: keyOf('sitemap', issues) }, 'sitemap');
   return files;
 }
 

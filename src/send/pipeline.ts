@@ -85,8 +85,8 @@ const defaultSleep = (ms: number, stop: { requested: boolean }) =>
 export async function sendIssue(run: SendRun): Promise<SendResult> {
   const { config, store, issue, email, carrier, secret, stop } = run;
   const sleep = run.sleep ?? defaultSleep;
-  await patiently(() => store.recordIssue(issue));
-  const total = await patiently(() => store.owedCount(issue.key));
+  await waitingOutBusyDatabase(() => store.recordIssue(issue));
+  const total = await waitingOutBusyDatabase(() => store.owedCount(issue.key));
   const progress: Progress = { sent: 0, deferred: 0, failed: 0, bounced: 0, skipped: 0, total, pass: 0, startedAt: Date.now() };
   let abort: Abort | undefined;
   let connectionFailuresInARow = 0;
@@ -98,7 +98,7 @@ export async function sendIssue(run: SendRun): Promise<SendResult> {
   const domain = senderDomain(config);
   const stopping = () => stop.requested || abort !== undefined;
 
-  const record = (recipient: Recipient, outcome: Outcome) => patiently(() => store.finishDelivery(issue.key, recipient.id, outcome));
+  const record = (recipient: Recipient, outcome: Outcome) => waitingOutBusyDatabase(() => store.finishDelivery(issue.key, recipient.id, outcome));
   const bounceHeld = async () => {
     const refused = held;
     held = [];
@@ -116,7 +116,7 @@ export async function sendIssue(run: SendRun): Promise<SendResult> {
     if (Date.now() < pauseUntil) await sleep(pauseUntil - Date.now(), stop);
     if (stopping()) return;
     const id = deliveryMessageId(secret, domain, issue.key, recipient);
-    if (!(await patiently(() => store.beginDelivery(issue.key, recipient.id, id)))) {
+    if (!(await waitingOutBusyDatabase(() => store.beginDelivery(issue.key, recipient.id, id)))) {
       progress.skipped++;
       return;
     }
@@ -148,7 +148,7 @@ export async function sendIssue(run: SendRun): Promise<SendResult> {
         else pauseUntil = Date.now() + Math.min(MAX_BACKOFF_MS, 500 * 2 ** (connectionFailuresInARow - 1));
       }
     }
-    // The server accepted it: record that whatever else happens (patiently, if the database is busy).
+    // The server accepted it: record that whatever else happens (waitingOutBusyDatabase, if the database is busy).
     await record(recipient, outcome);
     progress[outcome.state]++;
     if (verdict === 'sent') {
@@ -210,7 +210,7 @@ export async function sendIssue(run: SendRun): Promise<SendResult> {
   } finally {
     carrier.close();
   }
-  const owed = await patiently(() => store.owedCount(issue.key));
+  const owed = await waitingOutBusyDatabase(() => store.owedCount(issue.key));
   return { ...progress, owed, stopped: stop.requested, heldBack, ...(abort ? { abort } : {}) };
 }
 
@@ -220,7 +220,7 @@ export async function sendIssue(run: SendRun): Promise<SendResult> {
  * up to LEDGER_PATIENCE_MS: an accepted message is recorded as sent even
  * then. Anything else is thrown at once.
  */
-async function patiently<T>(operation: () => T): Promise<T> {
+async function waitingOutBusyDatabase<T>(operation: () => T): Promise<T> {
   const giveUp = Date.now() + LEDGER_PATIENCE_MS;
   for (let wait = 25; ; wait = Math.min(wait * 2, 1000)) {
     try {
