@@ -3,7 +3,7 @@ import { createHmac, sign } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { statusOf } from './helpers/reports.js';
 import { gazetteWith, openDb, SECRET } from './helpers/send.js';
 import { startTestServe, type TestServe } from './helpers/serve.js';
@@ -22,6 +22,9 @@ describeWith('openssl version', 'apt-get install openssl', 'webhooks: Amazon SES
   let smtp: TestSmtp;
   let serve: TestServe;
   const fetched: string[] = [];
+  const failedOnce = new Set<string>();
+  let release: () => void = () => undefined;
+  const held = new Promise<void>((resolve) => (release = resolve));
   /** A message as the SES webhook would get it, with its Message-ID and VERP envelope from the sent copy. */
   const sentCopy = (email: string) => smtp.received.find((r) => r.to === email)!;
 
@@ -40,14 +43,21 @@ describeWith('openssl version', 'apt-get install openssl', 'webhooks: Amazon SES
     smtp = await startSmtp();
     serve = await startTestServe(
       smtp,
-      13,
+      15,
       `[bounces]\nreturn_path_domain = "bounces.example.com"\n\n[webhooks]\nses_topic_arn = "${TOPIC}"\npostmark = true\nmailgun = true\n`,
       {
         env: { GAZETTE_POSTMARK_WEBHOOK_AUTH: POSTMARK_AUTH, GAZETTE_MAILGUN_SIGNING_KEY: MAILGUN_KEY },
         // Stands in for Amazon's hosts: the certificate, and the subscription confirmation.
         fetchText: async (url) => {
           fetched.push(url);
-          if (url === CERT_URL) return certificate;
+          // A certificate host that fails once (a network error), then answers.
+          if (url.includes('-flaky') && !failedOnce.has(url)) {
+            failedOnce.add(url);
+            throw new Error('socket hang up');
+          }
+          // One that answers only when the test lets it: requests wait, in flight, meanwhile.
+          if (url.includes('-hang')) await held;
+          if (url === CERT_URL || url.includes('-flaky') || url.includes('-hang')) return certificate;
           return '<ConfirmSubscriptionResponse/>';
         },
       },
@@ -244,6 +254,8 @@ describeWith('openssl version', 'apt-get install openssl', 'webhooks: Amazon SES
       expect(r.status).toBe(500);
       expect(await r.json()).toEqual({ ok: false, message: 'failed; retry later' });
       expect(statusOf(serve.site.dbFile, 'sub12@example.org').status).toBe('subscribed');
+      // The author's log says what failed; the provider is told only to retry.
+      expect(serve.logs).toContain('error: disk gone');
     } finally {
       db.exec('DROP TRIGGER fail_apply');
       db.close();
@@ -252,6 +264,74 @@ describeWith('openssl version', 'apt-get install openssl', 'webhooks: Amazon SES
     const r = await post('postmark', event, auth);
     expect(await r.json()).toEqual(OK);
     expect(statusOf(serve.site.dbFile, 'sub12@example.org').status).toBe('bounced');
+  });
+
+  it('the log says what a provider is not told: a refusal by the parser, a replay', async () => {
+    const auth = { authorization: `Basic ${Buffer.from(POSTMARK_AUTH).toString('base64')}` };
+    const before = serve.logs.length;
+    expect((await post('postmark', '{"RecordType":', auth)).status).toBe(400);
+    expect(serve.logs.slice(before).some((l) => /^warning: refused a webhook at \/newsletter\/webhooks\/postmark from 127\.0\.0\.1: \S/.test(l))).toBe(true);
+    const event = { RecordType: 'Bounce', ID: 8101, Type: 'Transient', Email: 'sub9@example.org', BouncedAt: new Date().toISOString() };
+    expect(await (await post('postmark', event, auth)).json()).toEqual(OK);
+    expect(serve.logs.slice(before).some((l) => l.includes('ignored a postmark event taken before'))).toBe(false);
+    expect(await (await post('postmark', event, auth)).json()).toEqual(OK);
+    expect(serve.logs.slice(before)).toContain('warning: ignored a postmark event taken before (a replay, or the provider retrying)');
+  });
+
+  it("SNS's message-type header is read whole, before the body", async () => {
+    for (const type of ['', 'xNotification', 'Notificationx', 'Notification Notification']) {
+      const r = await post('ses', sns(sesBounce('sub13@example.org')), { 'x-amz-sns-message-type': type });
+      expect(r.status, JSON.stringify(type)).toBe(400);
+      expect(((await r.json()) as { message: string }).message).toBe('no x-amz-sns-message-type header: not a message from SNS');
+    }
+    expect(statusOf(serve.site.dbFile, 'sub13@example.org').status).toBe('subscribed');
+  });
+
+  it('SNS certificates: fetched once and kept (16 at most, the oldest dropped first); a failed fetch is tried again', async () => {
+    const count = (url: string) => fetched.filter((u) => u === url).length;
+    const none = { notificationType: 'Delivery' };
+    await post('ses', sns(none));
+    const kept = count(CERT_URL);
+    expect(kept).toBeGreaterThanOrEqual(1);
+    await post('ses', sns(none));
+    expect(count(CERT_URL)).toBe(kept);
+    // Sixteen other certificates: the first one kept is dropped, and fetched again when next needed.
+    for (let i = 0; i < 16; i++) {
+      await post('ses', sns(none, '2', 'Notification', { SigningCertURL: CERT_URL.replace('.pem', `-other${i}.pem`) }));
+    }
+    await post('ses', sns(none));
+    expect(count(CERT_URL)).toBe(kept + 1);
+    // A certificate whose fetch failed is not kept: the provider's retry fetches it again, and is taken.
+    const flaky = CERT_URL.replace('.pem', '-flaky.pem');
+    const message = sns(sesBounce('sub14@example.org'), '2', 'Notification', { SigningCertURL: flaky });
+    expect((await post('ses', message)).status).toBeGreaterThanOrEqual(400);
+    expect(statusOf(serve.site.dbFile, 'sub14@example.org').status).toBe('subscribed');
+    expect(await (await post('ses', message)).json()).toEqual(OK);
+    expect(count(flaky)).toBe(2);
+    expect(statusOf(serve.site.dbFile, 'sub14@example.org').status).toBe('bounced');
+  });
+
+  it('at most 32 webhook requests at once: the 33rd is told to retry (503, Retry-After); the count goes down as they end', async () => {
+    const hang = CERT_URL.replace('.pem', '-hang.pem');
+    const waiting = Array.from({ length: 32 }, () => post('ses', sns({ notificationType: 'Delivery' }, '2', 'Notification', { SigningCertURL: hang })));
+    // Until all 32 are in the server (each waits on its certificate), a 33rd may still get in: wait for them.
+    for (let i = 0; i < 200 && fetched.filter((u) => u === hang).length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    let busy: Response | undefined;
+    for (let i = 0; i < 200; i++) {
+      const r = await post('postmark', '{}', { authorization: `Basic ${Buffer.from(POSTMARK_AUTH).toString('base64')}` });
+      if (r.status === 503) {
+        busy = r;
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(busy?.headers.get('retry-after')).toBe('5');
+    expect(await busy?.json()).toEqual({ ok: false, message: 'busy; retry' });
+    release();
+    for (const r of await Promise.all(waiting)) expect(r.status).toBe(200);
+    // Every one of them ended: the next is taken.
+    const auth = { authorization: `Basic ${Buffer.from(POSTMARK_AUTH).toString('base64')}` };
+    expect((await post('postmark', { RecordType: 'Bounce', ID: 8201, Type: 'Transient', Email: 'x@example.org' }, auth)).status).toBe(200);
   });
 
   it('Mailgun: the signature checked; a permanent failure bounces, a complaint unsubscribes, a temporary one changes nothing', async () => {
@@ -392,11 +472,55 @@ describeWith('openssl version', 'apt-get install openssl', 'webhooks are off unl
     } finally {
       await serve.server.close();
     }
+    // Each provider alone: it answers, the others are 404.
+    for (const [on, env] of [
+      ['postmark', { GAZETTE_POSTMARK_WEBHOOK_AUTH: POSTMARK_AUTH }],
+      ['mailgun', { GAZETTE_MAILGUN_SIGNING_KEY: MAILGUN_KEY }],
+    ] as const) {
+      const alone = await startTestServe(smtp, 0, `[webhooks]\n${on} = true\n`, { env });
+      try {
+        for (const provider of ['ses', 'postmark', 'mailgun']) {
+          const r = await fetch(`${alone.url}webhooks/${provider}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+          if (provider === on) expect(r.status, provider).not.toBe(404);
+          else expect(r.status, provider).toBe(404);
+        }
+      } finally {
+        await alone.server.close();
+      }
+    }
     await expect(startTestServe(smtp, 0, '[webhooks]\nmailgun = true\n')).rejects.toMatchObject({ code: 'SECRET' });
     await expect(startTestServe(smtp, 0, '[webhooks]\npostmark = true\n', { env: { GAZETTE_POSTMARK_WEBHOOK_AUTH: 'pm:short' } })).rejects.toMatchObject({
       code: 'SECRET',
     });
     await smtp.close();
     expect(SECRET).toBeTruthy();
+  });
+});
+
+describe('fetching what SNS names (httpsText)', () => {
+  it('https only, no redirects, within 10 s; a failed answer or one over 64 KB is an error', async () => {
+    const { httpsText } = await import('../src/serve/webhooks.js');
+    const calls: Array<[string, RequestInit | undefined]> = [];
+    const answers: Response[] = [];
+    vi.stubGlobal('fetch', async (url: string, init?: RequestInit) => {
+      calls.push([url, init]);
+      return answers.shift()!;
+    });
+    try {
+      await expect(httpsText('http://sns.example/cert.pem')).rejects.toThrow('not https: http://sns.example/cert.pem');
+      expect(calls).toEqual([]);
+      answers.push(new Response('-----BEGIN CERTIFICATE-----'));
+      expect(await httpsText('https://sns.example/cert.pem')).toBe('-----BEGIN CERTIFICATE-----');
+      expect(calls[0]![1]).toMatchObject({ redirect: 'error' });
+      expect(calls[0]![1]!.signal).toBeInstanceOf(AbortSignal);
+      answers.push(new Response('gone', { status: 404 }));
+      await expect(httpsText('https://sns.example/x')).rejects.toThrow('https://sns.example/x answered 404');
+      answers.push(new Response('x'.repeat(65536)));
+      expect(await httpsText('https://sns.example/edge')).toHaveLength(65536);
+      answers.push(new Response('x'.repeat(65537)));
+      await expect(httpsText('https://sns.example/big')).rejects.toThrow('https://sns.example/big is too big');
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 });
