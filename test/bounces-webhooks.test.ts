@@ -473,7 +473,7 @@ describeWith('openssl version', 'apt-get install openssl', 'webhooks: Amazon SES
 });
 
 describeWith('openssl version', 'apt-get install openssl', 'webhooks are off unless configured', () => {
-  it('answers 404 for every provider when [webhooks] is empty, and serve refuses to start with a provider on but no secret', async () => {
+  it('answers 404 for every provider when [webhooks] is empty, and for the others when one is on; 1,200 events a minute a client; no start without a secret', async () => {
     const smtp = await startSmtp();
     const serve = await startTestServe(smtp, 1);
     try {
@@ -499,6 +499,24 @@ describeWith('openssl version', 'apt-get install openssl', 'webhooks are off unl
       } finally {
         await alone.server.close();
       }
+    }
+    // A provider may post 1,200 events a minute from one address (a bounce storm after a big issue); past that, 429.
+    const busy = await startTestServe(smtp, 0, '[webhooks]\npostmark = true\n', { env: { GAZETTE_POSTMARK_WEBHOOK_AUTH: POSTMARK_AUTH } });
+    const authorized = { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(POSTMARK_AUTH).toString('base64')}` };
+    try {
+      const statuses = new Map<number, number>();
+      for (let sent = 0; sent < 1200; sent += 50) {
+        const batch = await Promise.all(
+          Array.from({ length: 50 }, () => fetch(`${busy.url}webhooks/postmark`, { method: 'POST', headers: authorized, body: '{}' })),
+        );
+        for (const r of batch) statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+      }
+      // Each is authenticated and read (a record of no kind Gazette acts on): counted, and not limited.
+      expect(Object.fromEntries(statuses)).toEqual({ 200: 1200 });
+      const past = await fetch(`${busy.url}webhooks/postmark`, { method: 'POST', headers: authorized, body: '{}' });
+      expect(past.status).toBe(429);
+    } finally {
+      await busy.server.close();
     }
     await expect(startTestServe(smtp, 0, '[webhooks]\nmailgun = true\n')).rejects.toMatchObject({ code: 'SECRET' });
     await expect(startTestServe(smtp, 0, '[webhooks]\npostmark = true\n', { env: { GAZETTE_POSTMARK_WEBHOOK_AUTH: 'pm:short' } })).rejects.toMatchObject({
