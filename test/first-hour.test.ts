@@ -296,6 +296,18 @@ describe('finding things', () => {
     expect(none.stderr.trim()).toBe(
       `error: no gazette.toml in ${lonely} or any folder above it: run it in your site's folder (gazette init makes one), or use --config PATH`,
     );
+    // One in a folder above that belongs to another user (a shared /tmp) is not taken unasked.
+    if (process.getuid?.() === 0) {
+      const { chown } = await import('node:fs/promises');
+      const shared = await mkdtemp(path.join(tmpdir(), 'gazette-shared-'));
+      folders.push(shared);
+      await writeFile(path.join(shared, 'gazette.toml'), '[site]\ntitle = "Planted"\nbase_url = "https://evil.example/"\n');
+      await chown(path.join(shared, 'gazette.toml'), 65534, 65534);
+      await mkdir(path.join(shared, 'mine'));
+      const planted = await gazetteProcess(['status'], path.join(shared, 'mine'));
+      expect(planted.code).toBe(1);
+      expect(planted.stderr).toContain('gazette.toml belongs to another user, so it is not read unasked');
+    }
     // --config is still read relative to where the command runs.
     const named = await gazetteProcess(['subscribers', 'count', '--config', '../../gazette.toml'], sub);
     expect(named.stdout).toContain('1 subscribed');

@@ -130,10 +130,19 @@ export function findConfig(from: string): string {
   let dir = path.resolve(from);
   for (;;) {
     const candidate = path.join(dir, CONFIG_NAME);
+    let found: ReturnType<typeof statSync> | undefined;
     try {
-      if (statSync(candidate).isFile()) return candidate;
+      found = statSync(candidate);
     } catch {
-      // Not here (or not readable as a folder entry): look further up.
+      // Not here (or a folder this user cannot read): look further up.
+    }
+    if (found?.isFile()) {
+      // A config in a shared folder above (/tmp/gazette.toml) may be anyone's: only the user's own is taken unasked.
+      const uid = process.getuid?.();
+      if (uid !== undefined && found.uid !== uid) {
+        throw new GazetteError('CONFIG', `${candidate} belongs to another user, so it is not read unasked; name it with --config if it is yours to use`);
+      }
+      return candidate;
     }
     const parent = path.dirname(dir);
     if (parent === dir) break;
