@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { personalizeHtml } from '../src/email/index.js';
-import { brokenWordsInCells, MODEL_TABLE } from './helpers/cells.js';
+import { MODEL_TABLE, tableAt375 } from './helpers/cells.js';
 import { renderSeed, renderSite } from './helpers/email.js';
 import { ROOT } from './helpers/site.js';
 import { CHROMIUM, describeWith, launchChromium } from './helpers/system.js';
@@ -102,21 +102,11 @@ describeWith(CHROMIUM, 'apt-get install chromium fonts-noto-cjk', 'the email in 
   }
 
   it('a table at 375 px keeps every model name whole in its cell and scrolls sideways instead', async () => {
-    const page = await browser.newPage({ viewport: { width: 375, height: 900 } });
-    try {
-      await page.goto(`file://${files.tables}`);
-      await page.screenshot({ path: path.join(ARTIFACTS, 'email-tables-375.png'), fullPage: true });
-      expect(await brokenWordsInCells(page)).toEqual([]);
-      const box = await page.evaluate(() => {
-        const wrapper = document.querySelector('.gz-table')!;
-        return { page: document.documentElement.scrollWidth, wrapper: wrapper.clientWidth, table: wrapper.scrollWidth };
-      });
-      // The message stays within the screen; the table is wider than its box, which scrolls.
-      expect(box.page).toBeLessThanOrEqual(375);
-      expect(box.table).toBeGreaterThan(box.wrapper);
-    } finally {
-      await page.close();
-    }
+    const table = await tableAt375(browser, `file://${files.tables}`, path.join(ARTIFACTS, 'email-tables-375.png'), '.gz-table');
+    expect(table.broken).toEqual([]);
+    // The message stays within the screen; the table is wider than its box, which scrolls.
+    expect(table.page).toBeLessThanOrEqual(375);
+    expect(table.content).toBeGreaterThan(table.visible);
   });
 
   it('turns dark where the reader asked for dark mode', async () => {

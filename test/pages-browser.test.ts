@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { brokenWordsInCells, MODEL_TABLE } from './helpers/cells.js';
+import { MODEL_TABLE, tableAt375 } from './helpers/cells.js';
 import { gazette, makeSite, ROOT } from './helpers/site.js';
 import { CHROMIUM, describeWith, launchChromium } from './helpers/system.js';
 
@@ -28,23 +28,11 @@ describeWith(CHROMIUM, 'apt-get install chromium fonts-noto-cjk', 'the archive i
   });
 
   it('a table at 375 px keeps every model name whole in its cell and scrolls sideways instead', async () => {
-    const { readdir } = await import('node:fs/promises');
-    const posts = path.join(out, 'posts');
-    const slug = (await readdir(posts)).find((d) => d === 'tables')!;
-    const page = await browser.newPage({ viewport: { width: 375, height: 900 } });
-    try {
-      await page.goto(`file://${path.join(posts, slug, 'index.html')}`);
-      await page.screenshot({ path: path.join(ROOT, 'test-results', 'page-tables-375.png'), fullPage: true });
-      expect(await brokenWordsInCells(page)).toEqual([]);
-      const box = await page.evaluate(() => {
-        const table = document.querySelector('table')!;
-        return { page: document.documentElement.scrollWidth, table: table.clientWidth, content: table.scrollWidth };
-      });
-      expect(box.page).toBeLessThanOrEqual(375);
-      expect(box.content).toBeGreaterThan(box.table);
-    } finally {
-      await page.close();
-    }
+    const page = `file://${path.join(out, 'posts', 'tables', 'index.html')}`;
+    const table = await tableAt375(browser, page, path.join(ROOT, 'test-results', 'page-tables-375.png'), 'table');
+    expect(table.broken).toEqual([]);
+    expect(table.page).toBeLessThanOrEqual(375);
+    expect(table.content).toBeGreaterThan(table.visible);
   });
 
   it('opens rss.xml and atom.xml readably, through the feed stylesheet', async () => {

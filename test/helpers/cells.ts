@@ -1,4 +1,4 @@
-import type { Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 
 /**
  * The words of Latin letters or digits (with their joiners: `Qwen3-32B`,
@@ -41,3 +41,23 @@ export const MODEL_TABLE = [
   '| DeepSeek-V3.1-Terminus | 671B-A37B | 128K | MIT | SWE-bench-Verified 68.4 | 混合推理架构，工具调用能力增强 |',
   '| Llama-4-Maverick-17B-128E | 400B | 1M | Llama-4-Community | LiveCodeBench 43.4 | 多模态，原生支持图像输入 |',
 ].join('\n');
+
+/**
+ * Open `url` at 375 px, save a screenshot, and measure the table: words broken in its cells, the
+ * document's width, and the scrolling box (`scroller`, a selector) against what it holds.
+ */
+export async function tableAt375(browser: Browser, url: string, shot: string, scroller: string) {
+  const page = await browser.newPage({ viewport: { width: 375, height: 900 } });
+  try {
+    await page.goto(url);
+    await page.screenshot({ path: shot, fullPage: true });
+    const broken = await brokenWordsInCells(page);
+    const box = await page.evaluate((selector) => {
+      const element = document.querySelector(selector)!;
+      return { page: document.documentElement.scrollWidth, visible: element.clientWidth, content: element.scrollWidth };
+    }, scroller);
+    return { broken, ...box };
+  } finally {
+    await page.close();
+  }
+}
