@@ -1,9 +1,11 @@
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { get as httpGet, type IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/index.js';
 import { GazetteErrors } from '../src/errors.js';
+import { previewHost } from '../src/preview/host.js';
 import { type RunningPreview, startPreview } from '../src/preview/index.js';
 import { sendConfig } from './helpers/send.js';
 import { gazette, makeSite, snapshot } from './helpers/site.js';
@@ -27,6 +29,32 @@ async function start(dir: string): Promise<{ preview: RunningPreview; logs: stri
     formatError: (err) => (err instanceof GazetteErrors ? err.problems.map((p) => `error: ${p.format()}`) : [`error: ${(err as Error).message}`]),
   });
   return { preview: running, logs };
+}
+
+/** A request sent as written (fetch would normalise its path before it leaves), and the answer read apart. */
+async function rawRequest(port: number, request: string): Promise<{ status: number; headers: Record<string, string>; body: string }> {
+  const raw = await new Promise<Buffer>((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(request));
+    const parts: Buffer[] = [];
+    socket.on('data', (d: Buffer) => parts.push(d));
+    socket.on('end', () => resolve(Buffer.concat(parts)));
+    socket.on('error', reject);
+  });
+  const split = raw.indexOf('\r\n\r\n');
+  const [statusLine = '', ...lines] = raw.subarray(0, split).toString('latin1').split('\r\n');
+  const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+  let body = raw.subarray(split + 4);
+  if (headers['transfer-encoding'] === 'chunked') {
+    const chunks: Buffer[] = [];
+    for (let at = 0, size = 1; size > 0; ) {
+      const end = body.indexOf('\r\n', at);
+      size = Number.parseInt(body.subarray(at, end).toString('latin1'), 16);
+      chunks.push(body.subarray(end + 2, end + 2 + size));
+      at = end + 2 + size + 2;
+    }
+    body = Buffer.concat(chunks);
+  }
+  return { status: Number(statusLine.split(' ')[1]), headers, body: body.toString('utf8') };
 }
 
 async function eventually(check: () => Promise<boolean>, ms = 5000): Promise<void> {
@@ -155,5 +183,105 @@ The newer one.
     expect(email).toContain('<b>One</b>');
     expect(email).toContain('The older one.');
     expect(await (await fetch(`${preview.url}__gazette/email/one/email.html`)).text()).toContain('The older one.');
+    // Rendering the older one on request keeps the newer one's cached email: the next rebuild need not render it again.
+    const cached = async () => (await readdir(path.join(dir, '.gazette-cache', 'preview', 'cache', 'email'))).filter((f) => f.endsWith('.json'));
+    expect(await cached()).toHaveLength(2);
+    await preview.rebuild();
+    expect(await cached()).toHaveLength(1);
   }, 60_000);
+
+  it('answers GET and HEAD only, streams reloads to open pages, and says what it cannot find', async () => {
+    const dir = await makeSite({ 'content/one.md': ISSUE('One', '2026-02-01') }, sendConfig());
+    ({ preview } = await start(dir));
+    const { port } = new URL(preview.url);
+    const ask = (target: string, method = 'GET', host = `127.0.0.1:${port}`) =>
+      rawRequest(Number(port), `${method} ${target} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+
+    const post = await ask('/', 'POST');
+    expect(post.status).toBe(405);
+    expect(post.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(post.body).toBe('the preview only answers GET\n');
+    expect((await ask('/posts/one/', 'HEAD')).status).toBe(200);
+
+    const elsewhere = await ask('/', 'GET', `evil.example:${port}`);
+    expect(elsewhere.status).toBe(421);
+    expect(elsewhere.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(elsewhere.body).toBe('this preview answers only to its own address (localhost)\n');
+
+    // Outside the folder; a name that is not percent-encoding; no such issue; not quite an email's address.
+    const outside = await ask('/..%2f..%2fgazette.toml');
+    expect([outside.status, outside.headers['content-type'], outside.body]).toEqual([404, 'text/plain; charset=utf-8', 'not found\n']);
+    const bad = await ask('/%E0%A4%A');
+    expect([bad.status, bad.headers['content-type'], bad.body]).toEqual([400, 'text/plain; charset=utf-8', 'bad path\n']);
+    const unknown = await ask('/__gazette/email/nope/');
+    expect([unknown.status, unknown.headers['content-type']]).toEqual([404, 'text/html; charset=utf-8']);
+    expect(unknown.body).toContain('No such issue.');
+    for (const target of ['/posts/__gazette/email/one/', '/__gazette/email/one/email.html.bak', '/__gazette/email/one/email.htmlx']) {
+      const answer = await ask(target);
+      expect(answer.status, target).toBe(404);
+      expect(answer.body, target).toContain('Nothing here (yet).');
+    }
+    for (const target of ['/__gazette/email/one/', '/__gazette/email/one/email.html']) {
+      const answer = await ask(target);
+      expect([answer.status, answer.headers['content-type']], target).toEqual([200, 'text/html; charset=utf-8']);
+    }
+
+    // The live-reload stream: open until the page goes, one "reload" per rebuild.
+    const stream = await new Promise<IncomingMessage>((resolve, reject) =>
+      httpGet({ host: '127.0.0.1', port, path: '/__gazette/events' }, resolve).on('error', reject),
+    );
+    expect(stream.statusCode).toBe(200);
+    expect(stream.headers['content-type']).toBe('text/event-stream');
+    expect(stream.headers['cache-control']).toBe('no-store');
+    let received = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (d: string) => (received += d));
+    await eventually(async () => received === ': connected\n\n');
+    await preview.rebuild();
+    await eventually(async () => received === ': connected\n\ndata: reload\n\n');
+    stream.destroy();
+    await preview.rebuild();
+    expect((await ask('/')).status).toBe(200);
+  }, 60_000);
+});
+
+describe('the names preview answers to', () => {
+  it('localhost, the name it listens on in any case, and addresses written as numbers, each with its own port', () => {
+    const known = previewHost('Digest.Test', 4000);
+    for (const host of [
+      'localhost:4000',
+      'LOCALHOST:4000',
+      'digest.test:4000',
+      'DIGEST.test:4000',
+      '127.0.0.1:4000',
+      '10.0.0.5:4000',
+      '[::1]:4000',
+      '[FE80::1]:4000',
+    ])
+      expect(known(host), host).toBe(true);
+    for (const host of [
+      undefined,
+      '',
+      'localhost',
+      '[::1]',
+      'localhost:4001',
+      'localhost:40000',
+      'evil.example:4000',
+      'localhost.evil.example:4000',
+      'evil.example:localhost:4000',
+      'localhost:4000evil',
+      'localhost:4000:4000',
+      '[evil]:4000',
+      '[::1]evil:4000',
+      'digest.test.:4000',
+    ])
+      expect(known(host), String(host)).toBe(false);
+    // No port written means 80.
+    const onEighty = previewHost('127.0.0.1', 80);
+    expect(onEighty('localhost')).toBe(true);
+    expect(onEighty(undefined)).toBe(false);
+    expect(onEighty('[::1]')).toBe(true);
+    expect(onEighty('localhost:80')).toBe(true);
+    expect(onEighty('localhost:8080')).toBe(false);
+  });
 });

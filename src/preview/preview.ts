@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { type FSWatcher, watch } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { isIP } from 'node:net';
 import path from 'node:path';
 import nodemailer from 'nodemailer';
 import type { Config } from '../config/index.js';
@@ -13,6 +12,7 @@ import { build } from '../publish/index.js';
 import { composeMessage } from '../send/index.js';
 import { inside } from '../util/files.js';
 import { escapeHtml as e } from '../util/html.js';
+import { previewHost } from './host.js';
 import { type SpamScore, spamScore } from './spam.js';
 
 export interface PreviewOptions {
@@ -127,21 +127,7 @@ export async function startPreview(options: PreviewOptions): Promise<RunningPrev
     }
   };
 
-  /**
-   * The names this server answers to: `localhost`, `--host`'s, and any
-   * address written as numbers (127.0.0.1, [::1], the machine's own on a
-   * network). A page elsewhere that points its own name at 127.0.0.1 (DNS
-   * rebinding) sends that name as Host, and is refused: it never reads the
-   * drafts.
-   */
-  const names = new Set(['localhost', options.host.toLowerCase()]);
-  const knownHost = (host: string | undefined): boolean => {
-    const m = /^(?:\[([0-9a-f:.]+)\]|([^:[\]]+))(?::(\d+))?$/i.exec(host ?? '');
-    if (!m) return false;
-    const name = (m[1] ?? m[2]!).toLowerCase();
-    const known = names.has(name) || isIP(name) !== 0;
-    return known && (m[3] === undefined ? port === 80 : Number(m[3]) === port);
-  };
+  const knownHost = previewHost(options.host, port);
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     if (!knownHost(request.headers.host)) return send(response, 421, 'text/plain; charset=utf-8', 'this preview answers only to its own address (localhost)\n');
