@@ -63,6 +63,19 @@ describe('the rules of the house (ARCHITECTURE.md)', () => {
     expect(wrong).toEqual([]);
   });
 
+  it('another room is entered only through its index.ts, its public face (util/ has none: its files are imported one by one)', () => {
+    const rooms = new Set(files.filter((f) => path.basename(f) === 'index.ts' && roomOf(f) !== 'cli').map(roomOf));
+    const sideways: string[] = [];
+    for (const file of files) {
+      for (const target of importsOf(file)) {
+        const to = roomOf(target);
+        if (to !== roomOf(file) && rooms.has(to) && path.basename(target) !== 'index.ts')
+          sideways.push(`${path.relative(ROOT, file)} imports ${path.relative(ROOT, target)}`);
+      }
+    }
+    expect(sideways).toEqual([]);
+  });
+
   it('no two files import each other, and no circle of imports runs through the rooms', () => {
     const graph = new Map(files.map((f) => [f, importsOf(f).filter((t) => files.includes(t))]));
     const pairs = files.flatMap((a) =>

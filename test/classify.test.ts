@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { actionKind, failureKind } from '../src/bounces/classify.js';
-import { classify } from '../src/send/index.js';
+import { classify } from '../src/mail/index.js';
 
 /** An SMTP error as nodemailer raises it. */
 const smtp = (responseCode: number | undefined, command: string, response: string, extra: Record<string, unknown> = {}) => ({
@@ -11,7 +11,7 @@ const smtp = (responseCode: number | undefined, command: string, response: strin
   ...extra,
 });
 
-describe('what an SMTP failure means (send/classify.ts)', () => {
+describe('what an SMTP failure means (mail/classify.ts)', () => {
   it.each([
     // [what, error, verdict]
     ['a refused login', smtp(535, 'AUTH PLAIN', '535 5.7.8 bad credentials', { code: 'EAUTH' }), 'fatal'],

@@ -1,14 +1,16 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { build, safeJoin } from '../src/build/index.js';
 import { reportError } from '../src/cli/report.js';
 import { loadConfig } from '../src/config/index.js';
 import { loadIssues } from '../src/content/index.js';
 import { compileTemplate } from '../src/email/index.js';
 import { ERROR_CODES, type ErrorCode, EXIT, exitCodeOf, fileError, GazetteError, isGazetteError } from '../src/errors.js';
-import { build, safeJoin } from '../src/publish/index.js';
-import { loadSecret, prepareSend, sendTestCopy, smtpSettings } from '../src/send/index.js';
+import { smtpSettings } from '../src/mail/index.js';
+import { prepareSend, sendTestCopy } from '../src/send/index.js';
 import { acquireSendLock, addSubscriber, importFile, openDatabase, removeSubscriber, withDatabase } from '../src/store/index.js';
+import { loadSecret } from '../src/tokens/index.js';
 import { holdLock, SECRET, sendConfig } from './helpers/send.js';
 import { gazette, makeSite } from './helpers/site.js';
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { confirmToken, unsubscribeToken } from '../src/send/index.js';
 import { findSubscriber, getSubscriber } from '../src/store/index.js';
+import { confirmToken, unsubscribeToken } from '../src/tokens/index.js';
 import { gazetteWith, openDb, SECRET } from './helpers/send.js';
 import { form, linkIn, startTestServe, type TestServe } from './helpers/serve.js';
 import { startSmtp, type TestSmtp } from './helpers/smtp.js';

@@ -11,7 +11,7 @@ import {
   verifyConfirmToken,
   verifyToken,
   verifyUndoToken,
-} from '../src/send/index.js';
+} from '../src/tokens/index.js';
 
 const secret = Buffer.from('test-secret-0123456789abcdef');
 const ann = { id: 7, email_key: 'ann@example.org', unsubscribed_at: '2026-12-01T08:00:00.000Z' };

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { undoToken, unsubscribeToken } from '../src/send/index.js';
 import { findSubscriber, insertSubscriber, setStatus } from '../src/store/index.js';
+import { undoToken, unsubscribeToken } from '../src/tokens/index.js';
 import { gazetteWith, openDb, SECRET } from './helpers/send.js';
 import { form, startTestServe, type TestServe } from './helpers/serve.js';
 import { startSmtp, type TestSmtp } from './helpers/smtp.js';

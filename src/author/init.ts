@@ -8,7 +8,7 @@ import { rfc3339 } from '../util/time.js';
 import { tomlStringBody } from '../util/toml.js';
 
 /** Files `init` starts a site from, shipped with Gazette. */
-const TEMPLATES = fileURLToPath(new URL('../../templates/', import.meta.url));
+const STARTER = fileURLToPath(new URL('../../starter/', import.meta.url));
 
 export interface InitOptions {
   /** The newsletter's name (default: the folder's name). */
@@ -60,12 +60,12 @@ export async function initSite(dir: string, options: InitOptions = {}): Promise<
       '{{date}}': stamp,
     });
   const files: Array<[string, () => Promise<string>]> = [
-    ['gazette.toml', async () => fill(await readFile(path.join(TEMPLATES, 'gazette.toml'), 'utf8'))],
-    [path.join('content', `${stamp.slice(0, 10)}-welcome.md`), async () => fill(await readFile(path.join(TEMPLATES, 'welcome.md'), 'utf8'))],
+    ['gazette.toml', async () => fill(await readFile(path.join(STARTER, 'gazette.toml'), 'utf8'))],
+    [path.join('content', `${stamp.slice(0, 10)}-welcome.md`), async () => fill(await readFile(path.join(STARTER, 'welcome.md'), 'utf8'))],
     [path.join('email-templates', 'issue.mjml'), () => readFile(path.join(BUNDLED_TEMPLATES, 'issue.mjml'), 'utf8')],
     [path.join('email-templates', 'confirm.mjml'), () => readFile(path.join(BUNDLED_TEMPLATES, 'confirm.mjml'), 'utf8')],
-    [path.join('page-templates', 'layout.hbs'), () => readFile(path.join(TEMPLATES, '..', 'page-templates', 'layout.hbs'), 'utf8')],
-    ['.gitignore', () => readFile(path.join(TEMPLATES, 'gitignore'), 'utf8')],
+    [path.join('page-templates', 'layout.hbs'), () => readFile(path.join(STARTER, '..', 'page-templates', 'layout.hbs'), 'utf8')],
+    ['.gitignore', () => readFile(path.join(STARTER, 'gitignore'), 'utf8')],
   ];
   const result: InitResult = { dir: root, written: [], kept: [] };
   for (const [rel, content] of files) {

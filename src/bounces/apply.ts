@@ -1,4 +1,3 @@
-import { isDeliveryMessageId, issueTag, readBounceAddress } from '../send/index.js';
 import {
   applyReport,
   type Db,
@@ -12,6 +11,7 @@ import {
   type ReportTarget,
   reportSeen,
 } from '../store/index.js';
+import { isDeliveryMessageId, issueTag, readBounceAddress } from '../tokens/index.js';
 import type { MailReport, RecipientReport } from './parse.js';
 
 /**

@@ -4,7 +4,7 @@ import { enhancedStatus } from '../util/mail.js';
 /**
  * Whether a failed delivery is a hard bounce (the address is dead: mark the
  * subscriber bounced) or a soft one (this time it failed: count it). The
- * rule that protects the list, as at sending (send/classify.ts): only a
+ * rule that protects the list, as at sending (mail/classify.ts): only a
  * failure about the address itself is hard. A policy or reputation
  * refusal (5.7.x), a full mailbox (5.2.2) or a routing or system problem
  * is the sender's or the moment's, not the address's: soft, so one

@@ -10,3 +10,16 @@ export { emptyTally, importReports, openReportContext, processMessage, tallyAppl
 export { isMbox, mboxMessages } from './mbox.js';
 export type { MailReport, RecipientReport } from './parse.js';
 export { MAX_REPORT_BYTES, parseReport } from './parse.js';
+export type { SnsMessage } from './webhooks.js';
+export {
+  mailgunEvidence,
+  parseWebhookJson,
+  postmarkEvidence,
+  REPLAY_WINDOW_MS,
+  sesEvidence,
+  snsSubscribeUrl,
+  verifyMailgun,
+  verifyPostmark,
+  verifySns,
+  WebhookRefused,
+} from './webhooks.js';

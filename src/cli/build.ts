@@ -1,7 +1,7 @@
 import path from 'node:path';
+import type { BuildResult } from '../build/index.js';
 import type { Config } from '../config/index.js';
 import { EXIT } from '../errors.js';
-import type { BuildResult } from '../publish/index.js';
 import { displayPath, type Io, plural, printWarnings } from './report.js';
 
 export interface BuildFlags {
@@ -12,7 +12,7 @@ export interface BuildFlags {
 
 export async function buildCommand(flags: BuildFlags, io: Io): Promise<number> {
   const started = performance.now();
-  const [{ loadConfig }, { build }] = await Promise.all([import('../config/index.js'), import('../publish/index.js')]);
+  const [{ loadConfig }, { build }] = await Promise.all([import('../config/index.js'), import('../build/index.js')]);
   const loaded = await loadConfig(flags.config, 'build');
   const config: Config = loaded.config;
   printWarnings(io, loaded.warnings);

@@ -12,6 +12,7 @@ const CONFIG_HELP = 'site config file (default: gazette.toml in this folder or t
 const build = () => import('./build.js');
 const subscribers = () => import('./subscribers.js');
 const send = () => import('./send.js');
+const status = () => import('./status.js');
 const serve = () => import('./serve.js');
 const author = () => import('./author.js');
 const preview = () => import('./preview.js');
@@ -128,7 +129,7 @@ function program(io: Io, setCode: (code: number) => void, sendEnv: SendEnv | und
     .option('--issue <slug>', 'only this issue')
     .option('--json', 'print it as JSON, for programs', false)
     .option('--tsv', 'print tab-separated values (the default when standard output is not a terminal)', false)
-    .action(async (flags) => setCode(await (await send()).statusCommand(flags, io)));
+    .action(async (flags) => setCode(await (await status()).statusCommand(flags, io)));
 
   return root;
 }

@@ -1,14 +1,14 @@
 import { loadConfig } from '../config/index.js';
 import { EXIT, GazetteError } from '../errors.js';
-import { cannotReach, prepareSend, type SendResult, sendStatus, sendTestCopy } from '../send/index.js';
-import { percent, printable } from '../util/text.js';
+import { cannotReach } from '../mail/index.js';
+import { prepareSend, type SendResult, sendTestCopy } from '../send/index.js';
+import { printable } from '../util/text.js';
 import { agreed, processSendEnv, type SendEnv } from './terminal.js';
 
 export { processSendEnv, type SendEnv } from './terminal.js';
 
 import { progressLine, progressReporter } from './progress.js';
 import { displayPath, type Io, plural, printWarnings } from './report.js';
-import { alignedTable } from './table.js';
 
 export interface SendFlags {
   config?: string;
@@ -124,66 +124,5 @@ function summarize(result: SendResult, delivered: boolean, title: string, via: s
     io.err(`${plural(result.owed, 'message')} deferred or not yet sent; run the same command again to retry them.`);
     return EXIT.owed;
   }
-  return EXIT.ok;
-}
-
-/** `gazette status`: per issue, deliveries, bounces, complaints and their rates; then the list's health. */
-export async function statusCommand(flags: { config?: string; issue?: string; json?: boolean; tsv?: boolean }, io: Io): Promise<number> {
-  if (flags.json && flags.tsv) throw new GazetteError('USAGE', 'use --json or --tsv, not both');
-  const { config, warnings } = await loadConfig(flags.config, 'status');
-  printWarnings(io, warnings);
-  const { issues, list, warnings: health } = sendStatus(config, flags.issue);
-  if (issues.length === 0 && flags.issue) {
-    throw new GazetteError('NO_ISSUE', `no issue with the slug ${JSON.stringify(flags.issue)} has been sent (gazette status lists those that have)`);
-  }
-  if (flags.json) {
-    io.out(JSON.stringify({ issues, list, warnings: health }, null, 2));
-    return EXIT.ok;
-  }
-  if (issues.length === 0) io.out('No issue has been sent yet.');
-  else {
-    const header = [
-      'issue',
-      'sent',
-      'delivered',
-      'hard',
-      'soft',
-      'complaints',
-      'hard rate',
-      'complaint rate',
-      'deferred',
-      'failed',
-      'in flight',
-      'owed',
-      'title',
-    ];
-    const rows = issues.map((r) =>
-      [
-        r.slug,
-        r.sent,
-        r.delivered,
-        r.hard,
-        r.soft,
-        r.complaints,
-        percent(r.hardRate),
-        percent(r.complaintRate),
-        r.deferred,
-        r.failed,
-        r.sending,
-        r.owed,
-        r.title,
-      ].map(String),
-    );
-    // A person at a terminal gets columns that line up; a pipe or a file, tab-separated values (or --json).
-    const table = io.terminal && !flags.tsv ? alignedTable(header, rows, [false, ...Array(11).fill(true), false]) : [header, ...rows].map((r) => r.join('\t'));
-    for (const line of table) io.out(line);
-  }
-  const recent = Object.entries(list.recent)
-    .map(([outcome, n]) => `${n} ${outcome}`)
-    .join(', ');
-  io.out(
-    `${issues.length ? '\n' : ''}List: ${list.subscribed} subscribed, ${list.pending} pending, ${list.bounced} bounced, ${list.unsubscribed} unsubscribed (${list.complained} by complaint). Reports in the last 30 days: ${recent || 'none'}.`,
-  );
-  printWarnings(io, health);
   return EXIT.ok;
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { GazetteError, GazetteErrors } from '../errors.js';
 import { inside } from '../util/files.js';
-import { readUserFile } from '../util/paths.js';
+import { readUserFile } from '../util/user-files.js';
 import { type Config, type Runtime, toConfig } from './config.js';
 import { validate } from './schema.js';
 import { configSchema } from './site-schema.js';

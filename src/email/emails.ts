@@ -14,6 +14,11 @@ export function previewUnsubscribeUrl(config: Config): string {
   return new URL('unsubscribe?token=preview', config.server.publicUrl ?? config.site.baseUrl).href;
 }
 
+/** Start loading the renderer's modules (unified, MJML's helpers) now, for a render that will likely follow. */
+export function preloadEmailRenderer(): void {
+  import('./render.js').catch(() => undefined);
+}
+
 /** Render every issue's email, from the cache when nothing it is made of has changed. */
 export async function renderEmails(
   config: Config,

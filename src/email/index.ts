@@ -1,6 +1,6 @@
 export { EmailCache, ShellCache } from './cache.js';
 export { renderConfirmation } from './confirm.js';
-export { previewUnsubscribeUrl, renderEmails } from './emails.js';
+export { preloadEmailRenderer, previewUnsubscribeUrl, renderEmails } from './emails.js';
 export type { MjmlCompiler } from './mjml.js';
 export { prestartMjml } from './mjml.js';
 export type { Markers, Personal } from './personalize.js';

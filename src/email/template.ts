@@ -7,7 +7,7 @@ import type HandlebarsModule from 'handlebars';
 import type { Config } from '../config/index.js';
 import { GazetteError } from '../errors.js';
 import { guardOf, publishable } from '../util/files.js';
-import { readUserFile } from '../util/paths.js';
+import { readUserFile } from '../util/user-files.js';
 
 export interface EmailTemplate {
   /** Absolute path of the template file. */

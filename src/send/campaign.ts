@@ -2,28 +2,12 @@ import { type Config, placeholderProblems } from '../config/index.js';
 import { createIssueCache, type Issue, loadIssues } from '../content/index.js';
 import { previewUnsubscribeUrl, type RenderedEmail, renderEmails } from '../email/index.js';
 import { GazetteError } from '../errors.js';
-import {
-  acquireSendLock,
-  checkEmail,
-  countByStatus,
-  type Db,
-  deliveryStatus,
-  type IssueStatus,
-  type ListHealth,
-  ledger,
-  listHealth,
-  lookalikeIssue,
-  openDatabase,
-  type SentIssue,
-} from '../store/index.js';
-import { percent } from '../util/text.js';
+import { type Carrier, composeMessage, openCarrier, outboxDir, sendOne } from '../mail/index.js';
+import { acquireSendLock, checkEmail, countByStatus, type Db, ledger, lookalikeIssue, openDatabase, type SentIssue } from '../store/index.js';
+import { loadSecret } from '../tokens/index.js';
 import { rfc3339 } from '../util/time.js';
-import { type Carrier, openCarrier, sendOne } from './carrier.js';
-import { composeMessage } from './compose.js';
-import { outboxDir } from './outbox.js';
 import { type Progress, type SendResult, sendIssue } from './pipeline.js';
 import { readOnlyStore } from './store.js';
-import { loadSecret } from './tokens.js';
 
 /**
  * One run of `gazette send`, prepared: the issue and its email, the
@@ -167,31 +151,4 @@ export async function sendTestCopy(
   const message = composeMessage({ config, email, to: { email: checked.email, name: '' }, unsubscribeUrl: previewUnsubscribeUrl(config) });
   const sent = await sendOne(config, options.env, { dryRun: options.dryRun, outboxDir: outboxDir(config, issue.slug) }, message);
   return { issue, to: checked.email, via: sent.via, kind: sent.kind, warnings };
-}
-
-/** Above these rates, mailbox providers start to throttle and block a sender (Gmail asks bulk senders for under 0.3% complaints). */
-export const HEALTH_LIMITS = { complaintRate: 0.001, hardRate: 0.02 } as const;
-
-/** Delivery and report figures per issue sent, and the list's health, from the ledger alone (no content is read). */
-export function sendStatus(config: Config, slug?: string): { issues: IssueStatus[]; list: ListHealth; warnings: string[] } {
-  const db = openDatabase(config.subscribers.database);
-  try {
-    const issues = deliveryStatus(db, slug);
-    const warnings: string[] = [];
-    for (const i of issues) {
-      if (i.complaintRate > HEALTH_LIMITS.complaintRate) {
-        warnings.push(
-          `“${i.title}” (${i.slug}): complaint rate ${percent(i.complaintRate)} is over ${percent(HEALTH_LIMITS.complaintRate)}; mailbox providers block senders near 0.3% (check that every subscriber opted in, and that unsubscribing is easy)`,
-        );
-      }
-      if (i.hardRate > HEALTH_LIMITS.hardRate) {
-        warnings.push(
-          `“${i.title}” (${i.slug}): hard-bounce rate ${percent(i.hardRate)} is over ${percent(HEALTH_LIMITS.hardRate)}; an old or bought list hurts deliverability (those addresses are now marked bounced)`,
-        );
-      }
-    }
-    return { issues, list: listHealth(db), warnings };
-  } finally {
-    db.close();
-  }
 }

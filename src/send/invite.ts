@@ -1,11 +1,9 @@
 import type { Config } from '../config/index.js';
 import { renderConfirmation } from '../email/index.js';
+import { composeConfirmation, openCarrier, outboxDir } from '../mail/index.js';
 import { openDatabase, releaseSlot, reserveConfirmation, type SubscriberRow, unaskedPending, unaskedPendingCount } from '../store/index.js';
+import { confirmToken, confirmUrl, loadSecret, returnPath } from '../tokens/index.js';
 import { drain } from '../util/pool.js';
-import { openCarrier } from './carrier.js';
-import { composeConfirmation } from './compose.js';
-import { outboxDir } from './outbox.js';
-import { confirmToken, confirmUrl, loadSecret, returnPath } from './tokens.js';
 
 export interface InviteResult {
   /** Pending subscribers never asked, when the run began. */

@@ -1,13 +1,12 @@
 import type { Config } from '../config/index.js';
 import type { Issue } from '../content/index.js';
 import type { RenderedEmail } from '../email/index.js';
+import type { Carrier } from '../mail/index.js';
+import { classify, composeMessage, senderDomain, transferEncoding, type Verdict } from '../mail/index.js';
 import type { Outcome, Recipient } from '../store/index.js';
+import { deliveryMessageId, returnPath, unsubscribeToken, unsubscribeUrl } from '../tokens/index.js';
 import { drain } from '../util/pool.js';
-import type { Carrier } from './carrier.js';
-import { classify, type Verdict } from './classify.js';
-import { composeMessage, senderDomain, transferEncoding } from './compose.js';
 import type { SendStore } from './store.js';
-import { deliveryMessageId, returnPath, unsubscribeToken, unsubscribeUrl } from './tokens.js';
 
 export interface Tally {
   sent: number;

@@ -3,17 +3,7 @@ import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { readerWords } from '../i18n/index.js';
-import {
-  composeConfirmation,
-  confirmToken,
-  confirmUrl,
-  returnPath,
-  UNDO_TTL_MS,
-  undoToken,
-  verifyConfirmToken,
-  verifyToken,
-  verifyUndoToken,
-} from '../send/index.js';
+import { composeConfirmation } from '../mail/index.js';
 import {
   type ConfirmationSlot,
   checkEmail,
@@ -26,6 +16,7 @@ import {
   type SubscriberRow,
   undoLeave,
 } from '../store/index.js';
+import { confirmToken, confirmUrl, returnPath, UNDO_TTL_MS, undoToken, verifyConfirmToken, verifyToken, verifyUndoToken } from '../tokens/index.js';
 import { fillIn, plainLine } from '../util/text.js';
 import type { ServeDeps } from './deps.js';
 import { buttonPage, donePage, landingPage, messagePage, type PageContext, STYLE_HASH, subscribePage, unsubscribedPage } from './pages.js';

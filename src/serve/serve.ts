@@ -1,8 +1,9 @@
 import type { Config } from '../config/index.js';
 import { type RenderedEmail, renderConfirmation } from '../email/index.js';
 import { GazetteError } from '../errors.js';
-import { type Carrier, loadSecret, openCarrier, outboxDir, smtpSettings } from '../send/index.js';
+import { type Carrier, openCarrier, outboxDir, smtpSettings } from '../mail/index.js';
 import { openDatabase } from '../store/index.js';
+import { loadSecret } from '../tokens/index.js';
 import { printableLine } from '../util/text.js';
 import { createApp } from './app.js';
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { applyEvidence, type Evidence } from '../bounces/index.js';
 import {
+  applyEvidence,
+  type Evidence,
   mailgunEvidence,
   parseWebhookJson,
   postmarkEvidence,
@@ -12,7 +13,7 @@ import {
   verifyPostmark,
   verifySns,
   WebhookRefused,
-} from '../bounces/webhooks.js';
+} from '../bounces/index.js';
 import { claimEvent, releaseEvent } from '../store/index.js';
 import type { ServeDeps } from './deps.js';
 

@@ -10,6 +10,7 @@ export { addSubscriber, exportCsv, importFile, listSubscribers, parseAddress, pa
 export { acquireSendLock } from './lock.js';
 export type { ListHealth, ReportFigures, ReportKind, ReportOutcome, ReportRecord, ReportTarget } from './reports.js';
 export { applyReport, deliveryByMessageId, issueKeys, latestDelivery, listHealth, reportFigures, reportOutcomes, reportSeen } from './reports.js';
+export { sendStatus } from './status.js';
 export type { LeftHow, NewSubscriber, Status, SubscriberRow } from './subscribers.js';
 export {
   allSubscribers,

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { GazetteError } from '../errors.js';
-import { readUserText } from '../util/paths.js';
 import { plainLine } from '../util/text.js';
+import { readUserText } from '../util/user-files.js';
 import { type Db, now, openDatabase, statement } from './db.js';
 import { type ImportOptions, type ImportResult, importCsv } from './import.js';
 import {

@@ -5,7 +5,7 @@ import { type Config, loadConfig } from '../../src/config/index.js';
 import { type Issue, loadIssues } from '../../src/content/index.js';
 import type { RenderedEmail } from '../../src/email/index.js';
 import { renderEmails } from '../../src/email/index.js';
-import { composeMessage, transferEncoding } from '../../src/send/index.js';
+import { composeMessage, transferEncoding } from '../../src/mail/index.js';
 import { BASE_CONFIG, DIGEST, makeSite } from './site.js';
 
 export interface RenderedSite {

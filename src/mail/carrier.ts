@@ -4,7 +4,7 @@ import nodemailer, { type SendMailOptions } from 'nodemailer';
 import type { Config } from '../config/index.js';
 import { fileError, GazetteError } from '../errors.js';
 import { isLoopback } from '../util/mail.js';
-import { readUserFile } from '../util/paths.js';
+import { readUserFile } from '../util/user-files.js';
 import { cannotReach } from './classify.js';
 import { outboxFileName } from './outbox.js';
 

@@ -8,6 +8,7 @@ import {
   loadTemplate,
   personalizeHtml,
   personalizeText,
+  preloadEmailRenderer,
   prestartMjml,
   previewUnsubscribeUrl,
   type RenderedEmail,
@@ -16,6 +17,7 @@ import {
 } from '../email/index.js';
 import { GazetteError } from '../errors.js';
 import { FEED_FILES, FEED_STYLESHEET, renderAtom, renderJsonFeed, renderRss } from '../feeds/index.js';
+import { OUTBOX } from '../mail/index.js';
 import {
   archivePageUrl,
   type LayoutContext,
@@ -28,7 +30,6 @@ import {
   tagKey,
   tagUrl,
 } from '../pages/index.js';
-import { OUTBOX } from '../send/outbox.js';
 import { cacheKey, codeVersion } from '../util/disk-cache.js';
 import { createWalker, filesUnder, guardOf, publishable } from '../util/files.js';
 import { type OutputFile, retireOutboxInOutput, writeOutput } from './output.js';
@@ -276,7 +277,7 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
     // A new issue's email will need the renderer: its modules load while the issues are read.
     let preloading = false;
     const parsing = () => {
-      if (!preloading) import('../email/render.js').catch(() => undefined);
+      if (!preloading) preloadEmailRenderer();
       preloading = true;
     };
     loaded = await loadIssues(config, { ...options, cache: issueCache, parsing });

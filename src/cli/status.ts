@@ -1,0 +1,67 @@
+import { loadConfig } from '../config/index.js';
+import { EXIT, GazetteError } from '../errors.js';
+import { sendStatus } from '../store/index.js';
+import { percent } from '../util/text.js';
+import { type Io, printWarnings } from './report.js';
+import { alignedTable } from './table.js';
+
+/** `gazette status`: per issue, deliveries, bounces, complaints and their rates; then the list's health. */
+export async function statusCommand(flags: { config?: string; issue?: string; json?: boolean; tsv?: boolean }, io: Io): Promise<number> {
+  if (flags.json && flags.tsv) throw new GazetteError('USAGE', 'use --json or --tsv, not both');
+  const { config, warnings } = await loadConfig(flags.config, 'status');
+  printWarnings(io, warnings);
+  const { issues, list, warnings: health } = sendStatus(config.subscribers.database, flags.issue);
+  if (issues.length === 0 && flags.issue) {
+    throw new GazetteError('NO_ISSUE', `no issue with the slug ${JSON.stringify(flags.issue)} has been sent (gazette status lists those that have)`);
+  }
+  if (flags.json) {
+    io.out(JSON.stringify({ issues, list, warnings: health }, null, 2));
+    return EXIT.ok;
+  }
+  if (issues.length === 0) io.out('No issue has been sent yet.');
+  else {
+    const header = [
+      'issue',
+      'sent',
+      'delivered',
+      'hard',
+      'soft',
+      'complaints',
+      'hard rate',
+      'complaint rate',
+      'deferred',
+      'failed',
+      'in flight',
+      'owed',
+      'title',
+    ];
+    const rows = issues.map((r) =>
+      [
+        r.slug,
+        r.sent,
+        r.delivered,
+        r.hard,
+        r.soft,
+        r.complaints,
+        percent(r.hardRate),
+        percent(r.complaintRate),
+        r.deferred,
+        r.failed,
+        r.sending,
+        r.owed,
+        r.title,
+      ].map(String),
+    );
+    // A person at a terminal gets columns that line up; a pipe or a file, tab-separated values (or --json).
+    const table = io.terminal && !flags.tsv ? alignedTable(header, rows, [false, ...Array(11).fill(true), false]) : [header, ...rows].map((r) => r.join('\t'));
+    for (const line of table) io.out(line);
+  }
+  const recent = Object.entries(list.recent)
+    .map(([outcome, n]) => `${n} ${outcome}`)
+    .join(', ');
+  io.out(
+    `${issues.length ? '\n' : ''}List: ${list.subscribed} subscribed, ${list.pending} pending, ${list.bounced} bounced, ${list.unsubscribed} unsubscribed (${list.complained} by complaint). Reports in the last 30 days: ${recent || 'none'}.`,
+  );
+  printWarnings(io, health);
+  return EXIT.ok;
+}

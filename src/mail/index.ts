@@ -1,0 +1,7 @@
+export type { Carrier, CarrierChoice, SmtpSettings } from './carrier.js';
+export { openCarrier, outboxCarrier, sendOne, smtpCarrier, smtpSettings, smtpTransportOptions } from './carrier.js';
+export type { Classified, Verdict } from './classify.js';
+export { cannotReach, classify } from './classify.js';
+export type { ComposeInput } from './compose.js';
+export { composeConfirmation, composeMessage, listId, senderDomain, transferEncoding } from './compose.js';
+export { OUTBOX, outboxDir } from './outbox.js';
