@@ -294,9 +294,9 @@ describe('bounces import: mbox, standard input, errors', () => {
     const chunks = (async function* () {
       for (let i = 0; i < one.length; i += 97) yield one.subarray(i, i + 97);
     })();
-    const tally = await importReports(config, { files: ['-'], env: { GAZETTE_SECRET: SECRET }, stdin: chunks });
+    const tally = await importReports({ ...config, tokenSecret: SECRET }, { files: ['-'], stdin: chunks });
     expect(tally).toMatchObject({ messages: 1, reports: 1, others: 0, outcomes: { bounced: 1 } });
-    const empty = await importReports(config, { files: ['-'], env: { GAZETTE_SECRET: SECRET }, stdin: (async function* () {})() });
+    const empty = await importReports({ ...config, tokenSecret: SECRET }, { files: ['-'], stdin: (async function* () {})() });
     expect(empty.messages).toBe(0);
   });
 

@@ -7,7 +7,6 @@ import { loadConfig } from '../src/config/index.js';
 import { loadIssues } from '../src/content/index.js';
 import { compileTemplate } from '../src/email/index.js';
 import { ERROR_CODES, type ErrorCode, EXIT, exitCodeOf, fileError, GazetteError, isGazetteError } from '../src/errors.js';
-import { smtpSettings } from '../src/mail/index.js';
 import { prepareSend, sendTestCopy } from '../src/send/index.js';
 import { acquireSendLock, addSubscriber, importFile, openDatabase, removeSubscriber, withDatabase } from '../src/store/index.js';
 import { loadSecret } from '../src/tokens/index.js';
@@ -44,9 +43,11 @@ describe('error codes', () => {
     );
     expect(await codeOf(() => withDatabase(db, (d) => addSubscriber(d, { email: 'not an address' })))).toBe('ADDRESS');
     expect(await codeOf(() => withDatabase(db, (d) => removeSubscriber(d, 'nobody@example.org')))).toBe('SUBSCRIBER');
-    expect(await codeOf(() => smtpSettings(site.config, { GAZETTE_SMTP_URL: 'http://x' }))).toBe('SMTP_CONFIG');
-    expect(await codeOf(() => loadSecret(site.config, { GAZETTE_SECRET: 'short' }))).toBe('SECRET');
-    expect(await codeOf(() => prepareSend(site.config, { issue: 'no-such-issue', env: { GAZETTE_SECRET: SECRET } }))).toBe('NO_ISSUE');
+    const file = path.join(site.dir, 'gazette.toml');
+    expect(await codeOf(() => loadConfig(file, 'send', { env: { GAZETTE_SMTP_URL: 'http://x' } }))).toBe('SMTP_CONFIG');
+    expect(await codeOf(() => loadConfig(file, 'send', { env: { GAZETTE_SMTP_URL: 'smtp://127.0.0.1:9', GAZETTE_SECRET: 'short' } }))).toBe('SECRET');
+    expect(await codeOf(() => loadSecret(site.config))).toBe('nothing thrown');
+    expect(await codeOf(() => prepareSend({ ...site.config, tokenSecret: SECRET }, { issue: 'no-such-issue' }))).toBe('NO_ISSUE');
     const notDb = path.join(site.dir, 'not.db');
     await writeFile(notDb, 'not sqlite '.repeat(200));
     expect(await codeOf(() => openDatabase(notDb))).toBe('DB');
@@ -71,8 +72,9 @@ describe('error codes', () => {
   it('an unreachable SMTP server is SMTP_CONNECT, naming the server', async () => {
     const site = await config({ 'content/a.md': '+++\ntitle = "A"\ndate = 2026-01-01\n+++\nA\n' });
     const env = { GAZETTE_SMTP_URL: 'smtp://127.0.0.1:9', GAZETTE_SECRET: SECRET };
+    const { config: loaded } = await loadConfig(path.join(site.dir, 'gazette.toml'), 'send', { env });
     let error: unknown;
-    await sendTestCopy(site.config, { to: 'you@example.org', env }).catch((err) => (error = err));
+    await sendTestCopy(loaded, { to: 'you@example.org' }).catch((err) => (error = err));
     expect(error).toBeInstanceOf(GazetteError);
     expect((error as GazetteError).code).toBe('SMTP_CONNECT');
     expect((error as GazetteError).message).toContain('smtp://127.0.0.1:9');

@@ -44,9 +44,9 @@ describeWith(CHROMIUM, 'apt-get install chromium fonts-noto-cjk', 'a reader in a
         original.replace('public_url = "https://news.example.com/newsletter/"', `public_url = "http://127.0.0.1:${port}/newsletter/"`),
       );
       expect((await gazetteWith({}, 'build', '--config', site.config)).code).toBe(0);
-      const { config } = await loadConfig(site.config);
+      const { config } = await loadConfig(site.config, 'serve', { env: { GAZETTE_SMTP_URL: smtp.url, GAZETTE_SECRET: SECRET } });
       try {
-        server = await startServe(config, { host: '127.0.0.1', port, env: { GAZETTE_SMTP_URL: smtp.url, GAZETTE_SECRET: SECRET }, log: () => undefined });
+        server = await startServe(config, { host: '127.0.0.1', port, log: () => undefined });
         break;
       } catch (err) {
         if (attempt === 5 || !String((err as Error).message).includes('EADDRINUSE')) throw err;

@@ -1,54 +1,9 @@
 import { ImapFlow } from 'imapflow';
-import type { Config } from '../config/index.js';
+import { type Config, need } from '../config/index.js';
 import { GazetteError } from '../errors.js';
 import { isLoopback } from '../util/mail.js';
 import { type BounceTally, emptyTally, openReportContext, processMessage, tallyApplied } from './inbox.js';
 import { MAX_REPORT_BYTES } from './parse.js';
-
-export interface ImapSettings {
-  host: string;
-  port: number;
-  /** TLS from the start (imaps://); otherwise STARTTLS, required except on loopback. */
-  secure: boolean;
-  user: string;
-  password: string;
-  /** The folder read; default INBOX. */
-  mailbox: string;
-  tlsVerify: boolean;
-}
-
-/** The mailbox from `GAZETTE_BOUNCES_IMAP_URL` (password allowed), else `[bounces] imap_url` with `GAZETTE_BOUNCES_IMAP_PASSWORD`. */
-export function imapSettings(config: Config, env: NodeJS.ProcessEnv): ImapSettings {
-  const fromEnv = env.GAZETTE_BOUNCES_IMAP_URL;
-  const text = fromEnv ?? config.bounces.imapUrl;
-  const name = fromEnv ? 'GAZETTE_BOUNCES_IMAP_URL' : 'bounces.imap_url';
-  if (!text) {
-    throw new GazetteError('CONFIG', 'no mailbox to read: set [bounces] imap_url (e.g. "imaps://bounces@mail.example.com/INBOX") or GAZETTE_BOUNCES_IMAP_URL', {
-      file: config.file,
-    });
-  }
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new GazetteError('CONFIG', `${name} is not a URL (use imaps://user@host/INBOX)`);
-  }
-  if (url.protocol !== 'imaps:' && url.protocol !== 'imap:')
-    throw new GazetteError('CONFIG', `${name} must start with imaps:// or imap://, not ${url.protocol}//`);
-  const password = url.password ? decodeURIComponent(url.password) : env.GAZETTE_BOUNCES_IMAP_PASSWORD;
-  if (!url.username) throw new GazetteError('CONFIG', `${name} must name the login, as in imaps://bounces@mail.example.com/INBOX`);
-  if (!password) throw new GazetteError('CONFIG', `no password for ${url.username}@${url.hostname}: set GAZETTE_BOUNCES_IMAP_PASSWORD`);
-  const secure = url.protocol === 'imaps:';
-  return {
-    host: url.hostname.replace(/^\[|\]$/g, ''),
-    port: url.port ? Number(url.port) : secure ? 993 : 143,
-    secure,
-    user: decodeURIComponent(url.username),
-    password,
-    mailbox: decodeURIComponent(url.pathname.replace(/^\/+/, '')) || 'INBOX',
-    tlsVerify: config.bounces.tlsVerify,
-  };
-}
 
 /**
  * `gazette bounces fetch`: read every unseen message in the mailbox (the
@@ -58,8 +13,8 @@ export function imapSettings(config: Config, env: NodeJS.ProcessEnv): ImapSettin
  * effect is committed: a run that dies midway leaves it to the next, which
  * finds it already processed.
  */
-export async function fetchReports(config: Config, env: NodeJS.ProcessEnv): Promise<BounceTally & { mailbox: string; movedTo: string }> {
-  const settings = imapSettings(config, env);
+export async function fetchReports(config: Config): Promise<BounceTally & { mailbox: string; movedTo: string }> {
+  const settings = need(config, 'mailbox');
   const where = `imap${settings.secure ? 's' : ''}://${settings.host}:${settings.port}`;
   const client = new ImapFlow({
     host: settings.host,
@@ -83,7 +38,7 @@ export async function fetchReports(config: Config, env: NodeJS.ProcessEnv): Prom
     if (e.authenticationFailed) throw new GazetteError('IMAP', `${where} refused the login for ${settings.user}: ${e.responseText ?? e.message}`);
     throw new GazetteError('IMAP', `cannot reach ${where}: ${e.code ?? ''}${e.code ? ' ' : ''}${e.message ?? String(err)}`.trim());
   }
-  const ctx = openReportContext(config, env);
+  const ctx = openReportContext(config);
   const tally = emptyTally();
   try {
     const lock = await client.getMailboxLock(settings.mailbox).catch((err: Error & { responseText?: string }) => {

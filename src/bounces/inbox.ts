@@ -35,8 +35,8 @@ export function tallyApplied(tally: BounceTally, applied: Applied, source: strin
 }
 
 /** The database and the secret a batch of reports is matched with; `close` when done. */
-export function openReportContext(config: Config, env: NodeJS.ProcessEnv): ApplyContext & { close(): void } {
-  const secret = loadSecret(config, env);
+export function openReportContext(config: Config): ApplyContext & { close(): void } {
+  const secret = loadSecret(config);
   const db: Db = openDatabase(config.subscribers.database);
   return { db, secret, softLimit: config.bounces.softLimit, close: () => db.close() };
 }
@@ -53,9 +53,11 @@ export async function processMessage(ctx: ApplyContext, raw: Buffer, deliveredTo
 export interface ImportOptions {
   /** Files to read (`.eml` or mbox); `-` or none: standard input. */
   files: string[];
-  /** The envelope recipient an MTA delivered the message to (Postfix's `${original_recipient}`). */
-  recipient?: string | undefined;
-  env: NodeJS.ProcessEnv;
+  /**
+   * The envelope recipients an MTA delivered the message to: `--recipient`,
+   * then the `ORIGINAL_RECIPIENT` and `RECIPIENT` Postfix's pipe sets.
+   */
+  recipients?: string[];
   /** Standard input (tests pass their own). */
   stdin?: AsyncIterable<Buffer | string>;
 }
@@ -68,8 +70,8 @@ export async function importReports(config: Config, options: ImportOptions): Pro
   const files = options.files.length ? options.files : ['-'];
   // Check every file can be read before anything is applied.
   for (const file of files) if (file !== '-') await checkReadable(file);
-  const given = [options.recipient, options.env.ORIGINAL_RECIPIENT, options.env.RECIPIENT].filter((a): a is string => Boolean(a));
-  const ctx = openReportContext(config, options.env);
+  const given = (options.recipients ?? []).filter(Boolean);
+  const ctx = openReportContext(config);
   const tally = emptyTally();
   try {
     for (const file of files) {

@@ -28,10 +28,11 @@ function printTally(io: Io, tally: BounceTally, others: string): void {
 
 /** `gazette bounces import [FILE…|-]`: reports from files or a pipe. A busy database exits 75, so an MTA tries again later. */
 export async function importCommand(files: string[], flags: { config?: string; recipient?: string }, io: Io, env: NodeJS.ProcessEnv): Promise<number> {
-  const { config, warnings } = await loadConfig(flags.config, 'bounces');
+  const { config, warnings } = await loadConfig(flags.config, 'bounces import', { env });
   printWarnings(io, warnings);
   try {
-    const tally = await importReports(config, { files, recipient: flags.recipient, env });
+    const recipients = [flags.recipient, env.ORIGINAL_RECIPIENT, env.RECIPIENT].filter((a): a is string => Boolean(a));
+    const tally = await importReports(config, { files, recipients });
     printTally(io, tally, 'ignored');
     return EXIT.ok;
   } catch (err) {
@@ -46,9 +47,9 @@ export async function importCommand(files: string[], flags: { config?: string; r
 
 /** `gazette bounces fetch`: the IMAP mailbox's unseen messages; reports are moved, the rest left unread. */
 export async function fetchCommand(flags: { config?: string }, io: Io, env: NodeJS.ProcessEnv): Promise<number> {
-  const { config, warnings } = await loadConfig(flags.config, 'bounces');
+  const { config, warnings } = await loadConfig(flags.config, 'bounces fetch', { env });
   printWarnings(io, warnings);
-  const tally = await fetchReports(config, env);
+  const tally = await fetchReports(config);
   printTally(io, tally, `left unread in ${tally.mailbox}`);
   if (tally.reports) io.out(`Moved ${plural(tally.reports, 'report')} to ${tally.movedTo}.`);
   return EXIT.ok;

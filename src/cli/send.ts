@@ -23,9 +23,9 @@ export interface SendFlags {
 /** `gazette send`: flags in, the campaign prepared and run by the send module, results out. */
 export async function sendCommand(flags: SendFlags, io: Io, sendEnv: SendEnv = processSendEnv): Promise<number> {
   if (flags.issue && flags.latest) throw new GazetteError('USAGE', 'use --issue SLUG or --latest, not both');
-  const { config, warnings } = await loadConfig(flags.config, 'send');
+  const { config, warnings } = await loadConfig(flags.config, flags.dryRun ? 'send --dry-run' : 'send', { env: sendEnv.env });
   printWarnings(io, warnings);
-  const options = { issue: flags.issue, dryRun: flags.dryRun, env: sendEnv.env };
+  const options = { issue: flags.issue, dryRun: flags.dryRun };
 
   if (flags.to) {
     const copy = await sendTestCopy(config, { ...options, to: flags.to });

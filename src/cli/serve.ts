@@ -13,9 +13,9 @@ export interface ServeFlags {
 export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
   const port = Number(flags.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new GazetteError('USAGE', `--port must be a port number, not ${JSON.stringify(flags.port)}`);
-  const { config, warnings } = await loadConfig(flags.config, 'serve');
+  const { config, warnings } = await loadConfig(flags.config, 'serve', { env: process.env });
   printWarnings(io, warnings);
-  const server = await startServe(config, { host: flags.host, port, env: process.env, log: io.err });
+  const server = await startServe(config, { host: flags.host, port, log: io.err });
   const via =
     server.carrier.kind === 'smtp' ? `go via ${server.carrier.description}` : `are written to ${displayPath(server.carrier.description)}/ (no SMTP configured)`;
   // The address readers use, and where this process listens when that is another (behind a proxy).

@@ -126,10 +126,10 @@ export async function restoreCommand(flags: StoreFlags & { bouncedSince: string 
 }
 
 export async function inviteCommand(flags: StoreFlags & { yes?: boolean; dryRun?: boolean }, io: Io, sendEnv: SendEnv): Promise<number> {
-  const { config, warnings } = await loadConfig(flags.config, 'invite');
+  const { config, warnings } = await loadConfig(flags.config, flags.dryRun ? 'invite --dry-run' : 'invite', { env: sendEnv.env });
   printWarnings(io, warnings);
   const { invitePending } = await import('../send/index.js');
-  const result = await invitePending(config, sendEnv.env, {
+  const result = await invitePending(config, {
     dryRun: flags.dryRun,
     confirm: (pending, via) =>
       agreed(

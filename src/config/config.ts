@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { type ImapSettings, imapFrom, type SmtpSettings, smtpFrom, tokenSecretFrom, webhookSecretsFrom } from './environment.js';
 import type { RawConfig } from './site-schema.js';
 import { isPlaceholderUrl } from './uses.js';
 
@@ -138,7 +139,9 @@ export interface Runtime {
   debug: boolean;
 }
 
-/** The validated, resolved site configuration. */
+type Mapped = { [K in keyof Sections]: ReturnType<Sections[K]> };
+
+/** The validated, resolved site configuration: the file's sections, and what the environment adds to them. */
 export type Config = {
   /** Absolute path of the config file. */
   file: string;
@@ -152,14 +155,40 @@ export type Config = {
   placeholders: string[];
   /** How this run works, from the environment (read once, by `loadConfig`), never from the file. */
   runtime: Runtime;
-} & { [K in keyof Sections]: ReturnType<Sections[K]> };
+  /** `GAZETTE_SECRET` (checked strong), when set: else the secret file beside the database is used. */
+  tokenSecret?: string;
+} & Omit<Mapped, 'smtp' | 'bounces' | 'webhooks'> & {
+    /** The SMTP server: `GAZETTE_SMTP_URL`, else `[smtp]` with `GAZETTE_SMTP_PASSWORD`; none when neither is set. */
+    smtp: SmtpSettings | undefined;
+    bounces: Omit<Mapped['bounces'], 'imapUrl'> & {
+      /** The bounce mailbox: `GAZETTE_BOUNCES_IMAP_URL`, else `imap_url` with `GAZETTE_BOUNCES_IMAP_PASSWORD`. */
+      imap: ImapSettings | undefined;
+    };
+    webhooks: Mapped['webhooks'] & {
+      /** `GAZETTE_POSTMARK_WEBHOOK_AUTH`: `user:password` of the basic auth Postmark sends. */
+      postmarkAuth?: string;
+      /** `GAZETTE_MAILGUN_SIGNING_KEY`: the key of Mailgun's signatures. */
+      mailgunKey?: string;
+    };
+  };
 
-/** Map every section of a validated config. */
-export function toConfig(raw: RawConfig, file: string, runtime: Runtime = { debug: false }): Config {
+export interface ConfigSources {
+  runtime?: Runtime;
+  /** The environment: SMTP and IMAP URLs and passwords, the secrets. */
+  env?: NodeJS.ProcessEnv;
+  /** Whether the command reads a section (default: every one): only those the environment is read for. */
+  reads?: (section: keyof RawConfig) => boolean;
+  /** Whether the command signs or checks what Gazette signs (default true): only then is `GAZETTE_SECRET` read. */
+  signs?: boolean;
+}
+
+/** Map every section of a validated config, and add what the environment says to the sections the command reads. */
+export function toConfig(raw: RawConfig, file: string, sources: ConfigSources = {}): Config {
+  const { runtime = { debug: false }, env = {}, reads = () => true, signs = true } = sources;
   const root = path.dirname(file);
   const mapped = Object.fromEntries(
     (Object.keys(sections) as Array<keyof Sections>).map((key) => [key, (sections[key] as (v: unknown, root: string) => unknown)(raw[key], root)]),
-  ) as { [K in keyof Sections]: ReturnType<Sections[K]> };
+  ) as Mapped;
   const { database, secret, outbox } = mapped.subscribers;
   const neverPublished: NeverPublished = {
     files: [database, `${database}-wal`, `${database}-shm`, `${database}-journal`, secret, file],
@@ -169,5 +198,18 @@ export function toConfig(raw: RawConfig, file: string, runtime: Runtime = { debu
     ...(isPlaceholderUrl(mapped.site.baseUrl) ? ['site.base_url'] : []),
     ...(isPlaceholderUrl(mapped.server.publicUrl) ? ['server.public_url'] : []),
   ];
-  return { file, root, neverPublished, placeholders, runtime, ...mapped };
+  const { imapUrl, ...bounces } = mapped.bounces;
+  const tokenSecret = signs ? tokenSecretFrom(env) : undefined;
+  return {
+    file,
+    root,
+    neverPublished,
+    placeholders,
+    runtime,
+    ...(tokenSecret ? { tokenSecret } : {}),
+    ...mapped,
+    smtp: reads('smtp') ? smtpFrom(mapped.smtp, env) : undefined,
+    bounces: { ...bounces, imap: reads('bounces') ? imapFrom(imapUrl, bounces.tlsVerify, env) : undefined },
+    webhooks: { ...mapped.webhooks, ...(reads('webhooks') ? webhookSecretsFrom(env) : {}) },
+  };
 }

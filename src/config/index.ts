@@ -1,6 +1,8 @@
 export type { Author, Config } from './config.js';
+export type { ImapSettings, SmtpSettings } from './environment.js';
 export type { LoadedConfig } from './load.js';
 export { CONFIG_NAME, findConfig, loadConfig, resolveConfig } from './load.js';
+export { need } from './needs.js';
 export { fields } from './schema.js';
 export type { RawConfig } from './site-schema.js';
 export { configSchema } from './site-schema.js';

@@ -6,9 +6,10 @@ import { GazetteError, GazetteErrors } from '../errors.js';
 import { inside } from '../util/files.js';
 import { readUserFile } from '../util/user-files.js';
 import { type Config, type Runtime, toConfig } from './config.js';
+import { checkNeeds } from './needs.js';
 import { validate } from './schema.js';
 import { configSchema } from './site-schema.js';
-import { type ConfigUse, SECTIONS_USED } from './uses.js';
+import { type ConfigUse, NEEDS, SECTIONS_USED } from './uses.js';
 
 /** The config's name, looked for in the current folder and then each folder above it (as git and npm do). */
 export const CONFIG_NAME = 'gazette.toml';
@@ -46,9 +47,15 @@ export function resolveConfig(data: unknown, file: string, use?: ConfigUse, env:
   if (dkimKeys > 0 && dkimKeys < 3) {
     throw new GazetteError('CONFIG', 'dkim: set domain, selector and private_key together (or none of them)', { file });
   }
-  const config = toConfig(raw, file, runtimeOf(env));
+  const config = toConfig(raw, file, {
+    runtime: runtimeOf(env),
+    env,
+    reads: (section) => !use || used.includes(section),
+    signs: !use || (NEEDS as Partial<Record<ConfigUse, readonly string[]>>)[use]?.includes('secret') === true,
+  });
   const warnings = checked.warnings.map((w) => `${file}: ${w}`);
   checkOwnedFolders(config);
+  if (use && use in NEEDS) checkNeeds(config, use as keyof typeof NEEDS);
   if (raw.smtp.host === undefined && (raw.smtp.user !== undefined || raw.smtp.port !== undefined)) {
     warnings.push(`${file}: [smtp] has no host, so the section is ignored`);
   }
@@ -99,9 +106,15 @@ function checkOwnedFolders(config: Config): void {
 
 /**
  * Read and check the config for command `use`: the file `--config` names, or
- * else the nearest `gazette.toml` in `from` or a folder above it.
+ * else the nearest `gazette.toml` in `from` (default: the current folder) or
+ * a folder above it; with what `env` (default: this process's environment)
+ * adds to the sections `use` reads, and everything `use` needs (`NEEDS`).
  */
-export async function loadConfig(configPath: string | undefined, use?: ConfigUse, from = process.cwd()): Promise<LoadedConfig> {
+export async function loadConfig(
+  configPath: string | undefined,
+  use?: ConfigUse,
+  { from = process.cwd(), env = process.env }: { from?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<LoadedConfig> {
   const file = configPath === undefined ? findConfig(from) : path.resolve(from, configPath);
   const text = (await readUserFile(file, 'CONFIG', 'the config file', 'config file not found (use --config PATH)')).toString('utf8');
   let data: unknown;
@@ -113,7 +126,7 @@ export async function loadConfig(configPath: string | undefined, use?: ConfigUse
     }
     throw err;
   }
-  return resolveConfig(data, file, use, process.env);
+  return resolveConfig(data, file, use, env);
 }
 
 /** What the environment says about how this run works (the rest of it is read by the commands that need it). */

@@ -5,19 +5,45 @@
  * would quietly do something else than the author asked (send nothing, mail
  * through the wrong server). Elsewhere it is a warning.
  */
+const SEND_SECTIONS = ['site', 'content', 'build', 'email', 'subscribers', 'server', 'smtp', 'send', 'dkim', 'bounces'] as const;
+const INVITE_SECTIONS = ['site', 'email', 'subscribers', 'server', 'smtp', 'send', 'dkim', 'bounces'] as const;
+const BOUNCES_SECTIONS = ['site', 'subscribers', 'bounces'] as const;
+
 export const SECTIONS_USED = {
   /** Commands that read no more than the config's paths. */
   init: [],
   new: ['site', 'content'],
   build: ['site', 'content', 'build', 'feeds', 'email'],
   preview: ['site', 'content', 'build', 'feeds', 'email'],
-  send: ['site', 'content', 'build', 'email', 'subscribers', 'server', 'smtp', 'send', 'dkim', 'bounces'],
+  send: SEND_SECTIONS,
+  'send --dry-run': SEND_SECTIONS,
   serve: ['site', 'email', 'subscribers', 'server', 'smtp', 'send', 'dkim', 'bounces', 'webhooks'],
-  invite: ['site', 'email', 'subscribers', 'server', 'smtp', 'send', 'dkim', 'bounces'],
+  invite: INVITE_SECTIONS,
+  'invite --dry-run': INVITE_SECTIONS,
   subscribers: ['site', 'subscribers'],
-  bounces: ['site', 'subscribers', 'bounces'],
+  'bounces import': BOUNCES_SECTIONS,
+  'bounces fetch': BOUNCES_SECTIONS,
   status: ['site', 'subscribers'],
 } as const satisfies Record<string, readonly string[]>;
+
+/**
+ * What each command cannot run without, checked once the config is read
+ * (`needs.ts` says what each key means and the line that asks for it). A
+ * command that signs or checks reader tokens, VERP addresses or
+ * Message-IDs also reads `GAZETTE_SECRET` (`secret`).
+ */
+export const NEEDS = {
+  send: ['email.from', 'server.public_url', 'no placeholders', 'smtp', 'secret'],
+  'send --dry-run': ['email.from', 'server.public_url', 'secret'],
+  serve: ['server.public_url', 'email.from', 'webhook secrets', 'secret'],
+  invite: ['email.from', 'server.public_url', 'smtp', 'secret'],
+  'invite --dry-run': ['email.from', 'server.public_url', 'secret'],
+  'bounces import': ['secret'],
+  'bounces fetch': ['mailbox', 'secret'],
+} as const satisfies { [U in keyof typeof SECTIONS_USED]?: readonly Need[] };
+
+/** A key (or a condition) a command needs; `needs.ts` checks each. */
+export type Need = 'email.from' | 'server.public_url' | 'no placeholders' | 'smtp' | 'mailbox' | 'webhook secrets' | 'secret';
 
 export type ConfigUse = keyof typeof SECTIONS_USED;
 

@@ -1,7 +1,7 @@
 import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
-import type { Config } from '../config/index.js';
+import { type Config, need, type SmtpSettings } from '../config/index.js';
 import { fileError, GazetteError } from '../errors.js';
 import { isLoopback } from '../util/mail.js';
 import { readUserFile } from '../util/user-files.js';
@@ -20,54 +20,6 @@ export interface Carrier {
   kind: 'smtp' | 'outbox';
   send(message: SendMailOptions): Promise<{ response: string }>;
   close(): void;
-}
-
-export interface SmtpSettings {
-  host: string;
-  port: number;
-  secure: boolean;
-  user?: string;
-  password?: string;
-  /** Check the server's certificate (never done for a loopback server). */
-  tlsVerify: boolean;
-  /** Log in even where the server offers no TLS. */
-  allowPlainAuth: boolean;
-}
-
-/** SMTP from `GAZETTE_SMTP_URL`, else the `[smtp]` section (password from `GAZETTE_SMTP_PASSWORD`), else none. */
-export function smtpSettings(config: Config, env: NodeJS.ProcessEnv): SmtpSettings | undefined {
-  if (env.GAZETTE_SMTP_URL) {
-    let url: URL;
-    try {
-      url = new URL(env.GAZETTE_SMTP_URL);
-    } catch {
-      throw new GazetteError('SMTP_CONFIG', 'GAZETTE_SMTP_URL is not a URL (use smtp://user:password@host:587 or smtps://host:465)');
-    }
-    if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:')
-      throw new GazetteError('SMTP_CONFIG', `GAZETTE_SMTP_URL must start with smtp:// or smtps://, not ${url.protocol}//`);
-    const secure = url.protocol === 'smtps:';
-    const verify = url.searchParams.get('tls_verify');
-    const plain = url.searchParams.get('allow_plain_auth');
-    return {
-      tlsVerify: verify === null ? config.smtp.tlsVerify : !/^(false|0|no)$/i.test(verify),
-      allowPlainAuth: plain === null ? config.smtp.allowPlainAuth : /^(true|1|yes)$/i.test(plain),
-      host: url.hostname.replace(/^\[|\]$/g, ''),
-      port: url.port ? Number(url.port) : secure ? 465 : 587,
-      secure,
-      ...(url.username ? { user: decodeURIComponent(url.username) } : {}),
-      ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
-    };
-  }
-  if (!config.smtp.host) return undefined;
-  return {
-    host: config.smtp.host,
-    port: config.smtp.port ?? (config.smtp.secure ? 465 : 587),
-    secure: config.smtp.secure,
-    tlsVerify: config.smtp.tlsVerify,
-    allowPlainAuth: config.smtp.allowPlainAuth,
-    ...(config.smtp.user ? { user: config.smtp.user } : {}),
-    ...(env.GAZETTE_SMTP_PASSWORD ? { password: env.GAZETTE_SMTP_PASSWORD } : {}),
-  };
 }
 
 /** Signed headers: nodemailer's defaults plus the list headers mailbox providers check. */
@@ -197,17 +149,9 @@ export interface CarrierChoice {
 }
 
 /** SMTP, or an outbox on a dry run. No SMTP configured is an error: writing files instead is asked for, never a fallback. */
-export async function openCarrier(config: Config, env: NodeJS.ProcessEnv, choice: CarrierChoice): Promise<Carrier> {
+export async function openCarrier(config: Config, choice: CarrierChoice): Promise<Carrier> {
   if (choice.dryRun) return outboxCarrier(config, choice.outboxDir);
-  const smtp = smtpSettings(config, env);
-  if (!smtp) {
-    throw new GazetteError(
-      'SMTP_CONFIG',
-      'no SMTP server is configured: set GAZETTE_SMTP_URL (e.g. smtps://user:password@smtp.example.com:465) or [smtp] host in gazette.toml; --dry-run writes the messages to files instead',
-      { file: config.file },
-    );
-  }
-  return smtpCarrier(config, smtp);
+  return smtpCarrier(config, need(config, 'smtp'));
 }
 
 /**
@@ -216,11 +160,10 @@ export async function openCarrier(config: Config, env: NodeJS.ProcessEnv, choice
  */
 export async function sendOne(
   config: Config,
-  env: NodeJS.ProcessEnv,
   choice: CarrierChoice,
   message: SendMailOptions,
 ): Promise<{ response: string; via: string; kind: Carrier['kind'] }> {
-  const carrier = await openCarrier(config, env, choice);
+  const carrier = await openCarrier(config, choice);
   try {
     const info = await carrier.send(message);
     return { response: info.response, via: carrier.description, kind: carrier.kind };

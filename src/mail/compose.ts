@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { SendMailOptions } from 'nodemailer';
-import type { Config } from '../config/index.js';
+import { type Config, need } from '../config/index.js';
 import { personalizeHtml, personalizeText, type RenderedEmail } from '../email/index.js';
-import { GazetteError } from '../errors.js';
 import type { Recipient } from '../store/index.js';
 
 export interface ComposeInput {
@@ -89,7 +88,7 @@ function personalMessage(
   links: { unsubscribeUrl?: string; confirmUrl?: string },
   date = new Date(),
 ): SendMailOptions {
-  if (!config.email.from) throw new GazetteError('CONFIG', 'email.from is not set: the sender address, e.g. "News <news@example.com>"', { file: config.file });
+  const from = need(config, 'email.from');
   const personal = {
     unsubscribeUrl: links.unsubscribeUrl ?? '',
     ...(links.confirmUrl ? { confirmUrl: links.confirmUrl } : {}),
@@ -97,7 +96,7 @@ function personalMessage(
     email: to.email,
   };
   return {
-    from: config.email.from,
+    from,
     to: to.name ? { name: to.name, address: to.email } : to.email,
     ...(config.email.replyTo ? { replyTo: config.email.replyTo } : {}),
     subject: email.subject,

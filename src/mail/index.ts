@@ -1,5 +1,5 @@
-export type { Carrier, CarrierChoice, SmtpSettings } from './carrier.js';
-export { openCarrier, outboxCarrier, sendOne, smtpCarrier, smtpSettings, smtpTransportOptions } from './carrier.js';
+export type { Carrier, CarrierChoice } from './carrier.js';
+export { openCarrier, outboxCarrier, sendOne, smtpCarrier, smtpTransportOptions } from './carrier.js';
 export type { Classified, Verdict } from './classify.js';
 export { cannotReach, classify } from './classify.js';
 export type { ComposeInput } from './compose.js';

@@ -1,4 +1,4 @@
-import { type Config, placeholderProblems } from '../config/index.js';
+import { type Config, need, placeholderProblems } from '../config/index.js';
 import { createIssueCache, type Issue, loadIssues } from '../content/index.js';
 import { previewUnsubscribeUrl, type RenderedEmail, renderEmails } from '../email/index.js';
 import { GazetteError } from '../errors.js';
@@ -40,19 +40,6 @@ export interface SendOptions {
   issue?: string | undefined;
   /** Write the outbox instead of sending, even with SMTP configured. */
   dryRun?: boolean | undefined;
-  /** Where SMTP settings and secrets come from. */
-  env: NodeJS.ProcessEnv;
-}
-
-/** What mailing needs set, and not left at `init`'s placeholders (a dry run, which mails nobody, only warns of those). */
-function requireSendConfig(config: Config, dryRun: boolean, warnings: string[]): void {
-  const missing: string[] = [];
-  if (!config.email.from) missing.push('email.from is not set: the sender address, e.g. "News <news@example.com>"');
-  if (!config.server.publicUrl) missing.push('server.public_url is not set: one-click unsubscribe links point there');
-  const placeholders = placeholderProblems(config.placeholders);
-  if (dryRun) warnings.push(...placeholders.map((p) => `${config.file}: ${p}`));
-  else missing.push(...placeholders);
-  if (missing.length) throw new GazetteError('CONFIG', missing.join('; '), { file: config.file });
 }
 
 function pickIssue(issues: Issue[], slug: string | undefined): Issue {
@@ -76,7 +63,12 @@ async function issueAndEmail(
   dryRun: boolean | undefined,
 ): Promise<{ issue: Issue; email: RenderedEmail; warnings: string[] }> {
   const warnings: string[] = [];
-  requireSendConfig(config, Boolean(dryRun), warnings);
+  // Checked as the config is read (config/uses.ts, NEEDS); again here for callers that load it otherwise.
+  need(config, 'email.from');
+  need(config, 'server.public_url');
+  // A dry run mails nobody: a placeholder is only worth a warning there.
+  if (dryRun) warnings.push(...placeholderProblems(config.placeholders).map((p) => `${config.file}: ${p}`));
+  else need(config, 'no placeholders');
   // Drafts and future issues are read too, to say why one of them cannot be sent.
   const all = (await loadIssues(config, { cache: createIssueCache(config), drafts: true, future: true })).issues;
   const now = new Date();
@@ -109,8 +101,8 @@ async function issueAndEmail(
 /** Get everything ready for a send; nothing is mailed until `run`. */
 export async function prepareSend(config: Config, options: SendOptions): Promise<Campaign> {
   const { issue, email, warnings } = await issueAndEmail(config, options.issue, options.dryRun);
-  const secret = loadSecret(config, options.env);
-  const carrier: Carrier = await openCarrier(config, options.env, { dryRun: options.dryRun, outboxDir: outboxDir(config, issue.slug) });
+  const secret = loadSecret(config);
+  const carrier: Carrier = await openCarrier(config, { dryRun: options.dryRun, outboxDir: outboxDir(config, issue.slug) });
   let db: Db | undefined;
   let release: (() => void) | undefined;
   const close = () => {
@@ -149,6 +141,6 @@ export async function sendTestCopy(
   if ('reason' in checked) throw new GazetteError('ADDRESS', `--to: ${checked.reason}`);
   const { issue, email, warnings } = await issueAndEmail(config, options.issue, options.dryRun);
   const message = composeMessage({ config, email, to: { email: checked.email, name: '' }, unsubscribeUrl: previewUnsubscribeUrl(config) });
-  const sent = await sendOne(config, options.env, { dryRun: options.dryRun, outboxDir: outboxDir(config, issue.slug) }, message);
+  const sent = await sendOne(config, { dryRun: options.dryRun, outboxDir: outboxDir(config, issue.slug) }, message);
   return { issue, to: checked.email, via: sent.via, kind: sent.kind, warnings };
 }

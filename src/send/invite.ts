@@ -36,11 +36,11 @@ export interface InviteOptions {
  * is stopped or fails part-way is resumed by running it again. A dry run
  * writes the messages to files and marks nobody.
  */
-export async function invitePending(config: Config, env: NodeJS.ProcessEnv, options: InviteOptions = {}): Promise<InviteResult> {
-  const secret = loadSecret(config, env);
+export async function invitePending(config: Config, options: InviteOptions = {}): Promise<InviteResult> {
+  const secret = loadSecret(config);
   const email = await renderConfirmation(config, 'invite');
   const dryRun = Boolean(options.dryRun);
-  const carrier = await openCarrier(config, env, { dryRun, outboxDir: outboxDir(config, 'invitations') });
+  const carrier = await openCarrier(config, { dryRun, outboxDir: outboxDir(config, 'invitations') });
   const db = openDatabase(config.subscribers.database);
   const pending = unaskedPendingCount(db);
   const result: InviteResult = { pending, asked: 0, failed: 0, via: carrier.description, kind: carrier.kind, declined: false };

@@ -1,7 +1,7 @@
-import type { Config } from '../config/index.js';
+import { type Config, need } from '../config/index.js';
 import { type RenderedEmail, renderConfirmation } from '../email/index.js';
 import { GazetteError } from '../errors.js';
-import { type Carrier, openCarrier, outboxDir, smtpSettings } from '../mail/index.js';
+import { type Carrier, openCarrier, outboxDir } from '../mail/index.js';
 import { openDatabase } from '../store/index.js';
 import { loadSecret } from '../tokens/index.js';
 import { printableLine } from '../util/text.js';
@@ -10,37 +10,9 @@ import { createApp } from './app.js';
 export interface ServeOptions {
   host: string;
   port: number;
-  env: NodeJS.ProcessEnv;
   log: (line: string) => void;
   /** Stands in for Amazon's https hosts (tests). */
   fetchText?: (url: string) => Promise<string>;
-}
-
-/**
- * The secrets of the webhooks turned on, from the environment: a provider
- * turned on without its secret, or with a weak one, is refused at start
- * rather than left open to forged requests.
- */
-function webhookSecretsOf(config: Config, env: NodeJS.ProcessEnv): { postmark?: string; mailgun?: string } {
-  const secrets: { postmark?: string; mailgun?: string } = {};
-  if (config.webhooks.postmark) {
-    const auth = env.GAZETTE_POSTMARK_WEBHOOK_AUTH ?? '';
-    const password = auth.slice(auth.indexOf(':') + 1);
-    if (!auth.includes(':') || password.length < 16 || new Set(password).size < 8) {
-      throw new GazetteError(
-        'SECRET',
-        'webhooks.postmark is on, but GAZETTE_POSTMARK_WEBHOOK_AUTH is not "user:password" with a password of at least 16 random characters',
-      );
-    }
-    secrets.postmark = auth;
-  }
-  if (config.webhooks.mailgun) {
-    const key = env.GAZETTE_MAILGUN_SIGNING_KEY ?? '';
-    if (key.trim().length < 16)
-      throw new GazetteError('SECRET', 'webhooks.mailgun is on, but GAZETTE_MAILGUN_SIGNING_KEY (the HTTP webhook signing key) is not set');
-    secrets.mailgun = key.trim();
-  }
-  return secrets;
 }
 
 export interface RunningServer {
@@ -54,20 +26,17 @@ export interface RunningServer {
 
 /** `gazette serve`: the database, the carrier and the app, listening. */
 export async function startServe(config: Config, options: ServeOptions): Promise<RunningServer> {
-  if (!config.server.publicUrl) {
-    throw new GazetteError('CONFIG', 'server.public_url is not set: it is where readers reach gazette serve (its path is where the routes live)', {
-      file: config.file,
-    });
-  }
-  if (!config.email.from) throw new GazetteError('CONFIG', 'email.from is not set: confirmation emails are sent from it', { file: config.file });
-  const secret = loadSecret(config, options.env);
-  const webhookSecrets = webhookSecretsOf(config, options.env);
+  // Checked as the config is read (config/uses.ts, NEEDS); again here for callers that load it otherwise.
+  const publicUrl = need(config, 'server.public_url');
+  need(config, 'email.from');
+  const webhookSecrets = need(config, 'webhook secrets');
+  const secret = loadSecret(config);
   const db = openDatabase(config.subscribers.database);
   let carrier: Carrier | undefined;
   try {
     // With no SMTP, serve still runs (to try the pages on one's own machine): confirmations are
     // written to the outbox, and the banner says so.
-    carrier = await openCarrier(config, options.env, { dryRun: !smtpSettings(config, options.env), outboxDir: outboxDir(config, 'confirmations') });
+    carrier = await openCarrier(config, { dryRun: !config.smtp, outboxDir: outboxDir(config, 'confirmations') });
     let confirmation: Promise<RenderedEmail> | undefined;
     const mail = carrier.send.bind(carrier);
     const { app, settle } = await createApp({
@@ -95,7 +64,7 @@ export async function startServe(config: Config, options: ServeOptions): Promise
     const host = options.host.includes(':') ? `[${options.host}]` : options.host;
     const open = carrier;
     return {
-      url: `http://${host}:${port}${new URL(config.server.publicUrl).pathname}`,
+      url: `http://${host}:${port}${new URL(publicUrl).pathname}`,
       carrier: { kind: carrier.kind, description: carrier.description },
       async close() {
         await app.close();

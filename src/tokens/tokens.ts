@@ -1,7 +1,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import type { Config } from '../config/index.js';
+import { type Config, need } from '../config/index.js';
 import { GazetteError } from '../errors.js';
 
 /** Where the generated secret is kept: beside the database, readable by its owner only. */
@@ -12,19 +12,13 @@ export function secretFile(config: Config): string {
 const SECRET_FILE_TEXT = /^[0-9a-f]{64}$/;
 
 /**
- * The key for unsubscribe tokens: `GAZETTE_SECRET`, or a random one made on
- * first use and kept beside the database with mode 0600. A weak key would
- * let anyone forge unsubscribe links, so a short or repetitive
- * GAZETTE_SECRET and an empty or damaged file are refused, never used.
+ * The key for reader tokens, VERP addresses and Message-IDs: `GAZETTE_SECRET`
+ * (checked strong as the config is read), or a random one made on first use
+ * and kept beside the database with mode 0600. An empty or damaged file is
+ * refused, never used: a weak key would let anyone forge unsubscribe links.
  */
-export function loadSecret(config: Config, env: NodeJS.ProcessEnv): Buffer {
-  if (env.GAZETTE_SECRET) {
-    const secret = env.GAZETTE_SECRET.trim();
-    if (secret.length < 16 || new Set(secret).size < 8) {
-      throw new GazetteError('SECRET', 'GAZETTE_SECRET is too weak: use at least 16 random characters (for example: openssl rand -hex 32)');
-    }
-    return Buffer.from(secret, 'utf8');
-  }
+export function loadSecret(config: Config): Buffer {
+  if (config.tokenSecret) return Buffer.from(config.tokenSecret, 'utf8');
   const file = secretFile(config);
   const existing = readSecretFile(file);
   if (existing) return existing;
@@ -193,10 +187,7 @@ export function verifyUndoToken(
 
 /** A reader's link under `server.public_url`: `<public_url><route>?token=…`. */
 function readerLink(config: Config, route: 'confirm' | 'unsubscribe', token: string): string {
-  if (!config.server.publicUrl) {
-    throw new GazetteError('CONFIG', `server.public_url is not set: ${route} links point there (set [server] public_url in gazette.toml)`);
-  }
-  const url = new URL(route, config.server.publicUrl);
+  const url = new URL(route, need(config, 'server.public_url'));
   url.searchParams.set('token', token);
   return url.href;
 }

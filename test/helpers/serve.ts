@@ -31,12 +31,11 @@ export async function startTestServe(
       text.replace(/^public_url = .*$/m, (line) => `${line}\n${serverKeys.join('\n')}`),
     );
   }
-  const { config } = await loadConfig(site.config);
+  const { config } = await loadConfig(site.config, 'serve', { env: { GAZETTE_SMTP_URL: smtp.url, GAZETTE_SECRET: SECRET, ...server.env } });
   const logs: string[] = [];
   const running = await startServe(config, {
     host: '127.0.0.1',
     port: 0,
-    env: { GAZETTE_SMTP_URL: smtp.url, GAZETTE_SECRET: SECRET, ...server.env },
     log: (l) => logs.push(l),
     ...(server.fetchText ? { fetchText: server.fetchText } : {}),
   });

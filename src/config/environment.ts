@@ -1,0 +1,133 @@
+import { GazetteError } from '../errors.js';
+
+/**
+ * What the environment adds to `gazette.toml`: the servers' addresses when
+ * given as URLs with their passwords, and the secrets. They are read here,
+ * once, by `loadConfig`, for the sections the command reads; nothing below
+ * `cli/` and `config/` reads the environment. None of them is ever printed.
+ */
+
+export interface SmtpSettings {
+  host: string;
+  port: number;
+  secure: boolean;
+  user?: string;
+  password?: string;
+  /** Check the server's certificate (never done for a loopback server). */
+  tlsVerify: boolean;
+  /** Log in even where the server offers no TLS. */
+  allowPlainAuth: boolean;
+}
+
+export interface ImapSettings {
+  host: string;
+  port: number;
+  /** TLS from the start (imaps://); otherwise STARTTLS, required except on loopback. */
+  secure: boolean;
+  user: string;
+  /** Required by `gazette bounces fetch` (`needs`), from the URL or `GAZETTE_BOUNCES_IMAP_PASSWORD`. */
+  password?: string;
+  /** The folder read; default INBOX. */
+  mailbox: string;
+  tlsVerify: boolean;
+}
+
+/** The `[smtp]` section as the file gives it. */
+export interface SmtpSection {
+  host?: string | undefined;
+  port?: number | undefined;
+  secure: boolean;
+  user?: string | undefined;
+  allowPlainAuth: boolean;
+  tlsVerify: boolean;
+}
+
+/** SMTP from `GAZETTE_SMTP_URL`, else the `[smtp]` section (password from `GAZETTE_SMTP_PASSWORD`), else none. */
+export function smtpFrom(section: SmtpSection, env: NodeJS.ProcessEnv): SmtpSettings | undefined {
+  if (env.GAZETTE_SMTP_URL) {
+    let url: URL;
+    try {
+      url = new URL(env.GAZETTE_SMTP_URL);
+    } catch {
+      throw new GazetteError('SMTP_CONFIG', 'GAZETTE_SMTP_URL is not a URL (use smtp://user:password@host:587 or smtps://host:465)');
+    }
+    if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:')
+      throw new GazetteError('SMTP_CONFIG', `GAZETTE_SMTP_URL must start with smtp:// or smtps://, not ${url.protocol}//`);
+    const secure = url.protocol === 'smtps:';
+    const verify = url.searchParams.get('tls_verify');
+    const plain = url.searchParams.get('allow_plain_auth');
+    return {
+      tlsVerify: verify === null ? section.tlsVerify : !/^(false|0|no)$/i.test(verify),
+      allowPlainAuth: plain === null ? section.allowPlainAuth : /^(true|1|yes)$/i.test(plain),
+      host: url.hostname.replace(/^\[|\]$/g, ''),
+      port: url.port ? Number(url.port) : secure ? 465 : 587,
+      secure,
+      ...(url.username ? { user: decodeURIComponent(url.username) } : {}),
+      ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+    };
+  }
+  if (!section.host) return undefined;
+  return {
+    host: section.host,
+    port: section.port ?? (section.secure ? 465 : 587),
+    secure: section.secure,
+    tlsVerify: section.tlsVerify,
+    allowPlainAuth: section.allowPlainAuth,
+    ...(section.user ? { user: section.user } : {}),
+    ...(env.GAZETTE_SMTP_PASSWORD ? { password: env.GAZETTE_SMTP_PASSWORD } : {}),
+  };
+}
+
+/**
+ * The bounce mailbox from `GAZETTE_BOUNCES_IMAP_URL` (password allowed), else
+ * `[bounces] imap_url` with `GAZETTE_BOUNCES_IMAP_PASSWORD`; none when
+ * neither is set. What reading it needs besides is checked in `needs.ts`.
+ */
+export function imapFrom(imapUrl: string | undefined, tlsVerify: boolean, env: NodeJS.ProcessEnv): ImapSettings | undefined {
+  const fromEnv = env.GAZETTE_BOUNCES_IMAP_URL;
+  const text = fromEnv || imapUrl;
+  const name = fromEnv ? 'GAZETTE_BOUNCES_IMAP_URL' : 'bounces.imap_url';
+  if (!text) return undefined;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new GazetteError('CONFIG', `${name} is not a URL (use imaps://user@host/INBOX)`);
+  }
+  if (url.protocol !== 'imaps:' && url.protocol !== 'imap:')
+    throw new GazetteError('CONFIG', `${name} must start with imaps:// or imap://, not ${url.protocol}//`);
+  if (!url.username) throw new GazetteError('CONFIG', `${name} must name the login, as in imaps://bounces@mail.example.com/INBOX`);
+  const password = url.password ? decodeURIComponent(url.password) : env.GAZETTE_BOUNCES_IMAP_PASSWORD;
+  const secure = url.protocol === 'imaps:';
+  return {
+    host: url.hostname.replace(/^\[|\]$/g, ''),
+    port: url.port ? Number(url.port) : secure ? 993 : 143,
+    secure,
+    user: decodeURIComponent(url.username),
+    ...(password ? { password } : {}),
+    mailbox: decodeURIComponent(url.pathname.replace(/^\/+/, '')) || 'INBOX',
+    tlsVerify,
+  };
+}
+
+/**
+ * `GAZETTE_SECRET`, the key of reader tokens, VERP addresses and Message-IDs,
+ * when set (else Gazette makes one and keeps it beside the database). A
+ * weak key would let anyone forge unsubscribe links: refused, never used.
+ */
+export function tokenSecretFrom(env: NodeJS.ProcessEnv): string | undefined {
+  if (!env.GAZETTE_SECRET) return undefined;
+  const secret = env.GAZETTE_SECRET.trim();
+  if (secret.length < 16 || new Set(secret).size < 8) {
+    throw new GazetteError('SECRET', 'GAZETTE_SECRET is too weak: use at least 16 random characters (for example: openssl rand -hex 32)');
+  }
+  return secret;
+}
+
+/** The providers' webhook secrets, as set (`needs` says when one turned on is missing or weak). */
+export function webhookSecretsFrom(env: NodeJS.ProcessEnv): { postmarkAuth?: string; mailgunKey?: string } {
+  return {
+    ...(env.GAZETTE_POSTMARK_WEBHOOK_AUTH ? { postmarkAuth: env.GAZETTE_POSTMARK_WEBHOOK_AUTH } : {}),
+    ...(env.GAZETTE_MAILGUN_SIGNING_KEY?.trim() ? { mailgunKey: env.GAZETTE_MAILGUN_SIGNING_KEY.trim() } : {}),
+  };
+}
