@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadConfig, need } from '../src/config/index.js';
 import { gazette, makeSite } from './helpers/site.js';
 
 const issue = '+++\ntitle = "x"\ndate = 2026-01-01\n+++\nbody\n';
@@ -87,5 +88,97 @@ describe('gazette.toml', () => {
     const run = await gazette('build', '--config', path.join(dir, 'gazette.toml'));
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/Built 1 issue .*public/);
+  });
+});
+
+describe('what each command needs (NEEDS), checked as the config is read', () => {
+  const STRONG = 'a-strong-secret-of-32-characters';
+  /** A config with email.from, public_url and SMTP in the file; `extra` appended. */
+  const site = async (extra = '') =>
+    path.join(
+      await makeSite(
+        {},
+        `[site]\ntitle = "T"\nbase_url = "https://digest.example.org/"\n[email]\nfrom = "T <t@digest.example.org>"\npostal_address = "1 Street"\n[server]\npublic_url = "https://digest.example.org/news/"\n[smtp]\nhost = "smtp.digest.example.org"\n${extra}`,
+      ),
+      'gazette.toml',
+    );
+  const failure = async (work: Promise<unknown>) =>
+    work.then(
+      () => 'nothing thrown',
+      (err: { code?: string; message: string }) => `${err.code}: ${err.message}`,
+    );
+
+  it('the environment is read for the sections a command reads, and only then', async () => {
+    const file = await site();
+    const env = { GAZETTE_SMTP_URL: 'smtps://u:p%40ss@relay.example.net', GAZETTE_SMTP_PASSWORD: 'unused', GAZETTE_SECRET: STRONG };
+    const { config } = await loadConfig(file, 'send', { env });
+    expect(config.smtp).toEqual({ host: 'relay.example.net', port: 465, secure: true, user: 'u', password: 'p@ss', tlsVerify: true, allowPlainAuth: false });
+    expect(config.tokenSecret).toBe(STRONG);
+    // build reads neither [smtp] nor any secret: a broken SMTP URL or a weak secret is not its business.
+    const built = await loadConfig(file, 'build', { env: { GAZETTE_SMTP_URL: 'http://x', GAZETTE_SECRET: 'weak' } });
+    expect(built.config.smtp).toBeUndefined();
+    expect(built.config.tokenSecret).toBeUndefined();
+    expect(await failure(loadConfig(file, 'send', { env: { GAZETTE_SMTP_URL: 'http://x' } }))).toMatch(/^SMTP_CONFIG: GAZETTE_SMTP_URL must start with smtp/);
+    expect(await failure(loadConfig(file, 'status', { env: { GAZETTE_SECRET: 'weak' } }))).toBe('nothing thrown');
+    for (const use of ['send', 'serve', 'invite', 'bounces import'] as const)
+      expect(await failure(loadConfig(file, use, { env: { GAZETTE_SECRET: 'weak' } })), use).toMatch(/^SECRET: GAZETTE_SECRET is too weak/);
+    // [smtp] in the file, its password from the environment.
+    expect((await loadConfig(file, 'send', { env: { GAZETTE_SMTP_PASSWORD: 'pw' } })).config.smtp).toMatchObject({
+      host: 'smtp.digest.example.org',
+      port: 587,
+      password: 'pw',
+    });
+  });
+
+  it('send and invite need SMTP unless they only write files; all settings missing are named in one line', async () => {
+    const bare = path.join(await makeSite({}, '[site]\ntitle = "T"\nbase_url = "https://digest.example.org/"\n'), 'gazette.toml');
+    expect(await failure(loadConfig(bare, 'send', { env: {} }))).toBe(
+      'CONFIG: email.from is not set: the sender address, e.g. "News <news@example.com>"; server.public_url is not set: where readers reach gazette serve; the unsubscribe and confirmation links point there',
+    );
+    const file = await site();
+    const { readFile } = await import('node:fs/promises');
+    await writeFile(file, (await readFile(file, 'utf8')).replace('[smtp]\nhost = "smtp.digest.example.org"\n', ''));
+    for (const use of ['send', 'invite'] as const)
+      expect(await failure(loadConfig(file, use, { env: {} })), use).toMatch(/^SMTP_CONFIG: no SMTP server is configured/);
+    for (const use of ['send --dry-run', 'invite --dry-run', 'build', 'status'] as const)
+      expect(await failure(loadConfig(file, use, { env: {} })), use).toBe('nothing thrown');
+    // A placeholder stops send, not a dry run.
+    await writeFile(file, (await readFile(file, 'utf8')).replace('https://digest.example.org/news/', 'https://example.com/news/'));
+    expect(await failure(loadConfig(file, 'send', { env: { GAZETTE_SMTP_URL: 'smtp://127.0.0.1:9' } }))).toMatch(
+      /^CONFIG: server\.public_url is still a placeholder/,
+    );
+    expect(await failure(loadConfig(file, 'send --dry-run', { env: {} }))).toBe('nothing thrown');
+  });
+
+  it('bounces fetch needs a mailbox with its password; serve needs the secret of each webhook it turns on', async () => {
+    const file = await site('[bounces]\nimap_url = "imaps://bounces@mail.digest.example.org/INBOX"\n[webhooks]\npostmark = true\nmailgun = true\n');
+    expect(await failure(loadConfig(file, 'bounces fetch', { env: {} }))).toBe(
+      'CONFIG: no password for bounces@mail.digest.example.org: set GAZETTE_BOUNCES_IMAP_PASSWORD',
+    );
+    expect(await failure(loadConfig(file, 'bounces import', { env: {} }))).toBe('nothing thrown');
+    const { config } = await loadConfig(file, 'bounces fetch', { env: { GAZETTE_BOUNCES_IMAP_PASSWORD: 'pw' } });
+    expect(config.bounces.imap).toEqual({
+      host: 'mail.digest.example.org',
+      port: 993,
+      secure: true,
+      user: 'bounces',
+      password: 'pw',
+      mailbox: 'INBOX',
+      tlsVerify: true,
+    });
+    const none = await site();
+    expect(await failure(loadConfig(none, 'bounces fetch', { env: {} }))).toMatch(/^CONFIG: no mailbox to read: set \[bounces\] imap_url/);
+
+    const postmark = 'hooks:a-password-of-24-chars-xyz';
+    const mailgun = 'key-0123456789abcdef';
+    expect(await failure(loadConfig(file, 'serve', { env: { GAZETTE_MAILGUN_SIGNING_KEY: mailgun } }))).toMatch(/^SECRET: webhooks\.postmark is on/);
+    expect(
+      await failure(loadConfig(file, 'serve', { env: { GAZETTE_POSTMARK_WEBHOOK_AUTH: 'hooks:aaaaaaaaaaaaaaaaaaaa', GAZETTE_MAILGUN_SIGNING_KEY: mailgun } })),
+    ).toMatch(/^SECRET: webhooks\.postmark is on/);
+    expect(await failure(loadConfig(file, 'serve', { env: { GAZETTE_POSTMARK_WEBHOOK_AUTH: postmark } }))).toMatch(/^SECRET: webhooks\.mailgun is on/);
+    const served = await loadConfig(file, 'serve', { env: { GAZETTE_POSTMARK_WEBHOOK_AUTH: postmark, GAZETTE_MAILGUN_SIGNING_KEY: ` ${mailgun} ` } });
+    expect(need(served.config, 'webhook secrets')).toEqual({ postmark, mailgun });
+    // Commands that do not serve webhooks do not need their secrets.
+    expect(await failure(loadConfig(file, 'send', { env: {} }))).toBe('nothing thrown');
   });
 });
