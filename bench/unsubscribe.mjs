@@ -18,8 +18,9 @@ const count = Number(args.find((a) => /^\d+$/.test(a)) ?? 2000);
 const concurrency = Number(/^--concurrency=(\d+)$/.exec(args.find((a) => a.startsWith('--concurrency=')) ?? '')?.[1] ?? 16);
 const SECRET = 'bench-secret-0123456789abcdef';
 
-const { openDatabase, insertSubscriber } = await import(path.join(root, 'dist/store/index.js'));
-const { unsubscribeToken } = await import(path.join(root, 'dist/send/index.js'));
+const { openDatabase } = await import(path.join(root, 'dist/store/index.js'));
+const { insertSubscriber } = await import(path.join(root, 'dist/store/subscribers.js'));
+const { unsubscribeToken } = await import(path.join(root, 'dist/tokens/index.js'));
 
 function freePort() {
   return new Promise((resolve) => {

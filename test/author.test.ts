@@ -2,7 +2,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { slugFromTitle } from '../src/author/index.js';
+import { slugFromTitle } from '../src/author/new.js';
 import { gazette, madeFolders, snapshot } from './helpers/site.js';
 
 async function emptyFolder(): Promise<string> {

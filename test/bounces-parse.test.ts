@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { failureKind, fieldBlocks, mboxMessages, parseReport, typedAddress } from '../src/bounces/index.js';
+import { failureKind } from '../src/bounces/classify.js';
+import { fieldBlocks, typedAddress } from '../src/bounces/fields.js';
+import { mboxMessages } from '../src/bounces/mbox.js';
+import { parseReport } from '../src/bounces/parse.js';
 
 describe('hard or soft', () => {
   it.each([

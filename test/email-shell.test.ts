@@ -4,10 +4,11 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Config, loadConfig } from '../src/config/index.js';
 import { type Issue, loadIssues } from '../src/content/index.js';
-import { compileTemplate, loadTemplate, personalizeHtml, personalizeText, type Shell, shapeOf, usableShell } from '../src/email/index.js';
+import { loadTemplate, personalizeHtml, personalizeText } from '../src/email/index.js';
 import { inProcessMjml, type MjmlCompiler } from '../src/email/mjml.js';
 import { createEmailRenderer, type RenderedEmail, type ShellStore } from '../src/email/render.js';
-import { BUNDLED_TEMPLATE } from '../src/email/template.js';
+import { type Shell, shapeOf, usableShell } from '../src/email/shell.js';
+import { BUNDLED_TEMPLATE, compileTemplate } from '../src/email/template.js';
 import { DIGEST, makeSite, SHARED_SEED } from './helpers/site.js';
 
 const reader = { unsubscribeUrl: 'https://example.com/unsubscribe?token=t0k3n', email: 'reader@example.org', name: 'Reader' };

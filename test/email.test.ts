@@ -1,7 +1,9 @@
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compileTemplate, markersFor, personalizeHtml, personalizeText } from '../src/email/index.js';
+import { personalizeHtml, personalizeText } from '../src/email/index.js';
+import { markersFor } from '../src/email/personalize.js';
+import { compileTemplate } from '../src/email/template.js';
 import type { GazetteError } from '../src/errors.js';
 import { type RenderedSite, renderSeed, renderSite } from './helpers/email.js';
 import { gazette, makeSite, read, snapshot } from './helpers/site.js';

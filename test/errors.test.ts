@@ -1,11 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { build, safeJoin } from '../src/build/index.js';
+import { build } from '../src/build/index.js';
+import { safeJoin } from '../src/build/output.js';
 import { reportError } from '../src/cli/report.js';
 import { loadConfig } from '../src/config/index.js';
 import { loadIssues } from '../src/content/index.js';
-import { compileTemplate } from '../src/email/index.js';
+import { compileTemplate } from '../src/email/template.js';
 import { ERROR_CODES, type ErrorCode, EXIT, exitCodeOf, fileError, GazetteError, isGazetteError } from '../src/errors.js';
 import { prepareSend, sendTestCopy } from '../src/send/index.js';
 import { acquireSendLock, addSubscriber, importFile, openDatabase, removeSubscriber, withDatabase } from '../src/store/index.js';

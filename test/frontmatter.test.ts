@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { splitFrontMatter } from '../src/content/index.js';
+import { splitFrontMatter } from '../src/content/frontmatter.js';
 import type { GazetteError } from '../src/errors.js';
 
 describe('front matter', () => {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { deriveSummary } from '../src/content/index.js';
 import { createMarkdownRenderer, loadRawHtml } from '../src/content/markdown.js';
+import { deriveSummary } from '../src/content/summary.js';
 import { DIGEST } from './helpers/site.js';
 
 // Bodies with raw HTML are rendered synchronously here: the raw-HTML parser is loaded first.

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Carrier } from '../src/mail/index.js';
-import { type SendRun, type SendStore, sendIssue } from '../src/send/index.js';
+import { type SendRun, sendIssue } from '../src/send/pipeline.js';
+import type { SendStore } from '../src/send/store.js';
 import type { Outcome, Recipient } from '../src/store/index.js';
 import { ledger } from '../src/store/index.js';
 import { renderSite } from './helpers/email.js';

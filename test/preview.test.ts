@@ -6,7 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/index.js';
 import { GazetteErrors } from '../src/errors.js';
 import { previewHost } from '../src/preview/host.js';
-import { type RunningPreview, startPreview } from '../src/preview/index.js';
+import { startPreview } from '../src/preview/index.js';
+import type { RunningPreview } from '../src/preview/preview.js';
 import { sendConfig } from './helpers/send.js';
 import { gazette, makeSite, snapshot } from './helpers/site.js';
 

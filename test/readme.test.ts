@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { configSchema, fields } from '../src/config/index.js';
+import { fields } from '../src/config/schema.js';
+import { configSchema } from '../src/config/site-schema.js';
 import { ERROR_CODES } from '../src/errors.js';
 import { ROOT } from './helpers/site.js';
 

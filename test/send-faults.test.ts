@@ -224,7 +224,7 @@ describe('secrets and markers', () => {
 
 describe('SMTP AUTH without TLS', () => {
   it('requires TLS before logging in to any server but loopback, unless allowed', async () => {
-    const { smtpTransportOptions } = await import('../src/mail/index.js');
+    const { smtpTransportOptions } = await import('../src/mail/carrier.js');
     const { loadConfig } = await import('../src/config/index.js');
     const site = await sendSite(0);
     const { config } = await loadConfig(site.config);

@@ -4,27 +4,22 @@ import path from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   applyReport,
-  beginDelivery,
-  CONFIRM_INTERVAL_MS,
   confirmSubscription,
   type Db,
-  finishDelivery,
   getSubscriber,
-  insertSubscriber,
   latestDelivery,
   leave,
-  listHealth,
   lookalikeIssue,
-  mailboxOf,
   openDatabase,
-  type ReportRecord,
-  recordIssue,
   releaseSlot,
   requestSubscription,
   reserveConfirmation,
-  setStatus,
   undoLeave,
 } from '../src/store/index.js';
+import { beginDelivery, finishDelivery, recordIssue } from '../src/store/ledger.js';
+import { listHealth, type ReportRecord } from '../src/store/reports.js';
+import { insertSubscriber, setStatus } from '../src/store/subscribers.js';
+import { CONFIRM_INTERVAL_MS, mailboxOf } from '../src/store/subscriptions.js';
 
 /**
  * The store's rules for readers and reports, each on a real SQLite file:

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  bounceAddress,
   confirmToken,
   confirmUrl,
   deliveryMessageId,
@@ -12,6 +11,7 @@ import {
   verifyToken,
   verifyUndoToken,
 } from '../src/tokens/index.js';
+import { bounceAddress } from '../src/tokens/tokens.js';
 
 const secret = Buffer.from('test-secret-0123456789abcdef');
 const ann = { id: 7, email_key: 'ann@example.org', unsubscribed_at: '2026-12-01T08:00:00.000Z' };

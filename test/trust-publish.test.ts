@@ -3,7 +3,8 @@ import { request } from 'node:http';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/index.js';
-import { type RunningPreview, startPreview } from '../src/preview/index.js';
+import { startPreview } from '../src/preview/index.js';
+import type { RunningPreview } from '../src/preview/preview.js';
 import { gazetteWith, sendSite } from './helpers/send.js';
 import { snapshot } from './helpers/site.js';
 

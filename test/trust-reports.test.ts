@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyEvidence } from '../src/bounces/index.js';
-import { insertSubscriber } from '../src/store/index.js';
+import { insertSubscriber } from '../src/store/subscribers.js';
 import { deliveryMessageId, isDeliveryMessageId } from '../src/tokens/index.js';
 import { DOMAIN, report, type SentSite, sentSite, statusOf } from './helpers/reports.js';
 import { gazetteWith, openDb, SECRET } from './helpers/send.js';

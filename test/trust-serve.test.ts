@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { findSubscriber, insertSubscriber, setStatus } from '../src/store/index.js';
+import { findSubscriber } from '../src/store/index.js';
+import { insertSubscriber, setStatus } from '../src/store/subscribers.js';
 import { undoToken, unsubscribeToken } from '../src/tokens/index.js';
 import { gazetteWith, openDb, SECRET } from './helpers/send.js';
 import { form, startTestServe, type TestServe } from './helpers/serve.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/index.js';
-import { insertSubscriber } from '../src/store/index.js';
+import { insertSubscriber } from '../src/store/subscribers.js';
 import { unsubscribeToken } from '../src/tokens/index.js';
 import { renderSite } from './helpers/email.js';
 import { openDb, SECRET } from './helpers/send.js';

@@ -1,13 +1,6 @@
 export { parseDate, readDate } from './dates.js';
-export type { Fields } from './fields.js';
 export { checkSlug } from './fields.js';
-export type { SourceFile } from './files.js';
-export { bundleResources, findSources } from './files.js';
-export type { FrontMatter } from './frontmatter.js';
-export { splitFrontMatter } from './frontmatter.js';
+export { bundleResources } from './files.js';
 export type { Issue, ParsedBody } from './issue.js';
-export type { LoadOptions, LoadResult, RenderedBody } from './load.js';
-export { createIssueCache, decodeUtf8, loadIssues, parseIssue } from './load.js';
-export type { MarkdownRenderer, RenderedMarkdown } from './markdown.js';
-export { deriveSummary } from './summary.js';
-export { issueId, issueUrl, urlPath } from './urls.js';
+export type { LoadOptions } from './load.js';
+export { createIssueCache, loadIssues } from './load.js';

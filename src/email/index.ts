@@ -1,13 +1,7 @@
-export { EmailCache, ShellCache } from './cache.js';
+export { ShellCache } from './cache.js';
 export { renderConfirmation } from './confirm.js';
 export { preloadEmailRenderer, previewUnsubscribeUrl, renderEmails } from './emails.js';
-export type { MjmlCompiler } from './mjml.js';
 export { prestartMjml } from './mjml.js';
-export type { Markers, Personal } from './personalize.js';
-export { markersFor, newNonce, personalizeHtml, personalizeText } from './personalize.js';
-export type { EmailRenderer, EmailRenderOptions, PreparedEmail, RenderedEmail, ShellStore } from './render.js';
-export type { Shape, Shell } from './shell.js';
-export { shapeOf, usableShell } from './shell.js';
-export type { EmailTemplate } from './template.js';
-export { BUNDLED_TEMPLATE, BUNDLED_TEMPLATES, compileTemplate, loadTemplate, templatePath } from './template.js';
-export type { TextOptions } from './text.js';
+export { personalizeHtml, personalizeText } from './personalize.js';
+export type { RenderedEmail } from './render.js';
+export { BUNDLED_TEMPLATES, loadTemplate } from './template.js';

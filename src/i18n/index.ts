@@ -1,2 +1,2 @@
-export type { Labels, PageWords, ReaderWords } from './labels.js';
-export { emailLabels, footnoteLabels, languageKey, pageWords, readerWords } from './labels.js';
+export type { Labels, ReaderWords } from './labels.js';
+export { emailLabels, footnoteLabels, pageWords, readerWords } from './labels.js';

@@ -1,4 +1,4 @@
-export type { IssueNeighbours, LayoutContext, PageOptions } from './pages.js';
+export type { LayoutContext } from './pages.js';
 export {
   archivePageUrl,
   renderArchivePage,
@@ -10,4 +10,4 @@ export {
   tagKey,
   tagUrl,
 } from './pages.js';
-export { subscribeFields, subscribeForm } from './subscribe.js';
+export { subscribeFields } from './subscribe.js';

@@ -1,6 +1,4 @@
 export {
-  bounceAddress,
-  CONFIRM_TTL_MS,
   confirmToken,
   confirmUrl,
   deliveryMessageId,
@@ -9,7 +7,6 @@ export {
   loadSecret,
   readBounceAddress,
   returnPath,
-  secretFile,
   UNDO_TTL_MS,
   undoToken,
   unsubscribeToken,

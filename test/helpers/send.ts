@@ -2,7 +2,8 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { main } from '../../src/cli/index.js';
 import type { SendEnv } from '../../src/cli/send.js';
-import { type Db, insertSubscriber, openDatabase } from '../../src/store/index.js';
+import { type Db, openDatabase } from '../../src/store/index.js';
+import { insertSubscriber } from '../../src/store/subscribers.js';
 import { BASE_CONFIG, makeSite, type Run } from './site.js';
 
 export const SECRET = 'test-secret-0123456789abcdef';

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { loadConfig } from '../../src/config/index.js';
-import { type RunningServer, startServe } from '../../src/serve/index.js';
+import { startServe } from '../../src/serve/index.js';
+import type { RunningServer } from '../../src/serve/serve.js';
 import { SECRET, sendSite } from './send.js';
 import type { TestSmtp } from './smtp.js';
 
