@@ -15,6 +15,7 @@ export default defineConfig({
       'test/bounces.test.ts',
       'test/bounces-parse.test.ts',
       'test/bounces-webhooks.test.ts',
+      'test/webhooks-parse.test.ts',
       'test/serve.test.ts',
       'test/send.test.ts',
       'test/send-faults.test.ts',
