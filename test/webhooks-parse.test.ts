@@ -1,5 +1,9 @@
-import { createHmac } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { createHmac, sign } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   MAX_JSON_DEPTH,
   mailgunEvidence,
@@ -14,6 +18,7 @@ import {
   verifySns,
   WebhookRefused,
 } from '../src/bounces/webhooks.js';
+import { describeWith } from './helpers/system.js';
 
 /**
  * The providers' events read apart, one function at a time: what each
@@ -135,6 +140,11 @@ describe('Mailgun: the signature, then the age of its timestamp', () => {
       diagnostic: '550 no such user here',
     });
     expect(kindOf({ code: 450, message: 'no such user here' })?.kind).toBe('soft');
+    // A 4xx reply is never hard, whatever its words.
+    expect(kindOf({ code: 425, message: 'user unknown' })?.kind).toBe('soft');
+    // The enhanced code decides before the reply's words and code.
+    expect(kindOf({ 'enhanced-code': '5.1.1', code: 552, message: 'rejected' })?.kind).toBe('hard');
+    expect(kindOf({ 'enhanced-code': '4.2.2', code: 550, message: 'rejected' })?.kind).toBe('soft');
     expect(kindOf({ message: 'mailbox full' })).toMatchObject({ kind: 'soft', diagnostic: 'mailbox full' });
     expect(kindOf({})).toMatchObject({ kind: 'soft', diagnostic: undefined });
   });
@@ -239,6 +249,7 @@ describe('SNS and SES', () => {
       source: 'bounces+x@digest.example.org',
       headers: [
         { name: 'X-Message-ID', value: '<other@x>' },
+        { name: 'Message-IDs', value: '<other@x>' },
         { name: 'message-id', value: '<mid@x>' },
       ],
     };
@@ -292,6 +303,16 @@ describe('SNS and SES', () => {
     expect(
       bounce({ bounceType: 'Permanent', bouncedRecipients: [{ emailAddress: 'a@example.org', status: '4.4.7', diagnosticCode: words }] })?.recipients[0]?.kind,
     ).toBe('soft');
+    // A Permanent bounce without a status is 5.0.0: its words decide, even after a 4xx reply.
+    expect(
+      bounce({ bounceType: 'Permanent', bouncedRecipients: [{ emailAddress: 'a@example.org', diagnosticCode: 'smtp; 450 user unknown' }] })?.recipients[0]
+        ?.kind,
+    ).toBe('hard');
+    // Only a leading "smtp;" is SES's prefix; words after another prefix are kept whole.
+    expect(
+      bounce({ bounceType: 'Permanent', bouncedRecipients: [{ emailAddress: 'a@example.org', status: '5.1.1', diagnosticCode: 'x-postfix; smtp; 550 gone' }] })
+        ?.recipients[0]?.diagnostic,
+    ).toBe('x-postfix; smtp; 550 gone');
     // No recipients listed: none reported.
     expect(bounce({ bounceType: 'Permanent', bouncedRecipients: 'a@example.org' })?.recipients).toEqual([]);
 
@@ -306,5 +327,63 @@ describe('SNS and SES', () => {
     });
     expect(ses({ notificationType: 'Delivery', mail })).toBeUndefined();
     expect(sesEvidence(message({ Message: 'not json' }))).toBeUndefined();
+  });
+});
+
+describeWith('openssl version', 'apt-get install openssl', 'SNS signatures over the fields of each message type', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'gazette-sns-unit-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '2', '-subj', '/CN=sns.amazonaws.com'],
+    {
+      cwd: dir,
+      stdio: 'ignore',
+    },
+  );
+  const key = readFileSync(path.join(dir, 'key.pem'), 'utf8');
+  const cert = readFileSync(path.join(dir, 'cert.pem'), 'utf8');
+  const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:gazette';
+  /** Signed as SNS signs: `Name\nvalue\n` for each field of the type, in order; an absent one as empty. */
+  const signed = (m: Record<string, string>, names: string[]) => {
+    const text = names.map((n) => `${n}\n${m[n] ?? ''}\n`).join('');
+    return { ...m, Signature: sign('sha256', Buffer.from(text), key).toString('base64') } as unknown as SnsMessage;
+  };
+  const base = (at = new Date()) => ({
+    MessageId: 'm-1',
+    TopicArn: TOPIC,
+    Message: '{}',
+    Timestamp: at.toISOString(),
+    SignatureVersion: '2',
+    SigningCertURL: 'https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-1.pem',
+  });
+  const check = (m: SnsMessage, now?: number) => refusal(() => verifySns(m, TOPIC, async () => cert, now));
+
+  it("a Notification's Subject is signed when it has one, and only then", async () => {
+    const notification = { ...base(), Type: 'Notification' };
+    expect(await check(signed(notification, ['Message', 'MessageId', 'Timestamp', 'TopicArn', 'Type']))).toBe('accepted');
+    const titled = signed({ ...notification, Subject: 'Amazon SES Email Event Notification' }, [
+      'Message',
+      'MessageId',
+      'Subject',
+      'Timestamp',
+      'TopicArn',
+      'Type',
+    ]);
+    expect(await check(titled)).toBe('accepted');
+    expect(await check({ ...titled, Subject: 'Another subject' })).toBe('403 the SNS signature does not verify');
+  });
+
+  it('a subscription confirmation signs its URL and token, an absent one as empty', async () => {
+    const names = ['Message', 'MessageId', 'SubscribeURL', 'Timestamp', 'Token', 'TopicArn', 'Type'];
+    const confirmation = { ...base(), Type: 'SubscriptionConfirmation', SubscribeURL: 'https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription' };
+    expect(await check(signed({ ...confirmation, Token: 't-1' }, names))).toBe('accepted');
+    expect(await check(signed(confirmation, names))).toBe('accepted');
+  });
+
+  it('a message signed more than an hour ago is refused, naming SNS', async () => {
+    const now = Date.now();
+    const old = signed({ ...base(new Date(now - 61 * 60_000)), Type: 'Notification' }, ['Message', 'MessageId', 'Timestamp', 'TopicArn', 'Type']);
+    expect(await check(old, now)).toBe('403 the SNS event was signed 61 minutes ago, outside its replay window; refused');
   });
 });
