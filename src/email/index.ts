@@ -4,4 +4,5 @@ export { preloadEmailRenderer, previewUnsubscribeUrl, renderEmails } from './ema
 export { prestartMjml } from './mjml.js';
 export { personalizeHtml, personalizeText } from './personalize.js';
 export type { RenderedEmail } from './render.js';
+export type { EmailTemplate } from './template.js';
 export { BUNDLED_TEMPLATES, loadTemplate } from './template.js';

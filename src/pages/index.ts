@@ -1,4 +1,4 @@
-export type { LayoutContext } from './pages.js';
+export type { LayoutContext, PageOptions } from './pages.js';
 export {
   archivePageUrl,
   renderArchivePage,
