@@ -227,7 +227,7 @@ describe('soft bounces and complaints over time', () => {
     expect(add.stderr).toContain('never mails a complainer again');
     const db = openDb(site.dbFile);
     try {
-      const { confirmationCaps, requestSubscription } = await import('../src/store/index.js');
+      const { confirmationCaps, requestSubscription } = await import('../src/store/subscriptions.js');
       expect(requestSubscription(db, 'sub0@example.org', undefined, confirmationCaps(1000))).toEqual({ quiet: 'complained' });
     } finally {
       db.close();

@@ -2,24 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  applyReport,
-  confirmSubscription,
-  type Db,
-  getSubscriber,
-  latestDelivery,
-  leave,
-  lookalikeIssue,
-  openDatabase,
-  releaseSlot,
-  requestSubscription,
-  reserveConfirmation,
-  undoLeave,
-} from '../src/store/index.js';
+import { applyReport, type Db, getSubscriber, latestDelivery, lookalikeIssue, openDatabase, releaseSlot, reserveConfirmation } from '../src/store/index.js';
 import { beginDelivery, finishDelivery, recordIssue } from '../src/store/ledger.js';
 import { listHealth, type ReportRecord } from '../src/store/reports.js';
 import { insertSubscriber, setStatus } from '../src/store/subscribers.js';
-import { CONFIRM_INTERVAL_MS, mailboxOf } from '../src/store/subscriptions.js';
+import { CONFIRM_INTERVAL_MS, confirmSubscription, leave, mailboxOf, requestSubscription, undoLeave } from '../src/store/subscriptions.js';
 
 /**
  * The store's rules for readers and reports, each on a real SQLite file:

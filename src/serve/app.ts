@@ -4,18 +4,7 @@ import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { readerWords } from '../i18n/index.js';
 import { composeConfirmation } from '../mail/index.js';
-import {
-  type ConfirmationSlot,
-  checkEmail,
-  confirmationCaps,
-  confirmSubscription,
-  getSubscriber,
-  leave,
-  releaseSlot,
-  requestSubscription,
-  type SubscriberRow,
-  undoLeave,
-} from '../store/index.js';
+import { type ConfirmationSlot, checkEmail, confirmationCaps, type SubscriberRow } from '../store/index.js';
 import { confirmToken, confirmUrl, returnPath, UNDO_TTL_MS, undoToken, verifyConfirmToken, verifyToken, verifyUndoToken } from '../tokens/index.js';
 import { fillIn, plainLine } from '../util/text.js';
 import type { ServeDeps } from './deps.js';
@@ -23,8 +12,6 @@ import { buttonPage, donePage, landingPage, messagePage, type PageContext, STYLE
 import { webhookRoutes } from './webhooks.js';
 
 export type { ServeDeps } from './deps.js';
-
-/** What the app needs from outside: the database, the token key, and a way to mail one message. */
 
 /** Requests a client may make, per minute: subscribing, and any request that carries no valid token. */
 const SUBSCRIBES_PER_MINUTE = 10;
@@ -49,7 +36,7 @@ const field = (body: Body, name: string): string | undefined => {
  * always a 4xx page, never a 500 or a stack trace.
  */
 export async function createApp(deps: ServeDeps): Promise<{ app: FastifyInstance; settle: () => Promise<void> }> {
-  const { config, db, secret } = deps;
+  const { config, store, secret } = deps;
   const now = deps.now ?? Date.now;
   const base = new URL(config.server.publicUrl ?? 'http://localhost/');
   const prefix = base.pathname;
@@ -101,7 +88,7 @@ export async function createApp(deps: ServeDeps): Promise<{ app: FastifyInstance
 
   const wantsJson = (request: FastifyRequest) =>
     /application\/json/.test(String(request.headers['content-type'] ?? '')) || /application\/json/.test(String(request.headers.accept ?? ''));
-  const lookup = (id: number) => getSubscriber(db, id);
+  const lookup = (id: number) => store.subscriber(id);
   const tokenOf = (request: FastifyRequest) => field(request.query as Body, 'token') ?? field(request.body as Body, 'token') ?? '';
   const badLink = (reply: FastifyReply, expired = false) =>
     html(reply, 400, messagePage(ctx, words.bad_link_title, expired ? words.expired_link : words.bad_link));
@@ -141,7 +128,7 @@ export async function createApp(deps: ServeDeps): Promise<{ app: FastifyInstance
       const link = confirmUrl(config, confirmToken(secret, row, now()));
       await deps.mail(composeConfirmation({ config, email, to: row, confirmUrl: link, returnPath: returnPath(config, secret, row, undefined) }));
     })().catch((err: unknown) => {
-      if (slot) releaseSlot(db, slot);
+      if (slot) store.releaseSlot(slot);
       deps.log(`warning: could not mail a confirmation to ${row.email}: ${(err as Error).message}`);
     });
     inFlight.add(job);
@@ -152,7 +139,7 @@ export async function createApp(deps: ServeDeps): Promise<{ app: FastifyInstance
 
   app.get(`${prefix}healthz`, (_request, reply) => {
     try {
-      db.prepare('SELECT 1').get();
+      store.ping();
       return reply.code(200).type('text/plain').send('ok\n');
     } catch {
       return reply.code(503).type('text/plain').send('the subscriber database cannot be read\n');
@@ -172,7 +159,7 @@ export async function createApp(deps: ServeDeps): Promise<{ app: FastifyInstance
       return json ? reply.code(400).send({ ok: false, message }) : html(reply, 400, messagePage(ctx, words.bad_request, message));
     }
     const name = plainLine(field(body, 'name') ?? '').slice(0, 200) || undefined;
-    const asked = requestSubscription(db, checked.email, name, caps, new Date(now()));
+    const asked = store.requestSubscription(checked.email, name, caps, new Date(now()));
     if (asked.busy) {
       // The hour's confirmations are spent: the same answer for every address, known or not.
       return json
@@ -199,7 +186,7 @@ export async function createApp(deps: ServeDeps): Promise<{ app: FastifyInstance
   app.post(`${prefix}confirm`, limitedUnlessSigned('confirm'), (request, reply) => {
     const verdict = verifyConfirmToken(secret, tokenOf(request), lookup, now());
     if ('problem' in verdict) return badLink(reply, verdict.problem === 'expired');
-    confirmSubscription(db, verdict.id);
+    store.confirm(verdict.id);
     return html(reply, 200, donePage(ctx, words.confirmed_title, words.confirmed, lookup(verdict.id)!.email));
   });
 
@@ -235,7 +222,7 @@ export async function createApp(deps: ServeDeps): Promise<{ app: FastifyInstance
       // RFC 8058: a mail client's one-click request carries List-Unsubscribe=One-Click.
       const body = request.body as Body;
       const oneClick = field(body, 'List-Unsubscribe') === 'One-Click' || (typeof body === 'string' && /List-Unsubscribe[\s\S]*One-Click/.test(body));
-      const left = leave(db, row.id, oneClick ? 'one-click' : 'page') === 'unsubscribed';
+      const left = store.leave(row.id, oneClick ? 'one-click' : 'page') === 'unsubscribed';
       // The undo button undoes this unsubscribe, for a few minutes; a repeat of an old one offers none.
       const after = lookup(row.id)!;
       const fresh = left || (after.unsubscribed_at !== null && now() - Date.parse(after.unsubscribed_at) < UNDO_TTL_MS);
@@ -251,7 +238,7 @@ export async function createApp(deps: ServeDeps): Promise<{ app: FastifyInstance
       return verdict.problem === 'expired' ? html(reply, 400, subscribePage(ctx, words.bad_link_title, words.undo_expired)) : badLink(reply);
     }
     const row = lookup(verdict.id)!;
-    undoLeave(db, row.id);
+    store.undoLeave(row.id);
     return html(reply, 200, donePage(ctx, words.confirmed_title, words.resubscribed, row.email));
   });
 

@@ -2,7 +2,7 @@ import { type Config, need } from '../config/index.js';
 import { type RenderedEmail, renderConfirmation } from '../email/index.js';
 import { GazetteError } from '../errors.js';
 import { type Carrier, openCarrier, outboxDir } from '../mail/index.js';
-import { openDatabase } from '../store/index.js';
+import { openDatabase, readerStore } from '../store/index.js';
 import { loadSecret } from '../tokens/index.js';
 import { printableLine } from '../util/text.js';
 import { createApp } from './app.js';
@@ -41,6 +41,7 @@ export async function startServe(config: Config, options: ServeOptions): Promise
     const mail = carrier.send.bind(carrier);
     const { app, settle } = await createApp({
       config,
+      store: readerStore(db),
       db,
       secret,
       mail,

@@ -14,7 +14,6 @@ import {
   verifySns,
   WebhookRefused,
 } from '../bounces/index.js';
-import { claimEvent, releaseEvent } from '../store/index.js';
 import type { ServeDeps } from './deps.js';
 
 /** The largest webhook body taken: an SNS message is at most 256 KB; a Postmark bounce with its message a little more. */
@@ -44,7 +43,7 @@ export async function httpsText(url: string): Promise<string> {
  * back. The answer never says what the event did to whom.
  */
 export async function webhookRoutes(app: FastifyInstance, deps: ServeDeps, prefix: string): Promise<void> {
-  const { config, db, secret } = deps;
+  const { config, db, store, secret } = deps;
   const now = deps.now ?? Date.now;
   const hooks = config.webhooks;
   if (!hooks.sesTopicArn && !hooks.postmark && !hooks.mailgun) return;
@@ -91,13 +90,13 @@ export async function webhookRoutes(app: FastifyInstance, deps: ServeDeps, prefi
   const once = (eventId: string, window: number | undefined, evidence: () => Evidence | undefined): 'applied' | 'replayed' => {
     const at = new Date(now());
     // Kept past the window twice over: a clock that moves back a little does not reopen it.
-    if (!claimEvent(db, eventId, at, window === undefined ? undefined : new Date(at.getTime() + 2 * window))) return 'replayed';
+    if (!store.claimEvent(eventId, at, window === undefined ? undefined : new Date(at.getTime() + 2 * window))) return 'replayed';
     try {
       const found = evidence();
       if (found) applyEvidence(ctx, found);
       return 'applied';
     } catch (err) {
-      releaseEvent(db, eventId);
+      store.releaseEvent(eventId);
       throw err;
     }
   };
