@@ -1,0 +1,82 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { readerWords } from '../i18n/index.js';
+import type { SubscriberRow } from '../store/index.js';
+import { verifyConfirmToken, verifyToken, verifyUndoToken } from '../tokens/index.js';
+import type { ServeDeps } from './deps.js';
+import { messagePage, type PageContext } from './pages.js';
+
+/** Requests a client may make, per minute, that carry no valid token (guesses, forgeries). */
+const CLICKS_PER_MINUTE = 60;
+/** Tokens honoured lately, kept so that a repeat (a mail client's retry, a double click) takes the cheap path. */
+const RECENT_TOKENS = 10_000;
+
+/** Largest request body: a form of an address and a name. */
+export const BODY_LIMIT = 16 * 1024;
+
+export type Body = Record<string, unknown> | string | undefined;
+
+/** A form's or a query's field, when it is a string. */
+export const field = (body: Body, name: string): string | undefined => {
+  if (!body || typeof body !== 'object') return undefined;
+  const value = body[name];
+  return typeof value === 'string' ? value : undefined;
+};
+
+/** An HTML answer, never cached. */
+export const html = (reply: FastifyReply, status: number, body: string) =>
+  reply.code(status).type('text/html; charset=utf-8').header('Cache-Control', 'no-store').send(body);
+
+/**
+ * What every route module of the readers' pages shares: the deps, the
+ * pages' words, the path prefix, reading a request's token, and which
+ * requests carry a token Gazette signed (those pass the rate limit).
+ */
+export type RouteContext = ReturnType<typeof routeContext>;
+
+export function routeContext(deps: ServeDeps) {
+  const { config, store, secret } = deps;
+  const now = deps.now ?? Date.now;
+  const prefix = new URL(config.server.publicUrl ?? 'http://localhost/').pathname;
+  const ctx: PageContext = { config, words: readerWords(config.site.language, config.site.title) };
+  const { words } = ctx;
+  /** Mails being sent in the background (confirmations): `settle` waits for them. */
+  const inFlight = new Set<Promise<unknown>>();
+
+  const wantsJson = (request: FastifyRequest) =>
+    /application\/json/.test(String(request.headers['content-type'] ?? '')) || /application\/json/.test(String(request.headers.accept ?? ''));
+  const lookup = (id: number) => store.subscriber(id);
+  const tokenOf = (request: FastifyRequest) => field(request.query as Body, 'token') ?? field(request.body as Body, 'token') ?? '';
+  const badLink = (reply: FastifyReply, expired = false) =>
+    html(reply, 400, messagePage(ctx, words.bad_link_title, expired ? words.expired_link : words.bad_link));
+
+  /**
+   * Unsubscribe tokens honoured lately, with whom they name: a repeat skips
+   * the check (the HMAC is still what let it in the first time).
+   */
+  const recent = new Map<string, number>();
+  const remember = (token: string, id: number) => {
+    if (recent.size >= RECENT_TOKENS) recent.delete(recent.keys().next().value!);
+    recent.set(token, id);
+  };
+  /** The subscriber an unsubscribe token names, or undefined (a forged or damaged token). */
+  const unsubscriber = (token: string): SubscriberRow | undefined => {
+    const known = recent.get(token);
+    const id = known ?? verifyToken(secret, token, lookup);
+    if (id === undefined) return undefined;
+    const row = lookup(id);
+    if (row && known === undefined) remember(token, id);
+    return row;
+  };
+  /** Whether the request carries a token Gazette signed for this route: then no rate limit applies to it. */
+  const genuine: Record<string, (token: string) => boolean> = {
+    unsubscribe: (token) => unsubscriber(token) !== undefined,
+    confirm: (token) => !('problem' in verifyConfirmToken(secret, token, lookup, now())),
+    resubscribe: (token) => !('problem' in verifyUndoToken(secret, token, lookup, now())),
+  };
+  /** Per client and minute, for requests without a valid token (guesses, forgeries); a genuine one always passes. */
+  const limitedUnlessSigned = (route: keyof typeof genuine) => ({
+    config: { rateLimit: { max: CLICKS_PER_MINUTE, timeWindow: '1 minute', allowList: (request: FastifyRequest) => genuine[route]!(tokenOf(request)) } },
+  });
+
+  return { deps, config, store, secret, now, prefix, ctx, words, inFlight, wantsJson, lookup, tokenOf, badLink, unsubscriber, limitedUnlessSigned };
+}
