@@ -6,11 +6,17 @@
 // FILES --incrementalFile reports/inc-NAME.json`), each kept when it ends, then merge them here.
 // Test and mutant ids are numbers local to each run: tests are matched by file and name, given new
 // ids, and every mutant's coveredBy and killedBy are mapped to them. A later report wins for a file.
+// Files that moved since a run (source or test) are named with `--renames MOVES.json`, a map of old
+// path to new path, so their results carry over to where they are now.
 import { readFileSync, writeFileSync } from 'node:fs';
 
-const [out, ...inputs] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const at = args.indexOf('--renames');
+const renames = at === -1 ? {} : JSON.parse(readFileSync(args.splice(at, 2)[1], 'utf8'));
+const moved = (file) => renames[file] ?? file;
+const [out, ...inputs] = args;
 if (!out || inputs.length === 0) {
-  console.error('usage: node scripts/merge-mutation.mjs OUT.json IN.json [IN.json…]');
+  console.error('usage: node scripts/merge-mutation.mjs [--renames MOVES.json] OUT.json IN.json [IN.json…]');
   process.exit(2);
 }
 
@@ -29,7 +35,8 @@ for (const input of inputs) {
   for (const key of ['schemaVersion', 'thresholds', 'projectRoot', 'config', 'framework']) if (report[key] !== undefined) merged[key] = report[key];
   /** This run's test id → the merged one. */
   const local = new Map();
-  for (const [file, { tests, source }] of Object.entries(report.testFiles ?? {})) {
+  for (const [before, { tests, source }] of Object.entries(report.testFiles ?? {})) {
+    const file = moved(before);
     const known = merged.testFiles[file] ?? { tests: [], ...(source === undefined ? {} : { source }) };
     for (const test of tests) {
       const id = idOf(file, test.name);
@@ -40,8 +47,8 @@ for (const input of inputs) {
     merged.testFiles[file] = known;
   }
   const map = (ids) => ids?.map((id) => local.get(id)).filter((id) => id !== undefined);
-  for (const [file, entry] of Object.entries(report.files)) {
-    merged.files[file] = {
+  for (const [before, entry] of Object.entries(report.files)) {
+    merged.files[moved(before)] = {
       ...entry,
       mutants: entry.mutants.map((m) => ({
         ...m,
