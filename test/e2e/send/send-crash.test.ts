@@ -95,7 +95,7 @@ describe('a send that is interrupted', () => {
     const dead = spawn(process.execPath, ['-e', '0']);
     await new Promise((resolve) => dead.on('exit', resolve));
     holdLock(site.dbFile, dead.pid!);
-    const runs = [sendProcess(site.config, smtp.url), sendProcess(site.config, smtp.url)];
+    const runs = [sendProcess(site.config, smtp.url), sendProcess(site.config, smtp.url)] as const;
     void Promise.race(runs).then(open);
     const fallback = setTimeout(open, 20_000);
     const [a, b] = await Promise.all(runs);
