@@ -28,7 +28,7 @@ import type { OutputFile } from './output.js';
 const BUNDLED_PAGE_TEMPLATES = fileURLToPath(new URL('../../page-templates/', import.meta.url));
 
 /** `page-templates/<name>` beside the config if there is one, else Gazette's. */
-export async function pageTemplatePath(config: Config, name = 'layout.hbs'): Promise<string> {
+export async function pageTemplatePath(config: Pick<Config, 'root'>, name = 'layout.hbs'): Promise<string> {
   const local = path.join(config.root, 'page-templates', name);
   return existsSync(local) ? local : path.join(BUNDLED_PAGE_TEMPLATES, name);
 }

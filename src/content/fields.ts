@@ -37,7 +37,7 @@ export interface Fields {
  * any case, its other names for the date, yes/no drafts) and checked; each
  * problem goes to `problem` with the key it is about.
  */
-export function readFields(fm: FrontMatter, config: Config, problem: (key: string, message: string) => void): Fields {
+export function readFields(fm: FrontMatter, config: Pick<Config, 'site'>, problem: (key: string, message: string) => void): Fields {
   // Keys are read without regard to case, as Hugo does (`Title`, `Date`).
   const d: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(fm.data)) {

@@ -18,7 +18,7 @@ import { type Context, isRenderedBody, parseSource, type RenderedBody } from './
  * `save` when done). An older cache kept one file per body
  * (`<hash>.json`): those files go at the first save.
  */
-export function createIssueCache(config: Config): PackCache<RenderedBody> {
+export function createIssueCache(config: Pick<Config, 'build'>): PackCache<RenderedBody> {
   return new PackCache(path.join(config.build.cache, 'content'), 'bodies', isRenderedBody, /^[0-9a-f]{64}\.json$/);
 }
 

@@ -10,7 +10,7 @@ import { loadTemplate, templatePath } from './template.js';
 const FEW_EMAILS = 50;
 
 /** The unsubscribe link shown in `out/email/` previews: it unsubscribes no one. */
-export function previewUnsubscribeUrl(config: Config): string {
+export function previewUnsubscribeUrl(config: Pick<Config, 'server' | 'site'>): string {
   return new URL('unsubscribe?token=preview', config.server.publicUrl ?? config.site.baseUrl).href;
 }
 

@@ -46,7 +46,7 @@ export interface EmailRenderOptions {
 const toHtml = unified().use(rehypeStringify).freeze();
 
 /** The subject line from `email.subject`: one line, whatever the title holds. */
-export function subjectOf(issue: Issue, config: Config): string {
+export function subjectOf(issue: Issue, config: Pick<Config, 'email' | 'site'>): string {
   return plainLine(
     fillIn(config.email.subject, {
       '{title}': issue.title,
@@ -57,7 +57,7 @@ export function subjectOf(issue: Issue, config: Config): string {
 }
 
 /** Everything the template can use. Documented in README ("Email template"). */
-export function templateContext(issue: Issue, config: Config, body: string, labels: Labels, markers: Markers) {
+export function templateContext(issue: Issue, config: Pick<Config, 'email' | 'site'>, body: string, labels: Labels, markers: Markers) {
   const day = calendarDay(issue.date, config.site.timezone);
   return {
     site: {
@@ -82,7 +82,7 @@ export function templateContext(issue: Issue, config: Config, body: string, labe
   };
 }
 
-function textPart(issue: Issue, tree: ParsedBody['tree'], config: Config, labels: Labels, markers: Markers): string {
+function textPart(issue: Issue, tree: ParsedBody['tree'], config: Pick<Config, 'email' | 'site'>, labels: Labels, markers: Markers): string {
   const body = markdownToText(tree, { base: issue.url, linksLabel: labels.links, footnotesLabel: labels.footnotes });
   const footer = [
     `${labels.view_in_browser}: ${issue.url}`,

@@ -140,7 +140,7 @@ export const BUNDLED_TEMPLATE = path.join(BUNDLED_TEMPLATES, 'issue.mjml');
  * for the issue, `email.template` if set; else `email-templates/<name>`
  * beside the config, if there is one; else the bundled one.
  */
-export async function templatePath(config: Config, name = 'issue.mjml'): Promise<string> {
+export async function templatePath(config: Pick<Config, 'email' | 'root'>, name = 'issue.mjml'): Promise<string> {
   if (name === 'issue.mjml' && config.email.template) return config.email.template;
   const local = path.join(config.root, 'email-templates', name);
   return existsSync(local) ? local : path.join(BUNDLED_TEMPLATES, name);

@@ -40,7 +40,7 @@ const DKIM_HEADERS = [
   'List-Unsubscribe-Post',
 ].join(':');
 
-async function dkimOptions(config: Config) {
+async function dkimOptions(config: Pick<Config, 'dkim'>) {
   if (!config.dkim) return undefined;
   const privateKey = (await readUserFile(config.dkim.privateKey, 'INPUT', 'the DKIM private key', 'DKIM private key not found (dkim.private_key)')).toString(
     'utf8',
@@ -78,7 +78,7 @@ export async function smtpCarrier(config: Config, smtp: SmtpSettings): Promise<C
 }
 
 /** nodemailer's pool options for these settings (no DKIM): separate, so the security decisions can be tested. */
-export function smtpTransportOptions(config: Config, smtp: SmtpSettings) {
+export function smtpTransportOptions(config: Pick<Config, 'send'>, smtp: SmtpSettings) {
   const rate = config.send.rateLimit;
   return {
     pool: true as const,

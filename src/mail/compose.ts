@@ -39,7 +39,7 @@ export function transferEncoding(text: string): 'base64' | 'quoted-printable' {
 }
 
 /** The host part used in Message-ID and List-Id: the sender's domain. */
-export function senderDomain(config: Config): string {
+export function senderDomain(config: Pick<Config, 'email' | 'site'>): string {
   const from = config.email.from ?? '';
   const address = /<([^>]+)>/.exec(from)?.[1] ?? from;
   return address.split('@')[1]?.trim().toLowerCase() || new URL(config.site.baseUrl).hostname;

@@ -13,7 +13,7 @@ import type { Config } from '../config/index.js';
 export const OUTBOX = 'outbox';
 
 /** Where one issue's messages (or `confirmations`, `invitations`) are written. */
-export function outboxDir(config: Config, slug: string): string {
+export function outboxDir(config: Pick<Config, 'subscribers'>, slug: string): string {
   return path.join(config.subscribers.outbox, slug);
 }
 

@@ -5,7 +5,7 @@ import { type Config, need } from '../config/index.js';
 import { GazetteError } from '../errors.js';
 
 /** Where the generated secret is kept: beside the database, readable by its owner only. */
-export function secretFile(config: Config): string {
+export function secretFile(config: Pick<Config, 'subscribers'>): string {
   return config.subscribers.secret;
 }
 
@@ -17,7 +17,7 @@ const SECRET_FILE_TEXT = /^[0-9a-f]{64}$/;
  * and kept beside the database with mode 0600. An empty or damaged file is
  * refused, never used: a weak key would let anyone forge unsubscribe links.
  */
-export function loadSecret(config: Config): Buffer {
+export function loadSecret(config: Pick<Config, 'tokenSecret' | 'subscribers'>): Buffer {
   if (config.tokenSecret) return Buffer.from(config.tokenSecret, 'utf8');
   const file = secretFile(config);
   const existing = readSecretFile(file);
@@ -252,7 +252,12 @@ export function readBounceAddress(
 }
 
 /** The envelope sender for a subscriber's message when `[bounces] return_path_domain` is set (VERP); else undefined. */
-export function returnPath(config: Config, secret: Buffer, subscriber: { id: number; email_key: string }, issueKey: string | undefined): string | undefined {
+export function returnPath(
+  config: Pick<Config, 'bounces'>,
+  secret: Buffer,
+  subscriber: { id: number; email_key: string },
+  issueKey: string | undefined,
+): string | undefined {
   const domain = config.bounces.returnPathDomain;
   return domain ? bounceAddress(secret, domain, subscriber, issueKey) : undefined;
 }
