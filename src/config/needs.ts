@@ -14,10 +14,21 @@ interface Met {
   secret: true;
 }
 
+/** What each check reads of the config (and `file`, which its error names). */
+interface Reads {
+  'email.from': Pick<Config, 'file' | 'email'>;
+  'server.public_url': Pick<Config, 'file' | 'server'>;
+  'no placeholders': Pick<Config, 'file' | 'placeholders'>;
+  smtp: Pick<Config, 'file' | 'smtp'>;
+  mailbox: Pick<Config, 'file' | 'bounces'>;
+  'webhook secrets': Pick<Config, 'file' | 'webhooks'>;
+  secret: Pick<Config, 'file'>;
+}
+
 /** A need not met: the error's code and its one line. */
 type Unmet = { code: 'CONFIG' | 'SMTP_CONFIG' | 'SECRET'; message: string };
 
-const CHECKS: { [N in Need]: (config: Config) => Met[N] | Unmet } = {
+const CHECKS: { [N in Need]: (config: Reads[N]) => Met[N] | Unmet } = {
   'email.from': (config) => config.email.from ?? { code: 'CONFIG', message: 'email.from is not set: the sender address, e.g. "News <news@example.com>"' },
   'server.public_url': (config) =>
     config.server.publicUrl ?? {
@@ -62,8 +73,8 @@ const CHECKS: { [N in Need]: (config: Config) => Met[N] | Unmet } = {
 const unmet = (value: unknown): value is Unmet => typeof value === 'object' && value !== null && 'code' in value && 'message' in value;
 
 /** One need of a command, met (its value) or refused with its one line. Core code asks here for what it cannot run without. */
-export function need<N extends Need>(config: Config, key: N): Met[N] {
-  const result = CHECKS[key](config);
+export function need<N extends Need>(config: Reads[N], key: N): Met[N] {
+  const result = (CHECKS[key] as (config: Reads[N]) => Met[N] | Unmet)(config);
   if (unmet(result)) throw new GazetteError(result.code, result.message, { file: config.file });
   return result as Met[N];
 }

@@ -1,11 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import type { SendMailOptions } from 'nodemailer';
 import { type Config, need } from '../config/index.js';
+
+/** What composing reads of the config: the sender, the site's name and address. */
+type MailConfig = Pick<Config, 'file' | 'email' | 'site'>;
+
 import { personalizeHtml, personalizeText, type RenderedEmail } from '../email/index.js';
 import type { Recipient } from '../store/index.js';
 
 export interface ComposeInput {
-  config: Config;
+  config: MailConfig;
   /** The issue's email, rendered once. */
   email: RenderedEmail;
   /** Who gets it (`name` may be empty). */
@@ -46,10 +50,10 @@ export function senderDomain(config: Pick<Config, 'email' | 'site'>): string {
 }
 
 /** A Message-ID for a message that is no ledgered delivery (a confirmation, a test copy). */
-const randomMessageId = (config: Config): string => `<${randomBytes(16).toString('hex')}@${senderDomain(config)}>`;
+const randomMessageId = (config: MailConfig): string => `<${randomBytes(16).toString('hex')}@${senderDomain(config)}>`;
 
 /** `List-ID: "Site Title" <host>` (RFC 2919), stable for the newsletter; nodemailer encodes the title. */
-export function listId(config: Config): { url: string; comment: string } {
+export function listId(config: MailConfig): { url: string; comment: string } {
   return { url: new URL(config.site.baseUrl).hostname, comment: config.site.title.replace(/[\r\n<>]/g, ' ').trim() };
 }
 
@@ -82,7 +86,7 @@ function envelope(returnPath: string | undefined, to: string): Pick<SendMailOpti
 
 /** What every message Gazette mails has: sender, recipient, subject, date, and the rendered email filled in for this reader. */
 function personalMessage(
-  config: Config,
+  config: MailConfig,
   email: RenderedEmail,
   to: Pick<Recipient, 'email' | 'name'>,
   links: { unsubscribeUrl?: string; confirmUrl?: string },
@@ -111,7 +115,7 @@ function personalMessage(
  * newsletter yet), a fresh Message-ID, marked as sent by a machine.
  */
 export function composeConfirmation(input: {
-  config: Config;
+  config: MailConfig;
   email: RenderedEmail;
   to: Pick<Recipient, 'email' | 'name'>;
   confirmUrl: string;

@@ -25,7 +25,8 @@ export interface Progress extends Tally {
 }
 
 export interface SendRun {
-  config: Config;
+  /** What the pipeline reads of the config: the send settings, and what composing a message and its links read. */
+  config: Pick<Config, 'file' | 'email' | 'site' | 'server' | 'bounces' | 'send'>;
   /** The ledger (or `readOnlyStore` of it for a dry run). */
   store: SendStore;
   issue: Issue;

@@ -186,19 +186,19 @@ export function verifyUndoToken(
 }
 
 /** A reader's link under `server.public_url`: `<public_url><route>?token=…`. */
-function readerLink(config: Config, route: 'confirm' | 'unsubscribe', token: string): string {
+function readerLink(config: Pick<Config, 'file' | 'server'>, route: 'confirm' | 'unsubscribe', token: string): string {
   const url = new URL(route, need(config, 'server.public_url'));
   url.searchParams.set('token', token);
   return url.href;
 }
 
 /** The link in a confirmation email. */
-export function confirmUrl(config: Config, token: string): string {
+export function confirmUrl(config: Pick<Config, 'file' | 'server'>, token: string): string {
   return readerLink(config, 'confirm', token);
 }
 
 /** A subscriber's one-click unsubscribe link. */
-export function unsubscribeUrl(config: Config, token: string): string {
+export function unsubscribeUrl(config: Pick<Config, 'file' | 'server'>, token: string): string {
   return readerLink(config, 'unsubscribe', token);
 }
 
