@@ -180,11 +180,15 @@ export interface ConfigSources {
   reads?: (section: keyof RawConfig) => boolean;
   /** Whether the command signs or checks what Gazette signs (default true): only then is `GAZETTE_SECRET` read. */
   signs?: boolean;
+  /** Whether the command mails (default true): only then are the SMTP URL and password read (a dry run writes files). */
+  mails?: boolean;
+  /** Whether the command reads the bounce mailbox (default true): only then are its URL and password read. */
+  readsMailbox?: boolean;
 }
 
 /** Map every section of a validated config, and add what the environment says to the sections the command reads. */
 export function toConfig(raw: RawConfig, file: string, sources: ConfigSources = {}): Config {
-  const { runtime = { debug: false }, env = {}, reads = () => true, signs = true } = sources;
+  const { runtime = { debug: false }, env = {}, reads = () => true, signs = true, mails = true, readsMailbox = true } = sources;
   const root = path.dirname(file);
   const mapped = Object.fromEntries(
     (Object.keys(sections) as Array<keyof Sections>).map((key) => [key, (sections[key] as (v: unknown, root: string) => unknown)(raw[key], root)]),
@@ -208,8 +212,8 @@ export function toConfig(raw: RawConfig, file: string, sources: ConfigSources = 
     runtime,
     ...(tokenSecret ? { tokenSecret } : {}),
     ...mapped,
-    smtp: reads('smtp') ? smtpFrom(mapped.smtp, env) : undefined,
-    bounces: { ...bounces, imap: reads('bounces') ? imapFrom(imapUrl, bounces.tlsVerify, env) : undefined },
+    smtp: reads('smtp') && mails ? smtpFrom(mapped.smtp, env) : undefined,
+    bounces: { ...bounces, imap: reads('bounces') && readsMailbox ? imapFrom(imapUrl, bounces.tlsVerify, env) : undefined },
     webhooks: { ...mapped.webhooks, ...(reads('webhooks') ? webhookSecretsFrom(env) : {}) },
   };
 }

@@ -9,7 +9,7 @@ import { type Config, type Runtime, toConfig } from './config.js';
 import { checkNeeds } from './needs.js';
 import { validate } from './schema.js';
 import { configSchema } from './site-schema.js';
-import { type ConfigUse, NEEDS, SECTIONS_USED } from './uses.js';
+import { type ConfigUse, NEEDS, type Need, SECTIONS_USED } from './uses.js';
 
 /** The config's name, looked for in the current folder and then each folder above it (as git and npm do). */
 export const CONFIG_NAME = 'gazette.toml';
@@ -47,11 +47,15 @@ export function resolveConfig(data: unknown, file: string, use?: ConfigUse, env:
   if (dkimKeys > 0 && dkimKeys < 3) {
     throw new GazetteError('CONFIG', 'dkim: set domain, selector and private_key together (or none of them)', { file });
   }
+  const needs = (key: Need) => !use || (NEEDS as Partial<Record<ConfigUse, readonly Need[]>>)[use]?.includes(key) === true;
   const config = toConfig(raw, file, {
     runtime: runtimeOf(env),
     env,
     reads: (section) => !use || used.includes(section),
-    signs: !use || (NEEDS as Partial<Record<ConfigUse, readonly string[]>>)[use]?.includes('secret') === true,
+    signs: needs('secret'),
+    // serve mails confirmations when SMTP is set (and writes them to the outbox when not).
+    mails: needs('smtp') || use === 'serve',
+    readsMailbox: needs('mailbox'),
   });
   const warnings = checked.warnings.map((w) => `${file}: ${w}`);
   checkOwnedFolders(config);

@@ -120,6 +120,16 @@ describe('what each command needs (NEEDS), checked as the config is read', () =>
     expect(built.config.tokenSecret).toBeUndefined();
     expect(await failure(loadConfig(file, 'send', { env: { GAZETTE_SMTP_URL: 'http://x' } }))).toMatch(/^SMTP_CONFIG: GAZETTE_SMTP_URL must start with smtp/);
     expect(await failure(loadConfig(file, 'status', { env: { GAZETTE_SECRET: 'weak' } }))).toBe('nothing thrown');
+    // A dry run mails nobody, and only bounces fetch reads the mailbox: neither trips on what it does not use.
+    expect(await failure(loadConfig(file, 'send --dry-run', { env: { GAZETTE_SMTP_URL: 'http://x', GAZETTE_BOUNCES_IMAP_URL: 'http://x' } }))).toBe(
+      'nothing thrown',
+    );
+    expect(await failure(loadConfig(file, 'send', { env: { GAZETTE_SMTP_URL: 'smtp://127.0.0.1:9', GAZETTE_BOUNCES_IMAP_URL: 'http://x' } }))).toBe(
+      'nothing thrown',
+    );
+    expect(await failure(loadConfig(file, 'bounces fetch', { env: { GAZETTE_BOUNCES_IMAP_URL: 'http://x' } }))).toMatch(
+      /^CONFIG: GAZETTE_BOUNCES_IMAP_URL must start with imaps/,
+    );
     for (const use of ['send', 'serve', 'invite', 'bounces import'] as const)
       expect(await failure(loadConfig(file, use, { env: { GAZETTE_SECRET: 'weak' } })), use).toMatch(/^SECRET: GAZETTE_SECRET is too weak/);
     // [smtp] in the file, its password from the environment.
