@@ -25,6 +25,9 @@ export default defineConfig({
       'test/house/errors.test.ts',
       'test/e2e/subscribe/subscribers.test.ts',
       'test/e2e/build/build.test.ts',
+      'test/unit/build/output.test.ts',
+      'test/unit/build/output-faults.test.ts',
+      'test/unit/util/files.test.ts',
     ],
     // Measures the whole process's memory, which Stryker's instrumentation inflates: no mutant's signal there.
     exclude: ['test/e2e/trust/trust-bounce-size.test.ts'],

@@ -3,7 +3,7 @@ import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync,
 import { cp, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileError, GazetteError } from '../errors.js';
-import { fileIdentity as identity } from '../util/files.js';
+import { fileIdentity as identity, inside } from '../util/files.js';
 import { inParallel } from '../util/pool.js';
 import { processAlive } from '../util/process.js';
 import { type FolderManifest, Manifests } from './manifest.js';
@@ -187,7 +187,7 @@ async function syncFolder(dir: string, files: Map<string, OutputFile>, before: F
     wanted.add(rel);
     const full = path.join(dir, rel);
     let st = existing(rel, full);
-    if (st && !st.isDirectory()) rmSync(full, { force: true });
+    if (st && !st.isDirectory()) rmSync(full);
     if (!st?.isDirectory()) {
       mkdirSync(full);
       made.add(rel);
@@ -294,8 +294,7 @@ function parentOf(rel: string): string {
 /** Join a relative output path under `root`, refusing anything that would escape it. */
 export function safeJoin(root: string, rel: string): string {
   const target = path.resolve(root, rel);
-  const back = path.relative(root, target);
-  if (back === '' || back.startsWith('..') || path.isAbsolute(back)) {
+  if (target === path.resolve(root) || !inside(root, target)) {
     throw new GazetteError('OUTPUT', `output path ${JSON.stringify(rel)} is outside the output folder`, { file: root });
   }
   return target;

@@ -33,9 +33,10 @@ export interface Walker {
   skipped: string[];
 }
 
+/** Whether `child` is `parent` or lies under it (a name that only starts with two dots, `..a`, is under it). */
 export const inside = (parent: string, child: string): boolean => {
   const rel = path.relative(parent, child);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  return rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
 };
 
 /**
