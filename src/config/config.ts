@@ -1,5 +1,14 @@
 import path from 'node:path';
-import { type ImapSettings, imapFrom, type SmtpSettings, smtpFrom, tokenSecretFrom, webhookSecretsFrom } from './environment.js';
+import {
+  type DatabaseLocation,
+  databaseFrom,
+  type ImapSettings,
+  imapFrom,
+  type SmtpSettings,
+  smtpFrom,
+  tokenSecretFrom,
+  webhookSecretsFrom,
+} from './environment.js';
 import type { RawConfig } from './site-schema.js';
 import { isPlaceholderUrl } from './uses.js';
 
@@ -60,17 +69,7 @@ const sections = {
     /** Absolute path of the MJML template, if the config names one. */
     template: v.template ? path.resolve(root, v.template) : undefined,
   }),
-  subscribers: (v, root) => {
-    const database = path.resolve(root, v.database);
-    return {
-      /** Absolute path of the SQLite file. */
-      database,
-      /** The generated token key (when GAZETTE_SECRET is not set): beside the database, mode 0600. */
-      secret: path.join(path.dirname(database), 'gazette.secret'),
-      /** Where messages are written instead of sent (dry runs, no SMTP): beside the database, mode 0700. */
-      outbox: path.join(path.dirname(database), 'outbox'),
-    };
-  },
+  subscribers: (v, root) => subscriberFiles(databaseFrom(v.database, root, {}), root),
   server: (v) => ({
     /** Ends in `/`. */
     publicUrl: v.public_url ? withSlash(v.public_url) : undefined,
@@ -119,6 +118,21 @@ const sections = {
 } satisfies { [K in keyof RawConfig]: (value: RawConfig[K], root: string) => unknown };
 
 type Sections = typeof sections;
+
+/** The list's database, and Gazette's private files that go with it. */
+function subscriberFiles(database: DatabaseLocation, root: string) {
+  // Beside a SQLite file; a PostgreSQL list has no folder of its own: the outbox goes beside the config, and the
+  // secret must come from GAZETTE_SECRET (every sender and serve on the list signs with the same one).
+  const dir = database.kind === 'sqlite' ? path.dirname(database.file) : undefined;
+  return {
+    /** The SQLite file (absolute), or the PostgreSQL server. */
+    database,
+    /** The generated token key (when GAZETTE_SECRET is not set): beside a SQLite database, mode 0600; none on PostgreSQL. */
+    secret: dir ? path.join(dir, 'gazette.secret') : undefined,
+    /** Where messages are written instead of sent (dry runs, no SMTP): beside the database (or the config), mode 0700. */
+    outbox: dir ? path.join(dir, 'outbox') : path.join(root, '.gazette-outbox'),
+  };
+}
 
 /**
  * What no build or preview publishes, whatever path reaches it (a link, a
@@ -193,9 +207,11 @@ export function toConfig(raw: RawConfig, file: string, sources: ConfigSources = 
   const mapped = Object.fromEntries(
     (Object.keys(sections) as Array<keyof Sections>).map((key) => [key, (sections[key] as (v: unknown, root: string) => unknown)(raw[key], root)]),
   ) as Mapped;
+  if (reads('subscribers') && env.GAZETTE_DATABASE_URL?.trim()) mapped.subscribers = subscriberFiles(databaseFrom('', root, env), root);
   const { database, secret, outbox } = mapped.subscribers;
+  const databaseFiles = database.kind === 'sqlite' ? ['', '-wal', '-shm', '-journal'].map((end) => `${database.file}${end}`) : [];
   const neverPublished: NeverPublished = {
-    files: [database, `${database}-wal`, `${database}-shm`, `${database}-journal`, secret, file],
+    files: [...databaseFiles, ...(secret ? [secret] : []), file],
     folders: [mapped.build.cache, outbox, mapped.build.out],
   };
   const placeholders = [

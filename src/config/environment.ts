@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { GazetteError } from '../errors.js';
 
 /**
@@ -130,4 +131,56 @@ export function webhookSecretsFrom(env: NodeJS.ProcessEnv): { postmarkAuth?: str
     ...(env.GAZETTE_POSTMARK_WEBHOOK_AUTH ? { postmarkAuth: env.GAZETTE_POSTMARK_WEBHOOK_AUTH } : {}),
     ...(env.GAZETTE_MAILGUN_SIGNING_KEY?.trim() ? { mailgunKey: env.GAZETTE_MAILGUN_SIGNING_KEY.trim() } : {}),
   };
+}
+
+/** Where the subscriber list lives: a SQLite file (the default), or a PostgreSQL server. */
+export type DatabaseLocation =
+  | { kind: 'sqlite'; file: string }
+  | {
+      kind: 'postgres';
+      /** The URL with its password: handed to the driver only, never printed. */
+      url: string;
+      /** The same without the password (`postgres://user@host:5432/name`): for messages. */
+      where: string;
+      /** `host:port`, as errors name the server. */
+      host: string;
+    };
+
+const POSTGRES = /^postgres(?:ql)?:\/\//i;
+
+/**
+ * `subscribers.database` (a file path, or a `postgres://` URL without a
+ * password), unless `GAZETTE_DATABASE_URL` names a PostgreSQL server: the
+ * password belongs there, never in `gazette.toml`.
+ */
+export function databaseFrom(value: string, root: string, env: NodeJS.ProcessEnv): DatabaseLocation {
+  const fromEnv = env.GAZETTE_DATABASE_URL?.trim();
+  if (fromEnv) {
+    if (!POSTGRES.test(fromEnv)) throw new GazetteError('CONFIG', 'GAZETTE_DATABASE_URL must be a postgres:// or postgresql:// URL');
+    return postgresLocation(fromEnv, 'GAZETTE_DATABASE_URL');
+  }
+  if (!POSTGRES.test(value)) return { kind: 'sqlite', file: path.resolve(root, value) };
+  const location = postgresLocation(value, 'subscribers.database');
+  if (new URL(value).password || /[?&]password=/i.test(value)) {
+    throw new GazetteError(
+      'CONFIG',
+      'subscribers.database holds a password: gazette.toml is no place for it; set GAZETTE_DATABASE_URL to the whole URL instead',
+    );
+  }
+  return location;
+}
+
+function postgresLocation(value: string, key: string): Extract<DatabaseLocation, { kind: 'postgres' }> {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new GazetteError('CONFIG', `${key} is not a URL (use postgres://user:password@host:5432/database)`);
+  }
+  if (!url.hostname || url.pathname.length < 2) throw new GazetteError('CONFIG', `${key} must name a host and a database (postgres://user@host:5432/database)`);
+  const host = `${url.hostname}:${url.port || '5432'}`;
+  const shown = new URL(value);
+  shown.password = '';
+  shown.search = '';
+  return { kind: 'postgres', url: value, where: shown.toString(), host };
 }

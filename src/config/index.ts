@@ -1,5 +1,5 @@
 export type { Author, Config } from './config.js';
-export type { SmtpSettings } from './environment.js';
+export type { DatabaseLocation, SmtpSettings } from './environment.js';
 export { loadConfig } from './load.js';
-export { need } from './needs.js';
+export { need, SECRET_ON_POSTGRES } from './needs.js';
 export { placeholderProblems } from './uses.js';

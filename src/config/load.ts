@@ -80,7 +80,7 @@ function checkOwnedFolders(config: Config): void {
     ['the site folder (where gazette.toml is)', config.root],
     ['content.dir', config.content.dir],
     ['build.static', config.build.static],
-    ['subscribers.database', config.subscribers.database],
+    ...(config.subscribers.database.kind === 'sqlite' ? [['subscribers.database', config.subscribers.database.file] as [string, string]] : []),
     ...(config.email.template ? [['email.template', config.email.template] as [string, string]] : []),
   ];
   const owned: Array<[string, string, string]> = [

@@ -22,7 +22,7 @@ interface Reads {
   smtp: Pick<Config, 'file' | 'smtp'>;
   mailbox: Pick<Config, 'file' | 'bounces'>;
   'webhook secrets': Pick<Config, 'file' | 'webhooks'>;
-  secret: Pick<Config, 'file'>;
+  secret: Pick<Config, 'file' | 'subscribers' | 'tokenSecret'>;
 }
 
 /** A need not met: the error's code and its one line. */
@@ -66,9 +66,13 @@ const CHECKS: { [N in Need]: (config: Reads[N]) => Met[N] | Unmet } = {
       return { code: 'SECRET', message: 'webhooks.mailgun is on, but GAZETTE_MAILGUN_SIGNING_KEY (the HTTP webhook signing key) is not set' };
     return { ...(postmark ? { postmark: postmarkAuth } : {}), ...(mailgun ? { mailgun: mailgunKey } : {}) };
   },
-  // GAZETTE_SECRET is checked as it is read (environment.ts); without it, the secret file is made on first use.
-  secret: () => true,
+  // GAZETTE_SECRET is checked as it is read (environment.ts); without it, the secret file is made on first use,
+  // beside a SQLite database. Every sender and serve of a list on PostgreSQL must sign with the same one.
+  secret: (config) => (config.tokenSecret || config.subscribers.database.kind === 'sqlite' ? true : { code: 'SECRET', message: SECRET_ON_POSTGRES }),
 };
+
+export const SECRET_ON_POSTGRES =
+  'the subscriber list is on PostgreSQL: set GAZETTE_SECRET (at least 16 random characters, e.g. openssl rand -hex 32), the same for every send and serve of the list';
 
 const unmet = (value: unknown): value is Unmet => typeof value === 'object' && value !== null && 'code' in value && 'message' in value;
 

@@ -196,7 +196,7 @@ export const configSchema = {
       kind: 'string',
       default: 'data/gazette.db',
       check: relativeOrAbsolutePath,
-      doc: 'The SQLite file of subscribers and deliveries (keep it out of git).',
+      doc: 'The SQLite file of subscribers and deliveries (keep it out of git), or a PostgreSQL server as `postgres://user@host:5432/database`, without its password: `GAZETTE_DATABASE_URL` (the whole URL, password included) overrides it.',
     },
   },
   server: {

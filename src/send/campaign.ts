@@ -3,7 +3,7 @@ import { createIssueCache, type Issue, loadIssues } from '../content/index.js';
 import { previewUnsubscribeUrl, type RenderedEmail, renderEmails } from '../email/index.js';
 import { GazetteError } from '../errors.js';
 import { type Carrier, composeMessage, openCarrier, outboxDir, sendOne } from '../mail/index.js';
-import { acquireSendLock, checkEmail, countByStatus, type Db, ledger, lookalikeIssue, openDatabase, type SentIssue } from '../store/index.js';
+import { acquireSendLock, checkEmail, countByStatus, type Db, ledger, lookalikeIssue, openDatabase, type SentIssue, sqliteFile } from '../store/index.js';
 import { loadSecret } from '../tokens/index.js';
 import { rfc3339 } from '../util/time.js';
 import { type Progress, type SendResult, sendIssue } from './pipeline.js';
@@ -112,7 +112,7 @@ export async function prepareSend(config: Config, options: SendOptions): Promise
   };
   try {
     db = openDatabase(config.subscribers.database);
-    release = acquireSendLock(db, config.subscribers.database);
+    release = acquireSendLock(db, sqliteFile(config.subscribers.database));
     const record = carrier.kind === 'smtp';
     const store = record ? ledger(db) : readOnlyStore(ledger(db));
     return {

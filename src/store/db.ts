@@ -1,6 +1,7 @@
 import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import type { DatabaseLocation } from '../config/index.js';
 import { GazetteError } from '../errors.js';
 
 export type Db = Database.Database;
@@ -145,8 +146,19 @@ const MIGRATIONS: string[] = [
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
+/**
+ * The SQLite file of a list. The commands that still query SQLite directly
+ * refuse a list on PostgreSQL with one line, rather than make a file.
+ */
+export function sqliteFile(location: DatabaseLocation | string): string {
+  if (typeof location === 'string') return location;
+  if (location.kind === 'sqlite') return location.file;
+  throw new GazetteError('DB', `this command cannot use a list on PostgreSQL yet (${location.where}); set subscribers.database to a SQLite file`);
+}
+
 /** Open (creating if needed) the database: WAL, foreign keys, migrated to the current version. */
-export function openDatabase(file: string): Db {
+export function openDatabase(location: DatabaseLocation | string): Db {
+  const file = sqliteFile(location);
   let db: Db;
   try {
     mkdirSync(path.dirname(file), { recursive: true });

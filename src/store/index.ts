@@ -1,5 +1,5 @@
 export type { Db } from './db.js';
-export { openDatabase } from './db.js';
+export { openDatabase, sqliteFile } from './db.js';
 export type { IssueRef, Outcome, Recipient, SentIssue } from './ledger.js';
 export { ledger, lookalikeIssue } from './ledger.js';
 export { addSubscriber, exportCsv, importFile, listSubscribers, parseAddress, parseStatus, removeSubscriber, restoreBounced, withDatabase } from './list.js';

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
+import type { DatabaseLocation } from '../config/index.js';
 import { GazetteError } from '../errors.js';
 import { plainLine } from '../util/text.js';
 import { readUserText } from '../util/user-files.js';
@@ -24,7 +25,7 @@ import {
  */
 
 /** Open the database for the length of `work`. */
-export async function withDatabase<T>(file: string, work: (db: Db) => Promise<T> | T): Promise<T> {
+export async function withDatabase<T>(file: DatabaseLocation | string, work: (db: Db) => Promise<T> | T): Promise<T> {
   const db = openDatabase(file);
   try {
     return await work(db);

@@ -1,3 +1,4 @@
+import type { DatabaseLocation } from '../config/index.js';
 import { percent } from '../util/text.js';
 import { openDatabase } from './db.js';
 import { deliveryStatus, type IssueStatus } from './ledger.js';
@@ -7,7 +8,7 @@ import { type ListHealth, listHealth } from './reports.js';
 export const HEALTH_LIMITS = { complaintRate: 0.001, hardRate: 0.02 } as const;
 
 /** Delivery and report figures per issue sent, and the list's health, from the ledger alone (no content is read). */
-export function sendStatus(database: string, slug?: string): { issues: IssueStatus[]; list: ListHealth; warnings: string[] } {
+export function sendStatus(database: DatabaseLocation, slug?: string): { issues: IssueStatus[]; list: ListHealth; warnings: string[] } {
   const db = openDatabase(database);
   try {
     const issues = deliveryStatus(db, slug);

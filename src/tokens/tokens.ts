@@ -1,13 +1,8 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { type Config, need } from '../config/index.js';
+import { type Config, need, SECRET_ON_POSTGRES } from '../config/index.js';
 import { GazetteError } from '../errors.js';
-
-/** Where the generated secret is kept: beside the database, readable by its owner only. */
-export function secretFile(config: Pick<Config, 'subscribers'>): string {
-  return config.subscribers.secret;
-}
 
 const SECRET_FILE_TEXT = /^[0-9a-f]{64}$/;
 
@@ -19,7 +14,9 @@ const SECRET_FILE_TEXT = /^[0-9a-f]{64}$/;
  */
 export function loadSecret(config: Pick<Config, 'tokenSecret' | 'subscribers'>): Buffer {
   if (config.tokenSecret) return Buffer.from(config.tokenSecret, 'utf8');
-  const file = secretFile(config);
+  // Kept beside a SQLite database, readable by its owner only; a list on PostgreSQL has none (need 'secret' says so first).
+  const file = config.subscribers.secret;
+  if (!file) throw new GazetteError('SECRET', SECRET_ON_POSTGRES);
   const existing = readSecretFile(file);
   if (existing) return existing;
   try {

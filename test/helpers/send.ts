@@ -2,6 +2,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { main } from '../../src/cli/index.js';
 import type { SendEnv } from '../../src/cli/send.js';
+import type { DatabaseLocation } from '../../src/config/index.js';
 import { type Db, openDatabase } from '../../src/store/index.js';
 import { insertSubscriber } from '../../src/store/subscribers.js';
 import { BASE_CONFIG, makeSite, type Run } from './site.js';
@@ -85,7 +86,7 @@ export function deliveries(dbFile: string): Array<{ email: string; state: string
 }
 
 /** Record `pid` as the holder of the database's send lock, as a running send would. */
-export function holdLock(dbFile: string, pid: number): void {
+export function holdLock(dbFile: DatabaseLocation | string, pid: number): void {
   const db = openDatabase(dbFile);
   try {
     db.prepare("INSERT OR REPLACE INTO send_lock (id, pid, host, started_at) VALUES (1, ?, 'test', '2026-01-01T00:00:00Z')").run(pid);

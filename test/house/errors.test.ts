@@ -54,7 +54,7 @@ describe('error codes', () => {
     expect(await codeOf(() => openDatabase(notDb))).toBe('DB');
     // A lock held by a running process (this one's parent).
     holdLock(db, process.ppid);
-    expect(await codeOf(() => withDatabase(db, (d) => acquireSendLock(d, db)))).toBe('LOCKED');
+    expect(await codeOf(() => withDatabase(db, (d) => acquireSendLock(d, 'the database')))).toBe('LOCKED');
   });
 
   it('an output folder that cannot be written is OUTPUT, and the CLI exits 1 without a stack', async () => {
