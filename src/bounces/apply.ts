@@ -1,11 +1,11 @@
 import {
   applyReport,
-  type Db,
   deliveryByMessageId,
   findSubscriber,
   getSubscriber,
   issueKeys,
   latestDelivery,
+  type Q,
   type ReportKind,
   type ReportOutcome,
   type ReportTarget,
@@ -49,7 +49,7 @@ export interface Applied {
 }
 
 export interface ApplyContext {
-  db: Db;
+  db: Q;
   secret: Buffer;
   /** `[bounces] soft_limit`. */
   softLimit: number;
@@ -90,7 +90,7 @@ const IGNORED = {
  * A report changes one subscriber at most: one that names several, with
  * nothing to say which, changes nobody.
  */
-export function applyEvidence(ctx: ApplyContext, evidence: Evidence): Applied {
+export async function applyEvidence(ctx: ApplyContext, evidence: Evidence): Promise<Applied> {
   const { db } = ctx;
   const worst = [...evidence.recipients].sort((a, b) => RANK[b.kind] - RANK[a.kind])[0] ?? { kind: 'none' as const };
   const record = (entry: RecipientReport, target: ReportTarget | undefined, unmatched?: ReportOutcome) =>
@@ -101,24 +101,28 @@ export function applyEvidence(ctx: ApplyContext, evidence: Evidence): Applied {
       ctx.softLimit,
       unmatched,
     );
-  const ignored = (outcome: ReportOutcome, why: string): Applied => ({ kind: worst.kind, outcome: record(worst, undefined, outcome), why });
-  if (reportSeen(db, reportId(evidence, worst))) return { kind: worst.kind, outcome: 'duplicate' };
+  const ignored = async (outcome: ReportOutcome, why: string): Promise<Applied> => ({
+    kind: worst.kind,
+    outcome: await record(worst, undefined, outcome),
+    why,
+  });
+  if (await reportSeen(db, reportId(evidence, worst))) return { kind: worst.kind, outcome: 'duplicate' };
 
   let target: ReportTarget | undefined;
   let by: Applied['by'];
   let why: string = IGNORED.unsigned;
   for (const address of evidence.envelope) {
-    const named = readBounceAddress(ctx.secret, address, (id) => getSubscriber(db, id));
+    const named = await readBounceAddress(ctx.secret, address, (id) => getSubscriber(db, id));
     if (named === 'forged') return ignored('forged', IGNORED.forged);
     if (named) {
-      target = { subscriberId: named.id, issue: named.tag ? issueKeys(db).find((key) => issueTag(key) === named.tag) : undefined };
+      target = { subscriberId: named.id, issue: named.tag ? (await issueKeys(db)).find((key) => issueTag(key) === named.tag) : undefined };
       by = 'envelope';
       break;
     }
   }
   if (!target && evidence.messageId) {
-    const delivery = deliveryByMessageId(db, evidence.messageId);
-    const row = delivery && getSubscriber(db, delivery.subscriberId);
+    const delivery = await deliveryByMessageId(db, evidence.messageId);
+    const row = delivery && (await getSubscriber(db, delivery.subscriberId));
     if (delivery?.issue && row && isDeliveryMessageId(ctx.secret, evidence.messageId, delivery.issue, row)) {
       target = delivery;
       by = 'message-id';
@@ -128,23 +132,23 @@ export function applyEvidence(ctx: ApplyContext, evidence: Evidence): Applied {
     why = IGNORED.unmatched;
     const named = new Map<number, string>();
     for (const entry of evidence.recipients) {
-      const row = entry.address ? findSubscriber(db, entry.address) : undefined;
+      const row = entry.address ? await findSubscriber(db, entry.address) : undefined;
       if (row) named.set(row.id, row.email);
     }
     if (named.size > 1) return ignored('ambiguous', IGNORED.ambiguous);
     const [only] = [...named.keys()];
     // Only a subscriber Gazette has mailed: a provider reports on the messages it carried.
-    const issue = only === undefined ? undefined : latestDelivery(db, only, evidence.at);
+    const issue = only === undefined ? undefined : await latestDelivery(db, only, evidence.at);
     if (only !== undefined && issue !== undefined) {
       target = { subscriberId: only, issue };
       by = 'recipient';
     }
   }
   if (!target) return ignored('unmatched', why);
-  const row = getSubscriber(db, target.subscriberId)!;
+  const row = (await getSubscriber(db, target.subscriberId))!;
   // The entry about this subscriber's address; else (forwarded mail, a rewritten address) the worst.
   const entry = evidence.recipients.find((r) => r.address === row.email_key) ?? worst;
-  return { kind: entry.kind, outcome: record(entry, target), email: row.email, ...(by ? { by } : {}) };
+  return { kind: entry.kind, outcome: await record(entry, target), email: row.email, ...(by ? { by } : {}) };
 }
 
 /** One report's identity, per recipient entry (a DSN may carry several). */

@@ -38,7 +38,7 @@ export async function fetchReports(config: Config): Promise<BounceTally & { mail
     if (e.authenticationFailed) throw new GazetteError('IMAP', `${where} refused the login for ${settings.user}: ${e.responseText ?? e.message}`);
     throw new GazetteError('IMAP', `cannot reach ${where}: ${e.code ?? ''}${e.code ? ' ' : ''}${e.message ?? String(err)}`.trim());
   }
-  const ctx = openReportContext(config);
+  const ctx = await openReportContext(config);
   const tally = emptyTally();
   try {
     const lock = await client.getMailboxLock(settings.mailbox).catch((err: Error & { responseText?: string }) => {
@@ -74,7 +74,7 @@ export async function fetchReports(config: Config): Promise<BounceTally & { mail
       lock.release();
     }
   } finally {
-    ctx.close();
+    await ctx.close();
     await client.logout().catch(() => client.close());
   }
   return { ...tally, mailbox: `${where}/${settings.mailbox}`, movedTo: config.bounces.processedFolder };

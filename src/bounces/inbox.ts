@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import type { Config } from '../config/index.js';
 import { fileError, GazetteError } from '../errors.js';
-import { type Db, openDatabase, type ReportKind, type ReportOutcome } from '../store/index.js';
+import { openStore, type ReportKind, type ReportOutcome } from '../store/index.js';
 import { loadSecret } from '../tokens/index.js';
 import { type Applied, type ApplyContext, applyEvidence, mailEvidence } from './apply.js';
 import { isMbox, mboxMessages } from './mbox.js';
@@ -35,10 +35,10 @@ export function tallyApplied(tally: BounceTally, applied: Applied, source: strin
 }
 
 /** The database and the secret a batch of reports is matched with; `close` when done. */
-export function openReportContext(config: Config): ApplyContext & { close(): void } {
+export async function openReportContext(config: Config): Promise<ApplyContext & { close(): Promise<void> }> {
   const secret = loadSecret(config);
-  const db: Db = openDatabase(config.subscribers.database);
-  return { db, secret, softLimit: config.bounces.softLimit, close: () => db.close() };
+  const store = await openStore(config.subscribers.database);
+  return { db: store.db, secret, softLimit: config.bounces.softLimit, close: () => store.close() };
 }
 
 /**
@@ -71,7 +71,7 @@ export async function importReports(config: Config, options: ImportOptions): Pro
   // Check every file can be read before anything is applied.
   for (const file of files) if (file !== '-') await checkReadable(file);
   const given = (options.recipients ?? []).filter(Boolean);
-  const ctx = openReportContext(config);
+  const ctx = await openReportContext(config);
   const tally = emptyTally();
   try {
     for (const file of files) {
@@ -84,12 +84,13 @@ export async function importReports(config: Config, options: ImportOptions): Pro
           else tally.others++;
         }
       } catch (err) {
-        if (err instanceof GazetteError || (err as { code?: string }).code?.startsWith('SQLITE')) throw err;
+        // A database's own failure is no fault of the file's.
+        if (err instanceof GazetteError || !isFileError(err)) throw err;
         throw fileError(err, 'INPUT', 'read the reports', file === '-' ? 'standard input' : file);
       }
     }
   } finally {
-    ctx.close();
+    await ctx.close();
   }
   return tally;
 }
@@ -131,3 +132,11 @@ async function checkReadable(file: string): Promise<void> {
     throw fileError(err, 'INPUT', 'read the reports', file);
   }
 }
+
+/** An error of reading a file (ENOENT, EACCES, EISDIR, …), as Node raises them; not a database's or its network's. */
+function isFileError(err: unknown): boolean {
+  const e = err as { code?: unknown; syscall?: unknown };
+  return typeof e?.code === 'string' && /^E[A-Z]+$/.test(e.code) && FILE_CALLS.has(String(e.syscall));
+}
+
+const FILE_CALLS = new Set(['open', 'read', 'stat', 'lstat', 'fstat', 'scandir', 'readlink', 'close']);

@@ -98,7 +98,7 @@ export async function sendCommand(flags: SendFlags, io: Io, sendEnv: SendEnv = p
     if (!sendEnv.stderr.isTTY) io.err(progressLine(result, verb));
     return summarize(result, campaign.mode === 'smtp', issue.title, via, io);
   } finally {
-    campaign.close();
+    await campaign.close();
   }
 }
 

@@ -10,7 +10,7 @@ export async function statusCommand(flags: { config?: string; issue?: string; js
   if (flags.json && flags.tsv) throw new GazetteError('USAGE', 'use --json or --tsv, not both');
   const { config, warnings } = await loadConfig(flags.config, 'status');
   printWarnings(io, warnings);
-  const { issues, list, warnings: health } = sendStatus(config.subscribers.database, flags.issue);
+  const { issues, list, warnings: health } = await sendStatus(config.subscribers.database, flags.issue);
   if (issues.length === 0 && flags.issue) {
     throw new GazetteError('NO_ISSUE', `no issue with the slug ${JSON.stringify(flags.issue)} has been sent (gazette status lists those that have)`);
   }

@@ -5,12 +5,12 @@ import { EXIT, GazetteError } from '../errors.js';
 import {
   addSubscriber,
   countByStatus,
-  type Db,
   exportCsv,
   importFile,
   listSubscribers,
   parseAddress,
   parseStatus,
+  type Q,
   removeSubscriber,
   restoreBounced,
   withDatabase,
@@ -23,7 +23,7 @@ export interface StoreFlags {
 }
 
 /** The config's subscriber database, open for the length of `work`. */
-async function withStore<T>(flags: StoreFlags, io: Io, work: (db: Db) => Promise<T> | T): Promise<T> {
+async function withStore<T>(flags: StoreFlags, io: Io, work: (db: Q) => Promise<T> | T): Promise<T> {
   const { config, warnings } = await loadConfig(flags.config, 'subscribers');
   printWarnings(io, warnings);
   return withDatabase(config.subscribers.database, work);
@@ -31,8 +31,8 @@ async function withStore<T>(flags: StoreFlags, io: Io, work: (db: Db) => Promise
 
 export function addCommand(email: string, flags: StoreFlags & { name?: string; force?: boolean }, io: Io): Promise<number> {
   parseAddress(email);
-  return withStore(flags, io, (db) => {
-    const { outcome, email: address } = addSubscriber(db, { email, name: flags.name, force: flags.force });
+  return withStore(flags, io, async (db) => {
+    const { outcome, email: address } = await addSubscriber(db, { email, name: flags.name, force: flags.force });
     io.out(
       outcome === 'added'
         ? `Added ${address} (subscribed).`
@@ -46,8 +46,8 @@ export function addCommand(email: string, flags: StoreFlags & { name?: string; f
 
 export function removeCommand(email: string, flags: StoreFlags, io: Io): Promise<number> {
   parseAddress(email);
-  return withStore(flags, io, (db) => {
-    const { outcome, email: address } = removeSubscriber(db, email);
+  return withStore(flags, io, async (db) => {
+    const { outcome, email: address } = await removeSubscriber(db, email);
     io.out(outcome === 'removed' ? `Unsubscribed ${address} (the record is kept, so no import subscribes them again).` : `${address} is already unsubscribed.`);
     return EXIT.ok;
   });
@@ -55,9 +55,9 @@ export function removeCommand(email: string, flags: StoreFlags, io: Io): Promise
 
 export function listCommand(flags: StoreFlags & { status?: string }, io: Io): Promise<number> {
   const status = flags.status ? parseStatus(flags.status) : undefined;
-  return withStore(flags, io, (db) => {
+  return withStore(flags, io, async (db) => {
     let n = 0;
-    for (const s of listSubscribers(db, status)) {
+    for await (const s of listSubscribers(db, status)) {
       if (io.closed?.()) break;
       const left = s.status === 'unsubscribed' || s.status === 'bounced' ? `\t${s.unsubscribed_at ?? ''} (${s.unsubscribed_how ?? 'unknown'})` : '';
       io.out(`${s.email}\t${s.status}\t${s.name}\t${s.created_at}${left}`);
@@ -69,8 +69,8 @@ export function listCommand(flags: StoreFlags & { status?: string }, io: Io): Pr
 }
 
 export function countCommand(flags: StoreFlags, io: Io): Promise<number> {
-  return withStore(flags, io, (db) => {
-    const counts = countByStatus(db);
+  return withStore(flags, io, async (db) => {
+    const counts = await countByStatus(db);
     io.out(`${counts.subscribed} subscribed, ${counts.pending} pending, ${counts.unsubscribed} unsubscribed, ${counts.bounced} bounced`);
     return EXIT.ok;
   });
@@ -103,8 +103,8 @@ export function importCommand(file: string, flags: StoreFlags & { status?: strin
 }
 
 export function exportCommand(flags: StoreFlags, io: Io): Promise<number> {
-  return withStore(flags, io, (db) => {
-    for (const line of exportCsv(db)) {
+  return withStore(flags, io, async (db) => {
+    for await (const line of exportCsv(db)) {
       if (io.closed?.()) break;
       io.out(line);
     }

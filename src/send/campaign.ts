@@ -3,7 +3,7 @@ import { createIssueCache, type Issue, loadIssues } from '../content/index.js';
 import { previewUnsubscribeUrl, type RenderedEmail, renderEmails } from '../email/index.js';
 import { GazetteError } from '../errors.js';
 import { type Carrier, composeMessage, openCarrier, outboxDir, sendOne } from '../mail/index.js';
-import { acquireSendLock, checkEmail, countByStatus, type Db, ledger, lookalikeIssue, openDatabase, type SentIssue, sqliteFile } from '../store/index.js';
+import { acquireSendLock, checkEmail, countByStatus, ledger, lookalikeIssue, openStore, type SentIssue, type Store } from '../store/index.js';
 import { loadSecret } from '../tokens/index.js';
 import { rfc3339 } from '../util/time.js';
 import { type Progress, type SendResult, sendIssue } from './pipeline.js';
@@ -32,7 +32,7 @@ export interface Campaign {
   /** Problems worth a look that did not stop anything (MJML's soft validation). */
   warnings: string[];
   run(options: { stop: { requested: boolean }; onProgress?: (p: Progress) => void }): Promise<SendResult>;
-  close(): void;
+  close(): Promise<void>;
 }
 
 export interface SendOptions {
@@ -103,31 +103,31 @@ export async function prepareSend(config: Config, options: SendOptions): Promise
   const { issue, email, warnings } = await issueAndEmail(config, options.issue, options.dryRun);
   const secret = loadSecret(config);
   const carrier: Carrier = await openCarrier(config, { dryRun: options.dryRun, outboxDir: outboxDir(config, issue.slug) });
-  let db: Db | undefined;
-  let release: (() => void) | undefined;
-  const close = () => {
+  let store: Store | undefined;
+  let release: (() => Promise<void>) | undefined;
+  const close = async () => {
     carrier.close();
-    release?.();
-    db?.close();
+    await release?.();
+    await store?.close();
   };
   try {
-    db = openDatabase(config.subscribers.database);
-    release = acquireSendLock(db, sqliteFile(config.subscribers.database));
+    store = await openStore(config.subscribers.database);
+    release = await acquireSendLock(store.db, store.where);
     const record = carrier.kind === 'smtp';
-    const store = record ? ledger(db) : readOnlyStore(ledger(db));
+    const ledgerOf = record ? ledger(store.db) : readOnlyStore(ledger(store.db));
     return {
       issue,
       mode: record ? 'smtp' : 'dry-run',
       via: carrier.description,
-      owed: store.owedCount(issue.key),
-      subscribed: countByStatus(db).subscribed,
-      ...(record ? { lookalike: lookalikeIssue(db, issue) } : {}),
+      owed: await ledgerOf.owedCount(issue.key),
+      subscribed: (await countByStatus(store.db)).subscribed,
+      ...(record ? { lookalike: await lookalikeIssue(store.db, issue) } : {}),
       warnings,
-      run: ({ stop, onProgress }) => sendIssue({ config, store, issue, email, carrier, secret, stop, ...(onProgress ? { onProgress } : {}) }),
+      run: ({ stop, onProgress }) => sendIssue({ config, store: ledgerOf, issue, email, carrier, secret, stop, ...(onProgress ? { onProgress } : {}) }),
       close,
     };
   } catch (err) {
-    close();
+    await close();
     throw err;
   }
 }

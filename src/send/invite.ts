@@ -1,7 +1,7 @@
 import type { Config } from '../config/index.js';
 import { renderConfirmation } from '../email/index.js';
 import { composeConfirmation, openCarrier, outboxDir } from '../mail/index.js';
-import { openDatabase, releaseSlot, reserveConfirmation, type SubscriberRow, unaskedPending, unaskedPendingCount } from '../store/index.js';
+import { openStore, releaseSlot, reserveConfirmation, type SubscriberRow, unaskedPending, unaskedPendingCount } from '../store/index.js';
 import { confirmToken, confirmUrl, loadSecret, returnPath } from '../tokens/index.js';
 import { drain } from '../util/pool.js';
 
@@ -41,8 +41,12 @@ export async function invitePending(config: Config, options: InviteOptions = {})
   const email = await renderConfirmation(config, 'invite');
   const dryRun = Boolean(options.dryRun);
   const carrier = await openCarrier(config, { dryRun, outboxDir: outboxDir(config, 'invitations') });
-  const db = openDatabase(config.subscribers.database);
-  const pending = unaskedPendingCount(db);
+  const store = await openStore(config.subscribers.database).catch((err: unknown) => {
+    carrier.close();
+    throw err;
+  });
+  const { db } = store;
+  const pending = await unaskedPendingCount(db);
   const result: InviteResult = { pending, asked: 0, failed: 0, via: carrier.description, kind: carrier.kind, declined: false };
   try {
     if (pending === 0) return result;
@@ -50,17 +54,24 @@ export async function invitePending(config: Config, options: InviteOptions = {})
     let batch: SubscriberRow[] = [];
     let index = 0;
     let after = 0;
-    const next = (): SubscriberRow | undefined => {
+    // One fetch at a time, so two workers never take the same reader.
+    let fetching: Promise<unknown> = Promise.resolve();
+    const take = async (): Promise<SubscriberRow | undefined> => {
       if (index >= batch.length) {
-        batch = unaskedPending(db, after, 500);
+        batch = await unaskedPending(db, after, 500);
         index = 0;
         if (batch.length === 0) return undefined;
         after = batch.at(-1)!.id;
       }
       return batch[index++];
     };
+    const next = () => {
+      const taken = fetching.then(take);
+      fetching = taken.catch(() => undefined);
+      return taken;
+    };
     await drain(config.send.maxConnections, next, async (row) => {
-      const slot = dryRun ? undefined : reserveConfirmation(db, row.id);
+      const slot = dryRun ? undefined : await reserveConfirmation(db, row.id);
       if (!dryRun && !slot) return;
       try {
         await carrier.send(
@@ -75,13 +86,13 @@ export async function invitePending(config: Config, options: InviteOptions = {})
         result.asked++;
         options.onProgress?.(result.asked);
       } catch {
-        if (slot) releaseSlot(db, slot);
+        if (slot) await releaseSlot(db, slot);
         result.failed++;
       }
     });
   } finally {
     carrier.close();
-    db.close();
+    await store.close();
   }
   return result;
 }

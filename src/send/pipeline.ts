@@ -172,12 +172,13 @@ export async function sendIssue(run: SendRun): Promise<SendResult> {
     let index = 0;
     let after = 0;
     let exhausted = false;
-    // Synchronous (better-sqlite3), so workers never race for the same subscriber.
-    const next = (): Recipient | undefined => {
+    // One fetch at a time (each worker waits for the one before), so workers never race for the same subscriber.
+    let fetching: Promise<unknown> = Promise.resolve();
+    const take = async (): Promise<Recipient | undefined> => {
       if (stopping()) return undefined;
       if (index >= batch.length) {
         if (exhausted) return undefined;
-        batch = store.owedBatch(issue.key, after, BATCH, retry);
+        batch = await waitingOutBusyDatabase(() => store.owedBatch(issue.key, after, BATCH, retry));
         index = 0;
         exhausted = batch.length < BATCH;
         if (batch.length === 0) return undefined;
@@ -185,7 +186,12 @@ export async function sendIssue(run: SendRun): Promise<SendResult> {
       }
       const recipient = batch[index++]!;
       // A refused recipient waits for the verdict on its refusal, not for a retry.
-      return heldIds.has(recipient.id) ? next() : recipient;
+      return heldIds.has(recipient.id) ? take() : recipient;
+    };
+    const next = (): Promise<Recipient | undefined> => {
+      const taken = fetching.then(take);
+      fetching = taken.catch(() => undefined);
+      return taken;
     };
     await drain(config.send.maxConnections, next, deliver);
   };
@@ -195,7 +201,7 @@ export async function sendIssue(run: SendRun): Promise<SendResult> {
     progress.pass = 1;
     await pass(false);
     for (let attempt = 1; attempt <= config.send.retryAttempts && !stopping(); attempt++) {
-      const deferred = store.owedBatch(issue.key, 0, 1, true).length;
+      const deferred = (await waitingOutBusyDatabase(() => store.owedBatch(issue.key, 0, 1, true))).length;
       if (deferred === 0) break;
       await sleep(config.send.retryDelay * 1000 * 2 ** (attempt - 1), stop);
       if (stop.requested) break;
@@ -220,15 +226,37 @@ export async function sendIssue(run: SendRun): Promise<SendResult> {
  * up to LEDGER_PATIENCE_MS: an accepted message is recorded as sent even
  * then. Anything else is thrown at once.
  */
-async function waitingOutBusyDatabase<T>(operation: () => T): Promise<T> {
+async function waitingOutBusyDatabase<T>(operation: () => Promise<T>): Promise<T> {
   const giveUp = Date.now() + LEDGER_PATIENCE_MS;
   for (let wait = 25; ; wait = Math.min(wait * 2, 1000)) {
     try {
-      return operation();
+      return await operation();
     } catch (err) {
-      const code = (err as { code?: string }).code;
-      if ((code !== 'SQLITE_BUSY' && code !== 'SQLITE_LOCKED') || Date.now() > giveUp) throw err;
+      if (!RETRIED.has((err as { code?: string }).code ?? '') || Date.now() > giveUp) throw err;
       await new Promise((resolve) => setTimeout(resolve, wait));
     }
   }
 }
+
+/**
+ * Failures another try may mend: SQLite busy with another writer; a
+ * PostgreSQL connection lost or refused for the moment (the pool opens a
+ * new one), a server shutting down or out of connections, a deadlock or a
+ * serialization failure.
+ */
+const RETRIED = new Set([
+  'SQLITE_BUSY',
+  'SQLITE_LOCKED',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08003',
+  '08006',
+  '53300',
+  '40001',
+  '40P01',
+]);

@@ -3,26 +3,27 @@ import type { IssueRef, Outcome, Recipient } from '../store/index.js';
 /**
  * What the send pipeline needs from storage (listmonk's `manager.Store`):
  * the pipeline owns this interface and the outside implements it. The
- * SQLite ledger (`store/ledger.ts`) does; tests use an in-memory one.
+ * ledger (`store/ledger.ts`, on SQLite or PostgreSQL) does; tests use an
+ * in-memory one.
  */
 export interface SendStore {
   /** Remember the issue being sent (for `gazette status`). */
-  recordIssue(issue: IssueRef): void;
+  recordIssue(issue: IssueRef): Promise<void>;
   /** How many subscribers are still owed this issue. */
-  owedCount(issueId: string): number;
+  owedCount(issueId: string): Promise<number>;
   /**
    * The next subscribers (ids above `after`, in id order) still owed the
    * issue; with `retry`, only those whose last attempt was deferred.
    */
-  owedBatch(issueId: string, after: number, limit: number, retry: boolean): Recipient[];
+  owedBatch(issueId: string, after: number, limit: number, retry: boolean): Promise<Recipient[]>;
   /**
    * Just before the SMTP transaction: atomically check the subscriber is
    * still subscribed and owed the issue, and record the attempt. False
    * means the message must not be sent.
    */
-  beginDelivery(issueId: string, subscriberId: number, messageId: string): boolean;
+  beginDelivery(issueId: string, subscriberId: number, messageId: string): Promise<boolean>;
   /** Right after the SMTP transaction: record what happened. */
-  finishDelivery(issueId: string, subscriberId: number, outcome: Outcome): void;
+  finishDelivery(issueId: string, subscriberId: number, outcome: Outcome): Promise<void>;
 }
 
 /**
@@ -33,11 +34,11 @@ export interface SendStore {
 export function readOnlyStore(store: SendStore): SendStore {
   let written = 0;
   return {
-    recordIssue: () => undefined,
-    owedCount: (issueId) => Math.max(0, store.owedCount(issueId) - written),
-    owedBatch: (issueId, after, limit, retry) => (retry ? [] : store.owedBatch(issueId, after, limit, false)),
-    beginDelivery: () => true,
-    finishDelivery: (_issueId, _subscriberId, outcome) => {
+    recordIssue: async () => undefined,
+    owedCount: async (issueId) => Math.max(0, (await store.owedCount(issueId)) - written),
+    owedBatch: async (issueId, after, limit, retry) => (retry ? [] : store.owedBatch(issueId, after, limit, false)),
+    beginDelivery: async () => true,
+    finishDelivery: async (_issueId, _subscriberId, outcome) => {
       if (outcome.state !== 'deferred') written++;
     },
   };

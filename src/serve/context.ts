@@ -59,19 +59,19 @@ export function routeContext(deps: ServeDeps) {
     recent.set(token, id);
   };
   /** The subscriber an unsubscribe token names, or undefined (a forged or damaged token). */
-  const unsubscriber = (token: string): SubscriberRow | undefined => {
+  const unsubscriber = async (token: string): Promise<SubscriberRow | undefined> => {
     const known = recent.get(token);
-    const id = known ?? verifyToken(secret, token, lookup);
+    const id = known ?? (await verifyToken(secret, token, lookup));
     if (id === undefined) return undefined;
-    const row = lookup(id);
+    const row = await lookup(id);
     if (row && known === undefined) remember(token, id);
     return row;
   };
   /** Whether the request carries a token Gazette signed for this route: then no rate limit applies to it. */
-  const genuine: Record<string, (token: string) => boolean> = {
-    unsubscribe: (token) => unsubscriber(token) !== undefined,
-    confirm: (token) => !('problem' in verifyConfirmToken(secret, token, lookup, now())),
-    resubscribe: (token) => !('problem' in verifyUndoToken(secret, token, lookup, now())),
+  const genuine: Record<string, (token: string) => Promise<boolean>> = {
+    unsubscribe: async (token) => (await unsubscriber(token)) !== undefined,
+    confirm: async (token) => !('problem' in (await verifyConfirmToken(secret, token, lookup, now()))),
+    resubscribe: async (token) => !('problem' in (await verifyUndoToken(secret, token, lookup, now()))),
   };
   /** Per client and minute, for requests without a valid token (guesses, forgeries); a genuine one always passes. */
   const limitedUnlessSigned = (route: keyof typeof genuine) => ({

@@ -1,36 +1,37 @@
 import type { SendMailOptions } from 'nodemailer';
 import type { Config } from '../config/index.js';
 import type { RenderedEmail } from '../email/index.js';
-import type { ConfirmationCaps, ConfirmationSlot, Db, LeftHow, SubscribeRequest, SubscriberRow } from '../store/index.js';
+import type { ConfirmationCaps, ConfirmationSlot, LeftHow, Q, SubscribeRequest, SubscriberRow } from '../store/index.js';
 
 /**
  * What `serve`'s routes need of the subscriber store, owned here as the
- * send pipeline owns `SendStore`: the SQLite store implements it
- * (`readerStore` in store/readers.ts). Each call is one transaction.
+ * send pipeline owns `SendStore`: the store implements it on SQLite or
+ * PostgreSQL (`readerStore` in store/readers.ts). Each call is one
+ * transaction.
  */
 export interface ReaderStore {
-  subscriber(id: number): SubscriberRow | undefined;
+  subscriber(id: number): Promise<SubscriberRow | undefined>;
   /** A form's request: the reader to mail a confirmation to (and the slot it took), or none, or the hour's caps spent. */
-  requestSubscription(email: string, name: string | undefined, caps: ConfirmationCaps, at: Date): SubscribeRequest;
+  requestSubscription(email: string, name: string | undefined, caps: ConfirmationCaps, at: Date): Promise<SubscribeRequest>;
   /** Give back a confirmation's slot when its mail failed. */
-  releaseSlot(slot: ConfirmationSlot): void;
-  confirm(id: number): 'subscribed' | 'already';
-  leave(id: number, how: LeftHow): 'unsubscribed' | 'already';
-  undoLeave(id: number): 'subscribed' | 'unchanged';
+  releaseSlot(slot: ConfirmationSlot): Promise<void>;
+  confirm(id: number): Promise<'subscribed' | 'already'>;
+  leave(id: number, how: LeftHow): Promise<'unsubscribed' | 'already'>;
+  undoLeave(id: number): Promise<'subscribed' | 'unchanged'>;
   /** Take a provider's event once: false when it was taken before (within its replay window). */
-  claimEvent(id: string, at: Date, keepUntil: Date | undefined): boolean;
+  claimEvent(id: string, at: Date, keepUntil: Date | undefined): Promise<boolean>;
   /** Give an event back when applying it failed, so that the provider's retry is taken. */
-  releaseEvent(id: string): void;
+  releaseEvent(id: string): Promise<void>;
   /** Throws when the store cannot be read (the health check). */
-  ping(): void;
+  ping(): Promise<void>;
 }
 
 /** What `serve`'s routes (the readers' pages and the providers' webhooks) are given to work with. */
 export interface ServeDeps {
   config: Config;
   store: ReaderStore;
-  /** The SQLite database the reports of the webhooks are applied to (bounces/ works on it directly). */
-  db: Db;
+  /** The database the reports of the webhooks are applied to (bounces/ works on it directly). */
+  db: Q;
   secret: Buffer;
   /** Mails one message (the send module's carrier: same SMTP settings and DKIM as `send`). */
   mail: (message: SendMailOptions) => Promise<unknown>;

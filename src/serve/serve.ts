@@ -2,7 +2,7 @@ import { type Config, need } from '../config/index.js';
 import { type RenderedEmail, renderConfirmation } from '../email/index.js';
 import { GazetteError } from '../errors.js';
 import { type Carrier, openCarrier, outboxDir } from '../mail/index.js';
-import { openDatabase, readerStore } from '../store/index.js';
+import { openStore, readerStore } from '../store/index.js';
 import { loadSecret } from '../tokens/index.js';
 import { printableLine } from '../util/text.js';
 import { createApp } from './app.js';
@@ -31,7 +31,8 @@ export async function startServe(config: Config, options: ServeOptions): Promise
   need(config, 'email.from');
   const webhookSecrets = need(config, 'webhook secrets');
   const secret = loadSecret(config);
-  const db = openDatabase(config.subscribers.database);
+  const database = await openStore(config.subscribers.database);
+  const db = database.db;
   let carrier: Carrier | undefined;
   try {
     // With no SMTP, serve still runs (to try the pages on one's own machine): confirmations are
@@ -71,12 +72,12 @@ export async function startServe(config: Config, options: ServeOptions): Promise
         await app.close();
         await settle();
         open.close();
-        db.close();
+        await database.close();
       },
     };
   } catch (err) {
     carrier?.close();
-    db.close();
+    await database.close();
     throw err;
   }
 }

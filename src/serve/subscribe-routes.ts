@@ -19,8 +19,8 @@ export function subscribeRoutes(app: FastifyInstance, routes: RouteContext): voi
       const email = await deps.confirmation();
       const link = confirmUrl(config, confirmToken(secret, row, now()));
       await deps.mail(composeConfirmation({ config, email, to: row, confirmUrl: link, returnPath: returnPath(config, secret, row, undefined) }));
-    })().catch((err: unknown) => {
-      if (slot) store.releaseSlot(slot);
+    })().catch(async (err: unknown) => {
+      if (slot) await store.releaseSlot(slot).catch(() => undefined);
       deps.log(`warning: could not mail a confirmation to ${row.email}: ${(err as Error).message}`);
     });
     inFlight.add(job);
@@ -29,16 +29,16 @@ export function subscribeRoutes(app: FastifyInstance, routes: RouteContext): voi
 
   app.get(prefix, (_request, reply) => html(reply, 200, landingPage(ctx)));
 
-  app.get(`${prefix}healthz`, (_request, reply) => {
+  app.get(`${prefix}healthz`, async (_request, reply) => {
     try {
-      store.ping();
+      await store.ping();
       return reply.code(200).type('text/plain').send('ok\n');
     } catch {
       return reply.code(503).type('text/plain').send('the subscriber database cannot be read\n');
     }
   });
 
-  app.post(`${prefix}subscribe`, { config: { rateLimit: { max: SUBSCRIBES_PER_MINUTE, timeWindow: '1 minute' } } }, (request, reply) => {
+  app.post(`${prefix}subscribe`, { config: { rateLimit: { max: SUBSCRIBES_PER_MINUTE, timeWindow: '1 minute' } } }, async (request, reply) => {
     const body = request.body as Body;
     const json = wantsJson(request);
     const done = () =>
@@ -51,7 +51,7 @@ export function subscribeRoutes(app: FastifyInstance, routes: RouteContext): voi
       return json ? reply.code(400).send({ ok: false, message }) : html(reply, 400, messagePage(ctx, words.bad_request, message));
     }
     const name = plainLine(field(body, 'name') ?? '').slice(0, 200) || undefined;
-    const asked = store.requestSubscription(checked.email, name, caps, new Date(now()));
+    const asked = await store.requestSubscription(checked.email, name, caps, new Date(now()));
     if (asked.busy) {
       // The hour's confirmations are spent: the same answer for every address, known or not.
       return json
@@ -63,11 +63,11 @@ export function subscribeRoutes(app: FastifyInstance, routes: RouteContext): voi
     return done();
   });
 
-  app.get(`${prefix}confirm`, (request, reply) => {
+  app.get(`${prefix}confirm`, async (request, reply) => {
     const token = tokenOf(request);
-    const verdict = verifyConfirmToken(secret, token, lookup, now());
+    const verdict = await verifyConfirmToken(secret, token, lookup, now());
     if ('problem' in verdict) return badLink(reply, verdict.problem === 'expired');
-    const row = lookup(verdict.id)!;
+    const row = (await lookup(verdict.id))!;
     return html(
       reply,
       200,
@@ -75,10 +75,10 @@ export function subscribeRoutes(app: FastifyInstance, routes: RouteContext): voi
     );
   });
 
-  app.post(`${prefix}confirm`, limitedUnlessSigned('confirm'), (request, reply) => {
-    const verdict = verifyConfirmToken(secret, tokenOf(request), lookup, now());
+  app.post(`${prefix}confirm`, limitedUnlessSigned('confirm'), async (request, reply) => {
+    const verdict = await verifyConfirmToken(secret, tokenOf(request), lookup, now());
     if ('problem' in verdict) return badLink(reply, verdict.problem === 'expired');
-    store.confirm(verdict.id);
-    return html(reply, 200, donePage(ctx, words.confirmed_title, words.confirmed, lookup(verdict.id)!.email));
+    await store.confirm(verdict.id);
+    return html(reply, 200, donePage(ctx, words.confirmed_title, words.confirmed, (await lookup(verdict.id))!.email));
   });
 }

@@ -7,9 +7,9 @@ import { buttonPage, donePage, subscribePage, unsubscribedPage } from './pages.j
 export async function unsubscribeRoutes(app: FastifyInstance, routes: RouteContext): Promise<void> {
   const { store, secret, now, prefix, ctx, words, lookup, tokenOf, badLink, unsubscriber, limitedUnlessSigned } = routes;
 
-  app.get(`${prefix}unsubscribe`, (request, reply) => {
+  app.get(`${prefix}unsubscribe`, async (request, reply) => {
     const token = tokenOf(request);
-    const row = unsubscriber(token);
+    const row = await unsubscriber(token);
     if (!row) return badLink(reply);
     // Nothing changes on GET: mail scanners follow links.
     return html(
@@ -32,30 +32,30 @@ export async function unsubscribeRoutes(app: FastifyInstance, routes: RouteConte
   await app.register(async (anyBody) => {
     anyBody.removeContentTypeParser(['application/json', 'text/plain']);
     anyBody.addContentTypeParser('*', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, String(body)));
-    anyBody.post(`${prefix}unsubscribe`, limitedUnlessSigned('unsubscribe'), (request, reply) => {
+    anyBody.post(`${prefix}unsubscribe`, limitedUnlessSigned('unsubscribe'), async (request, reply) => {
       const token = tokenOf(request);
-      const row = unsubscriber(token);
+      const row = await unsubscriber(token);
       if (!row) return badLink(reply);
       // RFC 8058: a mail client's one-click request carries List-Unsubscribe=One-Click.
       const body = request.body as Body;
       const oneClick = field(body, 'List-Unsubscribe') === 'One-Click' || (typeof body === 'string' && /List-Unsubscribe[\s\S]*One-Click/.test(body));
-      const left = store.leave(row.id, oneClick ? 'one-click' : 'page') === 'unsubscribed';
+      const left = (await store.leave(row.id, oneClick ? 'one-click' : 'page')) === 'unsubscribed';
       // The undo button undoes this unsubscribe, for a few minutes; a repeat of an old one offers none.
-      const after = lookup(row.id)!;
+      const after = (await lookup(row.id))!;
       const fresh = left || (after.unsubscribed_at !== null && now() - Date.parse(after.unsubscribed_at) < UNDO_TTL_MS);
       const undo = fresh && after.status === 'unsubscribed' ? undoToken(secret, after, now()) : undefined;
       return html(reply, 200, unsubscribedPage(ctx, row.email, undo));
     });
   });
 
-  app.post(`${prefix}resubscribe`, limitedUnlessSigned('resubscribe'), (request, reply) => {
-    const verdict = verifyUndoToken(secret, tokenOf(request), lookup, now());
+  app.post(`${prefix}resubscribe`, limitedUnlessSigned('resubscribe'), async (request, reply) => {
+    const verdict = await verifyUndoToken(secret, tokenOf(request), lookup, now());
     if ('problem' in verdict) {
       // Not the unsubscribe just made (a footer link's token, an old undo): subscribing again is a fresh double opt-in.
       return verdict.problem === 'expired' ? html(reply, 400, subscribePage(ctx, words.bad_link_title, words.undo_expired)) : badLink(reply);
     }
-    const row = lookup(verdict.id)!;
-    store.undoLeave(row.id);
+    const row = (await lookup(verdict.id))!;
+    await store.undoLeave(row.id);
     return html(reply, 200, donePage(ctx, words.confirmed_title, words.resubscribed, row.email));
   });
 }

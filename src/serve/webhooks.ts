@@ -87,16 +87,16 @@ export async function webhookRoutes(app: FastifyInstance, deps: ServeDeps, prefi
    * taken, and changes nothing), and given back if applying fails, so the
    * provider's retry is taken.
    */
-  const once = (eventId: string, window: number | undefined, evidence: () => Evidence | undefined): 'applied' | 'replayed' => {
+  const once = async (eventId: string, window: number | undefined, evidence: () => Evidence | undefined): Promise<'applied' | 'replayed'> => {
     const at = new Date(now());
     // Kept past the window twice over: a clock that moves back a little does not reopen it.
-    if (!store.claimEvent(eventId, at, window === undefined ? undefined : new Date(at.getTime() + 2 * window))) return 'replayed';
+    if (!(await store.claimEvent(eventId, at, window === undefined ? undefined : new Date(at.getTime() + 2 * window)))) return 'replayed';
     try {
       const found = evidence();
-      if (found) applyEvidence(ctx, found);
+      if (found) await applyEvidence(ctx, found);
       return 'applied';
     } catch (err) {
-      store.releaseEvent(eventId);
+      await store.releaseEvent(eventId);
       throw err;
     }
   };

@@ -4,6 +4,7 @@ import type { DatabaseLocation } from '../config/index.js';
 import { GazetteError } from '../errors.js';
 import { type Db, openDatabase, SCHEMA_VERSION } from './db.js';
 import { POSTGRES_BASELINE, POSTGRES_BASELINE_VERSION } from './postgres-schema.js';
+import { LOCKS } from './sql.js';
 import type { Tables } from './tables.js';
 
 /**
@@ -101,7 +102,7 @@ export function postgresError(err: unknown, location: Extract<DatabaseLocation, 
 async function migratePostgres(db: Kysely<Tables>, location: Extract<DatabaseLocation, { kind: 'postgres' }>): Promise<void> {
   try {
     await db.transaction().execute(async (trx) => {
-      await sql`SELECT pg_advisory_xact_lock(${LOCK_MIGRATE})`.execute(trx);
+      await sql`SELECT pg_advisory_xact_lock(${LOCKS.migrate})`.execute(trx);
       await sql`CREATE TABLE IF NOT EXISTS gazette_schema (version integer NOT NULL)`.execute(trx);
       const row = (await sql<{ version: number }>`SELECT version FROM gazette_schema`.execute(trx)).rows[0];
       const version = row?.version ?? 0;
@@ -121,6 +122,3 @@ async function migratePostgres(db: Kysely<Tables>, location: Extract<DatabaseLoc
     throw postgresError(err, location);
   }
 }
-
-/** Advisory lock keys of Gazette's (any number unlikely to be another program's). */
-const LOCK_MIGRATE = 0x67617a01;

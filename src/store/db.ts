@@ -1,7 +1,6 @@
 import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { DatabaseLocation } from '../config/index.js';
 import { GazetteError } from '../errors.js';
 
 export type Db = Database.Database;
@@ -142,23 +141,28 @@ const MIGRATIONS: string[] = [
   CREATE INDEX confirmations_sent_domain ON confirmations_sent (domain, sent_at);
   CREATE INDEX confirmations_sent_at ON confirmations_sent (sent_at);
   `,
+  // 6: a confirmation's slot named by an id of its own (PostgreSQL has no rowid), as the list's
+  // PostgreSQL schema has it.
+  `
+  CREATE TABLE confirmations_sent_v6 (
+    id      INTEGER PRIMARY KEY,
+    mailbox TEXT NOT NULL,
+    domain  TEXT NOT NULL,
+    sent_at TEXT NOT NULL
+  );
+  INSERT INTO confirmations_sent_v6 (id, mailbox, domain, sent_at) SELECT rowid, mailbox, domain, sent_at FROM confirmations_sent;
+  DROP TABLE confirmations_sent;
+  ALTER TABLE confirmations_sent_v6 RENAME TO confirmations_sent;
+  CREATE INDEX confirmations_sent_mailbox ON confirmations_sent (mailbox, sent_at);
+  CREATE INDEX confirmations_sent_domain ON confirmations_sent (domain, sent_at);
+  CREATE INDEX confirmations_sent_at ON confirmations_sent (sent_at);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-/**
- * The SQLite file of a list. The commands that still query SQLite directly
- * refuse a list on PostgreSQL with one line, rather than make a file.
- */
-export function sqliteFile(location: DatabaseLocation | string): string {
-  if (typeof location === 'string') return location;
-  if (location.kind === 'sqlite') return location.file;
-  throw new GazetteError('DB', `this command cannot use a list on PostgreSQL yet (${location.where}); set subscribers.database to a SQLite file`);
-}
-
 /** Open (creating if needed) the database: WAL, foreign keys, migrated to the current version. */
-export function openDatabase(location: DatabaseLocation | string): Db {
-  const file = sqliteFile(location);
+export function openDatabase(file: string): Db {
   let db: Db;
   try {
     mkdirSync(path.dirname(file), { recursive: true });
@@ -200,24 +204,3 @@ function migrate(db: Db, file: string): void {
 
 /** Timestamps are ISO 8601 UTC strings. */
 export const now = (): string => new Date().toISOString();
-
-const statements = new WeakMap<Db, Map<string, Database.Statement>>();
-
-/**
- * `db.prepare(sql)`, prepared once per database and kept: preparing costs
- * more than running, and a send or an import runs the same few statements
- * for every subscriber.
- */
-export function statement(db: Db, sql: string): Database.Statement {
-  let cache = statements.get(db);
-  if (!cache) {
-    cache = new Map();
-    statements.set(db, cache);
-  }
-  let prepared = cache.get(sql);
-  if (!prepared) {
-    prepared = db.prepare(sql);
-    cache.set(sql, prepared);
-  }
-  return prepared;
-}

@@ -1,4 +1,5 @@
-import { type Db, statement } from './db.js';
+import { sql } from 'kysely';
+import { changes, type Q } from './sql.js';
 
 /**
  * Provider events already taken, by identity (a Mailgun signature's token,
@@ -12,18 +13,17 @@ import { type Db, statement } from './db.js';
  * It is remembered until `keepUntil` (undefined: for good); entries past
  * theirs are removed on the way.
  */
-export function claimEvent(db: Db, id: string, at: Date, keepUntil: Date | undefined): boolean {
-  statement(db, 'DELETE FROM webhook_events WHERE keep_until < ?').run(at.toISOString());
-  return (
-    statement(db, 'INSERT OR IGNORE INTO webhook_events (id, seen_at, keep_until) VALUES (?, ?, ?)').run(
-      id,
-      at.toISOString(),
-      keepUntil?.toISOString() ?? '9999',
-    ).changes === 1
+export async function claimEvent(db: Q, id: string, at: Date, keepUntil: Date | undefined): Promise<boolean> {
+  await sql`DELETE FROM webhook_events WHERE keep_until < ${at.toISOString()}`.execute(db);
+  const taken = await changes(
+    db,
+    sql`INSERT INTO webhook_events (id, seen_at, keep_until) VALUES (${id}, ${at.toISOString()}, ${keepUntil?.toISOString() ?? '9999'})
+        ON CONFLICT (id) DO NOTHING`,
   );
+  return taken === 1;
 }
 
 /** Give a claim back (the event could not be applied; the provider will retry it). */
-export function releaseEvent(db: Db, id: string): void {
-  statement(db, 'DELETE FROM webhook_events WHERE id = ?').run(id);
+export async function releaseEvent(db: Q, id: string): Promise<void> {
+  await sql`DELETE FROM webhook_events WHERE id = ${id}`.execute(db);
 }

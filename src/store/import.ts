@@ -1,8 +1,10 @@
+import { sql } from 'kysely';
 import { GazetteError } from '../errors.js';
 import { type CsvRecord, readCsv } from '../util/csv.js';
 import { isCjk, plainLine } from '../util/text.js';
-import type { Db } from './db.js';
-import { checkEmail, emailKey, findSubscriber, insertSubscriber, STATUSES, type Status, setName, setStatus } from './subscribers.js';
+import { now } from './db.js';
+import { all, type Q, transact } from './sql.js';
+import { checkEmail, emailKey, STATUSES, type Status, type SubscriberRow, setName, setStatus } from './subscribers.js';
 
 export interface ImportProblem {
   line: number;
@@ -114,32 +116,54 @@ function fullName(given: string, family: string): string {
   return [given, family].filter(Boolean).join(' ');
 }
 
-/** Apply one valid row, counting what happened in `result`. */
-function applyRow(db: Db, row: Row, options: ImportOptions, result: ImportResult): void {
-  const existing = findSubscriber(db, row.email);
-  // An opt-out in the file stays one whatever --status says.
-  const wanted: Status = row.status && OPTED_OUT.has(row.status) ? row.status : (options.status ?? row.status ?? 'subscribed');
-  if (!existing) {
-    insertSubscriber(db, { email: row.email, name: row.name, status: wanted, source: options.source });
-    result.added++;
-    return;
-  }
+/** The status a row asks for: an opt-out in the file stays one whatever --status says. */
+const wantedStatus = (row: Row, options: ImportOptions): Status =>
+  row.status && OPTED_OUT.has(row.status) ? row.status : (options.status ?? row.status ?? 'subscribed');
+
+/** Apply one valid row to the subscriber it names, counting what happened in `result`. */
+async function applyToExisting(db: Q, row: Row, existing: SubscriberRow, options: ImportOptions, result: ImportResult): Promise<void> {
+  const wanted = wantedStatus(row, options);
   let changed = false;
   if (wanted !== existing.status) {
     if (OPTED_OUT.has(existing.status) && !OPTED_OUT.has(wanted)) {
       // An opt-out or a bounce is never undone by an import.
       result.keptOptedOut++;
     } else if (OPTED_OUT.has(wanted) || (wanted === 'subscribed' && existing.status === 'pending')) {
-      setStatus(db, existing.id, wanted, 'import');
+      await setStatus(db, existing.id, wanted, 'import');
       changed = true;
     }
   }
   if (row.name && row.name !== existing.name) {
-    setName(db, existing.id, row.name);
+    await setName(db, existing.id, row.name);
     changed = true;
   }
   if (changed) result.updated++;
   else result.unchanged++;
+}
+
+/** Apply a batch of rows (their addresses all different) in one transaction: the new ones in one statement. */
+async function applyRows(db: Q, rows: Row[], options: ImportOptions, result: ImportResult): Promise<void> {
+  if (rows.length === 0) return;
+  await transact(db, async (trx) => {
+    const keys = rows.map((r) => emailKey(r.email));
+    const known = new Map((await all(trx, sql<SubscriberRow>`SELECT * FROM subscribers WHERE email_key IN (${sql.join(keys)})`)).map((s) => [s.email_key, s]));
+    const fresh: Row[] = [];
+    for (const row of rows) {
+      const existing = known.get(emailKey(row.email));
+      if (existing) await applyToExisting(trx, row, existing, options, result);
+      else fresh.push(row);
+    }
+    if (fresh.length === 0) return;
+    const t = now();
+    const values = fresh.map((row) => {
+      const status = wantedStatus(row, options);
+      const left = OPTED_OUT.has(status);
+      return sql`(${row.email}, ${emailKey(row.email)}, ${row.name ?? ''}, ${status}, ${options.source}, ${t}, ${t}, ${status === 'subscribed' ? t : null}, ${left ? t : null}, ${left ? 'import' : null})`;
+    });
+    await sql`INSERT INTO subscribers (email, email_key, name, status, source, created_at, updated_at, subscribed_at, unsubscribed_at, unsubscribed_how)
+              VALUES ${sql.join(values)}`.execute(trx);
+    result.added += fresh.length;
+  });
 }
 
 /** Rows applied per transaction: short, so a send running meanwhile waits milliseconds, not minutes. */
@@ -170,48 +194,63 @@ async function checkFile(open: () => AsyncIterable<string>, file: string): Promi
  * Idempotent: importing the same file twice changes nothing. Never turns
  * an unsubscribed or bounced address back into a subscribed one.
  */
-export async function importCsv(db: Db, open: () => AsyncIterable<string>, options: ImportOptions): Promise<ImportResult> {
+export async function importCsv(db: Q, open: () => AsyncIterable<string>, options: ImportOptions): Promise<ImportResult> {
   await checkFile(open, options.file);
   const result: ImportResult = { added: 0, updated: 0, unchanged: 0, keptOptedOut: 0, problems: 0, duplicates: 0 };
-  db.exec('CREATE TEMP TABLE IF NOT EXISTS import_seen (key TEXT PRIMARY KEY, line INTEGER NOT NULL); DELETE FROM temp.import_seen;');
-  const seenLine = db.prepare<[string], { line: number }>('SELECT line FROM temp.import_seen WHERE key = ?');
-  const remember = db.prepare('INSERT INTO temp.import_seen (key, line) VALUES (?, ?)');
-  let pending: Row[] = [];
-  const apply = db.transaction((rows: Row[]) => {
-    for (const row of rows) applyRow(db, row, options, result);
-  });
-  const flush = () => {
-    apply.immediate(pending);
-    pending = [];
-  };
-  try {
-    let col: Columns | undefined;
-    for await (const record of readCsv(open())) {
-      if (!col) {
-        col = readHeader(record, options.file);
-        continue;
+  // One connection for the whole import: the table of addresses seen is a temporary one, which only its connection sees.
+  return db.connection().execute(async (conn) => {
+    await sql`CREATE TEMP TABLE IF NOT EXISTS import_seen (key TEXT PRIMARY KEY, line INTEGER NOT NULL)`.execute(conn);
+    await sql`DELETE FROM import_seen`.execute(conn);
+    /** Rows read since the last batch was applied, valid or not, in the file's order. */
+    let pending: Array<Row | ImportProblem> = [];
+    const flush = async () => {
+      const batch = pending;
+      pending = [];
+      const rows = batch.filter((r): r is Row => 'email' in r);
+      const keys = rows.map((r) => emailKey(r.email));
+      const earlier = new Map<string, number>();
+      if (keys.length)
+        for (const r of await all(conn, sql<{ key: string; line: number }>`SELECT key, line FROM import_seen WHERE key IN (${sql.join(keys)})`))
+          earlier.set(r.key, r.line);
+      // Problems and repeats are told in the file's order; each address is applied at its first line.
+      const apply: Row[] = [];
+      for (const item of batch) {
+        if (!('email' in item)) {
+          result.problems++;
+          options.onProblem(item);
+          continue;
+        }
+        const key = emailKey(item.email);
+        const first = earlier.get(key);
+        if (first !== undefined) {
+          result.duplicates++;
+          options.onDuplicate({ line: item.line, reason: `${item.email} repeats line ${first}; skipped` });
+          continue;
+        }
+        earlier.set(key, item.line);
+        apply.push(item);
       }
-      const row = readRow(record, col);
-      if (!row) continue;
-      if ('reason' in row) {
-        result.problems++;
-        options.onProblem(row);
-        continue;
+      if (apply.length) {
+        await sql`INSERT INTO import_seen (key, line) VALUES ${sql.join(apply.map((r) => sql`(${emailKey(r.email)}, ${r.line})`))}`.execute(conn);
       }
-      const key = emailKey(row.email);
-      const first = seenLine.get(key);
-      if (first) {
-        result.duplicates++;
-        options.onDuplicate({ line: row.line, reason: `${row.email} repeats line ${first.line}; skipped` });
-        continue;
+      await applyRows(conn, apply, options, result);
+    };
+    try {
+      let col: Columns | undefined;
+      for await (const record of readCsv(open())) {
+        if (!col) {
+          col = readHeader(record, options.file);
+          continue;
+        }
+        const row = readRow(record, col);
+        if (!row) continue;
+        pending.push(row);
+        if (pending.length >= ROWS_PER_TRANSACTION) await flush();
       }
-      remember.run(key, row.line);
-      pending.push(row);
-      if (pending.length >= ROWS_PER_TRANSACTION) flush();
+      await flush();
+    } finally {
+      await sql`DROP TABLE IF EXISTS import_seen`.execute(conn);
     }
-    flush();
-  } finally {
-    db.exec('DELETE FROM temp.import_seen');
-  }
-  return result;
+    return result;
+  });
 }

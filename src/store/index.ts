@@ -1,5 +1,5 @@
-export type { Db } from './db.js';
-export { openDatabase, sqliteFile } from './db.js';
+export type { Store } from './connect.js';
+export { openStore } from './connect.js';
 export type { IssueRef, Outcome, Recipient, SentIssue } from './ledger.js';
 export { ledger, lookalikeIssue } from './ledger.js';
 export { addSubscriber, exportCsv, importFile, listSubscribers, parseAddress, parseStatus, removeSubscriber, restoreBounced, withDatabase } from './list.js';
@@ -7,6 +7,7 @@ export { acquireSendLock } from './lock.js';
 export { readerStore } from './readers.js';
 export type { ReportKind, ReportOutcome, ReportTarget } from './reports.js';
 export { applyReport, deliveryByMessageId, issueKeys, latestDelivery, reportSeen } from './reports.js';
+export type { Q } from './sql.js';
 export { sendStatus } from './status.js';
 export type { LeftHow, SubscriberRow } from './subscribers.js';
 export { checkEmail, countByStatus, findSubscriber, getSubscriber } from './subscribers.js';

@@ -1,7 +1,8 @@
+import { type RawBuilder, sql } from 'kysely';
 import { enhancedStatus } from '../util/mail.js';
-import type { Db } from './db.js';
-import { now, statement } from './db.js';
+import { now } from './db.js';
 import { reportFigures } from './reports.js';
+import { all, changes, one, type Q, transact } from './sql.js';
 import { type SubscriberRow, setStatus } from './subscribers.js';
 
 /**
@@ -25,41 +26,18 @@ export interface IssueRef {
   id: string;
 }
 
-// One statement, so one implicit transaction: only for a subscriber still subscribed, and
-// never over a delivery that is already sent or failed.
-const BEGIN_SQL = `INSERT INTO deliveries (issue, subscriber_id, state, attempts, message_id, created_at, updated_at)
-       SELECT ?, id, 'sending', 1, ?, ?, ? FROM subscribers WHERE id = ? AND status = 'subscribed'
-       ON CONFLICT (issue, subscriber_id) DO UPDATE SET state = 'sending', attempts = attempts + 1, updated_at = excluded.updated_at
-       WHERE deliveries.state NOT IN ('sent', 'failed')`;
-
 /**
  * An issue's audience is fixed when its first send begins (`issues.first_sent_at`):
  * a subscriber is owed it when a delivery of it is under way or deferred, or when
  * none was tried yet and they were subscribed by then. Readers who join later
  * start with the next issue; resumed runs and retries keep the audience.
  */
-const OWED_WHERE = `s.status = 'subscribed' AND (d.state IN ('sending', 'deferred')
-         OR (d.state IS NULL AND COALESCE(s.subscribed_at, s.created_at) <= COALESCE((SELECT first_sent_at FROM issues WHERE key = ?), '9999')))`;
+const owedWhere = (issueId: string): RawBuilder<unknown> => sql`s.status = 'subscribed' AND (d.state IN ('sending', 'deferred')
+         OR (d.state IS NULL AND COALESCE(s.subscribed_at, s.created_at) <= COALESCE((SELECT first_sent_at FROM issues WHERE key = ${issueId}), '9999')))`;
 
-const OWED_SQL = `SELECT s.id, s.email, s.name, s.email_key FROM subscribers s
-       LEFT JOIN deliveries d ON d.issue = ? AND d.subscriber_id = s.id
-       WHERE s.id > ? AND ${OWED_WHERE}
-       ORDER BY s.id LIMIT ?`;
-
-const DEFERRED_SQL = `SELECT s.id, s.email, s.name, s.email_key FROM subscribers s
-       JOIN deliveries d ON d.issue = ? AND d.subscriber_id = s.id
-       WHERE s.id > ? AND s.status = 'subscribed' AND d.state = 'deferred'
-       ORDER BY s.id LIMIT ?`;
-
-const FINISH_SQL = `UPDATE deliveries SET state = ?, last_response = ?, updated_at = ?, sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END
-       WHERE issue = ? AND subscriber_id = ?`;
-
-export function recordIssue(db: Db, issue: IssueRef): void {
-  statement(
-    db,
-    `INSERT INTO issues (key, slug, title, feed_id, first_sent_at) VALUES (?, ?, ?, ?, ?)
-     ON CONFLICT (key) DO UPDATE SET slug = excluded.slug, title = excluded.title, feed_id = excluded.feed_id`,
-  ).run(issue.key, issue.slug, issue.title, issue.id, now());
+export async function recordIssue(db: Q, issue: IssueRef): Promise<void> {
+  await sql`INSERT INTO issues (key, slug, title, feed_id, first_sent_at) VALUES (${issue.key}, ${issue.slug}, ${issue.title}, ${issue.id}, ${now()})
+     ON CONFLICT (key) DO UPDATE SET slug = excluded.slug, title = excluded.title, feed_id = excluded.feed_id`.execute(db);
 }
 
 export interface SentIssue {
@@ -74,14 +52,15 @@ export interface SentIssue {
  * (the same slug or the same title): a changed `id` or slug would mail it
  * to everyone again. Undefined when this key has deliveries already.
  */
-export function lookalikeIssue(db: Db, issue: IssueRef): SentIssue | undefined {
-  if (statement(db, 'SELECT 1 FROM deliveries WHERE issue = ? LIMIT 1').get(issue.key)) return undefined;
-  return statement(
+export async function lookalikeIssue(db: Q, issue: IssueRef): Promise<SentIssue | undefined> {
+  if (await one(db, sql`SELECT 1 FROM deliveries WHERE issue = ${issue.key} LIMIT 1`)) return undefined;
+  return one(
     db,
-    `SELECT i.key, i.slug, i.title, i.first_sent_at FROM issues i
-     WHERE i.key <> ? AND (i.slug = ? OR i.title = ?) AND EXISTS (SELECT 1 FROM deliveries d WHERE d.issue = i.key AND d.state = 'sent')
+    sql<SentIssue>`SELECT i.key, i.slug, i.title, i.first_sent_at FROM issues i
+     WHERE i.key <> ${issue.key} AND (i.slug = ${issue.slug} OR i.title = ${issue.title})
+       AND EXISTS (SELECT 1 FROM deliveries d WHERE d.issue = i.key AND d.state = 'sent')
      ORDER BY i.first_sent_at DESC LIMIT 1`,
-  ).get(issue.key, issue.slug, issue.title) as SentIssue | undefined;
+  );
 }
 
 /**
@@ -89,20 +68,33 @@ export function lookalikeIssue(db: Db, issue: IssueRef): SentIssue | undefined {
  * in its audience, and with no `sent` or `failed` delivery. `retry` limits
  * it to the deferred.
  */
-export function owedBatch(db: Db, issueId: string, after: number, limit: number, retry: boolean): Recipient[] {
-  if (retry) return statement(db, DEFERRED_SQL).all(issueId, after, limit) as Recipient[];
-  return statement(db, OWED_SQL).all(issueId, after, issueId, limit) as Recipient[];
+export function owedBatch(db: Q, issueId: string, after: number, limit: number, retry: boolean): Promise<Recipient[]> {
+  if (retry)
+    return all(
+      db,
+      sql<Recipient>`SELECT s.id, s.email, s.name, s.email_key FROM subscribers s
+       JOIN deliveries d ON d.issue = ${issueId} AND d.subscriber_id = s.id
+       WHERE s.id > ${after} AND s.status = 'subscribed' AND d.state = 'deferred'
+       ORDER BY s.id LIMIT ${limit}`,
+    );
+  return all(
+    db,
+    sql<Recipient>`SELECT s.id, s.email, s.name, s.email_key FROM subscribers s
+       LEFT JOIN deliveries d ON d.issue = ${issueId} AND d.subscriber_id = s.id
+       WHERE s.id > ${after} AND ${owedWhere(issueId)}
+       ORDER BY s.id LIMIT ${limit}`,
+  );
 }
 
 /** How many subscribers are still owed this issue. */
-export function owedCount(db: Db, issueId: string): number {
-  const row = statement(
+export async function owedCount(db: Q, issueId: string): Promise<number> {
+  const row = await one(
     db,
-    `SELECT COUNT(*) AS n FROM subscribers s
-       LEFT JOIN deliveries d ON d.issue = ? AND d.subscriber_id = s.id
-       WHERE ${OWED_WHERE}`,
-  ).get(issueId, issueId) as { n: number };
-  return row.n;
+    sql<{ n: number }>`SELECT COUNT(*) AS n FROM subscribers s
+       LEFT JOIN deliveries d ON d.issue = ${issueId} AND d.subscriber_id = s.id
+       WHERE ${owedWhere(issueId)}`,
+  );
+  return row!.n;
 }
 
 /**
@@ -110,9 +102,19 @@ export function owedCount(db: Db, issueId: string): number {
  * subscriber is still subscribed and still owed the issue, and record the
  * attempt. Returns false when the message must not be sent.
  */
-export function beginDelivery(db: Db, issueId: string, subscriberId: number, messageId: string): boolean {
+export async function beginDelivery(db: Q, issueId: string, subscriberId: number, messageId: string): Promise<boolean> {
   const t = now();
-  return statement(db, BEGIN_SQL).run(issueId, messageId, t, t, subscriberId).changes === 1;
+  // One statement, so one implicit transaction: only for a subscriber still subscribed, and
+  // never over a delivery that is already sent or failed.
+  const begun = await changes(
+    db,
+    sql`INSERT INTO deliveries (issue, subscriber_id, state, attempts, message_id, created_at, updated_at)
+       SELECT CAST(${issueId} AS TEXT), id, 'sending', 1, CAST(${messageId} AS TEXT), CAST(${t} AS TEXT), CAST(${t} AS TEXT)
+       FROM subscribers WHERE id = ${subscriberId} AND status = 'subscribed'
+       ON CONFLICT (issue, subscriber_id) DO UPDATE SET state = 'sending', attempts = deliveries.attempts + 1, updated_at = excluded.updated_at
+       WHERE deliveries.state NOT IN ('sent', 'failed')`,
+  );
+  return begun === 1;
 }
 
 export interface Outcome {
@@ -123,28 +125,27 @@ export interface Outcome {
 }
 
 /** Right after the SMTP transaction: record what happened. */
-export function finishDelivery(db: Db, issueId: string, subscriberId: number, outcome: Outcome): void {
+export async function finishDelivery(db: Q, issueId: string, subscriberId: number, outcome: Outcome): Promise<void> {
   const t = now();
-  const record = () => statement(db, FINISH_SQL).run(outcome.state, outcome.response.slice(0, 1000), t, outcome.state, t, issueId, subscriberId);
+  const sentAt = outcome.state === 'sent' ? sql`sent_at = ${t},` : sql``;
+  const record = (on: Q) =>
+    sql`UPDATE deliveries SET ${sentAt} state = ${outcome.state}, last_response = ${outcome.response.slice(0, 1000)}, updated_at = ${t}
+        WHERE issue = ${issueId} AND subscriber_id = ${subscriberId}`.execute(on);
   if (!outcome.bounce) {
-    record();
+    await record(db);
     return;
   }
-  db.transaction(() => {
-    record();
-    statement(db, `UPDATE deliveries SET bounce = 'hard', bounce_status = ?, bounce_diagnostic = ?, bounced_at = ? WHERE issue = ? AND subscriber_id = ?`).run(
-      enhancedStatus(outcome.response) ?? null,
-      outcome.response.slice(0, 1000),
-      t,
-      issueId,
-      subscriberId,
-    );
-    setStatus(db, subscriberId, 'bounced');
-  }).immediate();
+  await transact(db, async (trx) => {
+    await record(trx);
+    await sql`UPDATE deliveries SET bounce = 'hard', bounce_status = ${enhancedStatus(outcome.response) ?? null}, bounce_diagnostic = ${outcome.response.slice(0, 1000)},
+                bounced_at = ${t}
+              WHERE issue = ${issueId} AND subscriber_id = ${subscriberId}`.execute(trx);
+    await setStatus(trx, subscriberId, 'bounced');
+  });
 }
 
 /** The ledger of one database, as the send pipeline's store (`SendStore` in send/store.ts). */
-export function ledger(db: Db) {
+export function ledger(db: Q) {
   return {
     recordIssue: (issue: IssueRef) => recordIssue(db, issue),
     owedCount: (issueId: string) => owedCount(db, issueId),
@@ -182,28 +183,32 @@ export interface IssueStatus {
 }
 
 /** Delivery counts per issue sent (newest first), or for the issue with this slug. */
-export function deliveryStatus(db: Db, slug?: string): IssueStatus[] {
-  const issues = (
-    slug ? db.prepare('SELECT * FROM issues WHERE slug = ?').all(slug) : db.prepare('SELECT * FROM issues ORDER BY first_sent_at DESC').all()
-  ) as Array<Pick<IssueStatus, 'key' | 'slug' | 'title' | 'first_sent_at'>>;
-  const counts = db.prepare('SELECT state, COUNT(*) AS n FROM deliveries WHERE issue = ? GROUP BY state');
-  return issues.map((issue) => {
+export async function deliveryStatus(db: Q, slug?: string): Promise<IssueStatus[]> {
+  type Row = Pick<IssueStatus, 'key' | 'slug' | 'title' | 'first_sent_at'>;
+  const issues = await all(db, slug ? sql<Row>`SELECT * FROM issues WHERE slug = ${slug}` : sql<Row>`SELECT * FROM issues ORDER BY first_sent_at DESC`);
+  const statuses: IssueStatus[] = [];
+  for (const issue of issues) {
     const status: IssueStatus = {
       ...issue,
       sent: 0,
       deferred: 0,
       failed: 0,
       sending: 0,
-      owed: owedCount(db, issue.key),
-      ...reportFigures(db, issue.key),
+      owed: await owedCount(db, issue.key),
+      ...(await reportFigures(db, issue.key)),
       delivered: 0,
       hardRate: 0,
       complaintRate: 0,
     };
-    for (const row of counts.all(issue.key) as Array<{ state: DeliveryState; n: number }>) status[row.state] = row.n;
+    for (const row of await all(
+      db,
+      sql<{ state: DeliveryState; n: number }>`SELECT state, COUNT(*) AS n FROM deliveries WHERE issue = ${issue.key} GROUP BY state`,
+    ))
+      status[row.state] = row.n;
     status.delivered = status.sent - status.bouncedAfter;
     status.hardRate = status.hard / Math.max(1, status.sent + status.failed);
     status.complaintRate = status.complaints / Math.max(1, status.delivered);
-    return status;
-  });
+    statuses.push(status);
+  }
+  return statuses;
 }

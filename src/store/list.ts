@@ -1,11 +1,14 @@
 import path from 'node:path';
 import { stringify } from 'csv-stringify/sync';
+import { sql } from 'kysely';
 import type { DatabaseLocation } from '../config/index.js';
 import { GazetteError } from '../errors.js';
 import { plainLine } from '../util/text.js';
 import { readUserText } from '../util/user-files.js';
-import { type Db, now, openDatabase, statement } from './db.js';
+import { openStore } from './connect.js';
+import { now } from './db.js';
 import { type ImportOptions, type ImportResult, importCsv } from './import.js';
+import { all, changes, type Q, transact } from './sql.js';
 import {
   allSubscribers,
   checkEmail,
@@ -24,13 +27,13 @@ import {
  * each function is one command's work, given an open database.
  */
 
-/** Open the database for the length of `work`. */
-export async function withDatabase<T>(file: DatabaseLocation | string, work: (db: Db) => Promise<T> | T): Promise<T> {
-  const db = openDatabase(file);
+/** Open the database (a SQLite file, or PostgreSQL) for the length of `work`. */
+export async function withDatabase<T>(location: DatabaseLocation, work: (db: Q) => Promise<T> | T): Promise<T> {
+  const store = await openStore(location);
   try {
-    return await work(db);
+    return await work(store.db);
   } finally {
-    db.close();
+    await store.close();
   }
 }
 
@@ -47,15 +50,15 @@ export type AddOutcome = 'added' | 'updated' | 'unchanged';
  * Subscribe an address. One that unsubscribed or bounced is subscribed
  * again only with `force` (which the reader's consent must justify).
  */
-export function addSubscriber(
-  db: Db,
+export async function addSubscriber(
+  db: Q,
   input: { email: string; name?: string | undefined; force?: boolean | undefined },
-): { outcome: AddOutcome; email: string } {
+): Promise<{ outcome: AddOutcome; email: string }> {
   const address = parseAddress(input.email);
   const name = input.name === undefined ? undefined : plainLine(input.name);
-  const existing = findSubscriber(db, address);
+  const existing = await findSubscriber(db, address);
   if (!existing) {
-    insertSubscriber(db, { email: address, ...(name ? { name } : {}), status: 'subscribed', source: 'cli' });
+    await insertSubscriber(db, { email: address, ...(name ? { name } : {}), status: 'subscribed', source: 'cli' });
     return { outcome: 'added', email: address };
   }
   if (complained(existing)) {
@@ -70,19 +73,19 @@ export function addSubscriber(
       `${existing.email} is ${existing.status} (since ${existing.unsubscribed_at ?? existing.updated_at}); add --force to subscribe them again, only with their consent`,
     );
   }
-  if (existing.status !== 'subscribed') setStatus(db, existing.id, 'subscribed');
-  if (name && name !== existing.name) setName(db, existing.id, name);
+  if (existing.status !== 'subscribed') await setStatus(db, existing.id, 'subscribed');
+  if (name && name !== existing.name) await setName(db, existing.id, name);
   const unchanged = existing.status === 'subscribed' && (!name || name === existing.name);
   return { outcome: unchanged ? 'unchanged' : 'updated', email: existing.email };
 }
 
 /** Unsubscribe an address, keeping the record (so no import subscribes it again). */
-export function removeSubscriber(db: Db, email: string): { outcome: 'removed' | 'unchanged'; email: string } {
+export async function removeSubscriber(db: Q, email: string): Promise<{ outcome: 'removed' | 'unchanged'; email: string }> {
   const address = parseAddress(email);
-  const existing = findSubscriber(db, address);
+  const existing = await findSubscriber(db, address);
   if (!existing) throw new GazetteError('SUBSCRIBER', `${address} is not in the subscriber list`);
   if (existing.status === 'unsubscribed') return { outcome: 'unchanged', email: existing.email };
-  setStatus(db, existing.id, 'unsubscribed', 'command');
+  await setStatus(db, existing.id, 'unsubscribed', 'command');
   return { outcome: 'removed', email: existing.email };
 }
 
@@ -92,12 +95,12 @@ export function parseStatus(value: string): Status {
 }
 
 /** Every subscriber (with this status), in the order they joined. */
-export function* listSubscribers(db: Db, status?: Status): Generator<SubscriberRow> {
-  for (const s of allSubscribers(db)) if (!status || s.status === status) yield s;
+export async function* listSubscribers(db: Q, status?: Status): AsyncGenerator<SubscriberRow> {
+  for await (const s of allSubscribers(db)) if (!status || s.status === status) yield s;
 }
 
 /** Import a CSV file (UTF-8, or UTF-16 with a BOM), read as a stream. */
-export function importFile(db: Db, file: string, handlers: Pick<ImportOptions, 'onProblem' | 'onDuplicate' | 'status'>): Promise<ImportResult> {
+export function importFile(db: Q, file: string, handlers: Pick<ImportOptions, 'onProblem' | 'onDuplicate' | 'status'>): Promise<ImportResult> {
   const open = () => readUserText(file, 'INPUT', 'the CSV file', 'no such file', 'export the CSV as UTF-8');
   return importCsv(db, open, { file, source: `import:${path.basename(file)}`, ...handlers });
 }
@@ -110,10 +113,10 @@ const EXPORT_COLUMNS = ['email', 'name', 'status', 'source', 'created_at', 'subs
  * (`=`, `+`, `-`, `@`, tab, CR) prefixed with `'`, since names are
  * whatever readers typed.
  */
-export function* exportCsv(db: Db): Generator<string> {
+export async function* exportCsv(db: Q): AsyncGenerator<string> {
   const line = (cells: readonly string[]) => stringify([cells], { escape_formulas: true, record_delimiter: '' });
   yield line(EXPORT_COLUMNS);
-  for (const s of allSubscribers(db)) {
+  for await (const s of allSubscribers(db)) {
     yield line([s.email, s.name, s.status, s.source, s.created_at, s.subscribed_at ?? '', s.unsubscribed_at ?? '', s.unsubscribed_how ?? '']);
   }
 }
@@ -124,22 +127,18 @@ export function* exportCsv(db: Db): Generator<string> {
  * that failed for them since then are deferred, so the next send retries
  * them. Each change is recorded with its time, as any other.
  */
-export function restoreBounced(db: Db, since: Date): { restored: number; deliveries: number } {
+export function restoreBounced(db: Q, since: Date): Promise<{ restored: number; deliveries: number }> {
   const from = since.toISOString();
-  return db
-    .transaction(() => {
-      const ids = (statement(db, "SELECT id FROM subscribers WHERE status = 'bounced' AND unsubscribed_at >= ?").all(from) as Array<{ id: number }>).map(
-        (r) => r.id,
+  return transact(db, async (trx) => {
+    const ids = (await all(trx, sql<{ id: number }>`SELECT id FROM subscribers WHERE status = 'bounced' AND unsubscribed_at >= ${from}`)).map((r) => r.id);
+    let deliveries = 0;
+    for (const id of ids) {
+      await setStatus(trx, id, 'subscribed');
+      deliveries += await changes(
+        trx,
+        sql`UPDATE deliveries SET state = 'deferred', updated_at = ${now()} WHERE subscriber_id = ${id} AND state = 'failed' AND updated_at >= ${from}`,
       );
-      let deliveries = 0;
-      for (const id of ids) {
-        setStatus(db, id, 'subscribed');
-        deliveries += statement(
-          db,
-          "UPDATE deliveries SET state = 'deferred', updated_at = ? WHERE subscriber_id = ? AND state = 'failed' AND updated_at >= ?",
-        ).run(now(), id, from).changes;
-      }
-      return { restored: ids.length, deliveries };
-    })
-    .immediate();
+    }
+    return { restored: ids.length, deliveries };
+  });
 }

@@ -1,14 +1,15 @@
-import type { Db } from './db.js';
+import { sql } from 'kysely';
 import { claimEvent, releaseEvent } from './events.js';
+import type { Q } from './sql.js';
 import { getSubscriber, type LeftHow } from './subscribers.js';
 import { type ConfirmationCaps, type ConfirmationSlot, confirmSubscription, leave, releaseSlot, requestSubscription, undoLeave } from './subscriptions.js';
 
 /**
- * The SQLite subscriber store as `serve` uses it (its `ReaderStore`, in
- * serve/deps.ts): each call one statement or one transaction. PostgreSQL
- * gives the same interface a second implementation.
+ * The subscriber store as `serve` uses it (its `ReaderStore`, in
+ * serve/deps.ts), on SQLite or PostgreSQL: each call one statement or one
+ * transaction.
  */
-export function readerStore(db: Db) {
+export function readerStore(db: Q) {
   return {
     subscriber: (id: number) => getSubscriber(db, id),
     requestSubscription: (email: string, name: string | undefined, caps: ConfirmationCaps, at: Date) => requestSubscription(db, email, name, caps, at),
@@ -19,8 +20,8 @@ export function readerStore(db: Db) {
     claimEvent: (id: string, at: Date, keepUntil: Date | undefined) => claimEvent(db, id, at, keepUntil),
     releaseEvent: (id: string) => releaseEvent(db, id),
     /** Throws when the database cannot be read (the health check). */
-    ping: () => {
-      db.prepare('SELECT 1').get();
+    ping: async () => {
+      await sql`SELECT 1`.execute(db);
     },
   };
 }

@@ -1,5 +1,6 @@
-import type { Db } from './db.js';
-import { now, statement } from './db.js';
+import { sql } from 'kysely';
+import { now } from './db.js';
+import { all, changes, one, type Q, transact } from './sql.js';
 import { getSubscriber, setStatus } from './subscribers.js';
 
 /**
@@ -51,16 +52,14 @@ export type ReportOutcome =
   | 'duplicate';
 
 /** The delivery a Message-ID was sent as (Gazette's Message-IDs are one per issue and subscriber). */
-export function deliveryByMessageId(db: Db, messageId: string): ReportTarget | undefined {
-  const row = statement(db, 'SELECT issue, subscriber_id FROM deliveries WHERE message_id = ? LIMIT 1').get(messageId) as
-    | { issue: string; subscriber_id: number }
-    | undefined;
+export async function deliveryByMessageId(db: Q, messageId: string): Promise<ReportTarget | undefined> {
+  const row = await one(db, sql<{ issue: string; subscriber_id: number }>`SELECT issue, subscriber_id FROM deliveries WHERE message_id = ${messageId} LIMIT 1`);
   return row ? { subscriberId: row.subscriber_id, issue: row.issue } : undefined;
 }
 
 /** The send key of the issue whose tag (`issueTag`) this is. */
-export function issueKeys(db: Db): string[] {
-  return (statement(db, 'SELECT key FROM issues').all() as Array<{ key: string }>).map((r) => r.key);
+export async function issueKeys(db: Q): Promise<string[]> {
+  return (await all(db, sql<{ key: string }>`SELECT key FROM issues`)).map((r) => r.key);
 }
 
 /**
@@ -68,20 +67,21 @@ export function issueKeys(db: Db): string[] {
  * recently sent to the subscriber before the report was written, or (a
  * report's Date may be off) the most recent one.
  */
-export function latestDelivery(db: Db, subscriberId: number, at: Date): string | undefined {
-  const latest = (before: string) =>
+export async function latestDelivery(db: Q, subscriberId: number, at: Date): Promise<string | undefined> {
+  const latest = async (before: string) =>
     (
-      statement(db, `SELECT issue FROM deliveries WHERE subscriber_id = ? AND state = 'sent' AND sent_at <= ? ORDER BY sent_at DESC LIMIT 1`).get(
-        subscriberId,
-        before,
-      ) as { issue: string } | undefined
+      await one(
+        db,
+        sql<{ issue: string }>`SELECT issue FROM deliveries WHERE subscriber_id = ${subscriberId} AND state = 'sent' AND sent_at <= ${before}
+                               ORDER BY sent_at DESC LIMIT 1`,
+      )
     )?.issue;
-  return latest(at.toISOString()) ?? latest('9999');
+  return (await latest(at.toISOString())) ?? (await latest('9999'));
 }
 
 /** Whether this report was processed before. */
-export function reportSeen(db: Db, id: string): boolean {
-  return statement(db, 'SELECT 1 FROM reports WHERE id = ?').get(id) !== undefined;
+export async function reportSeen(db: Q, id: string): Promise<boolean> {
+  return (await one(db, sql`SELECT 1 FROM reports WHERE id = ${id}`)) !== undefined;
 }
 
 /**
@@ -91,75 +91,69 @@ export function reportSeen(db: Db, id: string): boolean {
  * - soft: counted on the delivery; `bounced` once the last `softLimit`
  *   issues sent to them all bounced;
  * - complaint: `unsubscribed` with the reason `complaint`, for good.
+ *
+ * The report's row is written first: of the same report delivered twice at
+ * once (a webhook to two `serve` replicas), one writes it and applies it,
+ * the other finds it taken and changes nothing.
  */
 export function applyReport(
-  db: Db,
+  db: Q,
   report: ReportRecord,
   target: ReportTarget | undefined,
   softLimit: number,
   unmatched: ReportOutcome = 'unmatched',
-): ReportOutcome {
-  return db
-    .transaction((): ReportOutcome => {
-      if (reportSeen(db, report.id)) return 'duplicate';
-      const outcome = target ? change(db, report, target, softLimit) : unmatched;
-      statement(
-        db,
-        `INSERT INTO reports (id, received_at, source, kind, subscriber_id, issue, status, diagnostic, outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(
-        report.id,
-        now(),
-        report.source,
-        report.kind,
-        target?.subscriberId ?? null,
-        target?.issue ?? null,
-        report.status ?? null,
-        report.diagnostic?.slice(0, 1000) ?? null,
-        outcome,
-      );
-      return outcome;
-    })
-    .immediate();
+): Promise<ReportOutcome> {
+  return transact(db, async (trx): Promise<ReportOutcome> => {
+    const taken = await changes(
+      trx,
+      sql`INSERT INTO reports (id, received_at, source, kind, subscriber_id, issue, status, diagnostic, outcome)
+          VALUES (${report.id}, ${now()}, ${report.source}, ${report.kind}, ${target?.subscriberId ?? null}, ${target?.issue ?? null},
+                  ${report.status ?? null}, ${report.diagnostic?.slice(0, 1000) ?? null}, 'unchanged')
+          ON CONFLICT (id) DO NOTHING`,
+    );
+    if (taken === 0) return 'duplicate';
+    const outcome = target ? await change(trx, report, target, softLimit) : unmatched;
+    await sql`UPDATE reports SET outcome = ${outcome} WHERE id = ${report.id}`.execute(trx);
+    return outcome;
+  });
 }
 
-function change(db: Db, report: ReportRecord, target: ReportTarget, softLimit: number): ReportOutcome {
-  const subscriber = getSubscriber(db, target.subscriberId);
+async function change(db: Q, report: ReportRecord, target: ReportTarget, softLimit: number): Promise<ReportOutcome> {
+  const subscriber = await getSubscriber(db, target.subscriberId);
   if (!subscriber) return 'unmatched';
   const at = report.at.toISOString();
   if (report.kind === 'none') return 'unchanged';
   if (report.kind === 'complaint') {
     if (target.issue)
-      statement(db, 'UPDATE deliveries SET complained_at = COALESCE(complained_at, ?) WHERE issue = ? AND subscriber_id = ?').run(
-        at,
-        target.issue,
-        subscriber.id,
+      await sql`UPDATE deliveries SET complained_at = COALESCE(complained_at, ${at}) WHERE issue = ${target.issue} AND subscriber_id = ${subscriber.id}`.execute(
+        db,
       );
     if (subscriber.status === 'unsubscribed' && subscriber.unsubscribed_how === 'complaint') return 'unchanged';
-    setStatus(db, subscriber.id, 'unsubscribed', 'complaint');
+    await setStatus(db, subscriber.id, 'unsubscribed', 'complaint');
     return 'unsubscribed';
   }
   if (target.issue) {
     // A hard bounce outranks a soft one on the same delivery; never the other way.
-    statement(
-      db,
-      `UPDATE deliveries SET bounce = ?, bounce_status = ?, bounce_diagnostic = ?, bounced_at = ?
-       WHERE issue = ? AND subscriber_id = ? AND (bounce IS NULL OR (bounce = 'soft' AND ? = 'hard'))`,
-    ).run(report.kind, report.status ?? null, report.diagnostic?.slice(0, 1000) ?? null, at, target.issue, subscriber.id, report.kind);
+    const outranks = report.kind === 'hard' ? sql`OR bounce = 'soft'` : sql``;
+    await sql`UPDATE deliveries SET bounce = ${report.kind}, bounce_status = ${report.status ?? null}, bounce_diagnostic = ${report.diagnostic?.slice(0, 1000) ?? null},
+                bounced_at = ${at}
+              WHERE issue = ${target.issue} AND subscriber_id = ${subscriber.id} AND (bounce IS NULL ${outranks})`.execute(db);
   }
   if (subscriber.status !== 'subscribed' && subscriber.status !== 'pending') return 'unchanged';
-  if (report.kind === 'hard' || softInARow(db, subscriber.id, softLimit)) {
-    setStatus(db, subscriber.id, 'bounced');
+  if (report.kind === 'hard' || (await softInARow(db, subscriber.id, softLimit))) {
+    await setStatus(db, subscriber.id, 'bounced');
     return 'bounced';
   }
   return 'counted';
 }
 
 /** Whether each of the last `limit` issues delivered to a subscriber bounced (soft or hard). */
-function softInARow(db: Db, subscriberId: number, limit: number): boolean {
-  const rows = statement(
+async function softInARow(db: Q, subscriberId: number, limit: number): Promise<boolean> {
+  const rows = await all(
     db,
-    `SELECT bounce FROM deliveries WHERE subscriber_id = ? AND state IN ('sent', 'failed') ORDER BY COALESCE(sent_at, updated_at) DESC LIMIT ?`,
-  ).all(subscriberId, limit) as Array<{ bounce: string | null }>;
+    sql<{ bounce: string | null }>`SELECT bounce FROM deliveries WHERE subscriber_id = ${subscriberId} AND state IN ('sent', 'failed')
+                                   ORDER BY COALESCE(sent_at, updated_at) DESC LIMIT ${limit}`,
+  );
   return rows.length >= limit && rows.every((r) => r.bounce !== null);
 }
 
@@ -173,22 +167,23 @@ export interface ReportFigures {
 }
 
 /** Bounces and complaints of one issue's deliveries. */
-export function reportFigures(db: Db, issueKey: string): ReportFigures {
-  return statement(
+export async function reportFigures(db: Q, issueKey: string): Promise<ReportFigures> {
+  const row = await one(
     db,
-    `SELECT COUNT(CASE WHEN bounce = 'hard' THEN 1 END) AS hard, COUNT(CASE WHEN bounce = 'soft' THEN 1 END) AS soft,
-            COUNT(complained_at) AS complaints, COUNT(CASE WHEN state = 'sent' AND bounce IS NOT NULL THEN 1 END) AS bouncedAfter
-     FROM deliveries WHERE issue = ?`,
-  ).get(issueKey) as ReportFigures;
+    sql<ReportFigures>`SELECT COUNT(CASE WHEN bounce = 'hard' THEN 1 END) AS hard, COUNT(CASE WHEN bounce = 'soft' THEN 1 END) AS soft,
+            COUNT(complained_at) AS complaints, COUNT(CASE WHEN state = 'sent' AND bounce IS NOT NULL THEN 1 END) AS "bouncedAfter"
+     FROM deliveries WHERE issue = ${issueKey}`,
+  );
+  return row!;
 }
 
 /** What reports did, by outcome, since a time (all time by default). */
-export function reportOutcomes(db: Db, since = new Date(0)): Record<string, number> {
+export async function reportOutcomes(db: Q, since = new Date(0)): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
-  for (const row of statement(db, 'SELECT outcome, COUNT(*) AS n FROM reports WHERE received_at >= ? GROUP BY outcome').all(since.toISOString()) as Array<{
-    outcome: string;
-    n: number;
-  }>) {
+  for (const row of await all(
+    db,
+    sql<{ outcome: string; n: number }>`SELECT outcome, COUNT(*) AS n FROM reports WHERE received_at >= ${since.toISOString()} GROUP BY outcome`,
+  )) {
     counts[row.outcome] = row.n;
   }
   return counts;
@@ -206,19 +201,20 @@ export interface ListHealth {
 }
 
 /** The list as a whole: who is left, who bounced or complained, and what recent reports did. */
-export function listHealth(db: Db, at = new Date()): ListHealth {
+export async function listHealth(db: Q, at = new Date()): Promise<ListHealth> {
   const counts = { subscribed: 0, pending: 0, bounced: 0, unsubscribed: 0 } as Record<string, number>;
-  for (const row of statement(db, 'SELECT status, COUNT(*) AS n FROM subscribers GROUP BY status').all() as Array<{ status: string; n: number }>)
+  for (const row of await all(db, sql<{ status: string; n: number }>`SELECT status, COUNT(*) AS n FROM subscribers GROUP BY status`))
     counts[row.status] = row.n;
-  const complainedRow = statement(db, `SELECT COUNT(*) AS n FROM subscribers WHERE status = 'unsubscribed' AND unsubscribed_how = 'complaint'`).get() as {
-    n: number;
-  };
+  const complainedRow = await one(
+    db,
+    sql<{ n: number }>`SELECT COUNT(*) AS n FROM subscribers WHERE status = 'unsubscribed' AND unsubscribed_how = 'complaint'`,
+  );
   return {
     subscribed: counts.subscribed ?? 0,
     pending: counts.pending ?? 0,
     bounced: counts.bounced ?? 0,
     unsubscribed: counts.unsubscribed ?? 0,
-    complained: complainedRow.n,
-    recent: reportOutcomes(db, new Date(at.getTime() - 30 * 24 * 3600 * 1000)),
+    complained: complainedRow!.n,
+    recent: await reportOutcomes(db, new Date(at.getTime() - 30 * 24 * 3600 * 1000)),
   };
 }

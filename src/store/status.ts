@@ -1,6 +1,6 @@
 import type { DatabaseLocation } from '../config/index.js';
 import { percent } from '../util/text.js';
-import { openDatabase } from './db.js';
+import { openStore } from './connect.js';
 import { deliveryStatus, type IssueStatus } from './ledger.js';
 import { type ListHealth, listHealth } from './reports.js';
 
@@ -8,10 +8,10 @@ import { type ListHealth, listHealth } from './reports.js';
 export const HEALTH_LIMITS = { complaintRate: 0.001, hardRate: 0.02 } as const;
 
 /** Delivery and report figures per issue sent, and the list's health, from the ledger alone (no content is read). */
-export function sendStatus(database: DatabaseLocation, slug?: string): { issues: IssueStatus[]; list: ListHealth; warnings: string[] } {
-  const db = openDatabase(database);
+export async function sendStatus(database: DatabaseLocation, slug?: string): Promise<{ issues: IssueStatus[]; list: ListHealth; warnings: string[] }> {
+  const store = await openStore(database);
   try {
-    const issues = deliveryStatus(db, slug);
+    const issues = await deliveryStatus(store.db, slug);
     const warnings: string[] = [];
     for (const i of issues) {
       if (i.complaintRate > HEALTH_LIMITS.complaintRate) {
@@ -25,8 +25,8 @@ export function sendStatus(database: DatabaseLocation, slug?: string): { issues:
         );
       }
     }
-    return { issues, list: listHealth(db), warnings };
+    return { issues, list: await listHealth(store.db), warnings };
   } finally {
-    db.close();
+    await store.close();
   }
 }

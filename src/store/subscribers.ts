@@ -1,9 +1,9 @@
+import { sql } from 'kysely';
 import { checkEmail } from '../util/email.js';
-import type { Db } from './db.js';
+import { now } from './db.js';
+import { all, one, type Q } from './sql.js';
 
 export { checkEmail };
-
-import { now, statement } from './db.js';
 
 export type Status = 'pending' | 'subscribed' | 'unsubscribed' | 'bounced';
 export const STATUSES: readonly Status[] = ['pending', 'subscribed', 'unsubscribed', 'bounced'];
@@ -35,75 +35,61 @@ export const complained = (row: Pick<SubscriberRow, 'status' | 'unsubscribed_how
 
 export const emailKey = (email: string): string => email.trim().toLowerCase();
 
-export function findSubscriber(db: Db, email: string): SubscriberRow | undefined {
-  return statement(db, 'SELECT * FROM subscribers WHERE email_key = ?').get(emailKey(email)) as SubscriberRow | undefined;
+export function findSubscriber(db: Q, email: string): Promise<SubscriberRow | undefined> {
+  return one(db, sql<SubscriberRow>`SELECT * FROM subscribers WHERE email_key = ${emailKey(email)}`);
 }
 
-export function getSubscriber(db: Db, id: number): SubscriberRow | undefined {
-  return statement(db, 'SELECT * FROM subscribers WHERE id = ?').get(id) as SubscriberRow | undefined;
+export function getSubscriber(db: Q, id: number): Promise<SubscriberRow | undefined> {
+  return one(db, sql<SubscriberRow>`SELECT * FROM subscribers WHERE id = ${id}`);
 }
 
 export interface NewSubscriber {
   email: string;
-  name?: string;
+  name?: string | undefined;
   status: Status;
   source: string;
 }
 
-export function insertSubscriber(db: Db, s: NewSubscriber): SubscriberRow {
+export async function insertSubscriber(db: Q, s: NewSubscriber): Promise<SubscriberRow> {
   const t = now();
-  const info = statement(
+  const left = s.status === 'unsubscribed' || s.status === 'bounced';
+  const row = await one(
     db,
-    `INSERT INTO subscribers (email, email_key, name, status, source, created_at, updated_at, subscribed_at, unsubscribed_at, unsubscribed_how)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  ).run(
-    s.email,
-    emailKey(s.email),
-    s.name ?? '',
-    s.status,
-    s.source,
-    t,
-    t,
-    s.status === 'subscribed' ? t : null,
-    s.status === 'unsubscribed' || s.status === 'bounced' ? t : null,
-    s.status === 'unsubscribed' || s.status === 'bounced' ? 'import' : null,
+    sql<SubscriberRow>`INSERT INTO subscribers (email, email_key, name, status, source, created_at, updated_at, subscribed_at, unsubscribed_at, unsubscribed_how)
+       VALUES (${s.email}, ${emailKey(s.email)}, ${s.name ?? ''}, ${s.status}, ${s.source}, ${t}, ${t},
+               ${s.status === 'subscribed' ? t : null}, ${left ? t : null}, ${left ? 'import' : null})
+       RETURNING *`,
   );
-  return getSubscriber(db, Number(info.lastInsertRowid))!;
+  return row!;
 }
 
 /** Change a subscriber's status, keeping the dates that go with it, and how they left. */
-export function setStatus(db: Db, id: number, status: Status, how?: LeftHow): void {
+export async function setStatus(db: Q, id: number, status: Status, how?: LeftHow): Promise<void> {
   const t = now();
   const left = status === 'unsubscribed' || status === 'bounced';
-  statement(
-    db,
-    `UPDATE subscribers SET status = ?, updated_at = ?,
-       subscribed_at = CASE WHEN ? = 'subscribed' THEN ? ELSE subscribed_at END,
-       unsubscribed_at = CASE WHEN ? THEN ? ELSE unsubscribed_at END,
-       unsubscribed_how = CASE WHEN ? THEN ? ELSE unsubscribed_how END
-     WHERE id = ?`,
-  ).run(status, t, status, t, left ? 1 : 0, t, left ? 1 : 0, how ?? (status === 'bounced' ? 'bounce' : null), id);
+  const since = status === 'subscribed' ? sql`subscribed_at = ${t},` : sql``;
+  const leaving = left ? sql`unsubscribed_at = ${t}, unsubscribed_how = ${how ?? (status === 'bounced' ? 'bounce' : null)},` : sql``;
+  await sql`UPDATE subscribers SET ${since} ${leaving} status = ${status}, updated_at = ${t} WHERE id = ${id}`.execute(db);
 }
 
-export function setName(db: Db, id: number, name: string): void {
-  statement(db, 'UPDATE subscribers SET name = ?, updated_at = ? WHERE id = ?').run(name, now(), id);
+export async function setName(db: Q, id: number, name: string): Promise<void> {
+  await sql`UPDATE subscribers SET name = ${name}, updated_at = ${now()} WHERE id = ${id}`.execute(db);
 }
 
 /** Every subscriber, in the order they joined, read a batch at a time. */
-export function* allSubscribers(db: Db, batch = 1000): Generator<SubscriberRow> {
-  const page = statement(db, 'SELECT * FROM subscribers WHERE id > ? ORDER BY id LIMIT ?');
+export async function* allSubscribers(db: Q, batch = 1000): AsyncGenerator<SubscriberRow> {
   let after = 0;
   for (;;) {
-    const rows = page.all(after, batch) as SubscriberRow[];
+    const rows = await all(db, sql<SubscriberRow>`SELECT * FROM subscribers WHERE id > ${after} ORDER BY id LIMIT ${batch}`);
     yield* rows;
     if (rows.length < batch) return;
     after = rows.at(-1)!.id;
   }
 }
 
-export function countByStatus(db: Db): Record<Status, number> {
+export async function countByStatus(db: Q): Promise<Record<Status, number>> {
   const counts = { pending: 0, subscribed: 0, unsubscribed: 0, bounced: 0 };
-  for (const row of statement(db, 'SELECT status, COUNT(*) AS n FROM subscribers GROUP BY status').all() as Array<{ status: Status; n: number }>) {
+  for (const row of await all(db, sql<{ status: Status; n: number }>`SELECT status, COUNT(*) AS n FROM subscribers GROUP BY status`)) {
     counts[row.status] = row.n;
   }
   return counts;

@@ -1,4 +1,5 @@
-import { type Db, statement } from './db.js';
+import { sql } from 'kysely';
+import { all, LOCKS, one, onPostgres, type Q, transact } from './sql.js';
 import { complained, findSubscriber, getSubscriber, insertSubscriber, type LeftHow, type SubscriberRow, setName, setStatus } from './subscribers.js';
 
 /**
@@ -54,7 +55,8 @@ export interface SubscribeRequest {
 
 /** A confirmation's place in the hour, given back if it cannot be mailed. */
 export interface ConfirmationSlot {
-  rowid: number;
+  /** Its row in `confirmations_sent`. */
+  id: number;
   subscriberId: number;
   /** The subscriber's confirm_sent_at before. */
   previous: string | null;
@@ -68,37 +70,48 @@ export interface ConfirmationSlot {
  * subscribed or its mailbox was mailed one within the hour; the slot is
  * taken here, atomically, so two requests at once mail once.
  */
-export function requestSubscription(db: Db, email: string, name: string | undefined, caps: ConfirmationCaps, at = new Date()): SubscribeRequest {
-  return db
-    .transaction((): SubscribeRequest => {
-      const { mailbox, domain } = mailboxOf(email);
-      const since = new Date(at.getTime() - CONFIRM_INTERVAL_MS).toISOString();
-      statement(db, 'DELETE FROM confirmations_sent WHERE sent_at < ?').run(since);
-      const total = (statement(db, 'SELECT COUNT(*) AS n FROM confirmations_sent').get() as { n: number }).n;
-      const toDomain = (statement(db, 'SELECT COUNT(*) AS n FROM confirmations_sent WHERE domain = ?').get(domain) as { n: number }).n;
-      if (total >= caps.perHour || toDomain >= caps.perDomainPerHour) return { busy: true };
-      let row = findSubscriber(db, email);
-      if (!row) row = insertSubscriber(db, { email, ...(name ? { name } : {}), status: 'pending', source: 'web' });
-      else if (name && row.status !== 'subscribed' && name !== row.name) setName(db, row.id, name);
-      if (row.status === 'subscribed') return { quiet: 'subscribed' };
-      // A reader who reported the newsletter as spam is never mailed again, not even a confirmation.
-      if (complained(row)) return { quiet: 'complained' };
-      if (statement(db, 'SELECT 1 FROM confirmations_sent WHERE mailbox = ?').get(mailbox)) return { quiet: 'recently-asked' };
-      const rowid = Number(
-        statement(db, 'INSERT INTO confirmations_sent (mailbox, domain, sent_at) VALUES (?, ?, ?)').run(mailbox, domain, at.toISOString()).lastInsertRowid,
-      );
-      statement(db, 'UPDATE subscribers SET confirm_sent_at = ? WHERE id = ?').run(at.toISOString(), row.id);
-      return { mailTo: getSubscriber(db, row.id)!, slot: { rowid, subscriberId: row.id, previous: row.confirm_sent_at } };
-    })
-    .immediate();
+export function requestSubscription(db: Q, email: string, name: string | undefined, caps: ConfirmationCaps, at = new Date()): Promise<SubscribeRequest> {
+  return transact(db, async (trx): Promise<SubscribeRequest> => {
+    const { mailbox, domain } = mailboxOf(email);
+    // On PostgreSQL, requests to several `serve` replicas take the caps one at a time (SQLite's BEGIN IMMEDIATE does so already).
+    await lockConfirmations(trx);
+    const since = new Date(at.getTime() - CONFIRM_INTERVAL_MS).toISOString();
+    await sql`DELETE FROM confirmations_sent WHERE sent_at < ${since}`.execute(trx);
+    const total = (await one(trx, sql<{ n: number }>`SELECT COUNT(*) AS n FROM confirmations_sent`))!.n;
+    const toDomain = (await one(trx, sql<{ n: number }>`SELECT COUNT(*) AS n FROM confirmations_sent WHERE domain = ${domain}`))!.n;
+    if (total >= caps.perHour || toDomain >= caps.perDomainPerHour) return { busy: true };
+    let row = await findSubscriber(trx, email);
+    if (!row) row = await insertSubscriber(trx, { email, ...(name ? { name } : {}), status: 'pending', source: 'web' });
+    else if (name && row.status !== 'subscribed' && name !== row.name) await setName(trx, row.id, name);
+    if (row.status === 'subscribed') return { quiet: 'subscribed' };
+    // A reader who reported the newsletter as spam is never mailed again, not even a confirmation.
+    if (complained(row)) return { quiet: 'complained' };
+    if (await one(trx, sql`SELECT 1 FROM confirmations_sent WHERE mailbox = ${mailbox}`)) return { quiet: 'recently-asked' };
+    const id = await recordConfirmation(trx, mailbox, domain, at);
+    await sql`UPDATE subscribers SET confirm_sent_at = ${at.toISOString()} WHERE id = ${row.id}`.execute(trx);
+    return { mailTo: (await getSubscriber(trx, row.id))!, slot: { id, subscriberId: row.id, previous: row.confirm_sent_at } };
+  });
+}
+
+/** PostgreSQL: one caps check at a time, for the length of the transaction (an advisory lock; nothing on SQLite, whose write lock is taken already). */
+async function lockConfirmations(trx: Q): Promise<void> {
+  if (onPostgres(trx)) await sql`SELECT pg_advisory_xact_lock(${LOCKS.confirmations})`.execute(trx);
+}
+
+async function recordConfirmation(trx: Q, mailbox: string, domain: string, at: Date): Promise<number> {
+  const row = await one(
+    trx,
+    sql<{ id: number }>`INSERT INTO confirmations_sent (mailbox, domain, sent_at) VALUES (${mailbox}, ${domain}, ${at.toISOString()}) RETURNING id`,
+  );
+  return row!.id;
 }
 
 /** Give a slot back when the confirmation could not be mailed, so the reader may try again at once. */
-export function releaseSlot(db: Db, slot: ConfirmationSlot): void {
-  db.transaction(() => {
-    statement(db, 'DELETE FROM confirmations_sent WHERE rowid = ?').run(slot.rowid);
-    releaseConfirmation(db, slot.subscriberId, slot.previous);
-  })();
+export function releaseSlot(db: Q, slot: ConfirmationSlot): Promise<void> {
+  return transact(db, async (trx) => {
+    await sql`DELETE FROM confirmations_sent WHERE id = ${slot.id}`.execute(trx);
+    await sql`UPDATE subscribers SET confirm_sent_at = ${slot.previous} WHERE id = ${slot.subscriberId}`.execute(trx);
+  });
 }
 
 /**
@@ -106,39 +119,35 @@ export function releaseSlot(db: Db, slot: ConfirmationSlot): void {
  * the author's own run: no hourly caps); undefined when one went out within
  * the hour. Recorded for the mailbox too, so the form mails it no second one.
  */
-export function reserveConfirmation(db: Db, id: number, at = new Date()): ConfirmationSlot | undefined {
+export function reserveConfirmation(db: Q, id: number, at = new Date()): Promise<ConfirmationSlot | undefined> {
   const since = new Date(at.getTime() - CONFIRM_INTERVAL_MS).toISOString();
-  return db.transaction((): ConfirmationSlot | undefined => {
-    const row = getSubscriber(db, id);
+  return transact(db, async (trx): Promise<ConfirmationSlot | undefined> => {
+    const row = await getSubscriber(trx, id);
     if (!row || (row.confirm_sent_at !== null && row.confirm_sent_at > since)) return undefined;
-    statement(db, 'UPDATE subscribers SET confirm_sent_at = ? WHERE id = ?').run(at.toISOString(), id);
+    await sql`UPDATE subscribers SET confirm_sent_at = ${at.toISOString()} WHERE id = ${id}`.execute(trx);
     const { mailbox, domain } = mailboxOf(row.email);
-    const rowid = Number(
-      statement(db, 'INSERT INTO confirmations_sent (mailbox, domain, sent_at) VALUES (?, ?, ?)').run(mailbox, domain, at.toISOString()).lastInsertRowid,
-    );
-    return { rowid, subscriberId: id, previous: row.confirm_sent_at };
-  })();
-}
-
-/** Give the slot back when the confirmation could not be mailed, so the reader may try again at once. */
-function releaseConfirmation(db: Db, id: number, previous: string | null): void {
-  statement(db, 'UPDATE subscribers SET confirm_sent_at = ? WHERE id = ?').run(previous, id);
+    return { id: await recordConfirmation(trx, mailbox, domain, at), subscriberId: id, previous: row.confirm_sent_at };
+  });
 }
 
 /** The reader confirmed their address: subscribed (again, if they had left). Confirming twice is fine. */
-export function confirmSubscription(db: Db, id: number): 'subscribed' | 'already' {
-  const row = getSubscriber(db, id);
-  if (!row || row.status === 'subscribed' || complained(row)) return 'already';
-  setStatus(db, id, 'subscribed');
-  return 'subscribed';
+export function confirmSubscription(db: Q, id: number): Promise<'subscribed' | 'already'> {
+  return transact(db, async (trx) => {
+    const row = await getSubscriber(trx, id);
+    if (!row || row.status === 'subscribed' || complained(row)) return 'already';
+    await setStatus(trx, id, 'subscribed');
+    return 'subscribed';
+  });
 }
 
 /** The reader left, by a mail client's one-click request or the page's button. Twice is fine. */
-export function leave(db: Db, id: number, how: LeftHow): 'unsubscribed' | 'already' {
-  const row = getSubscriber(db, id);
-  if (!row || row.status === 'unsubscribed' || row.status === 'bounced') return 'already';
-  setStatus(db, id, 'unsubscribed', how);
-  return 'unsubscribed';
+export function leave(db: Q, id: number, how: LeftHow): Promise<'unsubscribed' | 'already'> {
+  return transact(db, async (trx) => {
+    const row = await getSubscriber(trx, id);
+    if (!row || row.status === 'unsubscribed' || row.status === 'bounced') return 'already';
+    await setStatus(trx, id, 'unsubscribed', how);
+    return 'unsubscribed';
+  });
 }
 
 /**
@@ -146,23 +155,25 @@ export function leave(db: Db, id: number, how: LeftHow): 'unsubscribed' | 'alrea
  * confirmed it (the caller checks the undo token). Only a reader's own
  * leaving is undone: not a removal by the author, a complaint, a bounce.
  */
-export function undoLeave(db: Db, id: number): 'subscribed' | 'unchanged' {
-  const row = getSubscriber(db, id);
-  if (row?.status !== 'unsubscribed' || (row.unsubscribed_how !== 'one-click' && row.unsubscribed_how !== 'page'))
-    return row?.status === 'subscribed' ? 'subscribed' : 'unchanged';
-  setStatus(db, id, 'subscribed');
-  return 'subscribed';
+export function undoLeave(db: Q, id: number): Promise<'subscribed' | 'unchanged'> {
+  return transact(db, async (trx) => {
+    const row = await getSubscriber(trx, id);
+    if (row?.status !== 'unsubscribed' || (row.unsubscribed_how !== 'one-click' && row.unsubscribed_how !== 'page'))
+      return row?.status === 'subscribed' ? 'subscribed' : 'unchanged';
+    await setStatus(trx, id, 'subscribed');
+    return 'subscribed';
+  });
 }
 
 /** Pending subscribers never asked to confirm (an imported list), a batch at a time, in id order. */
-export function unaskedPending(db: Db, after: number, limit: number): SubscriberRow[] {
-  return statement(db, "SELECT * FROM subscribers WHERE status = 'pending' AND confirm_sent_at IS NULL AND id > ? ORDER BY id LIMIT ?").all(
-    after,
-    limit,
-  ) as SubscriberRow[];
+export function unaskedPending(db: Q, after: number, limit: number): Promise<SubscriberRow[]> {
+  return all(
+    db,
+    sql<SubscriberRow>`SELECT * FROM subscribers WHERE status = 'pending' AND confirm_sent_at IS NULL AND id > ${after} ORDER BY id LIMIT ${limit}`,
+  );
 }
 
 /** How many pending subscribers were never asked to confirm (`subscribers invite` asks them). */
-export function unaskedPendingCount(db: Db): number {
-  return (statement(db, "SELECT count(*) AS n FROM subscribers WHERE status = 'pending' AND confirm_sent_at IS NULL").get() as { n: number }).n;
+export async function unaskedPendingCount(db: Q): Promise<number> {
+  return (await one(db, sql<{ n: number }>`SELECT count(*) AS n FROM subscribers WHERE status = 'pending' AND confirm_sent_at IS NULL`))!.n;
 }

@@ -49,7 +49,7 @@ export interface Tables {
     outcome: string;
   };
   webhook_events: { id: string; seen_at: string; keep_until: string };
-  confirmations_sent: { mailbox: string; domain: string; sent_at: string };
+  confirmations_sent: { id: Generated<number>; mailbox: string; domain: string; sent_at: string };
   /** PostgreSQL only: the schema's version (SQLite keeps it in `PRAGMA user_version`). */
   gazette_schema: { version: number };
 }

@@ -83,17 +83,20 @@ function mac(secret: Buffer, id: number, emailKey: string): string {
   return createHmac('sha256', secret).update(`unsubscribe\n${id}\n${emailKey}`).digest('base64url').slice(0, 32);
 }
 
+/** Who a token names, looked up by id in the store (on SQLite or PostgreSQL): the MAC is checked against what it returns. */
+export type Lookup<S> = (id: number) => S | undefined | Promise<S | undefined>;
+
 /** A subscriber's unsubscribe token: `<id>.<HMAC over id and address>`. */
 export function unsubscribeToken(secret: Buffer, subscriber: { id: number; email_key: string }): string {
   return `${subscriber.id}.${mac(secret, subscriber.id, subscriber.email_key)}`;
 }
 
 /** The subscriber id a token names, if the token is genuine for that subscriber's address. */
-export function verifyToken(secret: Buffer, token: string, lookup: (id: number) => { email_key: string } | undefined): number | undefined {
+export async function verifyToken(secret: Buffer, token: string, lookup: Lookup<{ email_key: string }>): Promise<number | undefined> {
   const m = /^(\d{1,15})\.([A-Za-z0-9_-]{32})$/.exec(token);
   if (!m) return undefined;
   const id = Number(m[1]);
-  const subscriber = lookup(id);
+  const subscriber = await lookup(id);
   if (!subscriber) return undefined;
   return sameMac(mac(secret, id, subscriber.email_key), m[2]!) ? id : undefined;
 }
@@ -119,9 +122,9 @@ export function confirmToken(secret: Buffer, subscriber: { id: number; email_key
 export function verifyConfirmToken(
   secret: Buffer,
   token: string,
-  lookup: (id: number) => { email_key: string } | undefined,
+  lookup: Lookup<{ email_key: string }>,
   now = Date.now(),
-): { id: number } | { problem: 'invalid' | 'expired' } {
+): Promise<{ id: number } | { problem: 'invalid' | 'expired' }> {
   return readTimedToken(token, lookup, now, 'invalid', (subscriber, id, expires) => confirmMac(secret, id, subscriber.email_key, expires));
 }
 
@@ -135,17 +138,17 @@ const expiryOf = (now: number, ttl: number): string => Math.floor((now + ttl) / 
  * subscriber is gone, or whose MAC is not theirs (`expected` may have
  * none), is `mismatch`.
  */
-function readTimedToken<S>(
+async function readTimedToken<S>(
   token: string,
-  lookup: (id: number) => S | undefined,
+  lookup: Lookup<S>,
   now: number,
   mismatch: 'invalid' | 'expired',
   expected: (subscriber: S, id: number, expires: string) => string | undefined,
-): { id: number } | { problem: 'invalid' | 'expired' } {
+): Promise<{ id: number } | { problem: 'invalid' | 'expired' }> {
   const m = /^(\d{1,15})\.([0-9a-z]{1,10})\.([A-Za-z0-9_-]{32})$/.exec(token);
   if (!m) return { problem: 'invalid' };
   const id = Number(m[1]);
-  const subscriber = lookup(id);
+  const subscriber = await lookup(id);
   const mac = subscriber === undefined ? undefined : expected(subscriber, id, m[2]!);
   if (mac === undefined || !sameMac(mac, m[3]!)) return { problem: mismatch };
   return Number.parseInt(m[2]!, 36) * 1000 < now ? { problem: 'expired' } : { id };
@@ -173,9 +176,9 @@ export function undoToken(secret: Buffer, subscriber: { id: number; email_key: s
 export function verifyUndoToken(
   secret: Buffer,
   token: string,
-  lookup: (id: number) => { email_key: string; unsubscribed_at: string | null } | undefined,
+  lookup: Lookup<{ email_key: string; unsubscribed_at: string | null }>,
   now = Date.now(),
-): { id: number } | { problem: 'invalid' | 'expired' } {
+): Promise<{ id: number } | { problem: 'invalid' | 'expired' }> {
   // A token for an earlier unsubscribe of the same reader no longer matches: expired, not forged.
   return readTimedToken(token, lookup, now, 'expired', (subscriber, id, expires) =>
     subscriber.unsubscribed_at ? undoMac(secret, id, subscriber.email_key, subscriber.unsubscribed_at, expires) : undefined,
@@ -233,15 +236,15 @@ const BOUNCE_ADDRESS = /^bounces\+([0-9a-z]{1,11})-([0-9a-f]{8}|0)-([0-9a-f]{20}
  * (undefined for a confirmation); `forged` when it has the shape but not
  * the signature (or names no subscriber). Compared in constant time.
  */
-export function readBounceAddress(
+export async function readBounceAddress(
   secret: Buffer,
   address: string,
-  lookup: (id: number) => { email_key: string } | undefined,
-): { id: number; tag: string | undefined } | 'forged' | undefined {
+  lookup: Lookup<{ email_key: string }>,
+): Promise<{ id: number; tag: string | undefined } | 'forged' | undefined> {
   const m = BOUNCE_ADDRESS.exec(address.trim());
   if (!m) return undefined;
   const id = Number.parseInt(m[1]!, 36);
-  const subscriber = Number.isSafeInteger(id) ? lookup(id) : undefined;
+  const subscriber = Number.isSafeInteger(id) ? await lookup(id) : undefined;
   if (!subscriber) return 'forged';
   const tag = m[2]!.toLowerCase();
   if (!sameMac(bounceMac(secret, id, subscriber.email_key, tag), m[3]!.toLowerCase())) return 'forged';

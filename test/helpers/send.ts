@@ -1,10 +1,11 @@
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import { Kysely, SqliteDialect } from 'kysely';
 import { main } from '../../src/cli/index.js';
 import type { SendEnv } from '../../src/cli/send.js';
 import type { DatabaseLocation } from '../../src/config/index.js';
-import { type Db, openDatabase } from '../../src/store/index.js';
-import { insertSubscriber } from '../../src/store/subscribers.js';
+import { type Db, openDatabase } from '../../src/store/db.js';
+import type { Q } from '../../src/store/index.js';
 import { BASE_CONFIG, makeSite, type Run } from './site.js';
 
 export const SECRET = 'test-secret-0123456789abcdef';
@@ -32,12 +33,24 @@ export async function sendSite(count: number, options: { extraConfig?: string; t
   );
   const config = path.join(dir, 'gazette.toml');
   const dbFile = path.join(dir, 'data', 'gazette.db');
-  const db = openDatabase(dbFile);
-  db.transaction(() => {
-    for (let i = 0; i < count; i++) insertSubscriber(db, { email: `sub${i}@example.org`, name: `Sub ${i}`, status: 'subscribed', source: 'test' });
-  })();
-  db.close();
+  seedSqlite(dbFile, count);
   return { dir, config, dbFile };
+}
+
+/** `count` subscribed readers, sub0@example.org and on, straight into a SQLite list (tests read and write its tables as they are). */
+export function seedSqlite(dbFile: string, count: number, start = 0): void {
+  const db = openDatabase(dbFile);
+  try {
+    const insert = db.prepare(
+      `INSERT INTO subscribers (email, email_key, name, status, source, created_at, updated_at, subscribed_at) VALUES (?, ?, ?, 'subscribed', 'test', ?, ?, ?)`,
+    );
+    const t = new Date().toISOString();
+    db.transaction(() => {
+      for (let i = start; i < start + count; i++) insert.run(`sub${i}@example.org`, `sub${i}@example.org`, `Sub ${i}`, t, t, t);
+    })();
+  } finally {
+    db.close();
+  }
 }
 
 export function openDb(dbFile: string): Db {
@@ -86,11 +99,23 @@ export function deliveries(dbFile: string): Array<{ email: string; state: string
 }
 
 /** Record `pid` as the holder of the database's send lock, as a running send would. */
-export function holdLock(dbFile: DatabaseLocation | string, pid: number): void {
-  const db = openDatabase(dbFile);
+export function holdLock(database: DatabaseLocation | string, pid: number): void {
+  const db = openDatabase(typeof database === 'string' ? database : database.kind === 'sqlite' ? database.file : '');
   try {
     db.prepare("INSERT OR REPLACE INTO send_lock (id, pid, host, started_at) VALUES (1, ?, 'test', '2026-01-01T00:00:00Z')").run(pid);
   } finally {
     db.close();
   }
+}
+
+const lists = new WeakMap<Db, Q>();
+
+/** The store's view (Kysely) of a SQLite connection a test opened: the store's own functions run on it, beside the test's raw SQL. */
+export function listOf(db: Db): Q {
+  let list = lists.get(db);
+  if (!list) {
+    list = new Kysely({ dialect: new SqliteDialect({ database: db }) });
+    lists.set(db, list);
+  }
+  return list;
 }

@@ -7,7 +7,7 @@ import { loadConfig } from '../../../src/config/index.js';
 import { getSubscriber } from '../../../src/store/index.js';
 import { readBounceAddress } from '../../../src/tokens/index.js';
 import { DOMAIN, REPORT_CASES, report, type SentSite, sentSite, statusOf } from '../../helpers/reports.js';
-import { gazetteWith, openDb, SECRET, sendSite } from '../../helpers/send.js';
+import { gazetteWith, listOf, openDb, SECRET, sendSite } from '../../helpers/send.js';
 import { ROOT } from '../../helpers/site.js';
 import { startSmtp, type TestSmtp } from '../../helpers/smtp.js';
 
@@ -40,15 +40,15 @@ describe('VERP: each message has its own envelope sender', () => {
       for (const r of site.smtp.received) {
         expect(r.from).toMatch(/^bounces\+[0-9a-z]+-[0-9a-f]{8}-[0-9a-f]{20}@bounces\.example\.com$/);
         expect(r.from.split('@')[0]!.length).toBeLessThanOrEqual(64);
-        const named = readBounceAddress(Buffer.from(SECRET), r.from, (id) => getSubscriber(db, id));
+        const named = await readBounceAddress(Buffer.from(SECRET), r.from, (id) => getSubscriber(listOf(db), id));
         expect(named).not.toBe('forged');
-        expect(getSubscriber(db, (named as { id: number }).id)!.email).toBe(r.to);
+        expect((await getSubscriber(listOf(db), (named as { id: number }).id))!.email).toBe(r.to);
         // The From header is still the newsletter's.
         expect(r.mail.from?.text).toContain('news@news.example.com');
       }
       // A changed signature is forged.
       const forged = froms[0]!.replace(/-([0-9a-f])([0-9a-f]{19})@/, (_m, a: string, rest: string) => `-${a === '0' ? '1' : '0'}${rest}@`);
-      expect(readBounceAddress(Buffer.from(SECRET), forged, (id) => getSubscriber(db, id))).toBe('forged');
+      expect(await readBounceAddress(Buffer.from(SECRET), forged, (id) => getSubscriber(listOf(db), id))).toBe('forged');
     } finally {
       db.close();
     }
@@ -228,7 +228,7 @@ describe('soft bounces and complaints over time', () => {
     const db = openDb(site.dbFile);
     try {
       const { confirmationCaps, requestSubscription } = await import('../../../src/store/subscriptions.js');
-      expect(requestSubscription(db, 'sub0@example.org', undefined, confirmationCaps(1000))).toEqual({ quiet: 'complained' });
+      expect(await requestSubscription(listOf(db), 'sub0@example.org', undefined, confirmationCaps(1000))).toEqual({ quiet: 'complained' });
     } finally {
       db.close();
     }

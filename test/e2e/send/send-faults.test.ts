@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { createServer, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { countByStatus, findSubscriber } from '../../../src/store/index.js';
-import { deliveries, gazetteWith, openDb, sendSite } from '../../helpers/send.js';
+import { deliveries, gazetteWith, listOf, openDb, sendSite } from '../../helpers/send.js';
 import { startSmtp, type TestSmtp } from '../../helpers/smtp.js';
 
 let smtp: TestSmtp | undefined;
@@ -13,10 +13,10 @@ afterEach(async () => {
 
 const send = (url: string, config: string, ...more: string[]) => gazetteWith({ GAZETTE_SMTP_URL: url }, 'send', '--yes', '--config', config, ...more);
 
-function statusCounts(dbFile: string) {
+async function statusCounts(dbFile: string) {
   const db = openDb(dbFile);
   try {
-    return countByStatus(db);
+    return await countByStatus(listOf(db));
   } finally {
     db.close();
   }
@@ -40,7 +40,7 @@ describe('a server that refuses the sender or the session bounces nobody', () =>
       // Nothing delivered: one line naming the server, no progress line, no summary.
       expect(run.stderr).toMatch(/^error: smtp:\/\/127\.0\.0\.1:\d+ refused[^\n]*$/);
       expect(run.stdout).toBe('');
-      expect(statusCounts(site.dbFile)).toMatchObject({ subscribed: 30, bounced: 0 });
+      expect(await statusCounts(site.dbFile)).toMatchObject({ subscribed: 30, bounced: 0 });
       expect(deliveries(site.dbFile).filter((d) => d.state === 'failed')).toEqual([]);
     });
   }
@@ -52,7 +52,7 @@ describe('a server that refuses the sender or the session bounces nobody', () =>
     const site = await sendSite(10);
     const run = await send(smtp.url, site.config);
     expect(run.code, run.stderr).toBe(0);
-    expect(statusCounts(site.dbFile)).toMatchObject({ subscribed: 8, bounced: 2 });
+    expect(await statusCounts(site.dbFile)).toMatchObject({ subscribed: 8, bounced: 2 });
     expect(smtp.received).toHaveLength(8);
   });
 
@@ -61,13 +61,13 @@ describe('a server that refuses the sender or the session bounces nobody', () =>
     const site = await sendSite(4, { connections: 1 });
     const since = new Date(Date.now() - 1000).toISOString();
     await send(smtp.url, site.config);
-    expect(statusCounts(site.dbFile).bounced).toBe(3);
+    expect((await statusCounts(site.dbFile)).bounced).toBe(3);
     await smtp.close();
     smtp = await startSmtp();
     const restore = await gazetteWith({}, 'subscribers', 'restore', '--bounced-since', since, '--config', site.config);
     expect(restore.code, restore.stderr).toBe(0);
     expect(restore.stdout).toMatch(/^Restored 3 subscribers bounced since/);
-    expect(statusCounts(site.dbFile)).toMatchObject({ subscribed: 4, bounced: 0 });
+    expect(await statusCounts(site.dbFile)).toMatchObject({ subscribed: 4, bounced: 0 });
     const again = await send(smtp.url, site.config);
     expect(again.code).toBe(0);
     expect(smtp.received.map((r) => r.to).sort()).toEqual(['sub1@example.org', 'sub2@example.org', 'sub3@example.org']);
@@ -110,7 +110,7 @@ describe('a server that cannot be reached or refuses the session', () => {
       expect(run.stdout).toBe('');
       expect(server.connections()).toBeLessThanOrEqual(6);
       expect(Date.now() - started).toBeLessThan(10_000);
-      expect(statusCounts(site.dbFile).subscribed).toBe(200);
+      expect((await statusCounts(site.dbFile)).subscribed).toBe(200);
     } finally {
       await server.close();
     }
@@ -158,7 +158,7 @@ describe('a busy database', () => {
     expect(rows.filter((r) => r.state === 'sent')).toHaveLength(20);
     expect(smtp.received).toHaveLength(20);
     const db = openDb(site.dbFile);
-    expect(findSubscriber(db, 'sub0@example.org')!.name).toBe('busy');
+    expect((await findSubscriber(listOf(db), 'sub0@example.org'))!.name).toBe('busy');
     db.close();
   }, 40_000);
 });

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { findSubscriber, getSubscriber } from '../../../src/store/index.js';
 import { setStatus } from '../../../src/store/subscribers.js';
 import { verifyToken } from '../../../src/tokens/index.js';
-import { deliveries, gazetteAt, gazetteWith, holdLock, openDb, SECRET, sendSite } from '../../helpers/send.js';
+import { deliveries, gazetteAt, gazetteWith, holdLock, listOf, openDb, SECRET, sendSite } from '../../helpers/send.js';
 import { snapshot } from '../../helpers/site.js';
 import { startSmtp, type TestSmtp } from '../../helpers/smtp.js';
 
@@ -40,9 +40,9 @@ describe('gazette send over SMTP', () => {
     // The token names this subscriber and no other.
     const db = openDb(site.dbFile);
     const token = new URL(unsubscribe).searchParams.get('token')!;
-    const id = verifyToken(Buffer.from(SECRET), token, (n) => getSubscriber(db, n));
-    expect(getSubscriber(db, id!)!.email).toBe('sub3@example.org');
-    expect(verifyToken(Buffer.from(SECRET), token.replace(/^\d+/, '1'), (n) => getSubscriber(db, n))).toBeUndefined();
+    const id = await verifyToken(Buffer.from(SECRET), token, (n) => getSubscriber(listOf(db), n));
+    expect((await getSubscriber(listOf(db), id!))!.email).toBe('sub3@example.org');
+    expect(await verifyToken(Buffer.from(SECRET), token.replace(/^\d+/, '1'), (n) => getSubscriber(listOf(db), n))).toBeUndefined();
     db.close();
     // The same link in the body, and both parts.
     expect(mail.html).toContain(`href="${unsubscribe.replace(/&/g, '&amp;')}"`);
@@ -82,7 +82,7 @@ describe('gazette send over SMTP', () => {
     expect(rows.find((r) => r.email === 'sub2@example.org')).toMatchObject({ state: 'failed', attempts: 1 });
     expect(rows.find((r) => r.email === 'sub2@example.org')!.last_response).toContain('550');
     const db = openDb(site.dbFile);
-    expect(findSubscriber(db, 'sub2@example.org')!.status).toBe('bounced');
+    expect((await findSubscriber(listOf(db), 'sub2@example.org'))!.status).toBe('bounced');
     db.close();
     expect(run.stdout).toContain('3 delivered, 1 failed (1 bounced)');
     // A later run does not try the bounced address again.
@@ -100,7 +100,7 @@ describe('gazette send over SMTP', () => {
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.every((r) => r.state === 'deferred')).toBe(true);
     const db = openDb(site.dbFile);
-    expect(findSubscriber(db, 'sub0@example.org')!.status).toBe('subscribed');
+    expect((await findSubscriber(listOf(db), 'sub0@example.org'))!.status).toBe('subscribed');
     db.close();
   });
 
@@ -132,9 +132,9 @@ describe('gazette send over SMTP', () => {
     const site = await sendSite(8, { connections: 1 });
     const db = openDb(site.dbFile);
     smtp = await startSmtp({
-      onAccepted: (to) => {
+      onAccepted: async (to) => {
         // While the first message is accepted, sub5 unsubscribes (as the web service would record it).
-        if (to === 'sub0@example.org') setStatus(db, findSubscriber(db, 'sub5@example.org')!.id, 'unsubscribed');
+        if (to === 'sub0@example.org') await setStatus(listOf(db), (await findSubscriber(listOf(db), 'sub5@example.org'))!.id, 'unsubscribed');
       },
     });
     const run = await gazetteWith({ GAZETTE_SMTP_URL: smtp.url }, 'send', '--yes', '--config', site.config);

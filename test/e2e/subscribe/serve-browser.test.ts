@@ -7,7 +7,7 @@ import { loadConfig } from '../../../src/config/index.js';
 import { startServe } from '../../../src/serve/index.js';
 import type { RunningServer } from '../../../src/serve/serve.js';
 import { findSubscriber } from '../../../src/store/index.js';
-import { gazetteWith, openDb, SECRET, sendSite } from '../../helpers/send.js';
+import { gazetteWith, listOf, openDb, SECRET, sendSite } from '../../helpers/send.js';
 import { linkIn } from '../../helpers/serve.js';
 import { ROOT } from '../../helpers/site.js';
 import { startSmtp, type TestSmtp } from '../../helpers/smtp.js';
@@ -62,10 +62,10 @@ describeWith(CHROMIUM, 'apt-get install chromium fonts-noto-cjk', 'a reader in a
     await smtp?.close();
   });
 
-  const status = (email: string) => {
+  const status = async (email: string) => {
     const db = openDb(site.dbFile);
     try {
-      return findSubscriber(db, email);
+      return await findSubscriber(listOf(db), email);
     } finally {
       db.close();
     }
@@ -84,11 +84,11 @@ describeWith(CHROMIUM, 'apt-get install chromium fonts-noto-cjk', 'a reader in a
     for (let i = 0; i < 100 && smtp.received.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
     const confirm = linkIn(smtp.received[0]!.mail.text!, 'confirm');
     await page.goto(confirm);
-    expect(status('browser@example.org')!.status).toBe('pending');
+    expect((await status('browser@example.org'))!.status).toBe('pending');
     await page.screenshot({ path: path.join(ARTIFACTS, 'serve-3-confirm-375.png') });
     await Promise.all([page.waitForNavigation(), page.click('button')]);
     expect(await page.textContent('h1')).toBe('订阅成功');
-    expect(status('browser@example.org')!.status).toBe('subscribed');
+    expect((await status('browser@example.org'))!.status).toBe('subscribed');
 
     const sent = await gazetteWith({ GAZETTE_SMTP_URL: smtp.url }, 'send', '--yes', '--config', site.config);
     expect(sent.code, sent.stderr).toBe(0);
@@ -98,11 +98,11 @@ describeWith(CHROMIUM, 'apt-get install chromium fonts-noto-cjk', 'a reader in a
     expect(/^List-Unsubscribe: <([^>]+)>/m.exec(issue.raw.replace(/\r?\n[ \t]+/g, ' '))![1]).toBe(footer);
     await page.goto(footer);
     await page.screenshot({ path: path.join(ARTIFACTS, 'serve-4-unsubscribe-375.png') });
-    expect(status('browser@example.org')!.status).toBe('subscribed');
+    expect((await status('browser@example.org'))!.status).toBe('subscribed');
     await Promise.all([page.waitForNavigation(), page.click('button')]);
     expect(await page.textContent('h1')).toBe('已退订');
     await page.screenshot({ path: path.join(ARTIFACTS, 'serve-5-unsubscribed-375.png') });
-    expect(status('browser@example.org')).toMatchObject({ status: 'unsubscribed', unsubscribed_how: 'page' });
+    expect(await status('browser@example.org')).toMatchObject({ status: 'unsubscribed', unsubscribed_how: 'page' });
     await page.close();
   }, 60_000);
 });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { findSubscriber, getSubscriber } from '../../../src/store/index.js';
 import { confirmToken, unsubscribeToken } from '../../../src/tokens/index.js';
-import { gazetteWith, openDb, SECRET } from '../../helpers/send.js';
+import { gazetteWith, listOf, openDb, SECRET } from '../../helpers/send.js';
 import { form, linkIn, startTestServe, type TestServe } from '../../helpers/serve.js';
 import { startSmtp, type TestSmtp } from '../../helpers/smtp.js';
 
@@ -14,10 +14,10 @@ afterEach(async () => {
   smtp = undefined;
 });
 
-const subscriber = (email: string) => {
+const subscriber = async (email: string) => {
   const db = openDb(serve!.site.dbFile);
   try {
-    return findSubscriber(db, email);
+    return (await findSubscriber(listOf(db), email))!;
   } finally {
     db.close();
   }
@@ -48,7 +48,7 @@ describe('gazette serve: subscribing', () => {
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('请查收邮件');
     await until(() => smtp!.received.length === 1);
-    expect(subscriber('reader@example.org')!.status).toBe('pending');
+    expect((await subscriber('reader@example.org'))!.status).toBe('pending');
     const mail = smtp.received[0]!;
     expect(mail.mail.subject).toBe('确认订阅「Test Digest」');
     expect(mail.raw).not.toMatch(/^List-Unsubscribe:/m);
@@ -56,10 +56,10 @@ describe('gazette serve: subscribing', () => {
     const shown = await fetch(link);
     expect(shown.status).toBe(200);
     expect(await shown.text()).toContain('确认订阅</button>');
-    expect(subscriber('reader@example.org')!.status).toBe('pending');
+    expect((await subscriber('reader@example.org'))!.status).toBe('pending');
     const confirmed = await fetch(link, { method: 'POST' });
     expect(confirmed.status).toBe(200);
-    expect(subscriber('reader@example.org')!.status).toBe('subscribed');
+    expect((await subscriber('reader@example.org'))!.status).toBe('subscribed');
     expect((await fetch(link, { method: 'POST' })).status).toBe(200);
   });
 
@@ -97,7 +97,7 @@ describe('gazette serve: subscribing', () => {
     const bot = await fetch(`${serve.url}subscribe`, form({ email: 'bot@example.org', website: 'http://spam.example' }));
     expect(bot.status).toBe(200);
     await until(() => smtp!.received.length === 1);
-    expect(subscriber('bot@example.org')).toBeUndefined();
+    expect(await subscriber('bot@example.org')).toBeUndefined();
   });
 
   it('limits each client, ignoring X-Forwarded-For unless server.trust_proxy is set', async () => {
@@ -131,19 +131,19 @@ describe('gazette serve: leaving', () => {
   it('GET shows a button and changes nothing; a one-click POST unsubscribes, twice is fine, and undo works', async () => {
     smtp = await startSmtp();
     serve = await startTestServe(smtp, 2);
-    const row = subscriber('sub1@example.org')!;
+    const row = await subscriber('sub1@example.org');
     const link = `${serve.url}unsubscribe?token=${unsubscribeToken(Buffer.from(SECRET), row)}`;
     const page = await fetch(link);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('退订</button>');
-    expect(subscriber('sub1@example.org')!.status).toBe('subscribed');
+    expect((await subscriber('sub1@example.org'))!.status).toBe('subscribed');
     const oneClick = await fetch(link, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: 'List-Unsubscribe=One-Click',
     });
     expect(oneClick.status).toBe(200);
-    const after = subscriber('sub1@example.org')!;
+    const after = await subscriber('sub1@example.org');
     expect(after).toMatchObject({ status: 'unsubscribed', unsubscribed_how: 'one-click' });
     expect(
       (await fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' })).status,
@@ -151,7 +151,7 @@ describe('gazette serve: leaving', () => {
     const undoForm = /<form method="post" action="(resubscribe\?token=[^"]+)">/.exec(await oneClick.text())![1]!;
     const undo = await fetch(new URL(undoForm.replaceAll('&amp;', '&'), serve.url), { method: 'POST' });
     expect(undo.status).toBe(200);
-    expect(subscriber('sub1@example.org')!.status).toBe('subscribed');
+    expect((await subscriber('sub1@example.org'))!.status).toBe('subscribed');
     // Some mail clients send the one-click request as multipart/form-data.
     const boundary = 'xyz';
     const multipart = await fetch(link, {
@@ -160,19 +160,19 @@ describe('gazette serve: leaving', () => {
       body: `--${boundary}\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\nOne-Click\r\n--${boundary}--\r\n`,
     });
     expect(multipart.status).toBe(200);
-    expect(subscriber('sub1@example.org')).toMatchObject({ status: 'unsubscribed', unsubscribed_how: 'one-click' });
+    expect(await subscriber('sub1@example.org')).toMatchObject({ status: 'unsubscribed', unsubscribed_how: 'one-click' });
     // And clients that send another content type, or no body at all.
-    const sub0 = `${serve.url}unsubscribe?token=${unsubscribeToken(Buffer.from(SECRET), subscriber('sub0@example.org')!)}`;
+    const sub0 = `${serve.url}unsubscribe?token=${unsubscribeToken(Buffer.from(SECRET), await subscriber('sub0@example.org')!)}`;
     const plain = await fetch(sub0, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'List-Unsubscribe=One-Click' });
     expect(plain.status).toBe(200);
-    expect(subscriber('sub0@example.org')).toMatchObject({ status: 'unsubscribed', unsubscribed_how: 'one-click' });
+    expect(await subscriber('sub0@example.org')).toMatchObject({ status: 'unsubscribed', unsubscribed_how: 'one-click' });
     expect((await fetch(sub0, { method: 'POST' })).status).toBe(200);
   });
 
   it('refuses forged, expired and other-purpose tokens with a 400 page, changing nothing', async () => {
     smtp = await startSmtp();
     serve = await startTestServe(smtp, 1);
-    const row = subscriber('sub0@example.org')!;
+    const row = await subscriber('sub0@example.org');
     const secret = Buffer.from(SECRET);
     const unsub = unsubscribeToken(secret, row);
     const confirm = confirmToken(secret, row);
@@ -194,7 +194,7 @@ describe('gazette serve: leaving', () => {
         expect(await r.text()).toMatch(text);
       }
     }
-    expect(subscriber('sub0@example.org')!.status).toBe('subscribed');
+    expect((await subscriber('sub0@example.org'))!.status).toBe('subscribed');
   });
 
   it('takes effect during a send: a reader who leaves is not mailed a message not yet begun', async () => {
@@ -206,7 +206,7 @@ describe('gazette serve: leaving', () => {
     smtp = await startSmtp({ hold: () => (++accepted > 2 ? gate : undefined) });
     serve = await startTestServe(smtp, 40, '');
     const db = openDb(serve.site.dbFile);
-    const last = getSubscriber(db, 40)!;
+    const last = (await getSubscriber(listOf(db), 40))!;
     db.close();
     const sending = gazetteWith({ GAZETTE_SMTP_URL: smtp.url }, 'send', '--yes', '--config', serve.site.config);
     await until(() => smtp!.received.length >= 2);
@@ -272,7 +272,7 @@ describe('subscribers invite', () => {
     expect(smtp.received).toHaveLength(2);
     const confirmed = await fetch(serve.local(linkIn(smtp.received[0]!.mail.text!, 'confirm')), { method: 'POST' });
     expect(confirmed.status).toBe(200);
-    expect(subscriber(smtp.received[0]!.to)!.status).toBe('subscribed');
+    expect((await subscriber(smtp.received[0]!.to))!.status).toBe('subscribed');
   });
 });
 

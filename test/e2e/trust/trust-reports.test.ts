@@ -6,7 +6,7 @@ import { applyEvidence } from '../../../src/bounces/index.js';
 import { insertSubscriber } from '../../../src/store/subscribers.js';
 import { deliveryMessageId, isDeliveryMessageId } from '../../../src/tokens/index.js';
 import { DOMAIN, report, type SentSite, sentSite, statusOf } from '../../helpers/reports.js';
-import { gazetteWith, openDb, SECRET } from '../../helpers/send.js';
+import { gazetteWith, listOf, openDb, SECRET } from '../../helpers/send.js';
 
 async function importFile(site: SentSite, name: string, data: Buffer) {
   const file = path.join(site.dir, name);
@@ -69,8 +69,8 @@ describe('reports: only what Gazette signed is believed', () => {
     const site = await sentSite(2);
     const db = openDb(site.dbFile);
     try {
-      insertSubscriber(db, { email: 'never-mailed@example.org', status: 'subscribed', source: 'test' });
-      const ctx = { db, secret: Buffer.from(SECRET), softLimit: 3 };
+      await insertSubscriber(listOf(db), { email: 'never-mailed@example.org', status: 'subscribed', source: 'test' });
+      const ctx = { db: listOf(db), secret: Buffer.from(SECRET), softLimit: 3 };
       const hard = (id: string, ...addresses: string[]) => ({
         id,
         source: 'postmark',
@@ -79,14 +79,14 @@ describe('reports: only what Gazette signed is believed', () => {
         authenticated: true,
         recipients: addresses.map((address) => ({ address, kind: 'hard' as const })),
       });
-      expect(applyEvidence(ctx, hard('p1', 'never-mailed@example.org'))).toMatchObject({
+      expect(await applyEvidence(ctx, hard('p1', 'never-mailed@example.org'))).toMatchObject({
         outcome: 'unmatched',
         why: expect.stringContaining('no subscriber was sent'),
       });
-      expect(applyEvidence(ctx, hard('p2', 'sub0@example.org', 'sub1@example.org'))).toMatchObject({ outcome: 'ambiguous' });
+      expect(await applyEvidence(ctx, hard('p2', 'sub0@example.org', 'sub1@example.org'))).toMatchObject({ outcome: 'ambiguous' });
       // The same report mailed in (not signed) changes nobody; signed, it bounces the one subscriber mailed.
-      expect(applyEvidence(ctx, { ...hard('p3', 'sub0@example.org'), authenticated: false })).toMatchObject({ outcome: 'unmatched' });
-      expect(applyEvidence(ctx, hard('p4', 'sub0@example.org'))).toMatchObject({ outcome: 'bounced', by: 'recipient' });
+      expect(await applyEvidence(ctx, { ...hard('p3', 'sub0@example.org'), authenticated: false })).toMatchObject({ outcome: 'unmatched' });
+      expect(await applyEvidence(ctx, hard('p4', 'sub0@example.org'))).toMatchObject({ outcome: 'bounced', by: 'recipient' });
     } finally {
       db.close();
     }
@@ -98,7 +98,7 @@ describe('reports: only what Gazette signed is believed', () => {
     const site = await sentSite(3);
     const db = openDb(site.dbFile);
     try {
-      const ctx = { db, secret: Buffer.from(SECRET), softLimit: 3 };
+      const ctx = { db: listOf(db), secret: Buffer.from(SECRET), softLimit: 3 };
       const evidence = (id: string, email: string, recipients: Array<{ address: string; kind: 'hard' | 'soft' | 'none' }>) => ({
         id,
         source: 'mail',
@@ -108,7 +108,7 @@ describe('reports: only what Gazette signed is believed', () => {
       });
       // It names the subscriber (soft) and another address (hard): what it says of the subscriber counts.
       expect(
-        applyEvidence(
+        await applyEvidence(
           ctx,
           evidence('e1', 'sub0@example.org', [
             { address: 'elsewhere@example.net', kind: 'hard' },
@@ -118,7 +118,7 @@ describe('reports: only what Gazette signed is believed', () => {
       ).toMatchObject({ outcome: 'counted', kind: 'soft', by: 'envelope' });
       // It names only other addresses (a forwarded copy): the worst of what it says, whatever the order.
       expect(
-        applyEvidence(
+        await applyEvidence(
           ctx,
           evidence('e2', 'sub1@example.org', [
             { address: 'forward-a@example.net', kind: 'none' },

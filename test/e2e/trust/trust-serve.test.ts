@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { findSubscriber } from '../../../src/store/index.js';
 import { insertSubscriber, setStatus } from '../../../src/store/subscribers.js';
 import { undoToken, unsubscribeToken } from '../../../src/tokens/index.js';
-import { gazetteWith, openDb, SECRET } from '../../helpers/send.js';
+import { gazetteWith, listOf, openDb, SECRET } from '../../helpers/send.js';
 import { form, startTestServe, type TestServe } from '../../helpers/serve.js';
 import { startSmtp, type TestSmtp } from '../../helpers/smtp.js';
 
@@ -16,10 +16,10 @@ afterEach(async () => {
 });
 
 const key = Buffer.from(SECRET);
-const subscriber = (email: string) => {
+const subscriber = async (email: string) => {
   const db = openDb(serve!.site.dbFile);
   try {
-    return findSubscriber(db, email)!;
+    return (await findSubscriber(listOf(db), email))!;
   } finally {
     db.close();
   }
@@ -43,7 +43,7 @@ describe('rate limits protect readers, not attackers', () => {
     serve = await startTestServe(smtp, 150);
     const statuses = await Promise.all(
       Array.from({ length: 150 }, async (_, i) => {
-        const token = unsubscribeToken(key, subscriber(`sub${i}@example.org`));
+        const token = unsubscribeToken(key, await subscriber(`sub${i}@example.org`));
         const r = await fetch(`${serve!.url}unsubscribe?token=${token}`, {
           method: 'POST',
           headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -53,7 +53,7 @@ describe('rate limits protect readers, not attackers', () => {
       }),
     );
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
-    for (const i of [0, 75, 149]) expect(subscriber(`sub${i}@example.org`).status).toBe('unsubscribed');
+    for (const i of [0, 75, 149]) expect((await subscriber(`sub${i}@example.org`)).status).toBe('unsubscribed');
     // Guesses are limited: forged tokens from one address get 429 after the minute's allowance.
     const forged: number[] = [];
     for (let i = 0; i < 65; i++) forged.push((await fetch(`${serve.url}unsubscribe?token=${i}.${'A'.repeat(32)}`, { method: 'POST' })).status);
@@ -61,7 +61,7 @@ describe('rate limits protect readers, not attackers', () => {
     expect(forged.slice(60)).toEqual([429, 429, 429, 429, 429]);
     // And a genuine one still passes after that.
     const db = openDb(serve.site.dbFile);
-    const late = insertSubscriber(db, { email: 'late@example.org', status: 'subscribed', source: 'test' });
+    const late = await insertSubscriber(listOf(db), { email: 'late@example.org', status: 'subscribed', source: 'test' });
     db.close();
     expect((await fetch(`${serve.url}unsubscribe?token=${unsubscribeToken(key, late)}`, { method: 'POST' })).status).toBe(200);
   });
@@ -123,7 +123,7 @@ describe('confirmation mail cannot be turned on one inbox', () => {
     smtp = await startSmtp();
     serve = await startTestServe(smtp, 0, '', { trustProxy: true });
     const db = openDb(serve.site.dbFile);
-    insertSubscriber(db, { email: 'imported@example.org', status: 'pending', source: 'import' });
+    await insertSubscriber(listOf(db), { email: 'imported@example.org', status: 'pending', source: 'import' });
     db.close();
     const invite = await gazetteWith({ GAZETTE_SMTP_URL: smtp.url }, 'subscribers', 'invite', '--yes', '--config', serve.site.config);
     expect(invite.code, invite.stderr).toBe(0);
@@ -158,13 +158,13 @@ describe('undo undoes only the unsubscribe just made', () => {
     smtp = await startSmtp();
     serve = await startTestServe(smtp, 2);
     const db = openDb(serve.site.dbFile);
-    setStatus(db, subscriber('sub0@example.org').id, 'unsubscribed', 'one-click');
+    await setStatus(listOf(db), (await subscriber('sub0@example.org')).id, 'unsubscribed', 'one-click');
     db.prepare("UPDATE subscribers SET unsubscribed_at = '2025-11-01T08:00:00.000Z' WHERE email = 'sub0@example.org'").run();
     db.close();
-    const footer = unsubscribeToken(key, subscriber('sub0@example.org'));
+    const footer = unsubscribeToken(key, await subscriber('sub0@example.org'));
     const r = await fetch(`${serve.url}resubscribe?token=${footer}`, { method: 'POST' });
     expect(r.status).toBe(400);
-    expect(subscriber('sub0@example.org').status).toBe('unsubscribed');
+    expect((await subscriber('sub0@example.org')).status).toBe('unsubscribed');
     // Posting the footer link again gives no undo button for the old unsubscribe.
     const again = await (await fetch(`${serve.url}unsubscribe?token=${footer}`, { method: 'POST' })).text();
     expect(again).not.toContain('resubscribe');
@@ -175,33 +175,33 @@ describe('undo undoes only the unsubscribe just made', () => {
   it('the undo button works for a few minutes, for that unsubscribe only; an expired one offers the subscribe form', async () => {
     smtp = await startSmtp();
     serve = await startTestServe(smtp, 2);
-    const footer = unsubscribeToken(key, subscriber('sub1@example.org'));
+    const footer = unsubscribeToken(key, await subscriber('sub1@example.org'));
     const page = await (await fetch(`${serve.url}unsubscribe?token=${footer}`, { method: 'POST' })).text();
     expect(page).toContain('点错了？');
     const undo = /action="(resubscribe\?token=[^"]+)"/.exec(page)![1]!.replaceAll('&amp;', '&');
     expect((await fetch(new URL(undo, serve.url), { method: 'POST' })).status).toBe(200);
-    expect(subscriber('sub1@example.org').status).toBe('subscribed');
+    expect((await subscriber('sub1@example.org')).status).toBe('subscribed');
     // Used again after a later unsubscribe: it was for the earlier one.
     await new Promise((resolve) => setTimeout(resolve, 5));
     await fetch(`${serve.url}unsubscribe?token=${footer}`, { method: 'POST' });
     const stale = await fetch(new URL(undo, serve.url), { method: 'POST' });
     expect(stale.status).toBe(400);
     expect(await stale.text()).toContain('action="subscribe"');
-    expect(subscriber('sub1@example.org').status).toBe('unsubscribed');
+    expect((await subscriber('sub1@example.org')).status).toBe('unsubscribed');
     // Made 16 minutes ago: expired.
-    const old = undoToken(key, subscriber('sub1@example.org'), Date.now() - 16 * 60_000);
+    const old = undoToken(key, await subscriber('sub1@example.org'), Date.now() - 16 * 60_000);
     expect((await fetch(`${serve.url}resubscribe?token=${old}`, { method: 'POST' })).status).toBe(400);
-    expect(subscriber('sub1@example.org').status).toBe('unsubscribed');
+    expect((await subscriber('sub1@example.org')).status).toBe('unsubscribed');
   });
 
   it("an author's removal or a complaint is never undone by a reader's button", async () => {
     smtp = await startSmtp();
     serve = await startTestServe(smtp, 1);
     const db = openDb(serve.site.dbFile);
-    setStatus(db, subscriber('sub0@example.org').id, 'unsubscribed', 'command');
+    await setStatus(listOf(db), (await subscriber('sub0@example.org')).id, 'unsubscribed', 'command');
     db.close();
-    const token = undoToken(key, subscriber('sub0@example.org'));
+    const token = undoToken(key, await subscriber('sub0@example.org'));
     expect((await fetch(`${serve.url}resubscribe?token=${token}`, { method: 'POST' })).status).toBe(200);
-    expect(subscriber('sub0@example.org')).toMatchObject({ status: 'unsubscribed', unsubscribed_how: 'command' });
+    expect(await subscriber('sub0@example.org')).toMatchObject({ status: 'unsubscribed', unsubscribed_how: 'command' });
   });
 });

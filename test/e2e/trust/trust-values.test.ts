@@ -6,7 +6,7 @@ import { loadConfig } from '../../../src/config/index.js';
 import { insertSubscriber } from '../../../src/store/subscribers.js';
 import { unsubscribeToken } from '../../../src/tokens/index.js';
 import { renderSite } from '../../helpers/email.js';
-import { openDb, SECRET } from '../../helpers/send.js';
+import { listOf, openDb, SECRET } from '../../helpers/send.js';
 import { startTestServe, type TestServe } from '../../helpers/serve.js';
 import { gazette, madeFolders, makeSite, read } from '../../helpers/site.js';
 import { startSmtp, type TestSmtp } from '../../helpers/smtp.js';
@@ -58,14 +58,18 @@ describe('a value from outside is inserted verbatim, escaped for where it lands'
     smtp = await startSmtp();
     serve = await startTestServe(smtp);
     const db = openDb(serve.site.dbFile);
-    const row = insertSubscriber(db, { email: "a$'b$&c@example.org", status: 'subscribed', source: 'test' });
+    const row = await insertSubscriber(listOf(db), { email: "a$'b$&c@example.org", status: 'subscribed', source: 'test' });
     db.close();
     const token = unsubscribeToken(Buffer.from(SECRET), row);
     const page = await (await fetch(`${serve.url}unsubscribe?token=${encodeURIComponent(token)}`)).text();
     expect(page).toContain('<strong>a$&#39;b$&amp;c@example.org</strong>');
     // An address can hold quotes and = (valid in a local part): echoed, it stays text.
     const db2 = openDb(serve.site.dbFile);
-    const sly = insertSubscriber(db2, { email: "x'onfocus='alert(1)'autofocus='@example.org".replace(/[()]/g, ''), status: 'subscribed', source: 'test' });
+    const sly = await insertSubscriber(listOf(db2), {
+      email: "x'onfocus='alert(1)'autofocus='@example.org".replace(/[()]/g, ''),
+      status: 'subscribed',
+      source: 'test',
+    });
     db2.close();
     for (const route of ['unsubscribe']) {
       const shown = await (await fetch(`${serve.url}${route}?token=${encodeURIComponent(unsubscribeToken(Buffer.from(SECRET), sly))}`)).text();

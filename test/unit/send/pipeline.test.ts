@@ -5,7 +5,7 @@ import type { SendStore } from '../../../src/send/store.js';
 import type { Outcome, Recipient } from '../../../src/store/index.js';
 import { ledger } from '../../../src/store/index.js';
 import { renderSite } from '../../helpers/email.js';
-import { openDb, sendSite } from '../../helpers/send.js';
+import { listOf, openDb, sendSite } from '../../helpers/send.js';
 
 /** The pipeline's store, in memory: what the SQLite ledger does, without SQLite. */
 function memoryStore(count: number) {
@@ -19,17 +19,17 @@ function memoryStore(count: number) {
   const deliveries = new Map<number, { state: string; attempts: number }>();
   const owed = (s: (typeof subscribers)[number]) => s.status === 'subscribed' && !['sent', 'failed'].includes(deliveries.get(s.id)?.state ?? '');
   const store: SendStore = {
-    recordIssue: () => undefined,
-    owedCount: () => subscribers.filter(owed).length,
-    owedBatch: (_issue, after, limit, retry) =>
+    recordIssue: async () => undefined,
+    owedCount: async () => subscribers.filter(owed).length,
+    owedBatch: async (_issue, after, limit, retry) =>
       subscribers.filter((s) => s.id > after && owed(s) && (!retry || deliveries.get(s.id)?.state === 'deferred')).slice(0, limit),
-    beginDelivery: (_issue, id) => {
+    beginDelivery: async (_issue, id) => {
       const s = subscribers.find((x) => x.id === id)!;
       if (!owed(s)) return false;
       deliveries.set(id, { state: 'sending', attempts: (deliveries.get(id)?.attempts ?? 0) + 1 });
       return true;
     },
-    finishDelivery: (_issue, id, outcome: Outcome) => {
+    finishDelivery: async (_issue, id, outcome: Outcome) => {
       deliveries.get(id)!.state = outcome.state;
       if (outcome.bounce) subscribers.find((x) => x.id === id)!.status = 'bounced';
     },
@@ -110,8 +110,8 @@ describe('the send pipeline over its store interface (in memory)', () => {
     const { dbFile } = await sendSite(1203);
     const db = openDb(dbFile);
     try {
-      const store = ledger(db);
-      store.recordIssue({ key: issue.key, slug: issue.slug, title: issue.title, id: issue.id });
+      const store = ledger(listOf(db));
+      await store.recordIssue({ key: issue.key, slug: issue.slug, title: issue.title, id: issue.id });
       // Deferred once on either side of the boundaries (the 500th and 501st, the 1000th and 1001st), one refused for good.
       const deferOnce = new Set([499, 500, 501, 999, 1000, 1001, 1202].map((i) => `sub${i}@example.org`));
       const { carrier, sent } = fakeCarrier((to, n) => {

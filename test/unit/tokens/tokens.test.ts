@@ -19,37 +19,37 @@ const ann = { id: 7, email_key: 'ann@example.org', unsubscribed_at: '2026-12-01T
 const lookup = (id: number) => (id === 7 ? ann : undefined);
 
 describe('every token is bound to the subscriber, their address and its purpose', () => {
-  it('an unsubscribe token made for the same id with another address is refused', () => {
-    expect(verifyToken(secret, unsubscribeToken(secret, ann), lookup)).toBe(7);
-    expect(verifyToken(secret, unsubscribeToken(secret, { id: 7, email_key: 'mallory@example.org' }), lookup)).toBeUndefined();
-    expect(verifyToken(Buffer.from('another-secret-0123456789'), unsubscribeToken(secret, ann), lookup)).toBeUndefined();
+  it('an unsubscribe token made for the same id with another address is refused', async () => {
+    expect(await verifyToken(secret, unsubscribeToken(secret, ann), lookup)).toBe(7);
+    expect(await verifyToken(secret, unsubscribeToken(secret, { id: 7, email_key: 'mallory@example.org' }), lookup)).toBeUndefined();
+    expect(await verifyToken(Buffer.from('another-secret-0123456789'), unsubscribeToken(secret, ann), lookup)).toBeUndefined();
   });
 
-  it('a confirmation token made for another address, or expired, is refused', () => {
+  it('a confirmation token made for another address, or expired, is refused', async () => {
     const now = Date.parse('2026-12-02T00:00:00Z');
-    expect(verifyConfirmToken(secret, confirmToken(secret, ann, now), lookup, now)).toEqual({ id: 7 });
-    expect(verifyConfirmToken(secret, confirmToken(secret, { id: 7, email_key: 'mallory@example.org' }, now), lookup, now)).toEqual({ problem: 'invalid' });
-    expect(verifyConfirmToken(secret, confirmToken(secret, ann, now), lookup, now + 8 * 24 * 3600_000)).toEqual({ problem: 'expired' });
+    expect(await verifyConfirmToken(secret, confirmToken(secret, ann, now), lookup, now)).toEqual({ id: 7 });
+    expect(await verifyConfirmToken(secret, confirmToken(secret, { id: 7, email_key: 'mallory@example.org' }, now), lookup, now)).toEqual({ problem: 'invalid' });
+    expect(await verifyConfirmToken(secret, confirmToken(secret, ann, now), lookup, now + 8 * 24 * 3600_000)).toEqual({ problem: 'expired' });
     // Another purpose's token, even for the same subscriber.
-    expect(verifyConfirmToken(secret, unsubscribeToken(secret, ann), lookup, now)).toEqual({ problem: 'invalid' });
-    expect(verifyToken(secret, confirmToken(secret, ann, now), lookup)).toBeUndefined();
+    expect(await verifyConfirmToken(secret, unsubscribeToken(secret, ann), lookup, now)).toEqual({ problem: 'invalid' });
+    expect(await verifyToken(secret, confirmToken(secret, ann, now), lookup)).toBeUndefined();
   });
 
-  it('an undo token works only for the unsubscribe it was made for, its address, and 15 minutes', () => {
+  it('an undo token works only for the unsubscribe it was made for, its address, and 15 minutes', async () => {
     const now = Date.parse('2026-12-01T08:00:10Z');
-    expect(verifyUndoToken(secret, undoToken(secret, ann, now), lookup, now)).toEqual({ id: 7 });
-    expect(verifyUndoToken(secret, undoToken(secret, { ...ann, email_key: 'mallory@example.org' }, now), lookup, now)).toEqual({ problem: 'expired' });
-    expect(verifyUndoToken(secret, undoToken(secret, { ...ann, unsubscribed_at: '2026-01-01T00:00:00.000Z' }, now), lookup, now)).toEqual({
+    expect(await verifyUndoToken(secret, undoToken(secret, ann, now), lookup, now)).toEqual({ id: 7 });
+    expect(await verifyUndoToken(secret, undoToken(secret, { ...ann, email_key: 'mallory@example.org' }, now), lookup, now)).toEqual({ problem: 'expired' });
+    expect(await verifyUndoToken(secret, undoToken(secret, { ...ann, unsubscribed_at: '2026-01-01T00:00:00.000Z' }, now), lookup, now)).toEqual({
       problem: 'expired',
     });
-    expect(verifyUndoToken(secret, undoToken(secret, ann, now), lookup, now + 16 * 60_000)).toEqual({ problem: 'expired' });
-    expect(verifyUndoToken(secret, unsubscribeToken(secret, ann), lookup, now)).toEqual({ problem: 'invalid' });
+    expect(await verifyUndoToken(secret, undoToken(secret, ann, now), lookup, now + 16 * 60_000)).toEqual({ problem: 'expired' });
+    expect(await verifyUndoToken(secret, unsubscribeToken(secret, ann), lookup, now)).toEqual({ problem: 'invalid' });
   });
 
-  it('a VERP address and a Message-ID made for another address name nobody', () => {
+  it('a VERP address and a Message-ID made for another address name nobody', async () => {
     const verp = bounceAddress(secret, 'bounces.example.com', ann, 'issue-one');
-    expect(readBounceAddress(secret, verp, lookup)).toMatchObject({ id: 7 });
-    expect(readBounceAddress(secret, bounceAddress(secret, 'bounces.example.com', { id: 7, email_key: 'mallory@example.org' }, 'issue-one'), lookup)).toBe(
+    expect(await readBounceAddress(secret, verp, lookup)).toMatchObject({ id: 7 });
+    expect(await readBounceAddress(secret, bounceAddress(secret, 'bounces.example.com', { id: 7, email_key: 'mallory@example.org' }, 'issue-one'), lookup)).toBe(
       'forged',
     );
     const id = deliveryMessageId(secret, 'news.example.com', 'issue-one', ann);
@@ -60,22 +60,22 @@ describe('every token is bound to the subscriber, their address and its purpose'
     expect(isDeliveryMessageId(secret, deliveryMessageId(secret, 'news.example.com', 'issue-two', ann), 'issue-one', ann)).toBe(false);
   });
 
-  it('a token is exactly its shape: no text before or after it, ids of any length', () => {
+  it('a token is exactly its shape: no text before or after it, ids of any length', async () => {
     const bob = { id: 1234, email_key: 'bob@example.org', unsubscribed_at: '2026-12-01T08:00:00.000Z' };
     const both = (id: number) => (id === 7 ? ann : id === 1234 ? bob : undefined);
     const now = Date.parse('2026-12-01T08:00:10Z');
     const unsubscribe = unsubscribeToken(secret, bob);
-    expect(verifyToken(secret, unsubscribe, both)).toBe(1234);
-    expect(verifyToken(secret, `x${unsubscribe}`, both)).toBeUndefined();
-    expect(verifyToken(secret, `${unsubscribe}x`, both)).toBeUndefined();
+    expect(await verifyToken(secret, unsubscribe, both)).toBe(1234);
+    expect(await verifyToken(secret, `x${unsubscribe}`, both)).toBeUndefined();
+    expect(await verifyToken(secret, `${unsubscribe}x`, both)).toBeUndefined();
     const confirm = confirmToken(secret, bob, now);
-    expect(verifyConfirmToken(secret, confirm, both, now)).toEqual({ id: 1234 });
-    expect(verifyConfirmToken(secret, `x${confirm}`, both, now)).toEqual({ problem: 'invalid' });
-    expect(verifyConfirmToken(secret, `${confirm}x`, both, now)).toEqual({ problem: 'invalid' });
+    expect(await verifyConfirmToken(secret, confirm, both, now)).toEqual({ id: 1234 });
+    expect(await verifyConfirmToken(secret, `x${confirm}`, both, now)).toEqual({ problem: 'invalid' });
+    expect(await verifyConfirmToken(secret, `${confirm}x`, both, now)).toEqual({ problem: 'invalid' });
     const undo = undoToken(secret, bob, now);
-    expect(verifyUndoToken(secret, undo, both, now)).toEqual({ id: 1234 });
-    expect(verifyUndoToken(secret, `x${undo}`, both, now)).toEqual({ problem: 'invalid' });
-    expect(verifyUndoToken(secret, `${undo}x`, both, now)).toEqual({ problem: 'invalid' });
+    expect(await verifyUndoToken(secret, undo, both, now)).toEqual({ id: 1234 });
+    expect(await verifyUndoToken(secret, `x${undo}`, both, now)).toEqual({ problem: 'invalid' });
+    expect(await verifyUndoToken(secret, `${undo}x`, both, now)).toEqual({ problem: 'invalid' });
     const id = deliveryMessageId(secret, 'news.example.com', 'issue-one', bob);
     expect(isDeliveryMessageId(secret, `x${id}`, 'issue-one', bob)).toBe(false);
     expect(isDeliveryMessageId(secret, `${id}x`, 'issue-one', bob)).toBe(false);
@@ -84,26 +84,26 @@ describe('every token is bound to the subscriber, their address and its purpose'
     expect(isDeliveryMessageId(secret, '', 'issue-one', bob)).toBe(false);
   });
 
-  it('a token works up to its last second, not after', () => {
+  it('a token works up to its last second, not after', async () => {
     const made = Date.parse('2026-12-01T08:00:00Z');
     const confirm = confirmToken(secret, ann, made);
     const confirmEnds = Number.parseInt(confirm.split('.')[1]!, 36) * 1000;
-    expect(verifyConfirmToken(secret, confirm, lookup, confirmEnds)).toEqual({ id: 7 });
-    expect(verifyConfirmToken(secret, confirm, lookup, confirmEnds + 1)).toEqual({ problem: 'expired' });
+    expect(await verifyConfirmToken(secret, confirm, lookup, confirmEnds)).toEqual({ id: 7 });
+    expect(await verifyConfirmToken(secret, confirm, lookup, confirmEnds + 1)).toEqual({ problem: 'expired' });
     const undo = undoToken(secret, ann, made);
     const undoEnds = Number.parseInt(undo.split('.')[1]!, 36) * 1000;
-    expect(verifyUndoToken(secret, undo, lookup, undoEnds)).toEqual({ id: 7 });
-    expect(verifyUndoToken(secret, undo, lookup, undoEnds + 1)).toEqual({ problem: 'expired' });
+    expect(await verifyUndoToken(secret, undo, lookup, undoEnds)).toEqual({ id: 7 });
+    expect(await verifyUndoToken(secret, undo, lookup, undoEnds + 1)).toEqual({ problem: 'expired' });
   });
 
-  it("a VERP address is read whatever space surrounds it; a confirmation's names no issue", () => {
+  it("a VERP address is read whatever space surrounds it; a confirmation's names no issue", async () => {
     const verp = bounceAddress(secret, 'bounces.example.com', ann, 'issue-one');
-    expect(readBounceAddress(secret, ` ${verp}\t`, lookup)).toMatchObject({ id: 7 });
-    expect(readBounceAddress(secret, bounceAddress(secret, 'bounces.example.com', ann, undefined), lookup)).toEqual({ id: 7, tag: undefined });
-    expect(readBounceAddress(secret, 'bounces@bounces.example.com', lookup)).toBeUndefined();
+    expect(await readBounceAddress(secret, ` ${verp}\t`, lookup)).toMatchObject({ id: 7 });
+    expect(await readBounceAddress(secret, bounceAddress(secret, 'bounces.example.com', ann, undefined), lookup)).toEqual({ id: 7, tag: undefined });
+    expect(await readBounceAddress(secret, 'bounces@bounces.example.com', lookup)).toBeUndefined();
   });
 
-  it('links need server.public_url', () => {
+  it('links need server.public_url', async () => {
     const config = { server: { publicUrl: undefined } } as unknown as Parameters<typeof confirmUrl>[0];
     expect(() => confirmUrl(config, 'x')).toThrow(/server\.public_url is not set/);
     expect(confirmUrl({ server: { publicUrl: 'https://news.example.com/n/' } } as unknown as Parameters<typeof confirmUrl>[0], 'a b')).toBe(
