@@ -19,6 +19,8 @@ const preview = () => import('./preview.js');
 const bounces = () => import('./bounces.js');
 
 function program(io: Io, setCode: (code: number) => void, sendEnv: SendEnv | undefined): Command {
+  /** The environment every command reads its config with (tests give their own). */
+  const env = sendEnv?.env ?? process.env;
   const root = new Command('gazette')
     .description('Publish a Markdown digest as RSS, Atom and JSON feeds, and as email.')
     .version(version, '-V, --version')
@@ -55,24 +57,24 @@ function program(io: Io, setCode: (code: number) => void, sendEnv: SendEnv | und
     .description('subscribe an address')
     .option('--name <name>', "the subscriber's name")
     .option('--force', 'subscribe again an address that unsubscribed or bounced (only with their consent)', false)
-    .action(async (email, flags) => setCode(await (await subscribers()).addCommand(email, flags, io)));
+    .action(async (email, flags) => setCode(await (await subscribers()).addCommand(email, flags, io, env)));
   withConfig(subs.command('remove').argument('<email>'))
     .description('unsubscribe an address (the record is kept, so no import subscribes it again)')
-    .action(async (email, flags) => setCode(await (await subscribers()).removeCommand(email, flags, io)));
+    .action(async (email, flags) => setCode(await (await subscribers()).removeCommand(email, flags, io, env)));
   withConfig(subs.command('list'))
     .description('list subscribers: email, status, name, date added (tab-separated)')
     .option('--status <status>', 'only this status: pending, subscribed, unsubscribed or bounced')
-    .action(async (flags) => setCode(await (await subscribers()).listCommand(flags, io)));
+    .action(async (flags) => setCode(await (await subscribers()).listCommand(flags, io, env)));
   withConfig(subs.command('count'))
     .description('count subscribers by status')
-    .action(async (flags) => setCode(await (await subscribers()).countCommand(flags, io)));
+    .action(async (flags) => setCode(await (await subscribers()).countCommand(flags, io, env)));
   withConfig(subs.command('import').argument('<file.csv>'))
     .description('import a CSV with a header row: email, and optionally name and status')
     .option(
       '--status <status>',
       "pending (then ask them with `subscribers invite`) or subscribed: the state of every row that is not an opt-out (default: the row's status column, else subscribed)",
     )
-    .action(async (file, flags) => setCode(await (await subscribers()).importCommand(file, flags, io)));
+    .action(async (file, flags) => setCode(await (await subscribers()).importCommand(file, flags, io, env)));
   withConfig(subs.command('invite'))
     .description('mail a confirmation to every pending subscriber never asked (an imported list asked to opt in); each once, resumable')
     .option('-y, --yes', 'do not ask for confirmation (required when standard input is not a terminal)', false)
@@ -81,10 +83,10 @@ function program(io: Io, setCode: (code: number) => void, sendEnv: SendEnv | und
   withConfig(subs.command('restore'))
     .description('undo bounces recorded since a time (a server refusal mistaken for dead addresses): subscribe them again')
     .requiredOption('--bounced-since <time>', 'restore subscribers marked bounced at or after this time (2026-11-20 or 2026-11-20T08:00, site time zone)')
-    .action(async (flags) => setCode(await (await subscribers()).restoreCommand(flags, io)));
+    .action(async (flags) => setCode(await (await subscribers()).restoreCommand(flags, io, env)));
   withConfig(subs.command('export'))
     .description('write every subscriber as CSV to standard output')
-    .action(async (flags) => setCode(await (await subscribers()).exportCommand(flags, io)));
+    .action(async (flags) => setCode(await (await subscribers()).exportCommand(flags, io, env)));
 
   withConfig(root.command('send'))
     .description('send an issue to every subscriber still owed it (once each, across crashes and retries)')
@@ -111,7 +113,7 @@ function program(io: Io, setCode: (code: number) => void, sendEnv: SendEnv | und
     .description("the reader's side: subscribe with double opt-in, confirm, one-click unsubscribe, under server.public_url's path")
     .option('--port <port>', 'port to listen on', '8080')
     .option('--host <host>', 'address to listen on (behind a reverse proxy, keep 127.0.0.1)', '127.0.0.1')
-    .action(async (flags) => setCode(await (await serve()).serveCommand(flags, io)));
+    .action(async (flags) => setCode(await (await serve()).serveCommand(flags, io, env)));
 
   const reports = root.command('bounces').description('bounces and complaints that come back: delivery reports (DSN), spam complaints (ARF), failure notices');
   withConfig(reports.command('import').argument('[files...]', '.eml or mbox files; - or none: standard input (an MTA may pipe each report in)'))
@@ -129,7 +131,7 @@ function program(io: Io, setCode: (code: number) => void, sendEnv: SendEnv | und
     .option('--issue <slug>', 'only this issue')
     .option('--json', 'print it as JSON, for programs', false)
     .option('--tsv', 'print tab-separated values (the default when standard output is not a terminal)', false)
-    .action(async (flags) => setCode(await (await status()).statusCommand(flags, io)));
+    .action(async (flags) => setCode(await (await status()).statusCommand(flags, io, env)));
 
   return root;
 }

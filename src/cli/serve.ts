@@ -10,10 +10,10 @@ export interface ServeFlags {
 }
 
 /** `gazette serve`: flags in, the server started, until Ctrl-C or SIGTERM, which close it gracefully. */
-export async function serveCommand(flags: ServeFlags, io: Io): Promise<number> {
+export async function serveCommand(flags: ServeFlags, io: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const port = Number(flags.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new GazetteError('USAGE', `--port must be a port number, not ${JSON.stringify(flags.port)}`);
-  const { config, warnings } = await loadConfig(flags.config, 'serve', { env: process.env });
+  const { config, warnings } = await loadConfig(flags.config, 'serve', { env });
   printWarnings(io, warnings);
   const server = await startServe(config, { host: flags.host, port, log: io.err });
   const via =

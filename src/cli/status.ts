@@ -6,9 +6,13 @@ import { type Io, printWarnings } from './report.js';
 import { alignedTable } from './table.js';
 
 /** `gazette status`: per issue, deliveries, bounces, complaints and their rates; then the list's health. */
-export async function statusCommand(flags: { config?: string; issue?: string; json?: boolean; tsv?: boolean }, io: Io): Promise<number> {
+export async function statusCommand(
+  flags: { config?: string; issue?: string; json?: boolean; tsv?: boolean },
+  io: Io,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   if (flags.json && flags.tsv) throw new GazetteError('USAGE', 'use --json or --tsv, not both');
-  const { config, warnings } = await loadConfig(flags.config, 'status');
+  const { config, warnings } = await loadConfig(flags.config, 'status', { env });
   printWarnings(io, warnings);
   const { issues, list, warnings: health } = await sendStatus(config.subscribers.database, flags.issue);
   if (issues.length === 0 && flags.issue) {

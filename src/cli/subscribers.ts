@@ -23,15 +23,20 @@ export interface StoreFlags {
 }
 
 /** The config's subscriber database, open for the length of `work`. */
-async function withStore<T>(flags: StoreFlags, io: Io, work: (db: Q) => Promise<T> | T): Promise<T> {
-  const { config, warnings } = await loadConfig(flags.config, 'subscribers');
+async function withStore<T>(flags: StoreFlags, io: Io, env: NodeJS.ProcessEnv, work: (db: Q) => Promise<T> | T): Promise<T> {
+  const { config, warnings } = await loadConfig(flags.config, 'subscribers', { env });
   printWarnings(io, warnings);
   return withDatabase(config.subscribers.database, work);
 }
 
-export function addCommand(email: string, flags: StoreFlags & { name?: string; force?: boolean }, io: Io): Promise<number> {
+export function addCommand(
+  email: string,
+  flags: StoreFlags & { name?: string; force?: boolean },
+  io: Io,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   parseAddress(email);
-  return withStore(flags, io, async (db) => {
+  return withStore(flags, io, env, async (db) => {
     const { outcome, email: address } = await addSubscriber(db, { email, name: flags.name, force: flags.force });
     io.out(
       outcome === 'added'
@@ -44,18 +49,18 @@ export function addCommand(email: string, flags: StoreFlags & { name?: string; f
   });
 }
 
-export function removeCommand(email: string, flags: StoreFlags, io: Io): Promise<number> {
+export function removeCommand(email: string, flags: StoreFlags, io: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   parseAddress(email);
-  return withStore(flags, io, async (db) => {
+  return withStore(flags, io, env, async (db) => {
     const { outcome, email: address } = await removeSubscriber(db, email);
     io.out(outcome === 'removed' ? `Unsubscribed ${address} (the record is kept, so no import subscribes them again).` : `${address} is already unsubscribed.`);
     return EXIT.ok;
   });
 }
 
-export function listCommand(flags: StoreFlags & { status?: string }, io: Io): Promise<number> {
+export function listCommand(flags: StoreFlags & { status?: string }, io: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const status = flags.status ? parseStatus(flags.status) : undefined;
-  return withStore(flags, io, async (db) => {
+  return withStore(flags, io, env, async (db) => {
     let n = 0;
     for await (const s of listSubscribers(db, status)) {
       if (io.closed?.()) break;
@@ -68,22 +73,22 @@ export function listCommand(flags: StoreFlags & { status?: string }, io: Io): Pr
   });
 }
 
-export function countCommand(flags: StoreFlags, io: Io): Promise<number> {
-  return withStore(flags, io, async (db) => {
+export function countCommand(flags: StoreFlags, io: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  return withStore(flags, io, env, async (db) => {
     const counts = await countByStatus(db);
     io.out(`${counts.subscribed} subscribed, ${counts.pending} pending, ${counts.unsubscribed} unsubscribed, ${counts.bounced} bounced`);
     return EXIT.ok;
   });
 }
 
-export function importCommand(file: string, flags: StoreFlags & { status?: string }, io: Io): Promise<number> {
+export function importCommand(file: string, flags: StoreFlags & { status?: string }, io: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   if (flags.status !== undefined && flags.status !== 'pending' && flags.status !== 'subscribed') {
     throw new GazetteError('USAGE', `--status: ${JSON.stringify(flags.status)} is not pending or subscribed`);
   }
   const status = flags.status;
   const absolute = path.resolve(file);
   const label = displayPath(absolute);
-  return withStore(flags, io, async (db) => {
+  return withStore(flags, io, env, async (db) => {
     const result = await importFile(db, absolute, {
       status,
       onProblem: (p) => io.err(`error: ${label}:${p.line}: ${p.reason}`),
@@ -102,8 +107,8 @@ export function importCommand(file: string, flags: StoreFlags & { status?: strin
   });
 }
 
-export function exportCommand(flags: StoreFlags, io: Io): Promise<number> {
-  return withStore(flags, io, async (db) => {
+export function exportCommand(flags: StoreFlags, io: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  return withStore(flags, io, env, async (db) => {
     for await (const line of exportCsv(db)) {
       if (io.closed?.()) break;
       io.out(line);
@@ -112,8 +117,8 @@ export function exportCommand(flags: StoreFlags, io: Io): Promise<number> {
   });
 }
 
-export async function restoreCommand(flags: StoreFlags & { bouncedSince: string }, io: Io): Promise<number> {
-  const { config, warnings } = await loadConfig(flags.config, 'subscribers');
+export async function restoreCommand(flags: StoreFlags & { bouncedSince: string }, io: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const { config, warnings } = await loadConfig(flags.config, 'subscribers', { env });
   printWarnings(io, warnings);
   const since = parseDate(flags.bouncedSince, config.site.timezone);
   if (!since)

@@ -1,0 +1,159 @@
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/index.js';
+import { startServe } from '../../../src/serve/index.js';
+import { freePort } from '../../helpers/imap.js';
+import { INITDB, startPostgres, type TestPostgres } from '../../helpers/postgres.js';
+import { gazetteWith, SECRET, sendConfig } from '../../helpers/send.js';
+import { form, linkIn } from '../../helpers/serve.js';
+import { makeSite } from '../../helpers/site.js';
+import { startSmtp, type TestSmtp } from '../../helpers/smtp.js';
+import { describeWith } from '../../helpers/system.js';
+
+/**
+ * Every command on a list kept in PostgreSQL, as a user runs them: the
+ * same words as on SQLite, no SQLite file anywhere, and a send that mails
+ * each reader once.
+ */
+
+const ISSUE = '+++\ntitle = "Issue one"\ndate = 2026-02-01T08:00:00+08:00\n+++\n\n**Hello** readers.\n';
+const CSV = 'email,name\nann@example.org,Ann\nbob@example.org,Bob\nann@example.org,Ann again\nnot-an-address,\ncat@example.org,Cat\n';
+
+describeWith(INITDB, 'apt-get install postgresql', 'the commands on PostgreSQL', () => {
+  let server: TestPostgres;
+  let smtp: TestSmtp | undefined;
+  beforeAll(async () => {
+    server = await startPostgres();
+  }, 120_000);
+  afterAll(() => server?.stop());
+  afterEach(async () => {
+    await smtp?.close();
+    smtp = undefined;
+  });
+
+  /** A site whose list is a new PostgreSQL database (or, with `sqlite`, the usual file). */
+  async function site(sqlite = false) {
+    const dir = await makeSite({ 'content/issue-one.md': ISSUE, 'list.csv': CSV }, sendConfig());
+    const url = sqlite ? undefined : await server.createDatabase();
+    const env = { GAZETTE_SECRET: SECRET, ...(url ? { GAZETTE_DATABASE_URL: url } : {}) };
+    const run = (...args: string[]) => gazetteWith(env, ...args, '--config', path.join(dir, 'gazette.toml'));
+    return { dir, url, env, run };
+  }
+
+  /** What a command printed, with the times and the folder taken out (they differ from run to run). */
+  const plain = (text: string, dir: string) =>
+    text
+      .replaceAll(dir, '<site>')
+      .replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, '<time>')
+      .replace(/postgres:\/\/\S+/g, '<database>');
+
+  it('the subscriber commands say the same on PostgreSQL as on SQLite, and leave no SQLite file', async () => {
+    const outputs: string[][] = [];
+    for (const sqlite of [true, false]) {
+      const s = await site(sqlite);
+      const lines: string[] = [];
+      for (const args of [
+        ['subscribers', 'add', 'zed@example.org', '--name', 'Zed'],
+        ['subscribers', 'import', path.join(s.dir, 'list.csv')],
+        ['subscribers', 'add', 'ann@example.org'],
+        ['subscribers', 'remove', 'bob@example.org'],
+        ['subscribers', 'add', 'bob@example.org'],
+        ['subscribers', 'count'],
+        ['subscribers', 'list'],
+        ['subscribers', 'list', '--status', 'unsubscribed'],
+        ['subscribers', 'export'],
+        ['subscribers', 'restore', '--bounced-since', '2026-01-01'],
+        ['status'],
+      ]) {
+        const r = await s.run(...args);
+        lines.push(`${args.slice(0, 2).join(' ')} → ${r.code}\n${plain(r.stdout, s.dir)}\n${plain(r.stderr, s.dir)}`);
+      }
+      outputs.push(lines);
+      if (!sqlite) expect(readdirSync(s.dir).sort()).toEqual(['content', 'gazette.toml', 'list.csv']);
+    }
+    expect(outputs[1]).toEqual(outputs[0]);
+    expect(outputs[1]!.join('\n')).toContain('3 subscribed, 0 pending, 1 unsubscribed, 0 bounced');
+  });
+
+  it('send mails each reader once; a second send mails nobody; status counts it', async () => {
+    smtp = await startSmtp();
+    const s = await site();
+    expect((await s.run('subscribers', 'import', path.join(s.dir, 'list.csv'))).code).toBe(1);
+    const env = { ...s.env, GAZETTE_SMTP_URL: smtp.url };
+    const config = path.join(s.dir, 'gazette.toml');
+    const first = await gazetteWith(env, 'send', '--yes', '--config', config);
+    expect(first.code, first.stderr).toBe(0);
+    expect(smtp.received.map((r) => r.to).sort()).toEqual(['ann@example.org', 'bob@example.org', 'cat@example.org']);
+    const again = await gazetteWith(env, 'send', '--yes', '--config', config);
+    expect(again.code, again.stderr).toBe(0);
+    expect(smtp.received).toHaveLength(3);
+    const status = await gazetteWith(env, 'status', '--json', '--config', config);
+    expect(JSON.parse(status.stdout).issues[0]).toMatchObject({ slug: 'issue-one', sent: 3, owed: 0 });
+    expect(existsSync(path.join(s.dir, 'data'))).toBe(false);
+  });
+
+  it('serve: a reader subscribes, confirms and leaves with one click, all recorded in PostgreSQL', async () => {
+    smtp = await startSmtp();
+    const s = await site();
+    const { config } = await loadConfig(path.join(s.dir, 'gazette.toml'), 'serve', { env: { ...s.env, GAZETTE_SMTP_URL: smtp.url } });
+    const running = await startServe(config, { host: '127.0.0.1', port: 0, log: () => undefined });
+    const client = new pg.Client({ connectionString: s.url });
+    await client.connect();
+    const status = async () => (await client.query('SELECT status FROM subscribers WHERE email_key = $1', ['new@example.org'])).rows[0]?.status;
+    try {
+      expect((await fetch(`${running.url}healthz`)).status).toBe(200);
+      expect((await fetch(`${running.url}subscribe`, form({ email: 'new@example.org' }))).status).toBe(200);
+      // The confirmation is mailed in the background.
+      for (let waited = 0; smtp.received.length === 0 && waited < 5000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+      expect(smtp.received).toHaveLength(1);
+      expect(await status()).toBe('pending');
+      const token = new URL(linkIn(smtp.received[0]!.mail.text ?? '', 'confirm')).searchParams.get('token')!;
+      expect((await fetch(`${running.url}confirm`, form({ token }))).status).toBe(200);
+      expect(await status()).toBe('subscribed');
+      const send = await gazetteWith({ ...s.env, GAZETTE_SMTP_URL: smtp.url }, 'send', '--yes', '--config', path.join(s.dir, 'gazette.toml'));
+      expect(send.code, send.stderr).toBe(0);
+      expect(smtp.received.map((r) => r.to)).toEqual(['new@example.org', 'new@example.org']);
+      const oneClick = /^List-Unsubscribe:\s*<([^>]+)>/m.exec(smtp.received[1]!.raw)![1]!.replace(config.server.publicUrl!, running.url);
+      expect((await fetch(oneClick, form({ 'List-Unsubscribe': 'One-Click' }))).status).toBe(200);
+      expect(await status()).toBe('unsubscribed');
+    } finally {
+      await client.end();
+      await running.close();
+    }
+  });
+
+  it('a server that cannot be reached, or refuses the password, is one line naming it, exit 1', async () => {
+    const s = await site();
+    const wrong = await gazetteWith(
+      { GAZETTE_DATABASE_URL: s.url!.replace(server.password, 'not-the-password') },
+      'subscribers',
+      'count',
+      '--config',
+      path.join(s.dir, 'gazette.toml'),
+    );
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(new RegExp(`^error: the PostgreSQL server at 127\\.0\\.0\\.1:${server.port} refused: password authentication failed`));
+    expect(wrong.stderr).not.toContain('not-the-password');
+    expect(wrong.stderr.split('\n')).toHaveLength(1);
+    const port = await freePort();
+    const nowhere = await gazetteWith(
+      { GAZETTE_DATABASE_URL: `postgres://u:secret-pw@127.0.0.1:${port}/x` },
+      'status',
+      '--config',
+      path.join(s.dir, 'gazette.toml'),
+    );
+    expect(nowhere.code).toBe(1);
+    expect(nowhere.stderr).toContain(`cannot reach the PostgreSQL server at 127.0.0.1:${port} (ECONNREFUSED)`);
+    expect(nowhere.stderr).not.toContain('secret-pw');
+  }, 60_000);
+
+  it('a password in gazette.toml is refused before anything is read', async () => {
+    const dir = await makeSite({}, `${sendConfig()}\n[subscribers]\ndatabase = "postgres://news:hunter2@db.example/list"\n`);
+    const r = await gazetteWith({}, 'subscribers', 'count', '--config', path.join(dir, 'gazette.toml'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('subscribers.database holds a password');
+    expect(r.stderr).not.toContain('hunter2');
+  });
+});
