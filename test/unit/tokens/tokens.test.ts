@@ -28,7 +28,9 @@ describe('every token is bound to the subscriber, their address and its purpose'
   it('a confirmation token made for another address, or expired, is refused', async () => {
     const now = Date.parse('2026-12-02T00:00:00Z');
     expect(await verifyConfirmToken(secret, confirmToken(secret, ann, now), lookup, now)).toEqual({ id: 7 });
-    expect(await verifyConfirmToken(secret, confirmToken(secret, { id: 7, email_key: 'mallory@example.org' }, now), lookup, now)).toEqual({ problem: 'invalid' });
+    expect(await verifyConfirmToken(secret, confirmToken(secret, { id: 7, email_key: 'mallory@example.org' }, now), lookup, now)).toEqual({
+      problem: 'invalid',
+    });
     expect(await verifyConfirmToken(secret, confirmToken(secret, ann, now), lookup, now + 8 * 24 * 3600_000)).toEqual({ problem: 'expired' });
     // Another purpose's token, even for the same subscriber.
     expect(await verifyConfirmToken(secret, unsubscribeToken(secret, ann), lookup, now)).toEqual({ problem: 'invalid' });
@@ -49,9 +51,9 @@ describe('every token is bound to the subscriber, their address and its purpose'
   it('a VERP address and a Message-ID made for another address name nobody', async () => {
     const verp = bounceAddress(secret, 'bounces.example.com', ann, 'issue-one');
     expect(await readBounceAddress(secret, verp, lookup)).toMatchObject({ id: 7 });
-    expect(await readBounceAddress(secret, bounceAddress(secret, 'bounces.example.com', { id: 7, email_key: 'mallory@example.org' }, 'issue-one'), lookup)).toBe(
-      'forged',
-    );
+    expect(
+      await readBounceAddress(secret, bounceAddress(secret, 'bounces.example.com', { id: 7, email_key: 'mallory@example.org' }, 'issue-one'), lookup),
+    ).toBe('forged');
     const id = deliveryMessageId(secret, 'news.example.com', 'issue-one', ann);
     expect(isDeliveryMessageId(secret, id, 'issue-one', ann)).toBe(true);
     expect(
