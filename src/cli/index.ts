@@ -17,6 +17,7 @@ const serve = () => import('./serve.js');
 const author = () => import('./author.js');
 const preview = () => import('./preview.js');
 const bounces = () => import('./bounces.js');
+const db = () => import('./db.js');
 
 function program(io: Io, setCode: (code: number) => void, sendEnv: SendEnv | undefined): Command {
   /** The environment every command reads its config with (tests give their own). */
@@ -132,6 +133,12 @@ function program(io: Io, setCode: (code: number) => void, sendEnv: SendEnv | und
     .option('--json', 'print it as JSON, for programs', false)
     .option('--tsv', 'print tab-separated values (the default when standard output is not a terminal)', false)
     .action(async (flags) => setCode(await (await status()).statusCommand(flags, io, env)));
+
+  const database = root.command('db').description('the subscriber list’s database');
+  withConfig(database.command('copy'))
+    .description('copy the SQLite list (subscribers.database) whole into a new, empty PostgreSQL database: subscribers, ledger, reports')
+    .option('--to <url>', 'the PostgreSQL database, postgres://user@host:5432/name (default: GAZETTE_DATABASE_URL; a password may come from PGPASSWORD)')
+    .action(async (flags) => setCode(await (await db()).copyCommand(flags, io, env)));
 
   return root;
 }

@@ -127,8 +127,10 @@ function subscriberFiles(database: DatabaseLocation, root: string) {
   return {
     /** The SQLite file (absolute), or the PostgreSQL server. */
     database,
-    /** The generated token key (when GAZETTE_SECRET is not set): beside a SQLite database, mode 0600; none on PostgreSQL. */
+    /** The generated token key (when GAZETTE_SECRET is not set): beside a SQLite database, mode 0600; none on PostgreSQL, unless GAZETTE_SECRET_FILE names one. */
     secret: dir ? path.join(dir, 'gazette.secret') : undefined,
+    /** The secret file was named by GAZETTE_SECRET_FILE: it must exist (one is never made there). */
+    secretGiven: false,
     /** Where messages are written instead of sent (dry runs, no SMTP): beside the database (or the config), mode 0700. */
     outbox: dir ? path.join(dir, 'outbox') : path.join(root, '.gazette-outbox'),
   };
@@ -208,6 +210,9 @@ export function toConfig(raw: RawConfig, file: string, sources: ConfigSources = 
     (Object.keys(sections) as Array<keyof Sections>).map((key) => [key, (sections[key] as (v: unknown, root: string) => unknown)(raw[key], root)]),
   ) as Mapped;
   if (reads('subscribers') && env.GAZETTE_DATABASE_URL?.trim()) mapped.subscribers = subscriberFiles(databaseFrom('', root, env), root);
+  // A secret file named by the environment (the one a SQLite list had, copied to each machine of a list on PostgreSQL).
+  const secretFile = reads('subscribers') && signs ? env.GAZETTE_SECRET_FILE?.trim() : undefined;
+  if (secretFile) mapped.subscribers = { ...mapped.subscribers, secret: path.resolve(root, secretFile), secretGiven: true };
   const { database, secret, outbox } = mapped.subscribers;
   const databaseFiles = database.kind === 'sqlite' ? ['', '-wal', '-shm', '-journal'].map((end) => `${database.file}${end}`) : [];
   const neverPublished: NeverPublished = {

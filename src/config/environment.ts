@@ -170,7 +170,8 @@ export function databaseFrom(value: string, root: string, env: NodeJS.ProcessEnv
   return location;
 }
 
-function postgresLocation(value: string, key: string): Extract<DatabaseLocation, { kind: 'postgres' }> {
+/** A PostgreSQL URL as a list's location; `key` names where it came from in errors. */
+export function postgresLocation(value: string, key: string): Extract<DatabaseLocation, { kind: 'postgres' }> {
   let url: URL;
   try {
     url = new URL(value);

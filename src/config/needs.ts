@@ -68,11 +68,14 @@ const CHECKS: { [N in Need]: (config: Reads[N]) => Met[N] | Unmet } = {
   },
   // GAZETTE_SECRET is checked as it is read (environment.ts); without it, the secret file is made on first use,
   // beside a SQLite database. Every sender and serve of a list on PostgreSQL must sign with the same one.
-  secret: (config) => (config.tokenSecret || config.subscribers.database.kind === 'sqlite' ? true : { code: 'SECRET', message: SECRET_ON_POSTGRES }),
+  secret: (config) =>
+    config.tokenSecret || config.subscribers.secretGiven || config.subscribers.database.kind === 'sqlite'
+      ? true
+      : { code: 'SECRET', message: SECRET_ON_POSTGRES },
 };
 
 export const SECRET_ON_POSTGRES =
-  'the subscriber list is on PostgreSQL: set GAZETTE_SECRET (at least 16 random characters, e.g. openssl rand -hex 32), the same for every send and serve of the list';
+  'the subscriber list is on PostgreSQL: set GAZETTE_SECRET (at least 16 random characters, e.g. openssl rand -hex 32), or GAZETTE_SECRET_FILE to the gazette.secret of the SQLite list it was copied from, the same for every send and serve of the list';
 
 const unmet = (value: unknown): value is Unmet => typeof value === 'object' && value !== null && 'code' in value && 'message' in value;
 

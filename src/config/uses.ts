@@ -24,6 +24,7 @@ export const SECTIONS_USED = {
   'bounces import': BOUNCES_SECTIONS,
   'bounces fetch': BOUNCES_SECTIONS,
   status: ['site', 'subscribers'],
+  'db copy': ['site', 'subscribers'],
 } as const satisfies Record<string, readonly string[]>;
 
 /**

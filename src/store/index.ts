@@ -1,5 +1,6 @@
 export type { Store } from './connect.js';
 export { openStore } from './connect.js';
+export { copyList } from './copy.js';
 export type { IssueRef, Outcome, Recipient, SentIssue } from './ledger.js';
 export { ledger, lookalikeIssue } from './ledger.js';
 export { addSubscriber, exportCsv, importFile, listSubscribers, parseAddress, parseStatus, removeSubscriber, restoreBounced, withDatabase } from './list.js';

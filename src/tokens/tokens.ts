@@ -19,6 +19,7 @@ export function loadSecret(config: Pick<Config, 'tokenSecret' | 'subscribers'>):
   if (!file) throw new GazetteError('SECRET', SECRET_ON_POSTGRES);
   const existing = readSecretFile(file);
   if (existing) return existing;
+  if (config.subscribers.secretGiven) throw new GazetteError('SECRET', 'GAZETTE_SECRET_FILE names no file (copy gazette.secret there)', { file });
   try {
     return writeSecretFile(file);
   } catch (err) {

@@ -79,7 +79,7 @@ describe('where the list lives', () => {
     const err = await failure(loadConfig(file, 'send --dry-run', { env }));
     expect(err.code).toBe('SECRET');
     expect(err.message).toBe(
-      'the subscriber list is on PostgreSQL: set GAZETTE_SECRET (at least 16 random characters, e.g. openssl rand -hex 32), the same for every send and serve of the list',
+      'the subscriber list is on PostgreSQL: set GAZETTE_SECRET (at least 16 random characters, e.g. openssl rand -hex 32), or GAZETTE_SECRET_FILE to the gazette.secret of the SQLite list it was copied from, the same for every send and serve of the list',
     );
     expect((await loadConfig(file, 'send --dry-run', { env: { ...env, GAZETTE_SECRET: SECRET } })).config.tokenSecret).toBe(SECRET);
     // A command that signs nothing does not ask for it.
