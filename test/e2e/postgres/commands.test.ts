@@ -1,4 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
@@ -6,6 +7,7 @@ import { loadConfig } from '../../../src/config/index.js';
 import { startServe } from '../../../src/serve/index.js';
 import { freePort } from '../../helpers/imap.js';
 import { INITDB, startPostgres, type TestPostgres } from '../../helpers/postgres.js';
+import { DOMAIN, report } from '../../helpers/reports.js';
 import { gazetteWith, SECRET, sendConfig } from '../../helpers/send.js';
 import { form, linkIn } from '../../helpers/serve.js';
 import { makeSite } from '../../helpers/site.js';
@@ -122,6 +124,43 @@ describeWith(INITDB, 'apt-get install postgresql', 'the commands on PostgreSQL',
       await client.end();
       await running.close();
     }
+  });
+
+  it('bounces import: a DSN for a signed VERP address bounces that reader, once; invite asks the pending once', async () => {
+    smtp = await startSmtp();
+    const s = await site();
+    const config = path.join(s.dir, 'gazette.toml');
+    await writeFile(config, `${await readFile(config, 'utf8')}\n[bounces]\nreturn_path_domain = "${DOMAIN}"\n`);
+    const env = { ...s.env, GAZETTE_SMTP_URL: smtp.url };
+    expect((await gazetteWith(env, 'subscribers', 'import', path.join(s.dir, 'list.csv'), '--config', config)).code).toBe(1);
+    expect((await gazetteWith(env, 'send', '--yes', '--config', config)).code).toBe(0);
+    const bob = smtp.received.find((r) => r.to === 'bob@example.org')!;
+    const dsn = path.join(s.dir, 'bounce.eml');
+    await writeFile(dsn, report('postfix-hard.eml', { verp: bob.from, recipient: 'bob@example.org', messageId: bob.mail.messageId! }));
+    const applied = await gazetteWith(env, 'bounces', 'import', dsn, '--config', config);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect((await gazetteWith(env, 'bounces', 'import', dsn, '--config', config)).code).toBe(0);
+    const client = new pg.Client({ connectionString: s.url });
+    await client.connect();
+    try {
+      const rows = await client.query("SELECT email, status FROM subscribers WHERE status <> 'subscribed' ORDER BY email");
+      expect(rows.rows).toEqual([{ email: 'bob@example.org', status: 'bounced' }]);
+      expect((await client.query('SELECT outcome FROM reports ORDER BY received_at')).rows).toEqual([{ outcome: 'bounced' }]);
+    } finally {
+      await client.end();
+    }
+    // Pending readers are asked to confirm once, however many times invite runs.
+    await writeFile(path.join(s.dir, 'pending.csv'), 'email\npat@example.org\nquinn@example.org\n');
+    expect((await gazetteWith(env, 'subscribers', 'import', path.join(s.dir, 'pending.csv'), '--status', 'pending', '--config', config)).code).toBe(0);
+    const before = smtp.received.length;
+    expect((await gazetteWith(env, 'subscribers', 'invite', '--yes', '--config', config)).code).toBe(0);
+    expect((await gazetteWith(env, 'subscribers', 'invite', '--yes', '--config', config)).code).toBe(0);
+    expect(
+      smtp.received
+        .slice(before)
+        .map((r) => r.to)
+        .sort(),
+    ).toEqual(['pat@example.org', 'quinn@example.org']);
   });
 
   it('a server that cannot be reached, or refuses the password, is one line naming it, exit 1', async () => {
