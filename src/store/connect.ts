@@ -2,7 +2,7 @@ import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql } from 'kyse
 import pg from 'pg';
 import type { DatabaseLocation } from '../config/index.js';
 import { GazetteError } from '../errors.js';
-import { type Db, openDatabase, SCHEMA_VERSION } from './db.js';
+import { type Db, openDatabase, SCHEMA_VERSION, SHARED_MIGRATIONS } from './db.js';
 import { POSTGRES_BASELINE, POSTGRES_BASELINE_VERSION } from './postgres-schema.js';
 import { LOCKS } from './sql.js';
 import type { Tables } from './tables.js';
@@ -115,6 +115,10 @@ async function migratePostgres(db: Kysely<Tables>, location: Extract<DatabaseLoc
       if (version === 0) {
         await sql.raw(POSTGRES_BASELINE).execute(trx);
         await sql`INSERT INTO gazette_schema (version) VALUES (${POSTGRES_BASELINE_VERSION})`.execute(trx);
+      }
+      for (let v = Math.max(version, POSTGRES_BASELINE_VERSION); v < SCHEMA_VERSION; v++) {
+        await sql.raw(SHARED_MIGRATIONS[v - POSTGRES_BASELINE_VERSION]!).execute(trx);
+        await sql`UPDATE gazette_schema SET version = ${v + 1}`.execute(trx);
       }
     });
   } catch (err) {

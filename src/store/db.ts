@@ -159,7 +159,20 @@ const MIGRATIONS: string[] = [
   `,
 ];
 
-export const SCHEMA_VERSION = MIGRATIONS.length;
+/**
+ * Migrations after 6, written once for SQLite and PostgreSQL alike (a
+ * PostgreSQL list starts from schema 6, `postgres-schema.ts`): migration
+ * `SQLITE_ONLY + n` is entry `n - 1`. Plain SQL both read; one statement each.
+ */
+export const SHARED_MIGRATIONS: string[] = [
+  // 7: the send lock's heartbeat: the holder writes it every few seconds, so a lock taken on another
+  // machine (whose process this one cannot look up) is known to be held, and known stale once it stops.
+  'ALTER TABLE send_lock ADD COLUMN beat_at TEXT',
+];
+
+const SQLITE_ONLY = MIGRATIONS.length;
+
+export const SCHEMA_VERSION = SQLITE_ONLY + SHARED_MIGRATIONS.length;
 
 /** Open (creating if needed) the database: WAL, foreign keys, migrated to the current version. */
 export function openDatabase(file: string): Db {
@@ -196,7 +209,7 @@ function migrate(db: Db, file: string): void {
   }
   for (let v = version; v < SCHEMA_VERSION; v++) {
     db.transaction(() => {
-      db.exec(MIGRATIONS[v]!);
+      db.exec(v < SQLITE_ONLY ? MIGRATIONS[v]! : SHARED_MIGRATIONS[v - SQLITE_ONLY]!);
       db.pragma(`user_version = ${v + 1}`);
     }).immediate();
   }

@@ -36,7 +36,7 @@ export interface Tables {
     complained_at: string | null;
   };
   issues: { key: string; slug: string; title: string; feed_id: string; first_sent_at: string };
-  send_lock: { id: number; pid: number; host: string; started_at: string };
+  send_lock: { id: number; pid: number; host: string; started_at: string; beat_at: string | null };
   reports: {
     id: string;
     received_at: string;

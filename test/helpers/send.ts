@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { Kysely, SqliteDialect } from 'kysely';
@@ -102,7 +103,7 @@ export function deliveries(dbFile: string): Array<{ email: string; state: string
 export function holdLock(database: DatabaseLocation | string, pid: number): void {
   const db = openDatabase(typeof database === 'string' ? database : database.kind === 'sqlite' ? database.file : '');
   try {
-    db.prepare("INSERT OR REPLACE INTO send_lock (id, pid, host, started_at) VALUES (1, ?, 'test', '2026-01-01T00:00:00Z')").run(pid);
+    db.prepare("INSERT OR REPLACE INTO send_lock (id, pid, host, started_at) VALUES (1, ?, ?, '2026-01-01T00:00:00Z')").run(pid, hostname());
   } finally {
     db.close();
   }

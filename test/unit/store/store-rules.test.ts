@@ -1,5 +1,16 @@
+import { hostname } from 'node:os';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { applyReport, getSubscriber, latestDelivery, lookalikeIssue, type Q, releaseSlot, reserveConfirmation, type Store } from '../../../src/store/index.js';
+import {
+  acquireSendLock,
+  applyReport,
+  getSubscriber,
+  latestDelivery,
+  lookalikeIssue,
+  type Q,
+  releaseSlot,
+  reserveConfirmation,
+  type Store,
+} from '../../../src/store/index.js';
 import { beginDelivery, finishDelivery, recordIssue } from '../../../src/store/ledger.js';
 import { listHealth, type ReportRecord } from '../../../src/store/reports.js';
 import { insertSubscriber, setStatus } from '../../../src/store/subscribers.js';
@@ -269,6 +280,40 @@ onEachBackend('the store', (backend) => {
       await beginDelivery(db, 'k', t.id, '<m2@x>');
       await finishDelivery(db, 'k', t.id, { state: 'failed', response: '550 no such user', bounce: true });
       expect((await firstRow(db, sql`SELECT bounce_status FROM deliveries WHERE subscriber_id = ${t.id}`))!.bounce_status).toBeNull();
+    });
+  });
+  describe('the send lock', () => {
+    const hold = async (pid: number, host: string, beatAt: string | null) => {
+      await sql`INSERT INTO send_lock (id, pid, host, started_at, beat_at) VALUES (1, ${pid}, ${host}, '2026-01-01T00:00:00Z', ${beatAt})
+                ON CONFLICT (id) DO UPDATE SET pid = excluded.pid, host = excluded.host, beat_at = excluded.beat_at`.execute(db);
+    };
+    const code = (p: Promise<unknown>) =>
+      p.then(
+        () => 'taken',
+        (e: { code?: string }) => e.code,
+      );
+
+    it('is taken over from a process gone on this machine, never from one alive', async () => {
+      await hold(process.ppid, hostname(), null);
+      expect(await code(acquireSendLock(db, 'the list'))).toBe('LOCKED');
+      await hold(2 ** 22 + 12345, hostname(), null);
+      const release = await acquireSendLock(db, 'the list');
+      expect(await code(acquireSendLock(db, 'the list'))).toBe('taken');
+      await release();
+      expect(await firstRow(db, sql`SELECT * FROM send_lock`)).toBeUndefined();
+    });
+
+    it('from another machine, is held while its heartbeat is fresh, and taken over 90 seconds after it stops', async () => {
+      await hold(process.pid, 'other-host', new Date(Date.now() - 10_000).toISOString());
+      const refused = await acquireSendLock(db, 'the list').then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      expect(refused?.message).toMatch(/^another gazette send \(process \d+ on other-host, since 2026-01-01T00:00:00Z\) is running/);
+      await hold(process.pid, 'other-host', new Date(Date.now() - 91_000).toISOString());
+      const release = await acquireSendLock(db, 'the list');
+      expect(await firstRow(db, sql`SELECT pid, host FROM send_lock`)).toEqual({ pid: process.pid, host: hostname() });
+      await release();
     });
   });
 });
