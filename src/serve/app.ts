@@ -4,6 +4,7 @@ import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { BODY_LIMIT, html, routeContext } from './context.js';
 import type { ServeDeps } from './deps.js';
+import { sharedLimitStore } from './limits.js';
 import { messagePage, STYLE_HASH } from './pages.js';
 import { subscribeRoutes } from './subscribe-routes.js';
 import { unsubscribeRoutes } from './unsubscribe-routes.js';
@@ -57,7 +58,12 @@ export async function createApp(deps: ServeDeps): Promise<{ app: FastifyInstance
   });
   // Checked once the body is read (a token may be in the form), so that a request with a valid token
   // passes whatever address it comes from.
-  await app.register(rateLimit, { global: false, hook: 'preHandler' });
+  // Replicas of `serve` on one PostgreSQL list count each client's requests together, in the database.
+  await app.register(rateLimit, {
+    global: false,
+    hook: 'preHandler',
+    ...(routes.store.shared ? { store: sharedLimitStore(routes.store, routes.now) } : {}),
+  });
 
   subscribeRoutes(app, routes);
   await unsubscribeRoutes(app, routes);

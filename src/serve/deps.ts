@@ -24,6 +24,10 @@ export interface ReaderStore {
   releaseEvent(id: string): Promise<void>;
   /** Throws when the store cannot be read (the health check). */
   ping(): Promise<void>;
+  /** Count a request against a limit every `serve` of the list shares: the hits in the current window, and when it began. */
+  countHit(key: string, windowMs: number, at: Date): Promise<{ hits: number; start: Date }>;
+  /** Whether several `serve` processes may share the list (then they share their request limits through `countHit`). */
+  shared: boolean;
 }
 
 /** What `serve`'s routes (the readers' pages and the providers' webhooks) are given to work with. */

@@ -168,6 +168,9 @@ export const SHARED_MIGRATIONS: string[] = [
   // 7: the send lock's heartbeat: the holder writes it every few seconds, so a lock taken on another
   // machine (whose process this one cannot look up) is known to be held, and known stale once it stops.
   'ALTER TABLE send_lock ADD COLUMN beat_at TEXT',
+  // 8: request counts per client and route, for `serve` replicas that share one list: a client's
+  // minute is counted by all of them together.
+  'CREATE TABLE rate_limits (key TEXT PRIMARY KEY, window_start TEXT NOT NULL, hits INTEGER NOT NULL)',
 ];
 
 const SQLITE_ONLY = MIGRATIONS.length;

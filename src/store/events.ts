@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { changes, type Q } from './sql.js';
+import { changes, one, type Q } from './sql.js';
 
 /**
  * Provider events already taken, by identity (a Mailgun signature's token,
@@ -21,6 +21,27 @@ export async function claimEvent(db: Q, id: string, at: Date, keepUntil: Date | 
         ON CONFLICT (id) DO NOTHING`,
   );
   return taken === 1;
+}
+
+/**
+ * Count a request against a limit shared by every `serve` of the list:
+ * the hits of `key` in the window that began at `start` (a new window
+ * begins when the last is `windowMs` old). Rows a day old are pruned now
+ * and then.
+ */
+export async function countHit(db: Q, key: string, windowMs: number, at: Date): Promise<{ hits: number; start: Date }> {
+  const now = at.toISOString();
+  const cutoff = new Date(at.getTime() - windowMs).toISOString();
+  const row = await one(
+    db,
+    sql<{ hits: number; window_start: string }>`INSERT INTO rate_limits (key, window_start, hits) VALUES (${key}, ${now}, 1)
+      ON CONFLICT (key) DO UPDATE SET
+        hits = CASE WHEN rate_limits.window_start > ${cutoff} THEN rate_limits.hits + 1 ELSE 1 END,
+        window_start = CASE WHEN rate_limits.window_start > ${cutoff} THEN rate_limits.window_start ELSE excluded.window_start END
+      RETURNING hits, window_start`,
+  );
+  if (Math.random() < 0.001) await sql`DELETE FROM rate_limits WHERE window_start < ${new Date(at.getTime() - 86_400_000).toISOString()}`.execute(db);
+  return { hits: row!.hits, start: new Date(row!.window_start) };
 }
 
 /** Give a claim back (the event could not be applied; the provider will retry it). */

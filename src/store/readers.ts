@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import { claimEvent, releaseEvent } from './events.js';
-import type { Q } from './sql.js';
+import { claimEvent, countHit, releaseEvent } from './events.js';
+import { onPostgres, type Q } from './sql.js';
 import { getSubscriber, type LeftHow } from './subscribers.js';
 import { type ConfirmationCaps, type ConfirmationSlot, confirmSubscription, leave, releaseSlot, requestSubscription, undoLeave } from './subscriptions.js';
 
@@ -19,6 +19,9 @@ export function readerStore(db: Q) {
     undoLeave: (id: number) => undoLeave(db, id),
     claimEvent: (id: string, at: Date, keepUntil: Date | undefined) => claimEvent(db, id, at, keepUntil),
     releaseEvent: (id: string) => releaseEvent(db, id),
+    countHit: (key: string, windowMs: number, at: Date) => countHit(db, key, windowMs, at),
+    /** Whether several processes may serve this list (PostgreSQL): then they share their request limits. */
+    shared: onPostgres(db),
     /** Throws when the database cannot be read (the health check). */
     ping: async () => {
       await sql`SELECT 1`.execute(db);

@@ -49,6 +49,7 @@ export interface Tables {
     outcome: string;
   };
   webhook_events: { id: string; seen_at: string; keep_until: string };
+  rate_limits: { key: string; window_start: string; hits: number };
   confirmations_sent: { id: Generated<number>; mailbox: string; domain: string; sent_at: string };
   /** PostgreSQL only: the schema's version (SQLite keeps it in `PRAGMA user_version`). */
   gazette_schema: { version: number };

@@ -163,6 +163,27 @@ describeWith(INITDB, 'apt-get install postgresql', 'the commands on PostgreSQL',
     ).toEqual(['pat@example.org', 'quinn@example.org']);
   });
 
+  it('two serve replicas on one list count a client’s requests together, and share the hour’s confirmation caps', async () => {
+    smtp = await startSmtp();
+    const s = await site();
+    const { config } = await loadConfig(path.join(s.dir, 'gazette.toml'), 'serve', { env: { ...s.env, GAZETTE_SMTP_URL: smtp.url } });
+    const replicas = await Promise.all([0, 1].map(() => startServe(config, { host: '127.0.0.1', port: 0, log: () => undefined })));
+    try {
+      const codes: number[] = [];
+      // Ten subscribe requests a minute per client: five to each replica pass, the eleventh is refused by either.
+      for (let i = 0; i < 11; i++) {
+        const r = await fetch(`${replicas[i % 2]!.url}subscribe`, form({ email: `reader${i}@example.org` }));
+        codes.push(r.status);
+      }
+      expect(codes).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 429]);
+      expect((await fetch(`${replicas[1]!.url}subscribe`, form({ email: 'late@example.org' }))).status).toBe(429);
+    } finally {
+      await Promise.all(replicas.map((r) => r.close()));
+    }
+    // One confirmation per mailbox an hour, whichever replica was asked.
+    expect(smtp.received.map((r) => r.to).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `reader${i}@example.org`).sort());
+  });
+
   it('a server that cannot be reached, or refuses the password, is one line naming it, exit 1', async () => {
     const s = await site();
     const wrong = await gazetteWith(
