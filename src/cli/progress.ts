@@ -15,7 +15,9 @@ export function progressLine(p: Progress, verb = 'sent'): string {
   const rate = elapsed > 0 ? (p.sent + p.failed + p.deferred) / elapsed : 0;
   const eta = rate > 0 ? (p.total - done) / rate : Infinity;
   const pass = p.pass > 1 ? ` (retry pass ${p.pass - 1})` : '';
-  return `${done}/${p.total}${pass}: ${verb} ${p.sent}, deferred ${p.deferred}, failed ${p.failed}, ${rate.toFixed(1)}/s, ETA ${clock(eta)}`;
+  // With other workers on the campaign, the total is the campaign's and the counts this worker's.
+  const workers = p.workers > 1 ? `, ${p.workers} workers on the campaign` : '';
+  return `${done}/${p.total}${pass}: ${verb} ${p.sent}, deferred ${p.deferred}, failed ${p.failed}, ${rate.toFixed(1)}/s, ETA ${clock(eta)}${workers}`;
 }
 
 /**

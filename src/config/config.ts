@@ -92,6 +92,8 @@ const sections = {
     retryAttempts: v.retry_attempts,
     /** Seconds. */
     retryDelay: v.retry_delay,
+    /** Seconds a send worker's claims last unrenewed. */
+    lease: v.lease,
   }),
   bounces: (v) => ({
     returnPathDomain: v.return_path_domain?.toLowerCase() || undefined,

@@ -244,6 +244,12 @@ export const configSchema = {
     rate_limit: { kind: 'number', default: 0, check: atLeast(0), doc: 'Messages per second at most; 0 means no limit.' },
     retry_attempts: { kind: 'integer', default: 3, check: atLeast(0), doc: 'Extra passes over deferred messages (4xx, dropped connections) within one run.' },
     retry_delay: { kind: 'number', default: 30, check: atLeast(0), doc: 'Seconds before the first retry pass; each later pass waits twice as long.' },
+    lease: {
+      kind: 'number',
+      default: 60,
+      check: atLeast(5),
+      doc: "On PostgreSQL, where several `send` workers share an issue: seconds a worker holds the subscribers it claimed without renewing them (it renews every third of it while it runs); a killed worker's go to the others this long after.",
+    },
   },
   dkim: {
     domain: { kind: 'string', check: hostname, doc: 'DKIM signing domain (d=). Signing is on when domain, selector and private_key are all set.' },

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { type Config, need, placeholderProblems } from '../config/index.js';
 import { createIssueCache, type Issue, loadIssues } from '../content/index.js';
 import { previewUnsubscribeUrl, type RenderedEmail, renderEmails } from '../email/index.js';
@@ -112,9 +114,11 @@ export async function prepareSend(config: Config, options: SendOptions): Promise
   };
   try {
     store = await openStore(config.subscribers.database);
-    release = await acquireSendLock(store.db, store.where);
+    // On SQLite, one send at a time (the lock); on PostgreSQL every send of the issue joins the campaign as a worker.
+    if (store.dialect === 'sqlite') release = await acquireSendLock(store.db, store.where);
     const record = carrier.kind === 'smtp';
-    const ledgerOf = record ? ledger(store.db) : readOnlyStore(ledger(store.db));
+    const worker = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    const ledgerOf = record ? ledger(store.db, worker) : readOnlyStore(ledger(store.db, worker));
     return {
       issue,
       mode: record ? 'smtp' : 'dry-run',

@@ -3,7 +3,7 @@ import type { Issue } from '../content/index.js';
 import type { RenderedEmail } from '../email/index.js';
 import type { Carrier } from '../mail/index.js';
 import { classify, composeMessage, senderDomain, transferEncoding, type Verdict } from '../mail/index.js';
-import type { Outcome, Recipient } from '../store/index.js';
+import type { ClaimKind, Outcome, Recipient } from '../store/index.js';
 import { deliveryMessageId, returnPath, unsubscribeToken, unsubscribeUrl } from '../tokens/index.js';
 import { drain } from '../util/pool.js';
 import type { SendStore } from './store.js';
@@ -18,8 +18,10 @@ export interface Tally {
 }
 
 export interface Progress extends Tally {
-  /** Subscribers owed the issue when the run started. */
+  /** Subscribers owed the issue when the run started (by the whole campaign, whichever worker sends them). */
   total: number;
+  /** Workers sending the campaign, this one included (more than one only on PostgreSQL). */
+  workers: number;
   pass: number;
   startedAt: number;
 }
@@ -57,6 +59,8 @@ export interface SendResult extends Progress {
 }
 
 const BATCH = 500;
+/** Subscribers a worker claims at once when others share the campaign. */
+const SHARED_BATCH = 100;
 /** After this many connection failures in a row (once something was delivered), stop: the server is down. */
 const CIRCUIT_BREAKER = 10;
 /** Recipients refused in a row, with nothing delivered in the run, before the run stops: the server refuses everyone. */
@@ -87,7 +91,7 @@ export async function sendIssue(run: SendRun): Promise<SendResult> {
   const sleep = run.sleep ?? defaultSleep;
   await waitingOutBusyDatabase(() => store.recordIssue(issue));
   const total = await waitingOutBusyDatabase(() => store.owedCount(issue.key));
-  const progress: Progress = { sent: 0, deferred: 0, failed: 0, bounced: 0, skipped: 0, total, pass: 0, startedAt: Date.now() };
+  const progress: Progress = { sent: 0, deferred: 0, failed: 0, bounced: 0, skipped: 0, total, pass: 0, startedAt: Date.now(), workers: 1 };
   let abort: Abort | undefined;
   let connectionFailuresInARow = 0;
   let pauseUntil = 0;
@@ -97,6 +101,10 @@ export async function sendIssue(run: SendRun): Promise<SendResult> {
   const textEncoding = transferEncoding(email.text);
   const domain = senderDomain(config);
   const stopping = () => stop.requested || abort !== undefined;
+  const leaseMs = config.send.lease * 1000;
+  const leaseEnd = () => new Date(Date.now() + leaseMs);
+  // Alone, a worker reads its subscribers 500 at a time; sharing the campaign, it claims fewer, so the others find work.
+  const batchSize = store.shared ? SHARED_BATCH : BATCH;
 
   const record = (recipient: Recipient, outcome: Outcome) => waitingOutBusyDatabase(() => store.finishDelivery(issue.key, recipient.id, outcome));
   const bounceHeld = async () => {
@@ -114,6 +122,9 @@ export async function sendIssue(run: SendRun): Promise<SendResult> {
 
   const deliver = async (recipient: Recipient) => {
     if (Date.now() < pauseUntil) await sleep(pauseUntil - Date.now(), stop);
+    if (stopping()) return;
+    // Several workers of one campaign keep its rate together (alone, the carrier keeps it).
+    if (store.shared && config.send.rateLimit > 0) await waitingOutBusyDatabase(() => store.rateSlot(issue.key, config.send.rateLimit));
     if (stopping()) return;
     const id = deliveryMessageId(secret, domain, issue.key, recipient);
     if (!(await waitingOutBusyDatabase(() => store.beginDelivery(issue.key, recipient.id, id)))) {
@@ -167,7 +178,7 @@ export async function sendIssue(run: SendRun): Promise<SendResult> {
     run.onProgress?.(progress);
   };
 
-  const pass = async (retry: boolean) => {
+  const pass = async (which: ClaimKind) => {
     let batch: Recipient[] = [];
     let index = 0;
     let after = 0;
@@ -178,9 +189,9 @@ export async function sendIssue(run: SendRun): Promise<SendResult> {
       if (stopping()) return undefined;
       if (index >= batch.length) {
         if (exhausted) return undefined;
-        batch = await waitingOutBusyDatabase(() => store.owedBatch(issue.key, after, BATCH, retry));
+        batch = await waitingOutBusyDatabase(() => store.claimBatch(issue.key, after, batchSize, which, leaseEnd()));
         index = 0;
-        exhausted = batch.length < BATCH;
+        exhausted = batch.length < batchSize;
         if (batch.length === 0) return undefined;
         after = batch.at(-1)!.id;
       }
@@ -197,9 +208,27 @@ export async function sendIssue(run: SendRun): Promise<SendResult> {
   };
 
   let heldBack = 0;
+  // The lease on this worker's claims, renewed while it works: a killed worker's go back to the others when it runs out.
+  const lease = setInterval(() => {
+    store.renewClaims(issue.key, leaseEnd()).catch(() => undefined);
+  }, leaseMs / 3);
+  lease.unref();
   try {
     progress.pass = 1;
-    await pass(false);
+    await pass('owed');
+    // What other workers of the campaign hold is theirs: wait for them to finish, or for a killed one's lease to run out
+    // (then this worker takes what it left).
+    while (store.shared && !stopping() && (await waitingOutBusyDatabase(() => store.owedCount(issue.key))) > 0) {
+      const others = await waitingOutBusyDatabase(() => store.otherWorkers(issue.key));
+      progress.workers = 1 + others;
+      if (others > 0) {
+        run.onProgress?.(progress);
+        await sleep(Math.min(2000, leaseMs / 3), stop);
+      }
+      // Whatever is free now: what a worker gave back, or held when its lease ran out (the deferred wait for the retry passes).
+      await pass('fresh');
+      if (others === 0) break;
+    }
     for (let attempt = 1; attempt <= config.send.retryAttempts && !stopping(); attempt++) {
       const deferred = (await waitingOutBusyDatabase(() => store.owedBatch(issue.key, 0, 1, true))).length;
       if (deferred === 0) break;
@@ -207,14 +236,16 @@ export async function sendIssue(run: SendRun): Promise<SendResult> {
       if (stop.requested) break;
       progress.pass = attempt + 1;
       progress.deferred = 0;
-      await pass(true);
+      await pass('deferred');
     }
     // A few refusals after the last delivery are dead addresses; many in a row, with nothing
     // delivered after them, may be the server refusing everyone: those stay deferred.
     if (!abort && progress.sent > 0 && held.length < FEW_REFUSALS) await bounceHeld();
     heldBack = held.length;
   } finally {
+    clearInterval(lease);
     carrier.close();
+    await store.releaseClaims(issue.key).catch(() => undefined);
   }
   const owed = await waitingOutBusyDatabase(() => store.owedCount(issue.key));
   return { ...progress, owed, stopped: stop.requested, heldBack, ...(abort ? { abort } : {}) };

@@ -1,4 +1,4 @@
-import type { IssueRef, Outcome, Recipient } from '../store/index.js';
+import type { ClaimKind, IssueRef, Outcome, Recipient } from '../store/index.js';
 
 /**
  * What the send pipeline needs from storage (listmonk's `manager.Store`):
@@ -16,6 +16,22 @@ export interface SendStore {
    * issue; with `retry`, only those whose last attempt was deferred.
    */
   owedBatch(issueId: string, after: number, limit: number, retry: boolean): Promise<Recipient[]>;
+  /**
+   * The same, claimed for this worker until `until` (its lease): none that
+   * another worker holds. Several workers of one campaign (on PostgreSQL)
+   * each take their own.
+   */
+  claimBatch(issueId: string, after: number, limit: number, which: ClaimKind, until: Date): Promise<Recipient[]>;
+  /** Keep this worker's claims until `until`. */
+  renewClaims(issueId: string, until: Date): Promise<void>;
+  /** Give this worker's claims back (it stops). */
+  releaseClaims(issueId: string): Promise<void>;
+  /** How many other workers hold live claims on the issue (their subscribers are theirs until they finish, or their lease runs out). */
+  otherWorkers(issueId: string): Promise<number>;
+  /** Whether other processes may send the same campaign (then `rateSlot` keeps the rate for all of them). */
+  shared: boolean;
+  /** Wait for a slot of the campaign's rate, counted for every worker together. */
+  rateSlot(issueId: string, perSecond: number): Promise<void>;
   /**
    * Just before the SMTP transaction: atomically check the subscriber is
    * still subscribed and owed the issue, and record the attempt. False
@@ -37,6 +53,12 @@ export function readOnlyStore(store: SendStore): SendStore {
     recordIssue: async () => undefined,
     owedCount: async (issueId) => Math.max(0, (await store.owedCount(issueId)) - written),
     owedBatch: async (issueId, after, limit, retry) => (retry ? [] : store.owedBatch(issueId, after, limit, false)),
+    claimBatch: async (issueId, after, limit, which) => (which === 'owed' ? store.owedBatch(issueId, after, limit, false) : []),
+    renewClaims: async () => undefined,
+    releaseClaims: async () => undefined,
+    otherWorkers: async () => 0,
+    shared: false,
+    rateSlot: async () => undefined,
     beginDelivery: async () => true,
     finishDelivery: async (_issueId, _subscriberId, outcome) => {
       if (outcome.state !== 'deferred') written++;

@@ -171,6 +171,12 @@ export const SHARED_MIGRATIONS: string[] = [
   // 8: request counts per client and route, for `serve` replicas that share one list: a client's
   // minute is counted by all of them together.
   'CREATE TABLE rate_limits (key TEXT PRIMARY KEY, window_start TEXT NOT NULL, hits INTEGER NOT NULL)',
+  // 9, 10: deliveries claimed by a send worker until a time (its lease, renewed while it works): several
+  // workers share an issue, and a killed one's claims go back to the others when its lease runs out.
+  'CREATE TABLE claims (issue TEXT NOT NULL, subscriber_id INTEGER NOT NULL, worker TEXT NOT NULL, until TEXT NOT NULL, PRIMARY KEY (issue, subscriber_id))',
+  'CREATE INDEX claims_worker ON claims (issue, worker)',
+  // 11: which worker carried each message, for `status`.
+  'ALTER TABLE deliveries ADD COLUMN sent_by TEXT',
 ];
 
 const SQLITE_ONLY = MIGRATIONS.length;

@@ -1,7 +1,7 @@
 export type { Store } from './connect.js';
 export { openStore } from './connect.js';
 export { copyList } from './copy.js';
-export type { IssueRef, Outcome, Recipient, SentIssue } from './ledger.js';
+export type { ClaimKind, IssueRef, Outcome, Recipient, SentIssue } from './ledger.js';
 export { ledger, lookalikeIssue } from './ledger.js';
 export { addSubscriber, exportCsv, importFile, listSubscribers, parseAddress, parseStatus, removeSubscriber, restoreBounced, withDatabase } from './list.js';
 export { acquireSendLock } from './lock.js';

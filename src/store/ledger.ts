@@ -1,8 +1,9 @@
 import { type RawBuilder, sql } from 'kysely';
 import { enhancedStatus } from '../util/mail.js';
 import { now } from './db.js';
+import { countHit } from './events.js';
 import { reportFigures } from './reports.js';
-import { all, changes, one, type Q, transact } from './sql.js';
+import { all, changes, one, onPostgres, type Q, transact } from './sql.js';
 import { type SubscriberRow, setStatus } from './subscribers.js';
 
 /**
@@ -98,24 +99,102 @@ export async function owedCount(db: Q, issueId: string): Promise<number> {
 }
 
 /**
- * Just before the SMTP transaction: check, in one statement, that the
- * subscriber is still subscribed and still owed the issue, and record the
- * attempt. Returns false when the message must not be sent.
+ * Claim the next subscribers (after id `after`) still owed this issue for
+ * `worker`, until `until`: those no other worker holds a live claim on.
+ * On PostgreSQL the candidates are locked as they are chosen and rows
+ * another worker is claiming at the same moment are skipped (`FOR UPDATE
+ * SKIP LOCKED`), so two workers never claim the same subscriber. `which`:
+ * every one owed, the deferred only (a retry pass), or all but the deferred
+ * (what other workers left). Returns the claimed, in id order.
  */
-export async function beginDelivery(db: Q, issueId: string, subscriberId: number, messageId: string): Promise<boolean> {
+export async function claimBatch(
+  db: Q,
+  issueId: string,
+  worker: string,
+  after: number,
+  limit: number,
+  which: ClaimKind,
+  until: Date,
+  at = new Date(),
+): Promise<Recipient[]> {
+  const now = at.toISOString();
+  return transact(db, async (trx) => {
+    const owed =
+      which === 'deferred'
+        ? sql`s.status = 'subscribed' AND d.state = 'deferred'`
+        : which === 'fresh'
+          ? sql`${owedWhere(issueId)} AND (d.state IS NULL OR d.state <> 'deferred')`
+          : owedWhere(issueId);
+    const skipLocked = onPostgres(trx) ? sql`FOR UPDATE OF s SKIP LOCKED` : sql``;
+    const candidates = await all(
+      trx,
+      sql<{ id: number }>`SELECT s.id FROM subscribers s
+        LEFT JOIN deliveries d ON d.issue = ${issueId} AND d.subscriber_id = s.id
+        LEFT JOIN claims c ON c.issue = ${issueId} AND c.subscriber_id = s.id
+        WHERE s.id > ${after} AND ${owed} AND (c.worker IS NULL OR c.until < ${now} OR c.worker = ${worker})
+        ORDER BY s.id LIMIT ${limit} ${skipLocked}`,
+    );
+    if (candidates.length === 0) return [];
+    const ids = candidates.map((c) => c.id);
+    const claimed = await all(
+      trx,
+      sql<{ subscriber_id: number }>`INSERT INTO claims (issue, subscriber_id, worker, until)
+        VALUES ${sql.join(ids.map((id) => sql`(${issueId}, ${id}, ${worker}, ${until.toISOString()})`))}
+        ON CONFLICT (issue, subscriber_id) DO UPDATE SET worker = excluded.worker, until = excluded.until
+        WHERE claims.until < ${now} OR claims.worker = excluded.worker
+        RETURNING subscriber_id`,
+    );
+    if (claimed.length === 0) return [];
+    return all(
+      trx,
+      sql<Recipient>`SELECT id, email, name, email_key FROM subscribers WHERE id IN (${sql.join(claimed.map((c) => c.subscriber_id))}) ORDER BY id`,
+    );
+  });
+}
+
+/** Keep a worker's claims on an issue until `until` (its lease, renewed while it works). */
+export async function renewClaims(db: Q, issueId: string, worker: string, until: Date): Promise<void> {
+  await sql`UPDATE claims SET until = ${until.toISOString()} WHERE issue = ${issueId} AND worker = ${worker}`.execute(db);
+}
+
+/** Give back a worker's claims (it stops): another worker, or the next run, takes them at once. */
+export async function releaseClaims(db: Q, issueId: string, worker: string): Promise<void> {
+  await sql`DELETE FROM claims WHERE issue = ${issueId} AND worker = ${worker}`.execute(db);
+}
+
+/** The workers holding live claims on an issue, other than `worker`. */
+export async function otherWorkers(db: Q, issueId: string, worker: string, at = new Date()): Promise<number> {
+  const row = await one(
+    db,
+    sql<{ n: number }>`SELECT COUNT(DISTINCT worker) AS n FROM claims WHERE issue = ${issueId} AND worker <> ${worker} AND until >= ${at.toISOString()}`,
+  );
+  return row!.n;
+}
+
+/**
+ * Just before the SMTP transaction: check, in one statement, that the
+ * subscriber is still subscribed and still owed the issue, and that no
+ * other worker holds a live claim on it, and record the attempt. Returns
+ * false when the message must not be sent.
+ */
+export async function beginDelivery(db: Q, issueId: string, subscriberId: number, messageId: string, worker = ''): Promise<boolean> {
   const t = now();
-  // One statement, so one implicit transaction: only for a subscriber still subscribed, and
-  // never over a delivery that is already sent or failed.
+  // One statement, so one implicit transaction: only for a subscriber still subscribed, never over a
+  // delivery that is already sent or failed, nor one another worker has claimed.
   const begun = await changes(
     db,
     sql`INSERT INTO deliveries (issue, subscriber_id, state, attempts, message_id, created_at, updated_at)
        SELECT CAST(${issueId} AS TEXT), id, 'sending', 1, CAST(${messageId} AS TEXT), CAST(${t} AS TEXT), CAST(${t} AS TEXT)
        FROM subscribers WHERE id = ${subscriberId} AND status = 'subscribed'
+         AND NOT EXISTS (SELECT 1 FROM claims c WHERE c.issue = ${issueId} AND c.subscriber_id = ${subscriberId} AND c.worker <> ${worker} AND c.until >= ${t})
        ON CONFLICT (issue, subscriber_id) DO UPDATE SET state = 'sending', attempts = deliveries.attempts + 1, updated_at = excluded.updated_at
        WHERE deliveries.state NOT IN ('sent', 'failed')`,
   );
   return begun === 1;
 }
+
+/** Which owed subscribers a claim takes: all, the deferred only (a retry pass), or all but the deferred. */
+export type ClaimKind = 'owed' | 'deferred' | 'fresh';
 
 export interface Outcome {
   state: 'sent' | 'deferred' | 'failed';
@@ -125,9 +204,9 @@ export interface Outcome {
 }
 
 /** Right after the SMTP transaction: record what happened. */
-export async function finishDelivery(db: Q, issueId: string, subscriberId: number, outcome: Outcome): Promise<void> {
+export async function finishDelivery(db: Q, issueId: string, subscriberId: number, outcome: Outcome, worker = ''): Promise<void> {
   const t = now();
-  const sentAt = outcome.state === 'sent' ? sql`sent_at = ${t},` : sql``;
+  const sentAt = outcome.state === 'sent' ? sql`sent_at = ${t}, sent_by = ${worker || null},` : sql``;
   const record = (on: Q) =>
     sql`UPDATE deliveries SET ${sentAt} state = ${outcome.state}, last_response = ${outcome.response.slice(0, 1000)}, updated_at = ${t}
         WHERE issue = ${issueId} AND subscriber_id = ${subscriberId}`.execute(on);
@@ -144,15 +223,48 @@ export async function finishDelivery(db: Q, issueId: string, subscriberId: numbe
   });
 }
 
-/** The ledger of one database, as the send pipeline's store (`SendStore` in send/store.ts). */
-export function ledger(db: Q) {
+/**
+ * The ledger of one database, as the send pipeline's store (`SendStore` in
+ * send/store.ts), for one worker (`host:pid:random`): on PostgreSQL several
+ * share an issue, each working on the subscribers it claimed.
+ */
+export function ledger(db: Q, worker = '') {
   return {
+    worker,
+    /** Whether several workers may share a campaign (PostgreSQL): the rate limit is then counted for all of them. */
+    shared: onPostgres(db),
     recordIssue: (issue: IssueRef) => recordIssue(db, issue),
     owedCount: (issueId: string) => owedCount(db, issueId),
     owedBatch: (issueId: string, after: number, limit: number, retry: boolean) => owedBatch(db, issueId, after, limit, retry),
-    beginDelivery: (issueId: string, subscriberId: number, messageId: string) => beginDelivery(db, issueId, subscriberId, messageId),
-    finishDelivery: (issueId: string, subscriberId: number, outcome: Outcome) => finishDelivery(db, issueId, subscriberId, outcome),
+    claimBatch: (issueId: string, after: number, limit: number, which: ClaimKind, until: Date) => claimBatch(db, issueId, worker, after, limit, which, until),
+    renewClaims: (issueId: string, until: Date) => renewClaims(db, issueId, worker, until),
+    releaseClaims: (issueId: string) => releaseClaims(db, issueId, worker),
+    otherWorkers: (issueId: string) => otherWorkers(db, issueId, worker),
+    beginDelivery: (issueId: string, subscriberId: number, messageId: string) => beginDelivery(db, issueId, subscriberId, messageId, worker),
+    finishDelivery: async (issueId: string, subscriberId: number, outcome: Outcome) => {
+      await finishDelivery(db, issueId, subscriberId, outcome, worker);
+      if (outcome.state !== 'deferred')
+        await sql`DELETE FROM claims WHERE issue = ${issueId} AND subscriber_id = ${subscriberId} AND worker = ${worker}`.execute(db);
+    },
+    /** Wait for a slot of the campaign's rate (messages a second, for every worker together). */
+    rateSlot: (issueId: string, perSecond: number) => rateSlot(db, issueId, perSecond),
   };
+}
+
+/**
+ * The campaign's rate, shared by its workers: a slot in the current second,
+ * counted in the database; when the second's slots are taken, wait for the
+ * next. A rate under one a second counts over a longer window.
+ */
+async function rateSlot(db: Q, issueId: string, perSecond: number): Promise<void> {
+  const windowMs = perSecond >= 1 ? 1000 : Math.round(1000 / perSecond);
+  const slots = Math.max(1, Math.floor(perSecond));
+  for (;;) {
+    const at = Date.now();
+    const { hits, start } = await countHit(db, `send ${issueId}`, windowMs, new Date(at));
+    if (hits <= slots) return;
+    await new Promise((resolve) => setTimeout(resolve, Math.max(5, start.getTime() + windowMs - at)));
+  }
 }
 
 export interface IssueStatus {

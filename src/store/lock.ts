@@ -42,6 +42,8 @@ export async function acquireSendLock(db: Q, where: string): Promise<() => Promi
     }
     const t = now();
     await sql`UPDATE send_lock SET pid = ${process.pid}, host = ${me}, started_at = ${t}, beat_at = ${t} WHERE id = 1`.execute(trx);
+    // The lock's holder is the list's only sender: claims left by a killed run are nobody's.
+    await sql`DELETE FROM claims`.execute(trx);
   });
   const mine = sql`id = 1 AND pid = ${process.pid} AND host = ${me}`;
   const beat = setInterval(() => {

@@ -34,6 +34,7 @@ export interface Tables {
     bounce_diagnostic: string | null;
     bounced_at: string | null;
     complained_at: string | null;
+    sent_by: string | null;
   };
   issues: { key: string; slug: string; title: string; feed_id: string; first_sent_at: string };
   send_lock: { id: number; pid: number; host: string; started_at: string; beat_at: string | null };
@@ -50,6 +51,7 @@ export interface Tables {
   };
   webhook_events: { id: string; seen_at: string; keep_until: string };
   rate_limits: { key: string; window_start: string; hits: number };
+  claims: { issue: string; subscriber_id: number; worker: string; until: string };
   confirmations_sent: { id: Generated<number>; mailbox: string; domain: string; sent_at: string };
   /** PostgreSQL only: the schema's version (SQLite keeps it in `PRAGMA user_version`). */
   gazette_schema: { version: number };

@@ -23,6 +23,12 @@ function memoryStore(count: number) {
     owedCount: async () => subscribers.filter(owed).length,
     owedBatch: async (_issue, after, limit, retry) =>
       subscribers.filter((s) => s.id > after && owed(s) && (!retry || deliveries.get(s.id)?.state === 'deferred')).slice(0, limit),
+    claimBatch: async (issue, after, limit, which) => store.owedBatch(issue, after, limit, which === 'deferred'),
+    renewClaims: async () => undefined,
+    releaseClaims: async () => undefined,
+    otherWorkers: async () => 0,
+    shared: false,
+    rateSlot: async () => undefined,
     beginDelivery: async (_issue, id) => {
       const s = subscribers.find((x) => x.id === id)!;
       if (!owed(s)) return false;

@@ -101,7 +101,7 @@ describeWith(INITDB, 'apt-get install postgresql', 'a list on PostgreSQL', () =>
     return { kind: 'postgres' as const, url, where: shown.toString(), host: `${u.hostname}:${u.port}` };
   };
 
-  it('makes the tables of schema 8 on first use, once, however many processes open it at once', async () => {
+  it('makes the tables of schema 11 on first use, once, however many processes open it at once', async () => {
     const url = await server.createDatabase();
     const stores = await Promise.all([1, 2, 3].map(() => openStore(location(url))));
     try {
@@ -109,6 +109,7 @@ describeWith(INITDB, 'apt-get install postgresql', 'a list on PostgreSQL', () =>
         table_name: string;
       }>`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`.execute(stores[0]!.db);
       expect(rows.map((r) => r.table_name)).toEqual([
+        'claims',
         'confirmations_sent',
         'deliveries',
         'gazette_schema',
@@ -120,7 +121,7 @@ describeWith(INITDB, 'apt-get install postgresql', 'a list on PostgreSQL', () =>
         'webhook_events',
       ]);
       const versions = await sql<{ version: number }>`SELECT version FROM gazette_schema`.execute(stores[1]!.db);
-      expect(versions.rows).toEqual([{ version: 8 }]);
+      expect(versions.rows).toEqual([{ version: 11 }]);
       // Ids and counts come back as numbers.
       await sql`INSERT INTO subscribers (email, email_key, status, created_at, updated_at) VALUES ('a@b.test', 'a@b.test', 'subscribed', 'now', 'now')`.execute(
         stores[2]!.db,
@@ -142,7 +143,7 @@ describeWith(INITDB, 'apt-get install postgresql', 'a list on PostgreSQL', () =>
     await client.connect();
     await client.query('UPDATE gazette_schema SET version = 99');
     await client.end();
-    expect((await failure(openStore(location(url)))).message).toMatch(/^the subscriber database is from a newer Gazette \(schema 99, this one knows 8\)/);
+    expect((await failure(openStore(location(url)))).message).toMatch(/^the subscriber database is from a newer Gazette \(schema 99, this one knows 11\)/);
   });
 
   it('a wrong password or an unreachable server is one line naming the server, never the password', async () => {
