@@ -59,6 +59,11 @@ export async function statusCommand(
     // A person at a terminal gets columns that line up; a pipe or a file, tab-separated values (or --json).
     const table = io.terminal && !flags.tsv ? alignedTable(header, rows, [false, ...Array(11).fill(true), false]) : [header, ...rows].map((r) => r.join('\t'));
     for (const line of table) io.out(line);
+    // Sent by several workers (a list on PostgreSQL): who sent how much.
+    for (const r of issues) {
+      const senders = Object.entries(r.senders);
+      if (senders.length > 1) io.out(`${r.slug} was sent by ${senders.length} workers: ${senders.map(([worker, n]) => `${worker} ${n}`).join(', ')}`);
+    }
   }
   const recent = Object.entries(list.recent)
     .map(([outcome, n]) => `${n} ${outcome}`)

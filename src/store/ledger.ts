@@ -292,6 +292,8 @@ export interface IssueStatus {
   hardRate: number;
   /** Complaints per message delivered. */
   complaintRate: number;
+  /** Messages accepted, by the worker that sent them (`host:pid:…`; several only on PostgreSQL). */
+  senders: Record<string, number>;
 }
 
 /** Delivery counts per issue sent (newest first), or for the issue with this slug. */
@@ -311,12 +313,21 @@ export async function deliveryStatus(db: Q, slug?: string): Promise<IssueStatus[
       delivered: 0,
       hardRate: 0,
       complaintRate: 0,
+      senders: {},
     };
     for (const row of await all(
       db,
       sql<{ state: DeliveryState; n: number }>`SELECT state, COUNT(*) AS n FROM deliveries WHERE issue = ${issue.key} GROUP BY state`,
     ))
       status[row.state] = row.n;
+    for (const row of await all(
+      db,
+      sql<{
+        worker: string;
+        n: number;
+      }>`SELECT COALESCE(sent_by, '') AS worker, COUNT(*) AS n FROM deliveries WHERE issue = ${issue.key} AND state = 'sent' GROUP BY sent_by ORDER BY worker`,
+    ))
+      status.senders[row.worker || 'unrecorded'] = row.n;
     status.delivered = status.sent - status.bouncedAfter;
     status.hardRate = status.hard / Math.max(1, status.sent + status.failed);
     status.complaintRate = status.complaints / Math.max(1, status.delivered);

@@ -110,6 +110,11 @@ describeWith(INITDB, 'apt-get install postgresql', 'several send workers on Post
     } finally {
       await client.end();
     }
+    // `status` says who sent how much.
+    const status = await gazetteWith({ GAZETTE_DATABASE_URL: url }, 'status', '--config', path.join(dir, 'gazette.toml'));
+    expect(status.stdout).toMatch(/^issue-one was sent by [23] workers: [^:\n]+:\d+:[0-9a-f]{6} \d+, /m);
+    const json = JSON.parse((await gazetteWith({ GAZETTE_DATABASE_URL: url }, 'status', '--json', '--config', path.join(dir, 'gazette.toml'))).stdout);
+    expect(Object.values(json.issues[0].senders as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(240);
   });
 
   it('two of three workers killed mid-run: the survivor and one more finish; nobody missed, doubles at most the killed workers’ connections', async () => {
