@@ -28,6 +28,7 @@ export default defineConfig({
       'test/unit/build/output.test.ts',
       'test/unit/build/output-faults.test.ts',
       'test/unit/util/files.test.ts',
+      'test/unit/serve/routes.test.ts',
     ],
     // Measures the whole process's memory, which Stryker's instrumentation inflates: no mutant's signal there.
     exclude: ['test/e2e/trust/trust-bounce-size.test.ts'],

@@ -7,8 +7,6 @@ import { messagePage, type PageContext } from './pages.js';
 
 /** Requests a client may make, per minute, that carry no valid token (guesses, forgeries). */
 const CLICKS_PER_MINUTE = 60;
-/** Tokens honoured lately, kept so that a repeat (a mail client's retry, a double click) takes the cheap path. */
-const RECENT_TOKENS = 10_000;
 
 /** Largest request body: a form of an address and a name. */
 export const BODY_LIMIT = 16 * 1024;
@@ -49,23 +47,14 @@ export function routeContext(deps: ServeDeps) {
   const badLink = (reply: FastifyReply, expired = false) =>
     html(reply, 400, messagePage(ctx, words.bad_link_title, expired ? words.expired_link : words.bad_link));
 
-  /**
-   * Unsubscribe tokens honoured lately, with whom they name: a repeat skips
-   * the check (the HMAC is still what let it in the first time).
-   */
-  const recent = new Map<string, number>();
-  const remember = (token: string, id: number) => {
-    if (recent.size >= RECENT_TOKENS) recent.delete(recent.keys().next().value!);
-    recent.set(token, id);
-  };
-  /** The subscriber an unsubscribe token names, or undefined (a forged or damaged token). */
+  /** The subscriber an unsubscribe token names, or undefined (a forged or damaged token): one lookup, the MAC checked against its row. */
   const unsubscriber = async (token: string): Promise<SubscriberRow | undefined> => {
-    const known = recent.get(token);
-    const id = known ?? (await verifyToken(secret, token, lookup));
-    if (id === undefined) return undefined;
-    const row = await lookup(id);
-    if (row && known === undefined) remember(token, id);
-    return row;
+    let row: SubscriberRow | undefined;
+    const id = await verifyToken(secret, token, async (n) => {
+      row = await lookup(n);
+      return row;
+    });
+    return id === undefined ? undefined : row;
   };
   /** Whether the request carries a token Gazette signed for this route: then no rate limit applies to it. */
   const genuine: Record<string, (token: string) => Promise<boolean>> = {
