@@ -2,11 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type RawBuilder, sql } from 'kysely';
-import { afterAll, beforeAll, describe } from 'vitest';
+import { afterAll, describe } from 'vitest';
 import type { DatabaseLocation } from '../../src/config/index.js';
 import { openStore, type Q, type Store } from '../../src/store/index.js';
-import { INITDB, startPostgres, type TestPostgres } from './postgres.js';
-import { describeWith } from './system.js';
+import { describeOnPostgres } from './postgres.js';
 
 export interface Backend {
   name: 'SQLite' | 'PostgreSQL';
@@ -32,17 +31,12 @@ export function onEachBackend(name: string, body: (backend: Backend) => void): v
     };
     body({ name: 'SQLite', location, open: async () => openStore(await location()) });
   });
-  describeWith(INITDB, 'apt-get install postgresql', `${name} (PostgreSQL)`, () => {
-    let server: TestPostgres | undefined;
-    beforeAll(async () => {
-      server = await startPostgres();
-    }, 120_000);
-    afterAll(() => server?.stop());
+  describeOnPostgres(`${name} (PostgreSQL)`, (server) => {
     const location = async (): Promise<DatabaseLocation> => {
-      const url = await server!.createDatabase();
+      const url = await server.createDatabase();
       const where = new URL(url);
       where.password = '';
-      return { kind: 'postgres', url, where: where.toString(), host: `127.0.0.1:${server!.port}` };
+      return { kind: 'postgres', url, where: where.toString(), host: `127.0.0.1:${server.port}` };
     };
     body({ name: 'PostgreSQL', location, open: async () => openStore(await location()) });
   });

@@ -4,7 +4,9 @@ import { chown, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
 import { freePort, traversableByOthers } from './imap.js';
+import { describeWith } from './system.js';
 
 /**
  * Debian's PostgreSQL server programs: `postgresql` installs them under
@@ -108,4 +110,37 @@ export async function startPostgres(): Promise<TestPostgres> {
       }
     },
   };
+}
+
+/**
+ * A suite with a PostgreSQL server of its own, started before its first
+ * test and removed after its last; skipped on a developer's machine without
+ * PostgreSQL, failed where every program is required (`describeWith`).
+ * `body` is given the server, ready once a test runs.
+ */
+export function describeOnPostgres(name: string, body: (server: TestPostgres) => void): void {
+  describeWith(INITDB, 'apt-get install postgresql', name, () => {
+    let running: TestPostgres | undefined;
+    beforeAll(async () => {
+      running = await startPostgres();
+    }, 120_000);
+    afterAll(() => running?.stop());
+    const ready = () => {
+      if (!running) throw new Error('the test PostgreSQL is not started yet');
+      return running;
+    };
+    body({
+      get port() {
+        return ready().port;
+      },
+      get user() {
+        return ready().user;
+      },
+      get password() {
+        return ready().password;
+      },
+      createDatabase: () => ready().createDatabase(),
+      stop: () => ready().stop(),
+    });
+  });
 }

@@ -2,17 +2,16 @@ import { existsSync, readdirSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/index.js';
 import { startServe } from '../../../src/serve/index.js';
 import { freePort } from '../../helpers/imap.js';
-import { INITDB, startPostgres, type TestPostgres } from '../../helpers/postgres.js';
+import { describeOnPostgres } from '../../helpers/postgres.js';
 import { DOMAIN, report } from '../../helpers/reports.js';
 import { gazetteWith, SECRET, sendConfig } from '../../helpers/send.js';
 import { form, linkIn } from '../../helpers/serve.js';
 import { makeSite } from '../../helpers/site.js';
 import { startSmtp, type TestSmtp } from '../../helpers/smtp.js';
-import { describeWith } from '../../helpers/system.js';
 
 /**
  * Every command on a list kept in PostgreSQL, as a user runs them: the
@@ -23,13 +22,8 @@ import { describeWith } from '../../helpers/system.js';
 const ISSUE = '+++\ntitle = "Issue one"\ndate = 2026-02-01T08:00:00+08:00\n+++\n\n**Hello** readers.\n';
 const CSV = 'email,name\nann@example.org,Ann\nbob@example.org,Bob\nann@example.org,Ann again\nnot-an-address,\ncat@example.org,Cat\n';
 
-describeWith(INITDB, 'apt-get install postgresql', 'the commands on PostgreSQL', () => {
-  let server: TestPostgres;
+describeOnPostgres('the commands on PostgreSQL', (server) => {
   let smtp: TestSmtp | undefined;
-  beforeAll(async () => {
-    server = await startPostgres();
-  }, 120_000);
-  afterAll(() => server?.stop());
   afterEach(async () => {
     await smtp?.close();
     smtp = undefined;

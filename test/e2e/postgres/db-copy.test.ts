@@ -1,14 +1,13 @@
 import path from 'node:path';
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/index.js';
 import { startServe } from '../../../src/serve/index.js';
-import { INITDB, startPostgres, type TestPostgres } from '../../helpers/postgres.js';
+import { describeOnPostgres } from '../../helpers/postgres.js';
 import { gazetteWith, sendConfig } from '../../helpers/send.js';
 import { form } from '../../helpers/serve.js';
 import { makeSite } from '../../helpers/site.js';
 import { startSmtp, type TestSmtp } from '../../helpers/smtp.js';
-import { describeWith } from '../../helpers/system.js';
 
 /**
  * `gazette db copy`: a SQLite list that has sent an issue, moved to
@@ -18,13 +17,8 @@ import { describeWith } from '../../helpers/system.js';
 
 const ISSUE = '+++\ntitle = "Issue one"\ndate = 2026-02-01T08:00:00+08:00\n+++\n\n**Hello** readers.\n';
 
-describeWith(INITDB, 'apt-get install postgresql', 'db copy', () => {
-  let server: TestPostgres;
+describeOnPostgres('db copy', (server) => {
   let smtp: TestSmtp | undefined;
-  beforeAll(async () => {
-    server = await startPostgres();
-  }, 120_000);
-  afterAll(() => server?.stop());
   afterEach(async () => {
     await smtp?.close();
     smtp = undefined;

@@ -2,12 +2,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { INITDB, startPostgres, type TestPostgres } from '../../helpers/postgres.js';
+import { afterEach, expect, it } from 'vitest';
+import { describeOnPostgres } from '../../helpers/postgres.js';
 import { gazetteWith, SECRET } from '../../helpers/send.js';
 import { BASE_CONFIG, makeSite, ROOT } from '../../helpers/site.js';
 import { startSmtp, type TestSmtp } from '../../helpers/smtp.js';
-import { describeWith } from '../../helpers/system.js';
 
 /**
  * Several `gazette send` workers on one issue of a list in PostgreSQL, as
@@ -52,14 +51,9 @@ function worker(dir: string, url: string, smtpUrl: string): Worker {
   return { child, done };
 }
 
-describeWith(INITDB, 'apt-get install postgresql', 'several send workers on PostgreSQL', () => {
-  let server: TestPostgres;
+describeOnPostgres('several send workers on PostgreSQL', (server) => {
   let smtp: TestSmtp | undefined;
   const children: ChildProcess[] = [];
-  beforeAll(async () => {
-    server = await startPostgres();
-  }, 120_000);
-  afterAll(() => server?.stop());
   afterEach(async () => {
     for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     await smtp?.close();

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type OutputFile, writeOutput } from '../../../src/build/output.js';
-import { GazetteError } from '../../../src/errors.js';
+import { failure } from '../../helpers/expect.js';
 import { makeSite } from '../../helpers/site.js';
 
 /** Faults the file system raises on purpose: a rename or a mkdir that fails when `fails` says so. */
@@ -35,15 +35,6 @@ afterEach(() => {
 
 const page = (text: string) => new Map<string, OutputFile>([['index.html', { text }]]);
 const siblings = (dir: string) => readdirSync(dir).filter((n) => n.startsWith('.out'));
-
-async function failure(p: Promise<unknown>): Promise<GazetteError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(GazetteError);
-  return err as GazetteError;
-}
 
 describe('writing the output folder when the file system fails', () => {
   it('puts the last output back when the new one cannot take its place', async () => {

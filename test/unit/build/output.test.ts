@@ -3,7 +3,7 @@ import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, 
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { OUTPUT_MARKER, type OutputFile, retireOutboxInOutput, safeJoin, writeOutput } from '../../../src/build/output.js';
-import { GazetteError } from '../../../src/errors.js';
+import { failure } from '../../helpers/expect.js';
 import { makeSite } from '../../helpers/site.js';
 
 const MARKER_TEXT = 'This folder is written by `gazette build`, which replaces it whole on every build.\n';
@@ -26,16 +26,6 @@ function tree(dir: string): Record<string, string> {
 
 const texts = (files: Record<string, string | OutputFile>) =>
   new Map<string, OutputFile>(Object.entries(files).map(([k, v]) => [k, typeof v === 'string' ? { text: v } : v]));
-
-/** The error a promise fails with. */
-async function failure(p: Promise<unknown>): Promise<GazetteError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(GazetteError);
-  return err as GazetteError;
-}
 
 /** Names beside the output that a build leaves (its spare), or should not (temporary and old folders). */
 const siblings = (dir: string) => readdirSync(dir).filter((n) => n.startsWith('.out'));

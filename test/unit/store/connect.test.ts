@@ -2,29 +2,19 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/index.js';
-import { GazetteError } from '../../../src/errors.js';
 import { openStore } from '../../../src/store/connect.js';
+import { failure } from '../../helpers/expect.js';
 import { freePort } from '../../helpers/imap.js';
-import { INITDB, startPostgres, type TestPostgres } from '../../helpers/postgres.js';
+import { describeOnPostgres } from '../../helpers/postgres.js';
 import { makeSite } from '../../helpers/site.js';
-import { describeWith } from '../../helpers/system.js';
 
 const SECRET = 'a-strong-secret-0123456789abcdef';
 
 async function configWith(env: NodeJS.ProcessEnv, database?: string) {
   const dir = await makeSite({}, `[site]\ntitle = "T"\nbase_url = "https://news.test/"\n${database ? `[subscribers]\ndatabase = "${database}"\n` : ''}`);
   return { dir, load: (use: Parameters<typeof loadConfig>[1] = 'subscribers') => loadConfig(path.join(dir, 'gazette.toml'), use, { env }) };
-}
-
-async function failure(p: Promise<unknown>): Promise<GazetteError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(GazetteError);
-  return err as GazetteError;
 }
 
 describe('where the list lives', () => {
@@ -87,13 +77,7 @@ describe('where the list lives', () => {
   });
 });
 
-describeWith(INITDB, 'apt-get install postgresql', 'a list on PostgreSQL', () => {
-  let server: TestPostgres;
-  beforeAll(async () => {
-    server = await startPostgres();
-  }, 120_000);
-  afterAll(() => server?.stop());
-
+describeOnPostgres('a list on PostgreSQL', (server) => {
   const location = (url: string) => {
     const u = new URL(url);
     const shown = new URL(url);
