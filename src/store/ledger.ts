@@ -157,9 +157,14 @@ export async function renewClaims(db: Q, issueId: string, worker: string, until:
   await sql`UPDATE claims SET until = ${until.toISOString()} WHERE issue = ${issueId} AND worker = ${worker}`.execute(db);
 }
 
-/** Give back a worker's claims (it stops): another worker, or the next run, takes them at once. */
-export async function releaseClaims(db: Q, issueId: string, worker: string): Promise<void> {
-  await sql`DELETE FROM claims WHERE issue = ${issueId} AND worker = ${worker}`.execute(db);
+/**
+ * Give back a worker's claims (it stops): another worker, or the next run,
+ * takes what it did not send at once. Claims past their lease (a killed
+ * worker's) go too. A claim on a sent message is harmless until then: only
+ * the owed are claimed, so none is removed message by message.
+ */
+export async function releaseClaims(db: Q, issueId: string, worker: string, at = new Date()): Promise<void> {
+  await sql`DELETE FROM claims WHERE issue = ${issueId} AND (worker = ${worker} OR until < ${at.toISOString()})`.execute(db);
 }
 
 /** The workers holding live claims on an issue, other than `worker`. */
@@ -241,11 +246,7 @@ export function ledger(db: Q, worker = '') {
     releaseClaims: (issueId: string) => releaseClaims(db, issueId, worker),
     otherWorkers: (issueId: string) => otherWorkers(db, issueId, worker),
     beginDelivery: (issueId: string, subscriberId: number, messageId: string) => beginDelivery(db, issueId, subscriberId, messageId, worker),
-    finishDelivery: async (issueId: string, subscriberId: number, outcome: Outcome) => {
-      await finishDelivery(db, issueId, subscriberId, outcome, worker);
-      if (outcome.state !== 'deferred')
-        await sql`DELETE FROM claims WHERE issue = ${issueId} AND subscriber_id = ${subscriberId} AND worker = ${worker}`.execute(db);
-    },
+    finishDelivery: (issueId: string, subscriberId: number, outcome: Outcome) => finishDelivery(db, issueId, subscriberId, outcome, worker),
     /** Wait for a slot of the campaign's rate (messages a second, for every worker together). */
     rateSlot: (issueId: string, perSecond: number) => rateSlot(db, issueId, perSecond),
   };
