@@ -29,7 +29,7 @@ if (spawnSync(SINK, ['-h'], { stdio: 'ignore' }).error) {
   process.exit(1);
 }
 
-const { openDatabase } = await import(path.join(root, 'dist/store/index.js'));
+const { openDatabase } = await import(path.join(root, 'dist/store/db.js'));
 
 function freePort() {
   return new Promise((resolve) => {
