@@ -59,6 +59,8 @@ export interface SendResult extends Progress {
 }
 
 const BATCH = 500;
+/** Looks, a quarter of a second apart, for readers another worker is about to claim, before a worker leaves the rest to its retries. */
+const IDLE_LOOKS = 8;
 /** Subscribers a worker claims at once when others share the campaign. */
 const SHARED_BATCH = 100;
 /** After this many connection failures in a row (once something was delivered), stop: the server is down. */
@@ -218,6 +220,7 @@ export async function sendIssue(run: SendRun): Promise<SendResult> {
     await pass('owed');
     // What other workers of the campaign hold is theirs: wait for them to finish, or for a killed one's lease to run out
     // (then this worker takes what it left).
+    let idle = 0;
     while (store.shared && !stopping() && (await waitingOutBusyDatabase(() => store.owedCount(issue.key))) > 0) {
       const others = await waitingOutBusyDatabase(() => store.otherWorkers(issue.key));
       progress.workers = 1 + others;
@@ -226,8 +229,16 @@ export async function sendIssue(run: SendRun): Promise<SendResult> {
         await sleep(Math.min(2000, leaseMs / 3), stop);
       }
       // Whatever is free now: what a worker gave back, or held when its lease ran out (the deferred wait for the retry passes).
+      const before = progress.sent + progress.failed + progress.deferred + progress.skipped;
       await pass('fresh');
-      if (others === 0) break;
+      if (others > 0 || progress.sent + progress.failed + progress.deferred + progress.skipped > before) {
+        idle = 0;
+        continue;
+      }
+      // No claim held and nothing free: another worker may be between choosing its readers and claiming them.
+      // Look again a few times, then leave what is left (the deferred) to the retry passes.
+      if (++idle >= IDLE_LOOKS) break;
+      await sleep(250, stop);
     }
     for (let attempt = 1; attempt <= config.send.retryAttempts && !stopping(); attempt++) {
       const deferred = (await waitingOutBusyDatabase(() => store.owedBatch(issue.key, 0, 1, true))).length;
