@@ -122,7 +122,8 @@ export function releaseSlot(db: Q, slot: ConfirmationSlot): Promise<void> {
 export function reserveConfirmation(db: Q, id: number, at = new Date()): Promise<ConfirmationSlot | undefined> {
   const since = new Date(at.getTime() - CONFIRM_INTERVAL_MS).toISOString();
   return transact(db, async (trx): Promise<ConfirmationSlot | undefined> => {
-    const row = await getSubscriber(trx, id);
+    // Locked as it is read on PostgreSQL, so that two invites running at once mail a reader once.
+    const row = onPostgres(trx) ? await one(trx, sql<SubscriberRow>`SELECT * FROM subscribers WHERE id = ${id} FOR UPDATE`) : await getSubscriber(trx, id);
     if (!row || (row.confirm_sent_at !== null && row.confirm_sent_at > since)) return undefined;
     await sql`UPDATE subscribers SET confirm_sent_at = ${at.toISOString()} WHERE id = ${id}`.execute(trx);
     const { mailbox, domain } = mailboxOf(row.email);

@@ -116,6 +116,16 @@ onEachBackend('the store', (backend) => {
     });
   });
 
+  describe('reserveConfirmation at once', () => {
+    it('two invites running at once take a reader’s slot once', async () => {
+      const readers = await Promise.all(Array.from({ length: 10 }, (_, i) => add(`race${i}@example.org`, 'pending')));
+      for (const r of readers) {
+        const slots = await Promise.all([reserveConfirmation(db, r.id, T0), reserveConfirmation(db, r.id, T0), reserveConfirmation(db, r.id, T0)]);
+        expect(slots.filter(Boolean), r.email).toHaveLength(1);
+      }
+    });
+  });
+
   describe('confirm, leave, undo', () => {
     it('confirmSubscription: a pending reader is subscribed; a subscribed one, an unknown id or a complainer is not changed', async () => {
       const p = await add('p@example.org', 'pending');
