@@ -107,6 +107,7 @@ function summarize(result: SendResult, delivered: boolean, title: string, via: s
   io.out(
     `${what}: ${result.sent} ${delivered ? 'delivered' : 'written'}, ${result.failed} failed${result.bounced ? ` (${result.bounced} bounced)` : ''}, ${result.skipped} skipped, ${result.owed} still owed.`,
   );
+  for (const relay of result.relaysOut) io.err(`warning: relay ${relay.name} was taken out of the run (its messages went to the others): ${relay.reason}`);
   if (result.heldBack) {
     io.err(
       `${plural(result.heldBack, 'recipient')} refused in a row at the end of the run, with nothing delivered after: left deferred, not bounced; run again to check.`,
@@ -119,6 +120,12 @@ function summarize(result: SendResult, delivered: boolean, title: string, via: s
   if (result.stopped) {
     io.err(`Interrupted: ${plural(result.owed, 'subscriber')} still owed; run the same command again to continue.`);
     return EXIT.interrupted;
+  }
+  if (result.paused && result.owed > 0) {
+    io.err(
+      `Every relay is at its daily limit: ${plural(result.owed, 'subscriber')} still owed; run the same command again after ${result.paused.toISOString().slice(0, 16).replace('T', ' ')} UTC.`,
+    );
+    return EXIT.owed;
   }
   if (result.owed > 0) {
     io.err(`${plural(result.owed, 'message')} deferred or not yet sent; run the same command again to retry them.`);

@@ -63,6 +63,8 @@ export async function statusCommand(
     for (const r of issues) {
       const senders = Object.entries(r.senders);
       if (senders.length > 1) io.out(`${r.slug} was sent by ${senders.length} workers: ${senders.map(([worker, n]) => `${worker} ${n}`).join(', ')}`);
+      const relays = Object.entries(r.relays);
+      if (relays.length > 1) io.out(`${r.slug} went through ${relays.length} relays: ${relays.map(([relay, n]) => `${relay} ${n}`).join(', ')}`);
     }
   }
   const recent = Object.entries(list.recent)

@@ -78,14 +78,20 @@ const sections = {
     proxyHops: v.proxy_hops,
     confirmationsPerHour: v.confirmations_per_hour,
   }),
-  smtp: (v) => ({
-    host: v.host || undefined,
-    port: v.port || undefined,
-    secure: v.secure,
-    user: v.user || undefined,
-    allowPlainAuth: v.allow_plain_auth,
-    tlsVerify: v.tls_verify,
-  }),
+  smtp: (v) =>
+    v.map((relay) => ({
+      name: relay.name || undefined,
+      url: relay.url || undefined,
+      host: relay.host || undefined,
+      port: relay.port || undefined,
+      secure: relay.secure,
+      user: relay.user || undefined,
+      allowPlainAuth: relay.allow_plain_auth,
+      tlsVerify: relay.tls_verify,
+      weight: relay.weight,
+      rateLimit: relay.rate_limit,
+      dailyLimit: relay.daily_limit,
+    })),
   send: (v) => ({
     maxConnections: v.max_connections,
     rateLimit: v.rate_limit,
@@ -176,8 +182,11 @@ export type Config = {
   /** `GAZETTE_SECRET` (checked strong), when set: else the secret file beside the database is used. */
   tokenSecret?: string;
 } & Omit<Mapped, 'smtp' | 'bounces' | 'webhooks'> & {
-    /** The SMTP server: `GAZETTE_SMTP_URL`, else `[smtp]` with `GAZETTE_SMTP_PASSWORD`; none when neither is set. */
-    smtp: SmtpSettings | undefined;
+    /**
+     * The relays, by their settings: `GAZETTE_SMTP_URL`, else each `[smtp]` table with its password from
+     * `GAZETTE_SMTP_PASSWORD_<NAME>` (`GAZETTE_SMTP_PASSWORD` for one); empty when none is set.
+     */
+    smtp: SmtpSettings[];
     bounces: Omit<Mapped['bounces'], 'imapUrl'> & {
       /** The bounce mailbox: `GAZETTE_BOUNCES_IMAP_URL`, else `imap_url` with `GAZETTE_BOUNCES_IMAP_PASSWORD`. */
       imap: ImapSettings | undefined;
@@ -235,7 +244,7 @@ export function toConfig(raw: RawConfig, file: string, sources: ConfigSources = 
     runtime,
     ...(tokenSecret ? { tokenSecret } : {}),
     ...mapped,
-    smtp: reads('smtp') && mails ? smtpFrom(mapped.smtp, env) : undefined,
+    smtp: reads('smtp') && mails ? smtpFrom(mapped.smtp, env) : [],
     bounces: { ...bounces, imap: reads('bounces') && readsMailbox ? imapFrom(imapUrl, bounces.tlsVerify, env) : undefined },
     webhooks: { ...mapped.webhooks, ...(reads('webhooks') ? webhookSecretsFrom(env) : {}) },
   };

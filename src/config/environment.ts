@@ -9,6 +9,8 @@ import { GazetteError } from '../errors.js';
  */
 
 export interface SmtpSettings {
+  /** The relay's name: `name` in its `[[smtp]]` table, else its host. The ledger records it with each message. */
+  name: string;
   host: string;
   port: number;
   secure: boolean;
@@ -18,6 +20,12 @@ export interface SmtpSettings {
   tlsVerify: boolean;
   /** Log in even where the server offers no TLS. */
   allowPlainAuth: boolean;
+  /** Its share of a campaign's messages, against the other relays' weights. */
+  weight: number;
+  /** Messages a second at most through it (every sender together); 0: no limit. */
+  rateLimit: number;
+  /** Messages in any 24 hours at most through it; 0: no limit. */
+  dailyLimit: number;
 }
 
 export interface ImapSettings {
@@ -33,50 +41,101 @@ export interface ImapSettings {
   tlsVerify: boolean;
 }
 
-/** The `[smtp]` section as the file gives it. */
+/** One `[smtp]` table as the file gives it (checked by `load.ts`: a host or a URL, names unique). */
 export interface SmtpSection {
+  name?: string | undefined;
+  url?: string | undefined;
   host?: string | undefined;
   port?: number | undefined;
   secure: boolean;
   user?: string | undefined;
   allowPlainAuth: boolean;
   tlsVerify: boolean;
+  weight: number;
+  rateLimit: number;
+  dailyLimit: number;
 }
 
-/** SMTP from `GAZETTE_SMTP_URL`, else the `[smtp]` section (password from `GAZETTE_SMTP_PASSWORD`), else none. */
-export function smtpFrom(section: SmtpSection, env: NodeJS.ProcessEnv): SmtpSettings | undefined {
-  if (env.GAZETTE_SMTP_URL) {
-    let url: URL;
-    try {
-      url = new URL(env.GAZETTE_SMTP_URL);
-    } catch {
-      throw new GazetteError('SMTP_CONFIG', 'GAZETTE_SMTP_URL is not a URL (use smtp://user:password@host:587 or smtps://host:465)');
-    }
-    if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:')
-      throw new GazetteError('SMTP_CONFIG', `GAZETTE_SMTP_URL must start with smtp:// or smtps://, not ${url.protocol}//`);
-    const secure = url.protocol === 'smtps:';
-    const verify = url.searchParams.get('tls_verify');
-    const plain = url.searchParams.get('allow_plain_auth');
-    return {
-      tlsVerify: verify === null ? section.tlsVerify : !/^(false|0|no)$/i.test(verify),
-      allowPlainAuth: plain === null ? section.allowPlainAuth : /^(true|1|yes)$/i.test(plain),
-      host: url.hostname.replace(/^\[|\]$/g, ''),
-      port: url.port ? Number(url.port) : secure ? 465 : 587,
-      secure,
-      ...(url.username ? { user: decodeURIComponent(url.username) } : {}),
-      ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
-    };
+/** `GAZETTE_SMTP_PASSWORD_<NAME>`: the relay's name in capitals, `-` as `_`. */
+export const relayPasswordVariable = (name: string): string => `GAZETTE_SMTP_PASSWORD_${name.toUpperCase().replace(/-/g, '_')}`;
+
+/** An `smtp://` or `smtps://` URL as settings (its password, where the environment gave one). */
+function fromUrl(text: string, what: string): Pick<SmtpSettings, 'host' | 'port' | 'secure' | 'user' | 'password'> & { params: URLSearchParams } {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new GazetteError('SMTP_CONFIG', `${what} is not a URL (use smtp://user:password@host:587 or smtps://host:465)`);
   }
-  if (!section.host) return undefined;
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:')
+    throw new GazetteError('SMTP_CONFIG', `${what} must start with smtp:// or smtps://, not ${url.protocol}//`);
+  const secure = url.protocol === 'smtps:';
   return {
-    host: section.host,
-    port: section.port ?? (section.secure ? 465 : 587),
-    secure: section.secure,
-    tlsVerify: section.tlsVerify,
-    allowPlainAuth: section.allowPlainAuth,
-    ...(section.user ? { user: section.user } : {}),
-    ...(env.GAZETTE_SMTP_PASSWORD ? { password: env.GAZETTE_SMTP_PASSWORD } : {}),
+    host: url.hostname.replace(/^\[|\]$/g, ''),
+    port: url.port ? Number(url.port) : secure ? 465 : 587,
+    secure,
+    ...(url.username ? { user: decodeURIComponent(url.username) } : {}),
+    ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+    params: url.searchParams,
   };
+}
+
+/**
+ * The relays: `GAZETTE_SMTP_URL` (one relay, the section's other settings
+ * kept), else each `[smtp]` table with a host or a URL, its password from
+ * `GAZETTE_SMTP_PASSWORD_<NAME>` (or `GAZETTE_SMTP_PASSWORD` when there is
+ * one relay); none when neither is set.
+ */
+export function smtpFrom(sections: SmtpSection[], env: NodeJS.ProcessEnv): SmtpSettings[] {
+  const given = sections.filter((s) => s.host || s.url);
+  if (env.GAZETTE_SMTP_URL) {
+    if (given.length > 1) {
+      throw new GazetteError(
+        'SMTP_CONFIG',
+        `GAZETTE_SMTP_URL names one relay, but gazette.toml lists ${given.length} ([[smtp]]): unset it, and give each relay's password as ${relayPasswordVariable('<name>')}`,
+      );
+    }
+    const section = given[0] ?? sections[0];
+    const { params, ...url } = fromUrl(env.GAZETTE_SMTP_URL, 'GAZETTE_SMTP_URL');
+    const verify = params.get('tls_verify');
+    const plain = params.get('allow_plain_auth');
+    return [
+      {
+        name: section?.name ?? url.host,
+        weight: section?.weight ?? 1,
+        rateLimit: section?.rateLimit ?? 0,
+        dailyLimit: section?.dailyLimit ?? 0,
+        tlsVerify: verify === null ? (section?.tlsVerify ?? true) : !/^(false|0|no)$/i.test(verify),
+        allowPlainAuth: plain === null ? (section?.allowPlainAuth ?? false) : /^(true|1|yes)$/i.test(plain),
+        ...url,
+      },
+    ];
+  }
+  if (given.length > 1 && env.GAZETTE_SMTP_PASSWORD && !given.every((s) => s.name && env[relayPasswordVariable(s.name)] !== undefined)) {
+    throw new GazetteError(
+      'SMTP_CONFIG',
+      `GAZETTE_SMTP_PASSWORD is set, but gazette.toml lists ${given.length} relays: give each its own, ${given.map((s) => relayPasswordVariable(s.name ?? '')).join(', ')}`,
+    );
+  }
+  return given.map((section) => {
+    const { params: _, ...url } = section.url
+      ? fromUrl(section.url, 'smtp.url')
+      : { host: section.host!, port: section.port ?? (section.secure ? 465 : 587), secure: section.secure, user: section.user, params: undefined };
+    const password = (section.name ? env[relayPasswordVariable(section.name)] : undefined) ?? (given.length === 1 ? env.GAZETTE_SMTP_PASSWORD : undefined);
+    return {
+      name: section.name ?? url.host,
+      host: url.host,
+      port: url.port,
+      secure: url.secure,
+      tlsVerify: section.tlsVerify,
+      allowPlainAuth: section.allowPlainAuth,
+      weight: section.weight,
+      rateLimit: section.rateLimit,
+      dailyLimit: section.dailyLimit,
+      ...(url.user ? { user: url.user } : {}),
+      ...(password ? { password } : {}),
+    };
+  });
 }
 
 /**

@@ -8,7 +8,7 @@ import { readUserFile } from '../util/user-files.js';
 import { type Config, type Runtime, toConfig } from './config.js';
 import { checkNeeds } from './needs.js';
 import { validate } from './schema.js';
-import { configSchema } from './site-schema.js';
+import { configSchema, type RawConfig } from './site-schema.js';
 import { type ConfigUse, NEEDS, type Need, SECTIONS_USED } from './uses.js';
 
 /** The config's name, looked for in the current folder and then each folder above it (as git and npm do). */
@@ -47,6 +47,7 @@ export function resolveConfig(data: unknown, file: string, use?: ConfigUse, env:
   if (dkimKeys > 0 && dkimKeys < 3) {
     throw new GazetteError('CONFIG', 'dkim: set domain, selector and private_key together (or none of them)', { file });
   }
+  checkRelays(raw.smtp, file);
   const needs = (key: Need) => !use || (NEEDS as Partial<Record<ConfigUse, readonly Need[]>>)[use]?.includes(key) === true;
   const config = toConfig(raw, file, {
     runtime: runtimeOf(env),
@@ -60,10 +61,33 @@ export function resolveConfig(data: unknown, file: string, use?: ConfigUse, env:
   const warnings = checked.warnings.map((w) => `${file}: ${w}`);
   checkOwnedFolders(config);
   if (use && use in NEEDS) checkNeeds(config, use as keyof typeof NEEDS);
-  if (raw.smtp.host === undefined && (raw.smtp.user !== undefined || raw.smtp.port !== undefined)) {
+  if (raw.smtp.length === 1 && !raw.smtp[0]!.host && !raw.smtp[0]!.url && (raw.smtp[0]!.user !== undefined || raw.smtp[0]!.port !== undefined)) {
     warnings.push(`${file}: [smtp] has no host, so the section is ignored`);
   }
   return { config, warnings };
+}
+
+/** Several relays each need a name of their own (their passwords and the ledger go by it), and a host or a URL. */
+function checkRelays(relays: RawConfig['smtp'], file: string): void {
+  const problems: string[] = [];
+  const seen = new Map<string, number>();
+  relays.forEach((relay, i) => {
+    const where = relays.length > 1 ? `smtp[${i + 1}]` : 'smtp';
+    if (relay.url && (relay.host || relay.port !== undefined || relay.user || relay.secure))
+      problems.push(`${where}: set url, or host, port, secure and user, not both`);
+    if (relays.length > 1 && !relay.url && !relay.host) problems.push(`${where}: set host (or url)`);
+    if (relays.length > 1 && !relay.name) problems.push(`${where}: several relays each need a name (their passwords and the ledger go by it)`);
+    const key = relay.name?.toUpperCase().replace(/-/g, '_');
+    if (key !== undefined) {
+      const first = seen.get(key);
+      if (first !== undefined)
+        problems.push(
+          `${where}: the name ${JSON.stringify(relay.name)} is taken by smtp[${first + 1}] (names differing only in case, or "-" and "_", share a password variable)`,
+        );
+      else seen.set(key, i);
+    }
+  });
+  if (problems.length) throw new GazetteError('CONFIG', problems.join('; '), { file });
 }
 
 /**

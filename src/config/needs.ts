@@ -8,7 +8,8 @@ interface Met {
   'email.from': string;
   'server.public_url': string;
   'no placeholders': true;
-  smtp: SmtpSettings;
+  /** At least one. */
+  smtp: SmtpSettings[];
   mailbox: ImapSettings & { password: string };
   'webhook secrets': { postmark?: string; mailgun?: string };
   secret: true;
@@ -37,7 +38,7 @@ const CHECKS: { [N in Need]: (config: Reads[N]) => Met[N] | Unmet } = {
     },
   'no placeholders': (config) => (config.placeholders.length ? { code: 'CONFIG', message: placeholderProblems(config.placeholders).join('; ') } : true),
   smtp: (config) =>
-    config.smtp ?? {
+    (config.smtp.length ? config.smtp : undefined) ?? {
       code: 'SMTP_CONFIG',
       message:
         'no SMTP server is configured: set GAZETTE_SMTP_URL (e.g. smtps://user:password@smtp.example.com:465) or [smtp] host in gazette.toml; --dry-run writes the messages to files instead',

@@ -17,7 +17,17 @@ export interface FieldSpec {
 }
 
 export interface TableSpec {
-  [key: string]: FieldSpec | TableSpec;
+  [key: string]: FieldSpec | TableSpec | ListSpec;
+}
+
+/**
+ * A section that may be given once (`[smtp]`) or as a list of tables
+ * (`[[smtp]]`): its value is always the list (empty when absent).
+ */
+export interface ListSpec {
+  kind: 'tables';
+  of: TableSpec;
+  doc: string;
 }
 
 /** The TypeScript type of a field's value. */
@@ -33,7 +43,13 @@ type PresentKeys<S extends TableSpec> = { [K in keyof S]: S[K] extends FieldSpec
  * the one declaration of the config's shape.
  */
 export type Infer<S extends TableSpec> = {
-  -readonly [K in PresentKeys<S>]: S[K] extends FieldSpec ? ValueOf<S[K]> : S[K] extends TableSpec ? Infer<S[K]> : never;
+  -readonly [K in PresentKeys<S>]: S[K] extends FieldSpec
+    ? ValueOf<S[K]>
+    : S[K] extends ListSpec
+      ? Array<Infer<S[K]['of']>>
+      : S[K] extends TableSpec
+        ? Infer<S[K]>
+        : never;
 } & {
   -readonly [K in Exclude<keyof S, PresentKeys<S>>]?: S[K] extends FieldSpec ? ValueOf<S[K]> : never;
 };
@@ -46,8 +62,12 @@ export interface Validation<T> {
   unknown: Array<{ key: string; guess?: string }>;
 }
 
-function isField(spec: FieldSpec | TableSpec): spec is FieldSpec {
-  return typeof (spec as FieldSpec).kind === 'string' && typeof (spec as FieldSpec).doc === 'string';
+function isList(spec: FieldSpec | TableSpec | ListSpec): spec is ListSpec {
+  return (spec as ListSpec).kind === 'tables' && typeof (spec as ListSpec).of === 'object';
+}
+
+function isField(spec: FieldSpec | TableSpec | ListSpec): spec is FieldSpec {
+  return !isList(spec) && typeof (spec as FieldSpec).kind === 'string' && typeof (spec as FieldSpec).doc === 'string';
 }
 
 function isTable(value: unknown): value is Record<string, unknown> {
@@ -91,7 +111,22 @@ function validateTable(spec: TableSpec, input: unknown, path: string): Validatio
   for (const [key, sub] of Object.entries(spec)) {
     const keyPath = path ? `${path}.${key}` : key;
     const raw = table[key];
-    if (isField(sub)) {
+    if (isList(sub)) {
+      // One table, or a list of them: `[smtp]` or `[[smtp]]`, named `smtp[2]` when there are several.
+      const items = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
+      if (raw !== undefined && !isTable(raw) && !(Array.isArray(raw) && raw.every(isTable))) {
+        out.errors.push(`${keyPath}: expected a table ([${keyPath}]) or a list of them ([[${keyPath}]]), got ${describe(raw)}`);
+        out.value[key] = [];
+        continue;
+      }
+      out.value[key] = items.map((item, i) => {
+        const inner = validateTable(sub.of, item, Array.isArray(raw) && raw.length > 1 ? `${keyPath}[${i + 1}]` : keyPath);
+        out.errors.push(...inner.errors);
+        out.warnings.push(...inner.warnings);
+        out.unknown.push(...inner.unknown);
+        return inner.value;
+      });
+    } else if (isField(sub)) {
       if (raw === undefined) {
         if (sub.required) out.errors.push(`${keyPath}: required, but missing`);
         else if (sub.default !== undefined) out.value[key] = sub.default;
@@ -127,7 +162,7 @@ export function fields(spec: TableSpec, path = ''): Array<[string, FieldSpec]> {
   for (const [key, sub] of Object.entries(spec)) {
     const keyPath = path ? `${path}.${key}` : key;
     if (isField(sub)) rows.push([keyPath, sub]);
-    else rows.push(...fields(sub, keyPath));
+    else rows.push(...fields(isList(sub) ? sub.of : sub, keyPath));
   }
   return rows;
 }

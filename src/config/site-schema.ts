@@ -88,6 +88,29 @@ function atLeast(min: number) {
   return (value: number): string | undefined => (value >= min ? undefined : `must be at least ${min}, got ${value}`);
 }
 
+function above(min: number) {
+  return (value: number): string | undefined => (value > min ? undefined : `must be more than ${min}, got ${value}`);
+}
+
+function relayName(value: string): string | undefined {
+  return /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/.test(value)
+    ? undefined
+    : `${JSON.stringify(value)} is not a relay name: up to 32 letters, digits, "-" and "_", starting with a letter or digit`;
+}
+
+function smtpUrl(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `expected a URL such as "smtp://user@smtp.example.com:587", got ${JSON.stringify(value)}`;
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') return `must start with smtp:// or smtps://, not ${url.protocol}//`;
+  if (url.password) return 'must not hold a password: set GAZETTE_SMTP_PASSWORD_<NAME> (or GAZETTE_SMTP_URL) instead';
+  if (!url.hostname) return 'must name the host';
+  return undefined;
+}
+
 function hostname(value: string): string | undefined {
   return /^[A-Za-z0-9.-]+$/.test(value) ? undefined : `${JSON.stringify(value)} is not a host name`;
 }
@@ -224,19 +247,46 @@ export const configSchema = {
     },
   },
   smtp: {
-    host: { kind: 'string', check: hostname, doc: 'SMTP server. `GAZETTE_SMTP_URL` (`smtp://` or `smtps://`, credentials allowed) overrides this section.' },
-    port: { kind: 'integer', check: port, doc: 'Default 465 when `secure`, else 587.' },
-    secure: { kind: 'boolean', default: false, doc: 'TLS from the start (port 465); otherwise STARTTLS is used when offered.' },
-    user: { kind: 'string', doc: 'Login name; the password comes only from `GAZETTE_SMTP_PASSWORD`.' },
-    allow_plain_auth: {
-      kind: 'boolean',
-      default: false,
-      doc: 'Allow logging in without TLS to a server that offers no STARTTLS (the password then crosses the network in clear). Never needed on loopback.',
-    },
-    tls_verify: {
-      kind: 'boolean',
-      default: true,
-      doc: "Check the server's TLS certificate. A server on loopback (localhost) is not checked. `GAZETTE_SMTP_URL` may add `?tls_verify=false`.",
+    kind: 'tables',
+    doc: 'The relay, or several: `[[smtp]]` once per relay, each with a `name`.',
+    of: {
+      name: {
+        kind: 'string',
+        check: relayName,
+        doc: "The relay's name (letters, digits, `-`, `_`), required when there are several: its password comes from `GAZETTE_SMTP_PASSWORD_<NAME>` and the ledger records it with each message.",
+      },
+      url: {
+        kind: 'string',
+        check: smtpUrl,
+        doc: 'The relay as one URL, `smtp://user@host:587` or `smtps://host:465`, instead of host, port, secure and user (no password here).',
+      },
+      host: { kind: 'string', check: hostname, doc: 'SMTP server. `GAZETTE_SMTP_URL` (`smtp://` or `smtps://`, credentials allowed) overrides this section.' },
+      port: { kind: 'integer', check: port, doc: 'Default 465 when `secure`, else 587.' },
+      secure: { kind: 'boolean', default: false, doc: 'TLS from the start (port 465); otherwise STARTTLS is used when offered.' },
+      user: { kind: 'string', doc: 'Login name; the password comes only from `GAZETTE_SMTP_PASSWORD` (`GAZETTE_SMTP_PASSWORD_<NAME>` for a named relay).' },
+      allow_plain_auth: {
+        kind: 'boolean',
+        default: false,
+        doc: 'Allow logging in without TLS to a server that offers no STARTTLS (the password then crosses the network in clear). Never needed on loopback.',
+      },
+      tls_verify: {
+        kind: 'boolean',
+        default: true,
+        doc: "Check the server's TLS certificate. A server on loopback (localhost) is not checked. `GAZETTE_SMTP_URL` may add `?tls_verify=false`.",
+      },
+      weight: { kind: 'number', default: 1, check: above(0), doc: "This relay's share of the messages, against the other relays' weights." },
+      rate_limit: {
+        kind: 'number',
+        default: 0,
+        check: atLeast(0),
+        doc: 'Messages per second at most through this relay (every sender together); 0 means no limit.',
+      },
+      daily_limit: {
+        kind: 'integer',
+        default: 0,
+        check: atLeast(0),
+        doc: "Messages in any 24 hours at most through this relay (every sender and issue together, counted in the database); 0 means no limit. A send that reaches every relay's stops, says when to run it again, and exits 3.",
+      },
     },
   },
   send: {

@@ -1,7 +1,7 @@
 import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
-import { type Config, need, type SmtpSettings } from '../config/index.js';
+import type { Config, SmtpSettings } from '../config/index.js';
 import { fileError, GazetteError } from '../errors.js';
 import { isLoopback } from '../util/mail.js';
 import { readUserFile } from '../util/user-files.js';
@@ -53,7 +53,7 @@ async function dkimOptions(config: Pick<Config, 'dkim'>) {
  * connection fails is reported as failed at once, and the ledger decides
  * whether and when to retry it.
  */
-export async function smtpCarrier(config: Config, smtp: SmtpSettings): Promise<Carrier> {
+export async function smtpCarrier(config: Pick<Config, 'send' | 'dkim'>, smtp: SmtpSettings): Promise<Carrier> {
   const options = smtpTransportOptions(config, smtp);
   const transport = nodemailer.createTransport({ ...options, ...(config.dkim ? { dkim: await dkimOptions(config) } : {}) });
   return {
@@ -78,8 +78,13 @@ export async function smtpCarrier(config: Config, smtp: SmtpSettings): Promise<C
 }
 
 /** nodemailer's pool options for these settings (no DKIM): separate, so the security decisions can be tested. */
-export function smtpTransportOptions(config: Pick<Config, 'send'>, smtp: SmtpSettings) {
-  const rate = config.send.rateLimit;
+export function smtpTransportOptions(
+  config: Pick<Config, 'send'>,
+  smtp: Pick<SmtpSettings, 'host' | 'port' | 'secure' | 'user' | 'password' | 'tlsVerify' | 'allowPlainAuth'> & { rateLimit?: number },
+) {
+  // In one process, the pool keeps the lower of the send's rate and the relay's (the send pipeline keeps
+  // them for every worker and relay together).
+  const rate = Math.min(...[config.send.rateLimit, smtp.rateLimit ?? 0].filter((r) => r > 0), Number.POSITIVE_INFINITY);
   return {
     pool: true as const,
     host: smtp.host,
@@ -92,7 +97,11 @@ export function smtpTransportOptions(config: Pick<Config, 'send'>, smtp: SmtpSet
     maxConnections: config.send.maxConnections,
     maxMessages: 1000,
     maxRequeues: 0,
-    ...(rate > 0 ? (rate >= 1 ? { rateDelta: 1000, rateLimit: Math.floor(rate) } : { rateDelta: Math.round(1000 / rate), rateLimit: 1 }) : {}),
+    ...(rate < Number.POSITIVE_INFINITY
+      ? rate >= 1
+        ? { rateDelta: 1000, rateLimit: Math.floor(rate) }
+        : { rateDelta: Math.round(1000 / rate), rateLimit: 1 }
+      : {}),
     connectionTimeout: 30_000,
     greetingTimeout: 30_000,
     socketTimeout: 120_000,
@@ -146,32 +155,6 @@ export interface CarrierChoice {
   dryRun?: boolean | undefined;
   /** The outbox folder of a dry run. */
   outboxDir: string;
-}
-
-/** SMTP, or an outbox on a dry run. No SMTP configured is an error: writing files instead is asked for, never a fallback. */
-export async function openCarrier(config: Config, choice: CarrierChoice): Promise<Carrier> {
-  if (choice.dryRun) return outboxCarrier(config, choice.outboxDir);
-  return smtpCarrier(config, need(config, 'smtp'));
-}
-
-/**
- * Send one message now, outside any campaign (a test copy; later, a
- * confirmation), through the same carrier and DKIM as `gazette send`.
- */
-export async function sendOne(
-  config: Config,
-  choice: CarrierChoice,
-  message: SendMailOptions,
-): Promise<{ response: string; via: string; kind: Carrier['kind'] }> {
-  const carrier = await openCarrier(config, choice);
-  try {
-    const info = await carrier.send(message);
-    return { response: info.response, via: carrier.description, kind: carrier.kind };
-  } catch (err) {
-    throw carrierError(err, carrier.description);
-  } finally {
-    carrier.close();
-  }
 }
 
 /** What a carrier's failure means to the person who asked for one message: one line naming the server. */

@@ -4,7 +4,7 @@ import { type Config, need, placeholderProblems } from '../config/index.js';
 import { createIssueCache, type Issue, loadIssues } from '../content/index.js';
 import { previewUnsubscribeUrl, type RenderedEmail, renderEmails } from '../email/index.js';
 import { GazetteError } from '../errors.js';
-import { type Carrier, composeMessage, openCarrier, outboxDir, sendOne } from '../mail/index.js';
+import { type Carrier, composeMessage, describeRelays, openRelays, outboxDir, type Relay, sendOne } from '../mail/index.js';
 import { acquireSendLock, checkEmail, countByStatus, ledger, lookalikeIssue, openStore, type SentIssue, type Store } from '../store/index.js';
 import { loadSecret } from '../tokens/index.js';
 import { rfc3339 } from '../util/time.js';
@@ -20,7 +20,7 @@ export interface Campaign {
   issue: Issue;
   /** `smtp`: delivering and keeping the ledger; `dry-run`: writing the outbox, ledger untouched. */
   mode: 'smtp' | 'dry-run';
-  /** Where messages go: `smtps://host:465`, or the outbox folder (absolute). */
+  /** Where messages go: `smtps://host:465` (each relay, named, when there are several), or the outbox folder (absolute). */
   via: string;
   /** Subscribers owed the issue now. */
   owed: number;
@@ -104,11 +104,11 @@ async function issueAndEmail(
 export async function prepareSend(config: Config, options: SendOptions): Promise<Campaign> {
   const { issue, email, warnings } = await issueAndEmail(config, options.issue, options.dryRun);
   const secret = loadSecret(config);
-  const carrier: Carrier = await openCarrier(config, { dryRun: options.dryRun, outboxDir: outboxDir(config, issue.slug) });
+  const relays: Relay[] = await openRelays(config, { dryRun: options.dryRun, outboxDir: outboxDir(config, issue.slug) });
   let store: Store | undefined;
   let release: (() => Promise<void>) | undefined;
   const close = async () => {
-    carrier.close();
+    for (const relay of relays) relay.carrier.close();
     await release?.();
     await store?.close();
   };
@@ -116,18 +116,18 @@ export async function prepareSend(config: Config, options: SendOptions): Promise
     store = await openStore(config.subscribers.database);
     // On SQLite, one send at a time (the lock); on PostgreSQL every send of the issue joins the campaign as a worker.
     if (store.dialect === 'sqlite') release = await acquireSendLock(store.db, store.where);
-    const record = carrier.kind === 'smtp';
+    const record = relays[0]!.carrier.kind === 'smtp';
     const worker = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     const ledgerOf = record ? ledger(store.db, worker) : readOnlyStore(ledger(store.db, worker));
     return {
       issue,
       mode: record ? 'smtp' : 'dry-run',
-      via: carrier.description,
+      via: describeRelays(relays),
       owed: await ledgerOf.owedCount(issue.key),
       subscribed: (await countByStatus(store.db)).subscribed,
       ...(record ? { lookalike: await lookalikeIssue(store.db, issue) } : {}),
       warnings,
-      run: ({ stop, onProgress }) => sendIssue({ config, store: ledgerOf, issue, email, carrier, secret, stop, ...(onProgress ? { onProgress } : {}) }),
+      run: ({ stop, onProgress }) => sendIssue({ config, store: ledgerOf, issue, email, relays, secret, stop, ...(onProgress ? { onProgress } : {}) }),
       close,
     };
   } catch (err) {

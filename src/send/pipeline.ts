@@ -1,11 +1,12 @@
 import type { Config } from '../config/index.js';
 import type { Issue } from '../content/index.js';
 import type { RenderedEmail } from '../email/index.js';
-import type { Carrier } from '../mail/index.js';
-import { classify, composeMessage, senderDomain, transferEncoding, type Verdict } from '../mail/index.js';
+import { type Classified, classify, composeMessage, type Relay, senderDomain, transferEncoding, type Verdict } from '../mail/index.js';
 import type { ClaimKind, Outcome, Recipient } from '../store/index.js';
 import { deliveryMessageId, returnPath, unsubscribeToken, unsubscribeUrl } from '../tokens/index.js';
 import { drain } from '../util/pool.js';
+import { countInProcess, rateSlot } from './pace.js';
+import { relayPicker } from './relays.js';
 import type { SendStore } from './store.js';
 
 export interface Tally {
@@ -33,7 +34,8 @@ export interface SendRun {
   store: SendStore;
   issue: Issue;
   email: RenderedEmail;
-  carrier: Carrier;
+  /** The relays, spread by weight (one, or an outbox, in the simple case); closed when the run ends. */
+  relays: Relay[];
   secret: Buffer;
   /** Set to stop taking new messages; those in flight finish and are recorded. */
   stop: { requested: boolean };
@@ -56,6 +58,10 @@ export interface SendResult extends Progress {
   heldBack: number;
   /** Why the run gave up early, if it did (the server unreachable, a login refused). */
   abort?: Abort;
+  /** Every relay left was at its daily limit: the run stopped, and may go on from this time. */
+  paused?: Date;
+  /** Relays taken out of the run (refused as relays; their messages went to the others). */
+  relaysOut: ReadonlyArray<{ name: string; reason: string }>;
 }
 
 const BATCH = 500;
@@ -89,12 +95,16 @@ const defaultSleep = (ms: number, stop: { requested: boolean }) =>
  * backoff.
  */
 export async function sendIssue(run: SendRun): Promise<SendResult> {
-  const { config, store, issue, email, carrier, secret, stop } = run;
+  const { config, store, issue, email, relays, secret, stop } = run;
   const sleep = run.sleep ?? defaultSleep;
   await waitingOutBusyDatabase(() => store.recordIssue(issue));
   const total = await waitingOutBusyDatabase(() => store.owedCount(issue.key));
   const progress: Progress = { sent: 0, deferred: 0, failed: 0, bounced: 0, skipped: 0, total, pass: 0, startedAt: Date.now(), workers: 1 };
   let abort: Abort | undefined;
+  let paused: Date | undefined;
+  // Rates count in the store when several workers share the campaign, else here; daily limits always in the store.
+  const count = store.shared ? store.countHit.bind(store) : countInProcess();
+  const picker = relayPicker(relays, count, store.quotaSlot.bind(store));
   let connectionFailuresInARow = 0;
   let pauseUntil = 0;
   /** Recipients refused since the last delivered message: bounced only once the server has shown it delivers. */
@@ -102,7 +112,7 @@ export async function sendIssue(run: SendRun): Promise<SendResult> {
   const heldIds = new Set<number>();
   const textEncoding = transferEncoding(email.text);
   const domain = senderDomain(config);
-  const stopping = () => stop.requested || abort !== undefined;
+  const stopping = () => stop.requested || abort !== undefined || paused !== undefined;
   const leaseMs = config.send.lease * 1000;
   const leaseEnd = () => new Date(Date.now() + leaseMs);
   // Alone, a worker reads its subscribers 500 at a time; sharing the campaign, it claims fewer, so the others find work.
@@ -122,12 +132,37 @@ export async function sendIssue(run: SendRun): Promise<SendResult> {
     }
   };
 
+  /** What a failed transaction means for the message and the run (`abort` set when the run must stop). */
+  const judge = (c: Classified, relay: Relay): Outcome => {
+    const outcome: Outcome = { state: c.verdict === 'message' ? 'failed' : 'deferred', response: c.response, relay: relay.name };
+    // Relays taken out before this one, the last, failed too: say so with its reason.
+    const before = picker.out.length ? ` (the other relays were taken out: ${picker.out.map((o) => `${o.name}: ${o.reason}`).join('; ')})` : '';
+    if (c.verdict === 'fatal') abort ??= { kind: 'refused', reason: `${c.reason ?? c.response}${before}` };
+    if (c.verdict === 'connection' || c.verdict === 'dropped') {
+      connectionFailuresInARow++;
+      // Nothing delivered yet and no session at all: the setup is wrong; say so at once.
+      if (c.verdict === 'connection' && progress.sent === 0) abort ??= { kind: 'connection', reason: `${c.reason ?? c.response}${before}` };
+      else if (connectionFailuresInARow >= CIRCUIT_BREAKER)
+        abort ??= { kind: 'connection', reason: `${CIRCUIT_BREAKER} connection failures in a row; last: ${c.response}${before}` };
+      else pauseUntil = Date.now() + Math.min(MAX_BACKOFF_MS, 500 * 2 ** (connectionFailuresInARow - 1));
+    }
+    return outcome;
+  };
+
+  /** The relay for the next message; none when every one left is at its daily limit (the run pauses). */
+  const nextRelay = async (): Promise<Relay | undefined> => {
+    const relay = await picker.next();
+    if (!relay) paused ??= picker.spent()?.until;
+    return relay;
+  };
+
   const deliver = async (recipient: Recipient) => {
     if (Date.now() < pauseUntil) await sleep(pauseUntil - Date.now(), stop);
     if (stopping()) return;
-    // Several workers of one campaign keep its rate together (alone, the carrier keeps it).
-    if (store.shared && config.send.rateLimit > 0) await waitingOutBusyDatabase(() => store.rateSlot(issue.key, config.send.rateLimit));
-    if (stopping()) return;
+    // The campaign's rate, every worker and relay together.
+    if (config.send.rateLimit > 0) await rateSlot(count, `send ${issue.key}`, config.send.rateLimit);
+    let relay = stopping() ? undefined : await nextRelay();
+    if (!relay) return;
     const id = deliveryMessageId(secret, domain, issue.key, recipient);
     if (!(await waitingOutBusyDatabase(() => store.beginDelivery(issue.key, recipient.id, id)))) {
       progress.skipped++;
@@ -144,21 +179,30 @@ export async function sendIssue(run: SendRun): Promise<SendResult> {
     });
     let outcome: Outcome;
     let verdict: Verdict | 'sent' = 'sent';
-    try {
-      const info = await carrier.send(message);
-      outcome = { state: 'sent', response: info.response };
-    } catch (err) {
-      const c = classify(err);
-      verdict = c.verdict;
-      outcome = { state: c.verdict === 'message' ? 'failed' : 'deferred', response: c.response };
-      if (c.verdict === 'fatal') abort ??= { kind: 'refused', reason: c.reason ?? c.response };
-      if (c.verdict === 'connection' || c.verdict === 'dropped') {
-        connectionFailuresInARow++;
-        // Nothing delivered yet and no session at all: the setup is wrong; say so at once.
-        if (c.verdict === 'connection' && progress.sent === 0) abort ??= { kind: 'connection', reason: c.reason ?? c.response };
-        else if (connectionFailuresInARow >= CIRCUIT_BREAKER)
-          abort ??= { kind: 'connection', reason: `${CIRCUIT_BREAKER} connection failures in a row; last: ${c.response}` };
-        else pauseUntil = Date.now() + Math.min(MAX_BACKOFF_MS, 500 * 2 ** (connectionFailuresInARow - 1));
+    for (;;) {
+      try {
+        const info = await relay.carrier.send(message);
+        outcome = { state: 'sent', response: info.response, relay: relay.name };
+        break;
+      } catch (err) {
+        const c = classify(err);
+        verdict = c.verdict;
+        // A relay that refuses as a relay (the session, the login, the sender, a policy) did not take the
+        // message: it leaves the run, and the message goes to another.
+        if ((c.verdict === 'connection' || c.verdict === 'fatal') && picker.othersIn(relay)) {
+          picker.takeOut(relay, c.reason ?? c.response);
+          const other = await nextRelay();
+          if (other) {
+            relay = other;
+            continue;
+          }
+          // The others are at their daily limits: this one waits for the next run.
+          outcome = { state: 'deferred', response: c.response, relay: relay.name };
+          verdict = 'temporary';
+          break;
+        }
+        outcome = judge(c, relay);
+        break;
       }
     }
     // The server accepted it: record that whatever else happens (waitingOutBusyDatabase, if the database is busy).
@@ -255,11 +299,11 @@ export async function sendIssue(run: SendRun): Promise<SendResult> {
     heldBack = held.length;
   } finally {
     clearInterval(lease);
-    carrier.close();
+    for (const relay of relays) relay.carrier.close();
     await store.releaseClaims(issue.key).catch(() => undefined);
   }
   const owed = await waitingOutBusyDatabase(() => store.owedCount(issue.key));
-  return { ...progress, owed, stopped: stop.requested, heldBack, ...(abort ? { abort } : {}) };
+  return { ...progress, owed, stopped: stop.requested, heldBack, relaysOut: picker.out, ...(abort ? { abort } : {}), ...(paused ? { paused } : {}) };
 }
 
 /**

@@ -28,10 +28,20 @@ export interface SendStore {
   releaseClaims(issueId: string): Promise<void>;
   /** How many other workers hold live claims on the issue (their subscribers are theirs until they finish, or their lease runs out). */
   otherWorkers(issueId: string): Promise<number>;
-  /** Whether other processes may send the same campaign (then `rateSlot` keeps the rate for all of them). */
+  /** Whether other processes may send the same campaign (then rates are counted in the store, for all of them). */
   shared: boolean;
-  /** Wait for a slot of the campaign's rate, counted for every worker together. */
-  rateSlot(issueId: string, perSecond: number): Promise<void>;
+  /**
+   * Count one message against a rate (`send <issue>`, `relay <name>`): the
+   * hits of `key` in the window that began at `start` (a new one begins
+   * when the last is `windowMs` old), every worker together.
+   */
+  countHit(key: string, windowMs: number, at: Date): Promise<{ hits: number; start: Date }>;
+  /**
+   * Take one of `limit` slots of `key` (a relay's daily limit) in the last
+   * 24 hours, every worker and issue together: undefined when taken, else
+   * the time the next one frees.
+   */
+  quotaSlot(key: string, limit: number, at: Date): Promise<Date | undefined>;
   /**
    * Just before the SMTP transaction: atomically check the subscriber is
    * still subscribed and owed the issue, and record the attempt. False
@@ -58,7 +68,9 @@ export function readOnlyStore(store: SendStore): SendStore {
     releaseClaims: async () => undefined,
     otherWorkers: async () => 0,
     shared: false,
-    rateSlot: async () => undefined,
+    // A dry run writes files: no rate, no quota spent.
+    countHit: async (_key, _windowMs, at) => ({ hits: 1, start: at }),
+    quotaSlot: async () => undefined,
     beginDelivery: async () => true,
     finishDelivery: async (_issueId, _subscriberId, outcome) => {
       if (outcome.state !== 'deferred') written++;

@@ -37,7 +37,7 @@ export async function startServe(config: Config, options: ServeOptions): Promise
   try {
     // With no SMTP, serve still runs (to try the pages on one's own machine): confirmations are
     // written to the outbox, and the banner says so.
-    carrier = await openCarrier(config, { dryRun: !config.smtp, outboxDir: outboxDir(config, 'confirmations') });
+    carrier = await openCarrier(config, { dryRun: config.smtp.length === 0, outboxDir: outboxDir(config, 'confirmations') });
     let confirmation: Promise<RenderedEmail> | undefined;
     const mail = carrier.send.bind(carrier);
     const { app, settle } = await createApp({

@@ -16,6 +16,7 @@ const TABLES = [
   { name: 'reports', key: ['id'] },
   { name: 'webhook_events', key: ['id'] },
   { name: 'confirmations_sent', key: ['id'] },
+  { name: 'quota_hits', key: ['key', 'bucket'] },
 ] as const;
 
 /** Tables whose ids the database numbers: after a copy, new rows are numbered after the copied ones. */
@@ -32,7 +33,8 @@ export interface CopyResult {
  * `gazette db copy`: the whole list, from a SQLite file to a new, empty
  * PostgreSQL database, in one transaction: subscribers with their states
  * and histories, the delivery ledger (so that an issue already sent mails
- * nobody again), reports, provider events, confirmations of the hour. The
+ * nobody again), reports, provider events, confirmations of the hour, the
+ * relays' messages of the last day (their daily limits). The
  * counts of every table are compared before it commits; a target that
  * holds anything is refused. The source is only read.
  */

@@ -177,6 +177,10 @@ export const SHARED_MIGRATIONS: string[] = [
   'CREATE INDEX claims_worker ON claims (issue, worker)',
   // 11: which worker carried each message, for `status`.
   'ALTER TABLE deliveries ADD COLUMN sent_by TEXT',
+  // 12: which relay carried it ([[smtp]] may list several).
+  'ALTER TABLE deliveries ADD COLUMN relay TEXT',
+  // 13: messages per relay and hour, for a relay's daily limit: every sender and issue together.
+  'CREATE TABLE quota_hits (key TEXT NOT NULL, bucket INTEGER NOT NULL, hits INTEGER NOT NULL, PRIMARY KEY (key, bucket))',
 ];
 
 const SQLITE_ONLY = MIGRATIONS.length;

@@ -2,6 +2,7 @@ import { type RawBuilder, sql } from 'kysely';
 import { enhancedStatus } from '../util/mail.js';
 import { now } from './db.js';
 import { countHit } from './events.js';
+import { quotaSlot } from './quotas.js';
 import { reportFigures } from './reports.js';
 import { all, changes, one, onPostgres, type Q, transact } from './sql.js';
 import { type SubscriberRow, setStatus } from './subscribers.js';
@@ -206,14 +207,17 @@ export interface Outcome {
   response: string;
   /** A permanent refusal of the address: mark the subscriber bounced. */
   bounce?: boolean;
+  /** The relay that carried (or refused) it. */
+  relay?: string;
 }
 
 /** Right after the SMTP transaction: record what happened. */
 export async function finishDelivery(db: Q, issueId: string, subscriberId: number, outcome: Outcome, worker = ''): Promise<void> {
   const t = now();
   const sentAt = outcome.state === 'sent' ? sql`sent_at = ${t}, sent_by = ${worker || null},` : sql``;
+  const relay = outcome.relay ? sql`relay = ${outcome.relay},` : sql``;
   const record = (on: Q) =>
-    sql`UPDATE deliveries SET ${sentAt} state = ${outcome.state}, last_response = ${outcome.response.slice(0, 1000)}, updated_at = ${t}
+    sql`UPDATE deliveries SET ${sentAt} ${relay} state = ${outcome.state}, last_response = ${outcome.response.slice(0, 1000)}, updated_at = ${t}
         WHERE issue = ${issueId} AND subscriber_id = ${subscriberId}`.execute(on);
   if (!outcome.bounce) {
     await record(db);
@@ -247,25 +251,11 @@ export function ledger(db: Q, worker = '') {
     otherWorkers: (issueId: string) => otherWorkers(db, issueId, worker),
     beginDelivery: (issueId: string, subscriberId: number, messageId: string) => beginDelivery(db, issueId, subscriberId, messageId, worker),
     finishDelivery: (issueId: string, subscriberId: number, outcome: Outcome) => finishDelivery(db, issueId, subscriberId, outcome, worker),
-    /** Wait for a slot of the campaign's rate (messages a second, for every worker together). */
-    rateSlot: (issueId: string, perSecond: number) => rateSlot(db, issueId, perSecond),
+    /** Count a message against a rate (the campaign's, a relay's), for every worker together. */
+    countHit: (key: string, windowMs: number, at: Date) => countHit(db, key, windowMs, at),
+    /** Take a slot of a relay's daily limit, for every worker and issue together. */
+    quotaSlot: (key: string, limit: number, at: Date) => quotaSlot(db, key, limit, at),
   };
-}
-
-/**
- * The campaign's rate, shared by its workers: a slot in the current second,
- * counted in the database; when the second's slots are taken, wait for the
- * next. A rate under one a second counts over a longer window.
- */
-async function rateSlot(db: Q, issueId: string, perSecond: number): Promise<void> {
-  const windowMs = perSecond >= 1 ? 1000 : Math.round(1000 / perSecond);
-  const slots = Math.max(1, Math.floor(perSecond));
-  for (;;) {
-    const at = Date.now();
-    const { hits, start } = await countHit(db, `send ${issueId}`, windowMs, new Date(at));
-    if (hits <= slots) return;
-    await new Promise((resolve) => setTimeout(resolve, Math.max(5, start.getTime() + windowMs - at)));
-  }
 }
 
 export interface IssueStatus {
@@ -295,6 +285,8 @@ export interface IssueStatus {
   complaintRate: number;
   /** Messages accepted, by the worker that sent them (`host:pid:…`; several only on PostgreSQL). */
   senders: Record<string, number>;
+  /** Messages accepted, by the relay that carried them (several with `[[smtp]]`). */
+  relays: Record<string, number>;
 }
 
 /** Delivery counts per issue sent (newest first), or for the issue with this slug. */
@@ -315,20 +307,24 @@ export async function deliveryStatus(db: Q, slug?: string): Promise<IssueStatus[
       hardRate: 0,
       complaintRate: 0,
       senders: {},
+      relays: {},
     };
     for (const row of await all(
       db,
       sql<{ state: DeliveryState; n: number }>`SELECT state, COUNT(*) AS n FROM deliveries WHERE issue = ${issue.key} GROUP BY state`,
     ))
       status[row.state] = row.n;
-    for (const row of await all(
-      db,
-      sql<{
-        worker: string;
-        n: number;
-      }>`SELECT COALESCE(sent_by, '') AS worker, COUNT(*) AS n FROM deliveries WHERE issue = ${issue.key} AND state = 'sent' GROUP BY sent_by ORDER BY worker`,
-    ))
-      status.senders[row.worker || 'unrecorded'] = row.n;
+    for (const [column, into] of [
+      [sql.ref('sent_by'), status.senders],
+      [sql.ref('relay'), status.relays],
+    ] as const) {
+      for (const row of await all(
+        db,
+        sql<{ who: string; n: number }>`SELECT COALESCE(${column}, '') AS who, COUNT(*) AS n FROM deliveries
+          WHERE issue = ${issue.key} AND state = 'sent' GROUP BY ${column} ORDER BY who`,
+      ))
+        into[row.who || 'unrecorded'] = row.n;
+    }
     status.delivered = status.sent - status.bouncedAfter;
     status.hardRate = status.hard / Math.max(1, status.sent + status.failed);
     status.complaintRate = status.complaints / Math.max(1, status.delivered);

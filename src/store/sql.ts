@@ -35,4 +35,4 @@ export function transact<T>(db: Q, work: (trx: Q) => Promise<T>): Promise<T> {
 export const onPostgres = (db: Q): boolean => db.getExecutor().adapter instanceof PostgresAdapter;
 
 /** PostgreSQL advisory lock keys of Gazette's (numbers unlikely to be another program's). */
-export const LOCKS = { migrate: 0x67617a01, confirmations: 0x67617a02 } as const;
+export const LOCKS = { migrate: 0x67617a01, confirmations: 0x67617a02, quota: 0x67617a03 } as const;

@@ -35,8 +35,10 @@ export interface Tables {
     bounced_at: string | null;
     complained_at: string | null;
     sent_by: string | null;
+    relay: string | null;
   };
   issues: { key: string; slug: string; title: string; feed_id: string; first_sent_at: string };
+  quota_hits: { key: string; bucket: number; hits: number };
   send_lock: { id: number; pid: number; host: string; started_at: string; beat_at: string | null };
   reports: {
     id: string;

@@ -112,11 +112,25 @@ describe('what each command needs (NEEDS), checked as the config is read', () =>
     const file = await site();
     const env = { GAZETTE_SMTP_URL: 'smtps://u:p%40ss@relay.example.net', GAZETTE_SMTP_PASSWORD: 'unused', GAZETTE_SECRET: STRONG };
     const { config } = await loadConfig(file, 'send', { env });
-    expect(config.smtp).toEqual({ host: 'relay.example.net', port: 465, secure: true, user: 'u', password: 'p@ss', tlsVerify: true, allowPlainAuth: false });
+    expect(config.smtp).toEqual([
+      {
+        name: 'relay.example.net',
+        host: 'relay.example.net',
+        port: 465,
+        secure: true,
+        user: 'u',
+        password: 'p@ss',
+        tlsVerify: true,
+        allowPlainAuth: false,
+        weight: 1,
+        rateLimit: 0,
+        dailyLimit: 0,
+      },
+    ]);
     expect(config.tokenSecret).toBe(STRONG);
     // build reads neither [smtp] nor any secret: a broken SMTP URL or a weak secret is not its business.
     const built = await loadConfig(file, 'build', { env: { GAZETTE_SMTP_URL: 'http://x', GAZETTE_SECRET: 'weak' } });
-    expect(built.config.smtp).toBeUndefined();
+    expect(built.config.smtp).toEqual([]);
     expect(built.config.tokenSecret).toBeUndefined();
     expect(await failure(loadConfig(file, 'send', { env: { GAZETTE_SMTP_URL: 'http://x' } }))).toMatch(/^SMTP_CONFIG: GAZETTE_SMTP_URL must start with smtp/);
     expect(await failure(loadConfig(file, 'status', { env: { GAZETTE_SECRET: 'weak' } }))).toBe('nothing thrown');
@@ -133,11 +147,85 @@ describe('what each command needs (NEEDS), checked as the config is read', () =>
     for (const use of ['send', 'serve', 'invite', 'bounces import'] as const)
       expect(await failure(loadConfig(file, use, { env: { GAZETTE_SECRET: 'weak' } })), use).toMatch(/^SECRET: GAZETTE_SECRET is too weak/);
     // [smtp] in the file, its password from the environment.
-    expect((await loadConfig(file, 'send', { env: { GAZETTE_SMTP_PASSWORD: 'pw' } })).config.smtp).toMatchObject({
-      host: 'smtp.digest.example.org',
-      port: 587,
-      password: 'pw',
-    });
+    expect((await loadConfig(file, 'send', { env: { GAZETTE_SMTP_PASSWORD: 'pw' } })).config.smtp).toMatchObject([
+      {
+        name: 'smtp.digest.example.org',
+        host: 'smtp.digest.example.org',
+        port: 587,
+        password: 'pw',
+      },
+    ]);
+  });
+
+  it('[[smtp]] lists several relays, each named, with its own password, weight and limits', async () => {
+    const relays = (text: string) =>
+      makeSite(
+        {},
+        `[site]\ntitle = "T"\nbase_url = "https://digest.example.org/"\n[email]\nfrom = "T <t@digest.example.org>"\n[server]\npublic_url = "https://digest.example.org/news/"\n${text}`,
+      ).then((dir) => path.join(dir, 'gazette.toml'));
+    const file = await relays(
+      '[[smtp]]\nname = "main-relay"\nhost = "a.example.net"\nuser = "u"\nweight = 3\nrate_limit = 20\ndaily_limit = 50000\n' +
+        '[[smtp]]\nname = "spare"\nurl = "smtps://v@b.example.net"\n',
+    );
+    const env = { GAZETTE_SMTP_PASSWORD_MAIN_RELAY: 'pa', GAZETTE_SMTP_PASSWORD_SPARE: 'pb', GAZETTE_SECRET: STRONG };
+    const { config } = await loadConfig(file, 'send', { env });
+    expect(config.smtp).toEqual([
+      {
+        name: 'main-relay',
+        host: 'a.example.net',
+        port: 587,
+        secure: false,
+        user: 'u',
+        password: 'pa',
+        tlsVerify: true,
+        allowPlainAuth: false,
+        weight: 3,
+        rateLimit: 20,
+        dailyLimit: 50000,
+      },
+      {
+        name: 'spare',
+        host: 'b.example.net',
+        port: 465,
+        secure: true,
+        user: 'v',
+        password: 'pb',
+        tlsVerify: true,
+        allowPlainAuth: false,
+        weight: 1,
+        rateLimit: 0,
+        dailyLimit: 0,
+      },
+    ]);
+    // One password for several relays is refused rather than sent to each; so is one URL for the whole list.
+    expect(await failure(loadConfig(file, 'send', { env: { GAZETTE_SMTP_PASSWORD: 'p', GAZETTE_SECRET: STRONG } }))).toMatch(
+      /^SMTP_CONFIG: GAZETTE_SMTP_PASSWORD is set, but gazette.toml lists 2 relays: give each its own, GAZETTE_SMTP_PASSWORD_MAIN_RELAY, GAZETTE_SMTP_PASSWORD_SPARE$/,
+    );
+    expect(await failure(loadConfig(file, 'send', { env: { GAZETTE_SMTP_URL: 'smtp://c.example.net', GAZETTE_SECRET: STRONG } }))).toMatch(
+      /^SMTP_CONFIG: GAZETTE_SMTP_URL names one relay, but gazette.toml lists 2/,
+    );
+    // Every problem of the list at once, each naming its table.
+    const bad = await relays(
+      '[[smtp]]\nhost = "a.example.net"\nweight = 0\n[[smtp]]\nname = "b"\nurl = "smtp://u:secret@b.example.net"\n[[smtp]]\nname = "B"\nhost = "c.example.net"\n[[smtp]]\nname = "d"\n',
+    );
+    const problemsOf = (file: string) =>
+      loadConfig(file, 'send', { env: {} }).then(
+        () => 'nothing thrown',
+        (err: { problems: Array<{ message: string }> }) => err.problems.map((p) => p.message).join('\n'),
+      );
+    const problems = await problemsOf(bad);
+    expect(problems).toContain('smtp[1].weight: must be more than 0, got 0');
+    expect(problems).toContain('smtp[2].url: must not hold a password');
+    expect(problems).not.toContain('secret@');
+    const named = await relays(
+      '[[smtp]]\nhost = "a.example.net"\n[[smtp]]\nname = "b"\nhost = "b.example.net"\n[[smtp]]\nname = "B"\nhost = "c.example.net"\n[[smtp]]\nname = "d"\n',
+    );
+    expect(await failure(loadConfig(named, 'send', { env: {} }))).toBe(
+      `CONFIG: smtp[1]: several relays each need a name (their passwords and the ledger go by it); smtp[3]: the name "B" is taken by smtp[2] (names differing only in case, or "-" and "_", share a password variable); smtp[4]: set host (or url)`,
+    );
+    expect(await problemsOf(path.join(await makeSite({}, 'smtp = 3\n[site]\ntitle = "T"\nbase_url = "https://digest.example.org/"\n'), 'gazette.toml'))).toBe(
+      'smtp: expected a table ([smtp]) or a list of them ([[smtp]]), got number 3',
+    );
   });
 
   it('send and invite need SMTP unless they only write files; all settings missing are named in one line', async () => {

@@ -12,6 +12,7 @@ import {
   type Store,
 } from '../../../src/store/index.js';
 import { beginDelivery, finishDelivery, recordIssue } from '../../../src/store/ledger.js';
+import { quotaSlot } from '../../../src/store/quotas.js';
 import { listHealth, type ReportRecord } from '../../../src/store/reports.js';
 import { insertSubscriber, setStatus } from '../../../src/store/subscribers.js';
 import { CONFIRM_INTERVAL_MS, confirmSubscription, leave, mailboxOf, requestSubscription, undoLeave } from '../../../src/store/subscriptions.js';
@@ -324,6 +325,37 @@ onEachBackend('the store', (backend) => {
       const release = await acquireSendLock(db, 'the list');
       expect(await firstRow(db, sql`SELECT pid, host FROM send_lock`)).toEqual({ pid: process.pid, host: hostname() });
       await release();
+    });
+  });
+
+  describe("a relay's daily limit", () => {
+    const HOUR = 3_600_000;
+
+    it('gives exactly its slots to takers at once, then says when the oldest hour leaves the count', async () => {
+      const at = new Date(Math.floor(T0.getTime() / HOUR) * HOUR + 1000);
+      const taken = await Promise.all(Array.from({ length: 30 }, () => quotaSlot(db, 'relay a', 10, at)));
+      expect(taken.filter((t) => t === undefined)).toHaveLength(10);
+      // Full: the slots of this hour free when it is 25 hours old (the count spans the hour and the 24 before).
+      for (const until of taken.filter(Boolean)) expect(until).toEqual(new Date(at.getTime() - 1000 + 25 * HOUR));
+      // Another relay's count is its own.
+      expect(await quotaSlot(db, 'relay b', 1, at)).toBeUndefined();
+      expect(await quotaSlot(db, 'relay b', 1, at)).toEqual(new Date(at.getTime() - 1000 + 25 * HOUR));
+    });
+
+    it('frees slots hour by hour, no sooner than a day after they were taken', async () => {
+      const hour0 = Math.floor(T0.getTime() / HOUR) * HOUR;
+      for (let i = 0; i < 3; i++) expect(await quotaSlot(db, 'relay a', 5, new Date(hour0))).toBeUndefined();
+      for (let i = 0; i < 2; i++) expect(await quotaSlot(db, 'relay a', 5, new Date(hour0 + 5 * HOUR))).toBeUndefined();
+      // Full from then on, until the first hour's three leave the count.
+      expect(await quotaSlot(db, 'relay a', 5, new Date(hour0 + 24 * HOUR + HOUR - 1))).toEqual(new Date(hour0 + 25 * HOUR));
+      expect(await quotaSlot(db, 'relay a', 5, new Date(hour0 + 25 * HOUR))).toBeUndefined();
+      // Three slots freed, one taken: two left this hour; then full until the second hour's leave.
+      expect(await quotaSlot(db, 'relay a', 5, new Date(hour0 + 25 * HOUR))).toBeUndefined();
+      expect(await quotaSlot(db, 'relay a', 5, new Date(hour0 + 25 * HOUR))).toBeUndefined();
+      expect(await quotaSlot(db, 'relay a', 5, new Date(hour0 + 25 * HOUR))).toEqual(new Date(hour0 + 30 * HOUR));
+      // Hours past the count are forgotten when a new hour begins.
+      expect(await quotaSlot(db, 'relay a', 5, new Date(hour0 + 60 * HOUR))).toBeUndefined();
+      expect(await firstRow(db, sql`SELECT COUNT(*) AS n FROM quota_hits WHERE key = 'relay a'`)).toEqual({ n: 1 });
     });
   });
 });
