@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { sql } from 'kysely';
 import { expect } from 'vitest';
-import { gazetteWith, openDb, sendSite } from './send.js';
+import type { DatabaseLocation } from '../../src/config/index.js';
+import type { Backend } from './backends.js';
+import { gazetteWith, rowsOf, type SendSite, sendSite } from './send.js';
 import { ROOT } from './site.js';
 import { startSmtp, type TestSmtp } from './smtp.js';
 
@@ -17,24 +20,26 @@ export function report(name: string, vars: { verp: string; recipient: string; me
   return Buffer.from(text, 'latin1');
 }
 
-export interface SentSite {
-  dir: string;
-  config: string;
-  dbFile: string;
+export interface SentSite extends SendSite {
   smtp: TestSmtp;
   /** The VERP envelope sender and Message-ID each subscriber's copy went out with. */
   sent(email: string): { verp: string; recipient: string; messageId: string };
 }
 
 /** A site with `count` subscribers, `[bounces] return_path_domain` set, and its issue sent to all of them. */
-export async function sentSite(count: number, extra = ''): Promise<SentSite> {
-  const site = await sendSite(count, { extraConfig: `[bounces]\nreturn_path_domain = "${DOMAIN}"\n${extra}` });
+export async function sentSite(count: number, extra = '', backend?: Backend): Promise<SentSite> {
+  const site = await sendSite(count, { extraConfig: `[bounces]\nreturn_path_domain = "${DOMAIN}"\n${extra}`, backend });
   const smtp = await startSmtp();
   const run = await gazetteWith({ GAZETTE_SMTP_URL: smtp.url }, 'send', '--yes', '--config', site.config);
   expect(run.code, run.stderr).toBe(0);
   await smtp.close();
   return {
-    ...site,
+    dir: site.dir,
+    config: site.config,
+    database: site.database,
+    get dbFile() {
+      return site.dbFile;
+    },
     smtp,
     sent(email) {
       const copy = [...smtp.received].reverse().find((r) => r.to === email);
@@ -44,14 +49,13 @@ export async function sentSite(count: number, extra = ''): Promise<SentSite> {
   };
 }
 
-export function statusOf(dbFile: string, email: string): { status: string; how: string | null } {
-  const db = openDb(dbFile);
-  try {
-    const row = db.prepare('SELECT status, unsubscribed_how AS how FROM subscribers WHERE email = ?').get(email) as { status: string; how: string | null };
-    return row;
-  } finally {
-    db.close();
-  }
+export async function statusOf(database: DatabaseLocation, email: string): Promise<{ status: string; how: string | null }> {
+  const [row] = await rowsOf(
+    database,
+    sql<{ status: string; how: string | null }>`SELECT status, unsubscribed_how AS how FROM subscribers WHERE email = ${email}`,
+  );
+  if (!row) throw new Error(`${email} is not in the list`);
+  return row;
 }
 
 /** Each report fixture, and what it leaves the subscriber it is about (and their delivery) as. */

@@ -1,12 +1,13 @@
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, type RawBuilder, SqliteDialect, sql } from 'kysely';
 import { main } from '../../src/cli/index.js';
 import type { SendEnv } from '../../src/cli/send.js';
 import type { DatabaseLocation } from '../../src/config/index.js';
 import { type Db, openDatabase } from '../../src/store/db.js';
-import type { Q } from '../../src/store/index.js';
+import { openStore, type Q } from '../../src/store/index.js';
+import type { Backend } from './backends.js';
 import { BASE_CONFIG, makeSite, type Run } from './site.js';
 
 export const SECRET = 'test-secret-0123456789abcdef';
@@ -23,20 +24,81 @@ retry_delay = 0.05
 ${extra}`;
 }
 
-/** A site with one issue and `count` subscribers (sub0@example.org, sub1@…). */
-export async function sendSite(count: number, options: { extraConfig?: string; title?: string; connections?: number } = {}) {
+export interface SendSite {
+  dir: string;
+  config: string;
+  /** The list, on SQLite or on the test's PostgreSQL. */
+  database: DatabaseLocation;
+  /** The SQLite file (a test that reads it as a file runs on SQLite only: on PostgreSQL this throws). */
+  dbFile: string;
+}
+
+/**
+ * A site with one issue and `count` subscribers (sub0@example.org, sub1@…),
+ * on SQLite, or on PostgreSQL with `backend` (its database named in
+ * gazette.toml without the password, which the test process gives as
+ * PGPASSWORD, as an operator may).
+ */
+export async function sendSite(
+  count: number,
+  options: { extraConfig?: string; title?: string; connections?: number; backend?: Backend | undefined } = {},
+): Promise<SendSite> {
   const title = options.title ?? 'Issue one';
+  const on = options.backend?.name === 'PostgreSQL' ? await options.backend.location() : undefined;
+  if (on?.kind === 'postgres') process.env.PGPASSWORD = new URL(on.url).password;
   const dir = await makeSite(
     {
       'content/issue-one.md': `+++\ntitle = ${JSON.stringify(title)}\ndate = 2026-02-01T08:00:00+08:00\n+++\n\n**Hello** readers. [A link](https://example.org/a).\n`,
     },
-    sendConfig(options.extraConfig, options.connections),
+    `${sendConfig(options.extraConfig, options.connections)}${on?.kind === 'postgres' ? `\n[subscribers]\ndatabase = ${JSON.stringify(on.where)}\n` : ''}`,
   );
   const config = path.join(dir, 'gazette.toml');
-  const dbFile = path.join(dir, 'data', 'gazette.db');
-  seedSqlite(dbFile, count);
-  return { dir, config, dbFile };
+  const file = path.join(dir, 'data', 'gazette.db');
+  const database: DatabaseLocation = on ?? { kind: 'sqlite', file };
+  await seedList(database, count);
+  return {
+    dir,
+    config,
+    database,
+    get dbFile() {
+      if (database.kind !== 'sqlite') throw new Error('this test reads the SQLite file: it runs on SQLite only');
+      return file;
+    },
+  };
 }
+
+/** `count` subscribed readers, sub0@example.org and on, on either backend. */
+export async function seedList(database: DatabaseLocation, count: number): Promise<void> {
+  if (database.kind === 'sqlite') return seedSqlite(database.file, count);
+  const store = await openStore(database);
+  try {
+    const t = new Date().toISOString();
+    for (let i = 0; i < count; i += 500) {
+      const rows = Array.from({ length: Math.min(500, count - i) }, (_, j) => {
+        const n = i + j;
+        return sql`(${`sub${n}@example.org`}, ${`sub${n}@example.org`}, ${`Sub ${n}`}, 'subscribed', 'test', ${t}, ${t}, ${t})`;
+      });
+      await sql`INSERT INTO subscribers (email, email_key, name, status, source, created_at, updated_at, subscribed_at) VALUES ${sql.join(rows)}`.execute(
+        store.db,
+      );
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+/** Open the list a test reads and writes, on either backend; closed when `work` ends. */
+export async function withList<T>(database: DatabaseLocation, work: (db: Q) => Promise<T>): Promise<T> {
+  const store = await openStore(database);
+  try {
+    return await work(store.db);
+  } finally {
+    await store.close();
+  }
+}
+
+/** Rows a query gives, on either backend. */
+export const rowsOf = <T>(database: DatabaseLocation, query: RawBuilder<T>): Promise<T[]> => withList(database, async (db) => (await query.execute(db)).rows);
 
 /** `count` subscribed readers, sub0@example.org and on, straight into a SQLite list (tests read and write its tables as they are). */
 export function seedSqlite(dbFile: string, count: number, start = 0): void {
@@ -88,15 +150,17 @@ export async function gazetteAt(terminal: Terminal | undefined, env: NodeJS.Proc
   return { code, stdout: out.join('\n'), stderr: err.join('\n') };
 }
 
-export function deliveries(dbFile: string): Array<{ email: string; state: string; attempts: number; last_response: string }> {
-  const db = openDatabase(dbFile);
-  try {
-    return db
-      .prepare('SELECT s.email, d.state, d.attempts, d.last_response FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id ORDER BY s.id')
-      .all() as Array<{ email: string; state: string; attempts: number; last_response: string }>;
-  } finally {
-    db.close();
-  }
+/** Every delivery, by subscriber. */
+export function deliveries(database: DatabaseLocation): Promise<Array<{ email: string; state: string; attempts: number; last_response: string }>> {
+  return rowsOf(
+    database,
+    sql<{
+      email: string;
+      state: string;
+      attempts: number;
+      last_response: string;
+    }>`SELECT s.email, d.state, d.attempts, d.last_response FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id ORDER BY s.id`,
+  );
 }
 
 /** Record `pid` as the holder of the database's send lock, as a running send would. */

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { loadConfig } from '../../src/config/index.js';
 import { startServe } from '../../src/serve/index.js';
 import type { RunningServer } from '../../src/serve/serve.js';
+import type { Backend } from './backends.js';
 import { SECRET, sendSite } from './send.js';
 import type { TestSmtp } from './smtp.js';
 
@@ -20,9 +21,9 @@ export async function startTestServe(
   smtp: TestSmtp,
   count = 0,
   extraConfig = '',
-  server: { trustProxy?: boolean; extraServer?: string; env?: NodeJS.ProcessEnv; fetchText?: (url: string) => Promise<string> } = {},
+  server: { trustProxy?: boolean; extraServer?: string; env?: NodeJS.ProcessEnv; fetchText?: (url: string) => Promise<string>; backend?: Backend } = {},
 ): Promise<TestServe> {
-  const site = await sendSite(count, { extraConfig });
+  const site = await sendSite(count, { extraConfig, backend: server.backend });
   const serverKeys = [server.trustProxy ? 'trust_proxy = true' : '', server.extraServer ?? ''].filter(Boolean);
   if (serverKeys.length) {
     const { readFile, writeFile } = await import('node:fs/promises');

@@ -44,10 +44,10 @@ describeWith(DOVECOT, 'apt-get install dovecot-imapd', 'bounces fetch from a rea
     expect(run.code, `${run.stderr} ${JSON.stringify(run.stderr)}`).toBe(0);
     expect(run.stdout).toContain('Read 6 messages: 4 reports, 2 other messages left unread in imap://127.0.0.1:');
     expect(run.stdout).toContain('Moved 4 reports to Gazette/Processed.');
-    expect(statusOf(site.dbFile, 'sub0@example.org').status).toBe('bounced');
-    expect(statusOf(site.dbFile, 'sub1@example.org')).toEqual({ status: 'unsubscribed', how: 'complaint' });
-    expect(statusOf(site.dbFile, 'sub2@example.org').status).toBe('bounced');
-    expect(statusOf(site.dbFile, 'sub3@example.org').status).toBe('subscribed');
+    expect((await statusOf(site.database, 'sub0@example.org')).status).toBe('bounced');
+    expect(await statusOf(site.database, 'sub1@example.org')).toEqual({ status: 'unsubscribed', how: 'complaint' });
+    expect((await statusOf(site.database, 'sub2@example.org')).status).toBe('bounced');
+    expect((await statusOf(site.database, 'sub3@example.org')).status).toBe('subscribed');
 
     await client.mailboxOpen('INBOX');
     const left = [];
@@ -77,7 +77,7 @@ describeWith(DOVECOT, 'apt-get install dovecot-imapd', 'bounces fetch from a rea
     const others = REPORT_CASES.filter(([, e]) => e.report === false).length;
     expect(run.stdout).toContain(`Read ${REPORT_CASES.length} messages: ${REPORT_CASES.length - others} reports, ${others} other messages`);
     for (const [i, [name, expected]] of REPORT_CASES.entries()) {
-      const row = statusOf(own.dbFile, `sub${i}@example.org`);
+      const row = await statusOf(own.database, `sub${i}@example.org`);
       expect(row.status, name).toBe(expected.status);
       if (expected.how) expect(row.how, name).toBe(expected.how);
     }
@@ -96,7 +96,7 @@ describeWith(DOVECOT, 'apt-get install dovecot-imapd', 'bounces fetch from a rea
     const run = await fetchNow();
     expect(run.stdout).toContain('Reports: 2 processed before.');
     expect(run.stdout).toContain('Moved 2 reports to Gazette/Processed.');
-    expect(statusOf(site.dbFile, 'sub3@example.org').status).toBe('subscribed');
+    expect((await statusOf(site.database, 'sub3@example.org')).status).toBe('subscribed');
     // Neither copy is left in the inbox: only mail that is not a report stays there.
     const check = await imap.client();
     const inbox = await check.status('INBOX', { messages: true, unseen: true });
@@ -115,7 +115,7 @@ describeWith(DOVECOT, 'apt-get install dovecot-imapd', 'bounces fetch from a rea
     const run = await fetchNow();
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain('Read 1 message: 0 reports, 1 other message left unread');
-    expect(statusOf(site.dbFile, 'sub3@example.org').status).toBe('subscribed');
+    expect((await statusOf(site.database, 'sub3@example.org')).status).toBe('subscribed');
     const check = await imap.client();
     const inbox = await check.status('INBOX', { messages: true, unseen: true });
     expect(inbox === false ? undefined : [inbox.messages, inbox.unseen]).toEqual([1, 1]);

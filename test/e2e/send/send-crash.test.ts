@@ -47,7 +47,7 @@ describe('a send that is interrupted', () => {
     const afterKill = smtp.received.length;
     expect(afterKill).toBeLessThan(SUBSCRIBERS);
     // The ledger holds at most one message per connection as in flight.
-    const inFlight = deliveries(site.dbFile).filter((d) => d.state === 'sending').length;
+    const inFlight = (await deliveries(site.database)).filter((d) => d.state === 'sending').length;
     expect(inFlight).toBeLessThanOrEqual(CONNECTIONS);
     // Something was in flight when the process died (each DATA takes 30 ms): else this proves nothing.
     expect(inFlight).toBeGreaterThan(0);
@@ -63,7 +63,7 @@ describe('a send that is interrupted', () => {
       const ids = new Set(smtp.received.filter((r) => r.to === `sub${i}@example.org`).map((r) => r.mail.messageId));
       expect(ids.size).toBe(1);
     }
-    expect(deliveries(site.dbFile).every((d) => d.state === 'sent')).toBe(true);
+    expect((await deliveries(site.database)).every((d) => d.state === 'sent')).toBe(true);
   }, 60_000);
 
   it('stopped with Ctrl-C: finishes and records the messages in flight, exits, and the next run sends no duplicate', async () => {
@@ -73,7 +73,7 @@ describe('a send that is interrupted', () => {
     const stopped = await sendProcess(site.config, smtp.url, { name: 'SIGINT', after: 12, smtp });
     expect(stopped.code).toBe(130);
     expect(stopped.stderr).toContain('Stopping: finishing the messages in flight');
-    const rows = deliveries(site.dbFile);
+    const rows = await deliveries(site.database);
     expect(rows.filter((r) => r.state === 'sending')).toEqual([]);
     expect(rows.filter((r) => r.state === 'sent').length).toBe(smtp.received.length);
     expect(smtp.received.length).toBeLessThan(SUBSCRIBERS);
@@ -120,7 +120,7 @@ describe('a send that is interrupted', () => {
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     // Once messages are in flight (the ledger says so), Ctrl-C twice.
     const end = Date.now() + 20_000;
-    while (deliveries(site.dbFile).filter((d) => d.state === 'sending').length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    while ((await deliveries(site.database)).filter((d) => d.state === 'sending').length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
     child.kill('SIGINT');
     await new Promise((r) => setTimeout(r, 200));
     const second = Date.now();

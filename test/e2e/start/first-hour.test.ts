@@ -52,7 +52,7 @@ describe('sending: mistakes that must not pass quietly', () => {
       );
       expect(run.stdout).toBe('');
       await expect(readdir(path.join(site.dir, 'data', 'outbox'))).rejects.toThrow();
-      expect(deliveries(site.dbFile)).toEqual([]);
+      expect(await deliveries(site.database)).toEqual([]);
     }
     expect(smtp.received).toEqual([]);
   });
@@ -65,7 +65,7 @@ describe('sending: mistakes that must not pass quietly', () => {
     expect(run.stderr).toMatch(
       /^error: cannot send through smtp:\/\/no-such-host\.invalid:2525: the host name does not resolve \([^\n]*\); check smtp\.host and smtp\.port in gazette\.toml, or GAZETTE_SMTP_URL[^\n]*$/,
     );
-    expect(deliveries(site.dbFile).filter((d) => d.state === 'sent')).toEqual([]);
+    expect((await deliveries(site.database)).filter((d) => d.state === 'sent')).toEqual([]);
   });
 
   it("init's placeholders: send and send --to refuse, naming each key; a dry run only warns", async () => {

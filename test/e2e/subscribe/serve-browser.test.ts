@@ -7,7 +7,7 @@ import { loadConfig } from '../../../src/config/index.js';
 import { startServe } from '../../../src/serve/index.js';
 import type { RunningServer } from '../../../src/serve/serve.js';
 import { findSubscriber } from '../../../src/store/index.js';
-import { gazetteWith, listOf, openDb, SECRET, sendSite } from '../../helpers/send.js';
+import { gazetteWith, SECRET, sendSite, withList } from '../../helpers/send.js';
 import { linkIn } from '../../helpers/serve.js';
 import { ROOT } from '../../helpers/site.js';
 import { startSmtp, type TestSmtp } from '../../helpers/smtp.js';
@@ -63,12 +63,7 @@ describeWith(CHROMIUM, 'apt-get install chromium fonts-noto-cjk', 'a reader in a
   });
 
   const status = async (email: string) => {
-    const db = openDb(site.dbFile);
-    try {
-      return await findSubscriber(listOf(db), email);
-    } finally {
-      db.close();
-    }
+    return withList(site.database, (db) => findSubscriber(db, email));
   };
 
   it('from the form on out/index.html to an unsubscribe from the footer link, at 375 px', async () => {

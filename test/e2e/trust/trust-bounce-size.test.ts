@@ -72,7 +72,7 @@ describe('one bounce message cannot take the machine', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain('sub0@example.org: bounced (hard bounce, matched by envelope)');
     expect(run.peak).toBeLessThan(256 * MB);
-    expect(statusOf(site.dbFile, 'sub0@example.org').status).toBe('bounced');
+    expect((await statusOf(site.database, 'sub0@example.org')).status).toBe('bounced');
 
     const many = Array.from({ length: 480_000 }, (_, i) => `<user${i}@example.org>:\r\n550 5.1.1 user unknown\r\n`).join('\r\n');
     const qmail = `From: MAILER-DAEMON@mx.example.org\r\nSubject: failure notice\r\nMessage-ID: <huge-qmail@mx.example.org>\r\n\r\nHi. This is the qmail-send program.\r\n\r\n${many}`;

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { applyEvidence } from '../../../src/bounces/index.js';
 import { insertSubscriber } from '../../../src/store/subscribers.js';
 import { deliveryMessageId, isDeliveryMessageId } from '../../../src/tokens/index.js';
 import { DOMAIN, report, type SentSite, sentSite, statusOf } from '../../helpers/reports.js';
-import { gazetteWith, listOf, openDb, SECRET } from '../../helpers/send.js';
+import { gazetteWith, openDb, SECRET, withList } from '../../helpers/send.js';
 
 async function importFile(site: SentSite, name: string, data: Buffer) {
   const file = path.join(site.dir, name);
@@ -25,8 +26,8 @@ describe('reports: only what Gazette signed is believed', () => {
     expect(run.stdout).toContain('ignored a complaint: it names no message Gazette sent');
     run = await importFile(site, 'dsn.eml', report('postfix-hard.eml', stranger('sub1@example.org')));
     expect(run.stdout).toContain('ignored a hard bounce: it names no message Gazette sent');
-    expect(statusOf(site.dbFile, 'sub0@example.org').status).toBe('subscribed');
-    expect(statusOf(site.dbFile, 'sub1@example.org').status).toBe('subscribed');
+    expect((await statusOf(site.database, 'sub0@example.org')).status).toBe('subscribed');
+    expect((await statusOf(site.database, 'sub1@example.org')).status).toBe('subscribed');
   });
 
   it('Message-IDs are keyed with the secret: nobody can compute one from the issue and the address', async () => {
@@ -53,7 +54,7 @@ describe('reports: only what Gazette signed is believed', () => {
     db.close();
     const run = await importFile(site, 'old.eml', report('arf-complaint.eml', stranger('sub0@example.org', unkeyed)));
     expect(run.stdout).toContain('ignored a complaint: it quotes the Message-ID of a message sent by a Gazette before 0.3');
-    expect(statusOf(site.dbFile, 'sub0@example.org').status).toBe('subscribed');
+    expect((await statusOf(site.database, 'sub0@example.org')).status).toBe('subscribed');
   });
 
   it("a report quoting one subscriber's message applies to that subscriber alone, whoever its fields name", async () => {
@@ -61,16 +62,15 @@ describe('reports: only what Gazette signed is believed', () => {
     const aboutSub0 = { ...stranger('sub1@example.org'), messageId: site.sent('sub0@example.org').messageId };
     const run = await importFile(site, 'x.eml', report('arf-complaint.eml', aboutSub0));
     expect(run.stdout).toContain('sub0@example.org: unsubscribed (complaint) (complaint, matched by message-id)');
-    expect(statusOf(site.dbFile, 'sub0@example.org').status).toBe('unsubscribed');
-    expect(statusOf(site.dbFile, 'sub1@example.org').status).toBe('subscribed');
+    expect((await statusOf(site.database, 'sub0@example.org')).status).toBe('unsubscribed');
+    expect((await statusOf(site.database, 'sub1@example.org')).status).toBe('subscribed');
   });
 
   it("a provider's signed report names a subscriber by address only if Gazette mailed them, and only one", async () => {
     const site = await sentSite(2);
-    const db = openDb(site.dbFile);
-    try {
-      await insertSubscriber(listOf(db), { email: 'never-mailed@example.org', status: 'subscribed', source: 'test' });
-      const ctx = { db: listOf(db), secret: Buffer.from(SECRET), softLimit: 3 };
+    await withList(site.database, async (db) => {
+      await insertSubscriber(db, { email: 'never-mailed@example.org', status: 'subscribed', source: 'test' });
+      const ctx = { db, secret: Buffer.from(SECRET), softLimit: 3 };
       const hard = (id: string, ...addresses: string[]) => ({
         id,
         source: 'postmark',
@@ -87,18 +87,15 @@ describe('reports: only what Gazette signed is believed', () => {
       // The same report mailed in (not signed) changes nobody; signed, it bounces the one subscriber mailed.
       expect(await applyEvidence(ctx, { ...hard('p3', 'sub0@example.org'), authenticated: false })).toMatchObject({ outcome: 'unmatched' });
       expect(await applyEvidence(ctx, hard('p4', 'sub0@example.org'))).toMatchObject({ outcome: 'bounced', by: 'recipient' });
-    } finally {
-      db.close();
-    }
-    expect(statusOf(site.dbFile, 'never-mailed@example.org').status).toBe('subscribed');
-    expect(statusOf(site.dbFile, 'sub1@example.org').status).toBe('subscribed');
+    });
+    expect((await statusOf(site.database, 'never-mailed@example.org')).status).toBe('subscribed');
+    expect((await statusOf(site.database, 'sub1@example.org')).status).toBe('subscribed');
   });
 
   it("a report matched by its envelope applies what it says of that subscriber's address, else the worst it says", async () => {
     const site = await sentSite(3);
-    const db = openDb(site.dbFile);
-    try {
-      const ctx = { db: listOf(db), secret: Buffer.from(SECRET), softLimit: 3 };
+    await withList(site.database, async (db) => {
+      const ctx = { db, secret: Buffer.from(SECRET), softLimit: 3 };
       const evidence = (id: string, email: string, recipients: Array<{ address: string; kind: 'hard' | 'soft' | 'none' }>) => ({
         id,
         source: 'mail',
@@ -127,13 +124,11 @@ describe('reports: only what Gazette signed is believed', () => {
           ]),
         ),
       ).toMatchObject({ outcome: 'bounced', kind: 'hard' });
-      const source = db.prepare("SELECT DISTINCT source FROM reports WHERE id LIKE 'e1%'").all();
+      const source = (await sql`SELECT DISTINCT source FROM reports WHERE id LIKE 'e1%'`.execute(db)).rows;
       expect(source).toEqual([{ source: 'mail' }]);
-    } finally {
-      db.close();
-    }
-    expect(statusOf(site.dbFile, 'sub0@example.org').status).toBe('subscribed');
-    expect(statusOf(site.dbFile, 'sub1@example.org').status).toBe('bounced');
+    });
+    expect((await statusOf(site.database, 'sub0@example.org')).status).toBe('subscribed');
+    expect((await statusOf(site.database, 'sub1@example.org')).status).toBe('bounced');
   });
 
   it("a DSN whose only VERP address is in the attached original's Return-Path is matched by it; a mailed report is recorded as mail", async () => {
