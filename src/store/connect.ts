@@ -33,7 +33,7 @@ export interface ConnectOptions {
 export async function openStore(location: DatabaseLocation, options: ConnectOptions = {}): Promise<Store> {
   if (location.kind === 'sqlite') {
     const sqlite = openDatabase(location.file);
-    const db = new Kysely<Tables>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
+    const db = new Kysely<Tables>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
     return { dialect: 'sqlite', db, sqlite, where: location.file, close: () => db.destroy() };
   }
   const pool = new pg.Pool({
@@ -54,6 +54,31 @@ export async function openStore(location: DatabaseLocation, options: ConnectOpti
     await pool.end().catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * better-sqlite3 with its statements kept by their SQL: Kysely prepares each
+ * query afresh, and preparing costs more than running the small statements
+ * the ledger runs per message. A statement still being iterated is not
+ * shared; one is prepared beside it.
+ */
+function withStatementCache(sqlite: Db): Db {
+  const statements = new Map<string, ReturnType<Db['prepare']>>();
+  return new Proxy(sqlite, {
+    get(target, key) {
+      if (key !== 'prepare') {
+        const value = Reflect.get(target, key, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      }
+      return (source: string) => {
+        const kept = statements.get(source);
+        if (kept && !kept.busy) return kept;
+        const statement = target.prepare(source);
+        if (!kept && statements.size < 500) statements.set(source, statement);
+        return statement;
+      };
+    },
+  });
 }
 
 /** A transaction on SQLite takes the write lock at its start (BEGIN IMMEDIATE), as `db.ts`'s do: two processes never deadlock on upgrading. */
