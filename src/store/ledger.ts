@@ -183,8 +183,8 @@ export async function otherWorkers(db: Q, issueId: string, worker: string, at = 
  * other worker holds a live claim on it, and record the attempt. Returns
  * false when the message must not be sent.
  */
-export async function beginDelivery(db: Q, issueId: string, subscriberId: number, messageId: string, worker = ''): Promise<boolean> {
-  const t = now();
+export async function beginDelivery(db: Q, issueId: string, subscriberId: number, messageId: string, worker = '', at = new Date()): Promise<boolean> {
+  const t = at.toISOString();
   // One statement, so one implicit transaction: only for a subscriber still subscribed, never over a
   // delivery that is already sent or failed, nor one another worker has claimed.
   const begun = await changes(
@@ -238,23 +238,60 @@ export async function finishDelivery(db: Q, issueId: string, subscriberId: numbe
  * share an issue, each working on the subscribers it claimed.
  */
 export function ledger(db: Q, worker = '') {
+  const clock = serverClock(db);
   return {
     worker,
     /** Whether several workers may share a campaign (PostgreSQL): the rate limit is then counted for all of them. */
     shared: onPostgres(db),
-    recordIssue: (issue: IssueRef) => recordIssue(db, issue),
+    recordIssue: async (issue: IssueRef) => {
+      await clock.sync();
+      await recordIssue(db, issue);
+    },
     owedCount: (issueId: string) => owedCount(db, issueId),
     owedBatch: (issueId: string, after: number, limit: number, retry: boolean) => owedBatch(db, issueId, after, limit, retry),
-    claimBatch: (issueId: string, after: number, limit: number, which: ClaimKind, until: Date) => claimBatch(db, issueId, worker, after, limit, which, until),
-    renewClaims: (issueId: string, until: Date) => renewClaims(db, issueId, worker, until),
-    releaseClaims: (issueId: string) => releaseClaims(db, issueId, worker),
-    otherWorkers: (issueId: string) => otherWorkers(db, issueId, worker),
-    beginDelivery: (issueId: string, subscriberId: number, messageId: string) => beginDelivery(db, issueId, subscriberId, messageId, worker),
+    claimBatch: (issueId: string, after: number, limit: number, which: ClaimKind, until: Date) =>
+      claimBatch(db, issueId, worker, after, limit, which, clock.toServer(until), clock.now()),
+    renewClaims: async (issueId: string, until: Date) => {
+      await clock.sync();
+      await renewClaims(db, issueId, worker, clock.toServer(until));
+    },
+    releaseClaims: (issueId: string) => releaseClaims(db, issueId, worker, clock.now()),
+    otherWorkers: (issueId: string) => otherWorkers(db, issueId, worker, clock.now()),
+    beginDelivery: (issueId: string, subscriberId: number, messageId: string) => beginDelivery(db, issueId, subscriberId, messageId, worker, clock.now()),
     finishDelivery: (issueId: string, subscriberId: number, outcome: Outcome) => finishDelivery(db, issueId, subscriberId, outcome, worker),
     /** Count a message against a rate (the campaign's, a relay's), for every worker together. */
-    countHit: (key: string, windowMs: number, at: Date) => countHit(db, key, windowMs, at),
+    countHit: async (key: string, windowMs: number, at: Date) => {
+      const { hits, start } = await countHit(db, key, windowMs, clock.toServer(at));
+      return { hits, start: clock.fromServer(start) };
+    },
     /** Take a slot of a relay's daily limit, for every worker and issue together. */
-    quotaSlot: (key: string, limit: number, at: Date) => quotaSlot(db, key, limit, at),
+    quotaSlot: async (key: string, limit: number, at: Date) => {
+      const until = await quotaSlot(db, key, limit, clock.toServer(at));
+      return until && clock.fromServer(until);
+    },
+  };
+}
+
+/**
+ * The database server's clock as this worker reads it. Workers on several
+ * machines compare lease and rate times in the database, so on PostgreSQL
+ * every time the ledger writes or compares is the server's: this machine's
+ * clock plus the offset measured when the run starts and at each lease
+ * renewal (a worker whose clock is minutes off neither takes live claims
+ * nor keeps dead ones). On SQLite, one machine, this one's clock.
+ */
+function serverClock(db: Q) {
+  let offset = 0;
+  return {
+    async sync() {
+      if (!onPostgres(db)) return;
+      const before = Date.now();
+      const row = await one(db, sql<{ ms: number }>`SELECT EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS ms`);
+      offset = Number(row!.ms) - (before + Date.now()) / 2;
+    },
+    now: () => new Date(Date.now() + offset),
+    toServer: (time: Date) => new Date(time.getTime() + offset),
+    fromServer: (time: Date) => new Date(time.getTime() - offset),
   };
 }
 

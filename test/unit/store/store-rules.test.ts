@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   acquireSendLock,
   applyReport,
@@ -11,7 +11,7 @@ import {
   reserveConfirmation,
   type Store,
 } from '../../../src/store/index.js';
-import { beginDelivery, finishDelivery, recordIssue } from '../../../src/store/ledger.js';
+import { beginDelivery, finishDelivery, ledger, recordIssue } from '../../../src/store/ledger.js';
 import { quotaSlot } from '../../../src/store/quotas.js';
 import { listHealth, type ReportRecord } from '../../../src/store/reports.js';
 import { insertSubscriber, setStatus } from '../../../src/store/subscribers.js';
@@ -291,6 +291,30 @@ onEachBackend('the store', (backend) => {
       await beginDelivery(db, 'k', t.id, '<m2@x>');
       await finishDelivery(db, 'k', t.id, { state: 'failed', response: '550 no such user', bounce: true });
       expect((await firstRow(db, sql`SELECT bounce_status FROM deliveries WHERE subscriber_id = ${t.id}`))!.bounce_status).toBeNull();
+    });
+
+    // Workers on several machines share leases only on PostgreSQL; on SQLite every worker is this machine.
+    it.skipIf(backend.name === 'SQLite')("a worker whose clock is ten minutes ahead reads others' leases by the server's clock", async () => {
+      const readers = [await add('r1@example.org'), await add('r2@example.org'), await add('r3@example.org')];
+      const issue = { key: 'k', slug: 'k', title: 'K', id: 'tag:x,2026:k' };
+      const a = ledger(db, 'a');
+      await a.recordIssue(issue);
+      expect(await a.claimBatch('k', 0, 2, 'owed', new Date(Date.now() + 60_000))).toHaveLength(2);
+      const real = Date.now.bind(Date);
+      const ahead = vi.spyOn(Date, 'now').mockImplementation(() => real() + 600_000);
+      try {
+        const b = ledger(db, 'b');
+        await b.recordIssue(issue);
+        // a's claims run a minute more on the server's clock: b neither takes them nor mails their readers.
+        expect((await b.claimBatch('k', 0, 10, 'owed', new Date(Date.now() + 60_000))).map((r) => r.id)).toEqual([readers[2]!.id]);
+        expect(await b.otherWorkers('k')).toBe(1);
+        expect(await b.beginDelivery('k', readers[0]!.id, '<m@x>')).toBe(false);
+        // b's own lease ends a minute after the server's now, not eleven minutes after.
+        const until = await firstRow<{ until: string }>(db, sql`SELECT until FROM claims WHERE worker = 'b'`);
+        expect(Math.abs(Date.parse(until!.until) - (real() + 60_000))).toBeLessThan(5_000);
+      } finally {
+        ahead.mockRestore();
+      }
     });
   });
   describe('the send lock', () => {
