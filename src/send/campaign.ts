@@ -119,15 +119,16 @@ export async function prepareSend(config: Config, options: SendOptions): Promise
     const record = relays[0]!.carrier.kind === 'smtp';
     const worker = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     const ledgerOf = record ? ledger(store.db, worker) : readOnlyStore(ledger(store.db, worker));
+    const owed = await ledgerOf.owedCount(issue.key);
     return {
       issue,
       mode: record ? 'smtp' : 'dry-run',
       via: describeRelays(relays),
-      owed: await ledgerOf.owedCount(issue.key),
+      owed,
       subscribed: (await countByStatus(store.db)).subscribed,
       ...(record ? { lookalike: await lookalikeIssue(store.db, issue) } : {}),
       warnings,
-      run: ({ stop, onProgress }) => sendIssue({ config, store: ledgerOf, issue, email, relays, secret, stop, ...(onProgress ? { onProgress } : {}) }),
+      run: ({ stop, onProgress }) => sendIssue({ config, store: ledgerOf, issue, email, relays, secret, stop, owed, ...(onProgress ? { onProgress } : {}) }),
       close,
     };
   } catch (err) {
