@@ -58,12 +58,17 @@ function program(io: Io, setCode: (code: number) => void, sendEnv: SendEnv | und
     .description('subscribe an address')
     .option('--name <name>', "the subscriber's name")
     .option('--force', 'subscribe again an address that unsubscribed or bounced (only with their consent)', false)
+    .option('--topic <key>', 'a topic of [topics] the reader chose (repeat it for several; none: everything)', (key: string, keys: string[] = []) => [
+      ...keys,
+      key,
+    ])
+    .option('--frequency <how>', 'daily (every issue, the default) or weekly (the roll-up only)')
     .action(async (email, flags) => setCode(await (await subscribers()).addCommand(email, flags, io, env)));
   withConfig(subs.command('remove').argument('<email>'))
     .description('unsubscribe an address (the record is kept, so no import subscribes it again)')
     .action(async (email, flags) => setCode(await (await subscribers()).removeCommand(email, flags, io, env)));
   withConfig(subs.command('list'))
-    .description('list subscribers: email, status, name, date added (tab-separated)')
+    .description('list subscribers: email, status, name, date added, topics, frequency (tab-separated)')
     .option('--status <status>', 'only this status: pending, subscribed, unsubscribed or bounced')
     .action(async (flags) => setCode(await (await subscribers()).listCommand(flags, io, env)));
   withConfig(subs.command('count'))

@@ -40,7 +40,13 @@ export async function sendCommand(flags: SendFlags, io: Io, sendEnv: SendEnv = p
     printWarnings(io, campaign.warnings);
     const { issue, owed } = campaign;
     const via = campaign.mode === 'smtp' ? campaign.via : displayPath(campaign.via);
-    if (campaign.mode === 'dry-run') io.err(`Dry run: writing ${plural(owed, 'message')} to ${via}/ instead of sending (the ledger is unchanged).`);
+    // With topics: who the issue goes to, by the topic that brings it to them.
+    const byTopic = campaign.byTopic
+      ? ` (${Object.entries(campaign.byTopic)
+          .map(([topic, n]) => `${n} ${topic ? `for ${topic}` : 'reading everything'}`)
+          .join(', ')})`
+      : '';
+    if (campaign.mode === 'dry-run') io.err(`Dry run: writing ${plural(owed, 'message')}${byTopic} to ${via}/ instead of sending (the ledger is unchanged).`);
     if (campaign.subscribed === 0) {
       io.out('There are no subscribers yet: add some with `gazette subscribers add` or `gazette subscribers import`.');
       return EXIT.ok;
@@ -64,7 +70,7 @@ export async function sendCommand(flags: SendFlags, io: Io, sendEnv: SendEnv = p
       !(await agreed(
         sendEnv,
         flags.yes,
-        `Send “${issue.title}” to ${plural(owed, 'subscriber')} via ${via}?`,
+        `Send “${issue.title}” to ${plural(owed, 'subscriber')}${byTopic} via ${via}?`,
         `send “${issue.title}” to ${plural(owed, 'subscriber')}`,
       ))
     ) {

@@ -6,8 +6,11 @@ import {
   addSubscriber,
   countByStatus,
   exportCsv,
+  FREQUENCIES,
+  type Frequency,
   importFile,
   listSubscribers,
+  type Preferences,
   parseAddress,
   parseStatus,
   type Q,
@@ -22,22 +25,35 @@ export interface StoreFlags {
   config?: string;
 }
 
-/** The config's subscriber database, open for the length of `work`. */
-async function withStore<T>(flags: StoreFlags, io: Io, env: NodeJS.ProcessEnv, work: (db: Q) => Promise<T> | T): Promise<T> {
+/** The config's subscriber database, open for the length of `work` (which is told the topics readers may choose). */
+async function withStore<T>(flags: StoreFlags, io: Io, env: NodeJS.ProcessEnv, work: (db: Q, topics: readonly string[]) => Promise<T> | T): Promise<T> {
   const { config, warnings } = await loadConfig(flags.config, 'subscribers', { env });
   printWarnings(io, warnings);
-  return withDatabase(config.subscribers.database, work);
+  const topics = config.topics.map((t) => t.key);
+  return withDatabase(config.subscribers.database, (db) => work(db, topics));
+}
+
+/** `--topic` and `--frequency`, checked against the config's topics; undefined when neither is given. */
+function chosen(flags: { topic?: string[]; frequency?: string }, known: readonly string[]): Partial<Preferences> | undefined {
+  if (!flags.topic && flags.frequency === undefined) return undefined;
+  const topics = flags.topic?.map((t) => t.trim().toLowerCase());
+  const unknown = topics?.find((t) => !known.includes(t));
+  if (unknown !== undefined)
+    throw new GazetteError('USAGE', `--topic ${unknown}: not a topic of gazette.toml (${known.length ? known.join(', ') : 'it has no [topics]'})`);
+  if (flags.frequency !== undefined && !(FREQUENCIES as readonly string[]).includes(flags.frequency))
+    throw new GazetteError('USAGE', `--frequency must be ${FREQUENCIES.join(' or ')}`);
+  return { ...(topics ? { topics } : {}), ...(flags.frequency ? { frequency: flags.frequency as Frequency } : {}) };
 }
 
 export function addCommand(
   email: string,
-  flags: StoreFlags & { name?: string; force?: boolean },
+  flags: StoreFlags & { name?: string; force?: boolean; topic?: string[]; frequency?: string },
   io: Io,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
   parseAddress(email);
-  return withStore(flags, io, env, async (db) => {
-    const { outcome, email: address } = await addSubscriber(db, { email, name: flags.name, force: flags.force });
+  return withStore(flags, io, env, async (db, topics) => {
+    const { outcome, email: address } = await addSubscriber(db, { email, name: flags.name, force: flags.force, preferences: chosen(flags, topics) });
     io.out(
       outcome === 'added'
         ? `Added ${address} (subscribed).`
@@ -65,7 +81,7 @@ export function listCommand(flags: StoreFlags & { status?: string }, io: Io, env
     for await (const s of listSubscribers(db, status)) {
       if (io.closed?.()) break;
       const left = s.status === 'unsubscribed' || s.status === 'bounced' ? `\t${s.unsubscribed_at ?? ''} (${s.unsubscribed_how ?? 'unknown'})` : '';
-      io.out(`${s.email}\t${s.status}\t${s.name}\t${s.created_at}${left}`);
+      io.out(`${s.email}\t${s.status}\t${s.name}\t${s.created_at}\t${s.topics.join(' ') || 'everything'}\t${s.frequency}${left}`);
       n++;
     }
     if (n === 0) io.err('(no subscribers)');
@@ -88,9 +104,10 @@ export function importCommand(file: string, flags: StoreFlags & { status?: strin
   const status = flags.status;
   const absolute = path.resolve(file);
   const label = displayPath(absolute);
-  return withStore(flags, io, env, async (db) => {
+  return withStore(flags, io, env, async (db, topics) => {
     const result = await importFile(db, absolute, {
       status,
+      topics,
       onProblem: (p) => io.err(`error: ${label}:${p.line}: ${p.reason}`),
       onDuplicate: (d) => io.err(`note: ${label}:${d.line}: ${d.reason}`),
     });

@@ -92,6 +92,8 @@ const sections = {
       rateLimit: relay.rate_limit,
       dailyLimit: relay.daily_limit,
     })),
+  /** The topics readers may choose, in the config's order; empty: one list. */
+  topics: (v) => Object.entries(v).map(([key, topic]) => ({ key, label: topic.label, tags: topic.tags.map((t) => t.toLowerCase()) })),
   send: (v) => ({
     maxConnections: v.max_connections,
     rateLimit: v.rate_limit,

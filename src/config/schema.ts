@@ -7,7 +7,8 @@
 export type Scalar = string | number | boolean;
 
 export interface FieldSpec {
-  kind: 'string' | 'integer' | 'number' | 'boolean';
+  /** `strings`: a list of strings (`tags = ["models", "tools"]`). */
+  kind: 'string' | 'integer' | 'number' | 'boolean' | 'strings';
   required?: boolean;
   default?: Scalar;
   /** Returns a reason when the value is unacceptable. */
@@ -17,7 +18,20 @@ export interface FieldSpec {
 }
 
 export interface TableSpec {
-  [key: string]: FieldSpec | TableSpec | ListSpec;
+  [key: string]: FieldSpec | TableSpec | ListSpec | MapSpec;
+}
+
+/**
+ * Tables under names the author chooses (`[topics.models]`,
+ * `[topics.tools]`): each checked against `of`, its name against `name`.
+ * Documented as `topics.<key>.label`.
+ */
+export interface MapSpec {
+  kind: 'map';
+  of: TableSpec;
+  /** Returns a reason when a name is unacceptable. */
+  name: (name: string) => string | undefined;
+  doc: string;
 }
 
 /**
@@ -31,7 +45,13 @@ export interface ListSpec {
 }
 
 /** The TypeScript type of a field's value. */
-type ValueOf<F extends FieldSpec> = F['kind'] extends 'string' ? string : F['kind'] extends 'boolean' ? boolean : number;
+type ValueOf<F extends FieldSpec> = F['kind'] extends 'string'
+  ? string
+  : F['kind'] extends 'strings'
+    ? string[]
+    : F['kind'] extends 'boolean'
+      ? boolean
+      : number;
 
 /** Fields that always have a value after validation: required ones and those with a default. */
 type Present<F> = F extends { required: true } ? true : F extends { default: Scalar } ? true : false;
@@ -47,9 +67,11 @@ export type Infer<S extends TableSpec> = {
     ? ValueOf<S[K]>
     : S[K] extends ListSpec
       ? Array<Infer<S[K]['of']>>
-      : S[K] extends TableSpec
-        ? Infer<S[K]>
-        : never;
+      : S[K] extends MapSpec
+        ? Record<string, Infer<S[K]['of']>>
+        : S[K] extends TableSpec
+          ? Infer<S[K]>
+          : never;
 } & {
   -readonly [K in Exclude<keyof S, PresentKeys<S>>]?: S[K] extends FieldSpec ? ValueOf<S[K]> : never;
 };
@@ -62,12 +84,18 @@ export interface Validation<T> {
   unknown: Array<{ key: string; guess?: string }>;
 }
 
-function isList(spec: FieldSpec | TableSpec | ListSpec): spec is ListSpec {
+type AnySpec = FieldSpec | TableSpec | ListSpec | MapSpec;
+
+function isList(spec: AnySpec): spec is ListSpec {
   return (spec as ListSpec).kind === 'tables' && typeof (spec as ListSpec).of === 'object';
 }
 
-function isField(spec: FieldSpec | TableSpec | ListSpec): spec is FieldSpec {
-  return !isList(spec) && typeof (spec as FieldSpec).kind === 'string' && typeof (spec as FieldSpec).doc === 'string';
+function isMap(spec: AnySpec): spec is MapSpec {
+  return (spec as MapSpec).kind === 'map' && typeof (spec as MapSpec).of === 'object';
+}
+
+function isField(spec: AnySpec): spec is FieldSpec {
+  return !isList(spec) && !isMap(spec) && typeof (spec as FieldSpec).kind === 'string' && typeof (spec as FieldSpec).doc === 'string';
 }
 
 function isTable(value: unknown): value is Record<string, unknown> {
@@ -96,6 +124,9 @@ function checkField(spec: FieldSpec, value: unknown): string | undefined {
     case 'boolean':
       if (typeof value !== 'boolean') return `expected true or false, got ${describe(value)}`;
       break;
+    case 'strings':
+      if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) return `expected a list of strings such as ["a", "b"], got ${describe(value)}`;
+      break;
   }
   return spec.check ? spec.check(value as never) : undefined;
 }
@@ -111,7 +142,27 @@ function validateTable(spec: TableSpec, input: unknown, path: string): Validatio
   for (const [key, sub] of Object.entries(spec)) {
     const keyPath = path ? `${path}.${key}` : key;
     const raw = table[key];
-    if (isList(sub)) {
+    if (isMap(sub)) {
+      const entries: Record<string, unknown> = {};
+      if (raw !== undefined && !isTable(raw)) out.errors.push(`${keyPath}: expected tables such as [${keyPath}.name], got ${describe(raw)}`);
+      for (const [name, item] of Object.entries(isTable(raw) ? raw : {})) {
+        const problem = sub.name(name);
+        if (problem) {
+          out.errors.push(`${keyPath}.${name}: ${problem}`);
+          continue;
+        }
+        if (!isTable(item)) {
+          out.errors.push(`${keyPath}.${name}: expected a table ([${keyPath}.${name}]), got ${describe(item)}`);
+          continue;
+        }
+        const inner = validateTable(sub.of, item, `${keyPath}.${name}`);
+        entries[name] = inner.value;
+        out.errors.push(...inner.errors);
+        out.warnings.push(...inner.warnings);
+        out.unknown.push(...inner.unknown);
+      }
+      out.value[key] = entries;
+    } else if (isList(sub)) {
       // One table, or a list of them: `[smtp]` or `[[smtp]]`, named `smtp[2]` when there are several.
       const items = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
       if (raw !== undefined && !isTable(raw) && !(Array.isArray(raw) && raw.every(isTable))) {
@@ -162,6 +213,7 @@ export function fields(spec: TableSpec, path = ''): Array<[string, FieldSpec]> {
   for (const [key, sub] of Object.entries(spec)) {
     const keyPath = path ? `${path}.${key}` : key;
     if (isField(sub)) rows.push([keyPath, sub]);
+    else if (isMap(sub)) rows.push(...fields(sub.of, `${keyPath}.<key>`));
     else rows.push(...fields(isList(sub) ? sub.of : sub, keyPath));
   }
   return rows;

@@ -92,6 +92,12 @@ function above(min: number) {
   return (value: number): string | undefined => (value > min ? undefined : `must be more than ${min}, got ${value}`);
 }
 
+function topicKey(value: string): string | undefined {
+  return /^[a-z0-9][a-z0-9-]{0,31}$/.test(value)
+    ? undefined
+    : `${JSON.stringify(value)} is not a topic key: up to 32 lower-case letters, digits and "-", starting with a letter or digit`;
+}
+
 function relayName(value: string): string | undefined {
   return /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/.test(value)
     ? undefined
@@ -286,6 +292,19 @@ export const configSchema = {
         default: 0,
         check: atLeast(0),
         doc: "Messages in any 24 hours at most through this relay (every sender and issue together, counted in the database); 0 means no limit. A send that reaches every relay's stops, says when to run it again, and exits 3.",
+      },
+    },
+  },
+  topics: {
+    kind: 'map',
+    name: topicKey,
+    doc: 'What readers may choose: `[topics.<key>]` once per topic. No topics: one list, as before.',
+    of: {
+      label: { kind: 'string', required: true, doc: 'The topic as readers see it on the subscribe form and the preferences page.' },
+      tags: {
+        kind: 'strings',
+        required: true,
+        doc: 'The tags or categories of the issues this topic covers (`tags = ["models"]`): a reader who chose it gets those issues; one who chose no topic gets everything.',
       },
     },
   },

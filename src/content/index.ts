@@ -4,3 +4,4 @@ export { bundleResources } from './files.js';
 export type { Issue, ParsedBody } from './issue.js';
 export type { LoadOptions } from './load.js';
 export { createIssueCache, loadIssues } from './load.js';
+export { topicsOfIssue } from './topics.js';

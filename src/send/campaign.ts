@@ -1,11 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { type Config, need, placeholderProblems } from '../config/index.js';
-import { createIssueCache, type Issue, loadIssues } from '../content/index.js';
+import { createIssueCache, type Issue, loadIssues, topicsOfIssue } from '../content/index.js';
 import { previewUnsubscribeUrl, type RenderedEmail, renderEmails } from '../email/index.js';
 import { GazetteError } from '../errors.js';
 import { type Carrier, composeMessage, describeRelays, openRelays, outboxDir, type Relay, sendOne } from '../mail/index.js';
-import { acquireSendLock, checkEmail, countByStatus, ledger, lookalikeIssue, openStore, type SentIssue, type Store } from '../store/index.js';
+import {
+  type Audience,
+  acquireSendLock,
+  checkEmail,
+  countByStatus,
+  ledger,
+  lookalikeIssue,
+  openStore,
+  owedByTopic,
+  type SentIssue,
+  type Store,
+} from '../store/index.js';
 import { loadSecret } from '../tokens/index.js';
 import { rfc3339 } from '../util/time.js';
 import { type Progress, type SendResult, sendIssue } from './pipeline.js';
@@ -24,6 +35,8 @@ export interface Campaign {
   via: string;
   /** Subscribers owed the issue now. */
   owed: number;
+  /** With `[topics]`: of those, how many by each topic the issue covers (`''`: readers of everything). */
+  byTopic?: Record<string, number>;
   /** Subscribed addresses in the list. */
   subscribed: number;
   /**
@@ -100,6 +113,11 @@ async function issueAndEmail(
   return { issue, email, warnings };
 }
 
+/** Who an issue is for: every reader of each issue whose topics meet the issue's (or who chose none). */
+export function audienceOf(issue: Issue, config: Pick<Config, 'topics'>): Audience {
+  return { edition: 'daily', topics: config.topics.length ? topicsOfIssue(issue, config.topics) : undefined };
+}
+
 /** Get everything ready for a send; nothing is mailed until `run`. */
 export async function prepareSend(config: Config, options: SendOptions): Promise<Campaign> {
   const { issue, email, warnings } = await issueAndEmail(config, options.issue, options.dryRun);
@@ -118,13 +136,15 @@ export async function prepareSend(config: Config, options: SendOptions): Promise
     if (store.dialect === 'sqlite') release = await acquireSendLock(store.db, store.where);
     const record = relays[0]!.carrier.kind === 'smtp';
     const worker = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-    const ledgerOf = record ? ledger(store.db, worker) : readOnlyStore(ledger(store.db, worker));
+    const audience = audienceOf(issue, config);
+    const ledgerOf = record ? ledger(store.db, worker, audience) : readOnlyStore(ledger(store.db, worker, audience));
     const owed = await ledgerOf.owedCount(issue.key);
     return {
       issue,
       mode: record ? 'smtp' : 'dry-run',
       via: describeRelays(relays),
       owed,
+      ...(audience.topics ? { byTopic: await owedByTopic(store.db, issue.key, audience) } : {}),
       subscribed: (await countByStatus(store.db)).subscribed,
       ...(record ? { lookalike: await lookalikeIssue(store.db, issue) } : {}),
       warnings,

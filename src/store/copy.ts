@@ -11,6 +11,7 @@ import { all, one, type Q } from './sql.js';
  */
 const TABLES = [
   { name: 'subscribers', key: ['id'] },
+  { name: 'subscriber_topics', key: ['subscriber_id', 'topic'] },
   { name: 'issues', key: ['key'] },
   { name: 'deliveries', key: ['issue', 'subscriber_id'] },
   { name: 'reports', key: ['id'] },

@@ -181,6 +181,13 @@ export const SHARED_MIGRATIONS: string[] = [
   'ALTER TABLE deliveries ADD COLUMN relay TEXT',
   // 13: messages per relay and hour, for a relay's daily limit: every sender and issue together.
   'CREATE TABLE quota_hits (key TEXT NOT NULL, bucket INTEGER NOT NULL, hits INTEGER NOT NULL, PRIMARY KEY (key, bucket))',
+  // 14-18: readers' choice. How often (every issue, or the weekly roll-up), the topics chosen (none: everything),
+  // when they last chose; and each issue's edition and topics, so that `status` counts who it was for.
+  "ALTER TABLE subscribers ADD COLUMN frequency TEXT NOT NULL DEFAULT 'daily'",
+  'CREATE TABLE subscriber_topics (subscriber_id INTEGER NOT NULL REFERENCES subscribers (id) ON DELETE CASCADE, topic TEXT NOT NULL, PRIMARY KEY (subscriber_id, topic))',
+  'ALTER TABLE subscribers ADD COLUMN preferences_at TEXT',
+  "ALTER TABLE issues ADD COLUMN edition TEXT NOT NULL DEFAULT 'daily'",
+  'ALTER TABLE issues ADD COLUMN topics TEXT',
 ];
 
 const SQLITE_ONLY = MIGRATIONS.length;

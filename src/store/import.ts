@@ -3,6 +3,7 @@ import { GazetteError } from '../errors.js';
 import { type CsvRecord, readCsv } from '../util/csv.js';
 import { isCjk, plainLine } from '../util/text.js';
 import { now } from './db.js';
+import { FREQUENCIES, type Frequency, samePreferences, setPreferences, topicsOf } from './preferences.js';
 import { all, type Q, transact } from './sql.js';
 import { checkEmail, emailKey, STATUSES, type Status, type SubscriberRow, setName, setStatus } from './subscribers.js';
 
@@ -38,6 +39,8 @@ export interface ImportOptions {
    * Default: the row's `status` column, else `subscribed`.
    */
   status?: 'pending' | 'subscribed' | undefined;
+  /** The topics readers may choose (`[topics]`): a `topics` column may name these only. */
+  topics?: readonly string[] | undefined;
 }
 
 const OPTED_OUT: ReadonlySet<Status> = new Set(['unsubscribed', 'bounced']);
@@ -47,9 +50,11 @@ interface Row {
   email: string;
   name?: string;
   status?: Status;
+  /** A `topics` or `frequency` cell that was not empty: the reader's choice (topics none: everything). */
+  preferences?: { topics?: string[]; frequency?: Frequency };
 }
 
-type Columns = Record<'email' | 'name' | 'first' | 'last' | 'status', number>;
+type Columns = Record<'email' | 'name' | 'first' | 'last' | 'status' | 'topics' | 'frequency', number>;
 
 /** Where each field is, from the header row; the names mailing tools export under (Mailchimp: "Email Address", "First Name"). */
 function readHeader(header: CsvRecord, file: string): Columns {
@@ -66,6 +71,8 @@ function readHeader(header: CsvRecord, file: string): Columns {
     first: find('first name', 'given name'),
     last: find('last name', 'family name', 'surname'),
     status: find('status'),
+    topics: find('topics', 'topic'),
+    frequency: find('frequency'),
   };
   if (col.email === -1) {
     throw new GazetteError('INPUT', `the header row has no "email" column (it has: ${columns.join(', ') || 'nothing'})`, { file, line: header.line });
@@ -84,7 +91,7 @@ function cell(record: CsvRecord, index: number): string {
 }
 
 /** One data row checked: a row to apply, or the reason it is invalid. */
-function readRow(record: CsvRecord, col: Columns): Row | { line: number; reason: string } | undefined {
+function readRow(record: CsvRecord, col: Columns, known: readonly string[]): Row | { line: number; reason: string } | undefined {
   if (record.error) return { line: record.line, reason: record.error };
   // A row of empty cells (`,,` as spreadsheets write a blank line) is no row at all.
   if (record.fields.every((f) => f.trim() === '')) return undefined;
@@ -103,7 +110,31 @@ function readRow(record: CsvRecord, col: Columns): Row | { line: number; reason:
   }
   const field = (i: number) => plainLine(cell(record, i).replace(/[\r\n\t]/g, ' '));
   const name = field(col.name) || fullName(field(col.first), field(col.last)) || plainLine(angle?.[1]?.replace(/^"|"$/g, '') ?? '') || undefined;
-  return { line: record.line, email: checked.email, ...(name ? { name } : {}), ...(status ? { status } : {}) };
+  const preferences: NonNullable<Row['preferences']> = {};
+  const rawTopics = cell(record, col.topics).trim().toLowerCase();
+  if (rawTopics) {
+    const topics = rawTopics.split(/[\s,;|]+/).filter(Boolean);
+    const unknown = topics.find((t) => !known.includes(t));
+    if (unknown !== undefined)
+      return {
+        line: record.line,
+        reason: `topic ${JSON.stringify(unknown)} is not in [topics] (${known.length ? known.join(', ') : 'gazette.toml has none'})`,
+      };
+    preferences.topics = topics;
+  }
+  const rawFrequency = cell(record, col.frequency).trim().toLowerCase();
+  if (rawFrequency) {
+    if (!(FREQUENCIES as readonly string[]).includes(rawFrequency))
+      return { line: record.line, reason: `frequency ${JSON.stringify(rawFrequency)} is not one of ${FREQUENCIES.join(', ')}` };
+    preferences.frequency = rawFrequency as Frequency;
+  }
+  return {
+    line: record.line,
+    email: checked.email,
+    ...(name ? { name } : {}),
+    ...(status ? { status } : {}),
+    ...(rawTopics || rawFrequency ? { preferences } : {}),
+  };
 }
 
 /**
@@ -137,6 +168,14 @@ async function applyToExisting(db: Q, row: Row, existing: SubscriberRow, options
     await setName(db, existing.id, row.name);
     changed = true;
   }
+  if (row.preferences) {
+    const before = { topics: (await topicsOf(db, [existing.id])).get(existing.id) ?? [], frequency: existing.frequency };
+    const after = { topics: row.preferences.topics ?? before.topics, frequency: row.preferences.frequency ?? before.frequency };
+    if (!samePreferences(before, after)) {
+      await setPreferences(db, existing.id, after);
+      changed = true;
+    }
+  }
   if (changed) result.updated++;
   else result.unchanged++;
 }
@@ -160,8 +199,19 @@ async function applyRows(db: Q, rows: Row[], options: ImportOptions, result: Imp
       const left = OPTED_OUT.has(status);
       return sql`(${row.email}, ${emailKey(row.email)}, ${row.name ?? ''}, ${status}, ${options.source}, ${t}, ${t}, ${status === 'subscribed' ? t : null}, ${left ? t : null}, ${left ? 'import' : null})`;
     });
-    await sql`INSERT INTO subscribers (email, email_key, name, status, source, created_at, updated_at, subscribed_at, unsubscribed_at, unsubscribed_how)
-              VALUES ${sql.join(values)}`.execute(trx);
+    const made = await all(
+      trx,
+      sql<{
+        id: number;
+        email_key: string;
+      }>`INSERT INTO subscribers (email, email_key, name, status, source, created_at, updated_at, subscribed_at, unsubscribed_at, unsubscribed_how)
+              VALUES ${sql.join(values)} RETURNING id, email_key`,
+    );
+    const ids = new Map(made.map((m) => [m.email_key, m.id]));
+    for (const row of fresh) {
+      if (row.preferences)
+        await setPreferences(trx, ids.get(emailKey(row.email))!, { topics: row.preferences.topics ?? [], frequency: row.preferences.frequency ?? 'daily' }, t);
+    }
     result.added += fresh.length;
   });
 }
@@ -242,7 +292,7 @@ export async function importCsv(db: Q, open: () => AsyncIterable<string>, option
           col = readHeader(record, options.file);
           continue;
         }
-        const row = readRow(record, col);
+        const row = readRow(record, col, options.topics ?? []);
         if (!row) continue;
         pending.push(row);
         if (pending.length >= ROWS_PER_TRANSACTION) await flush();

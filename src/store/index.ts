@@ -1,10 +1,12 @@
 export type { Store } from './connect.js';
 export { openStore } from './connect.js';
 export { copyList } from './copy.js';
-export type { ClaimKind, IssueRef, Outcome, Recipient, SentIssue } from './ledger.js';
-export { ledger, lookalikeIssue } from './ledger.js';
+export type { Audience, ClaimKind, IssueRef, Outcome, Recipient, SentIssue } from './ledger.js';
+export { EVERYONE, ledger, lookalikeIssue, owedByTopic } from './ledger.js';
 export { addSubscriber, exportCsv, importFile, listSubscribers, parseAddress, parseStatus, removeSubscriber, restoreBounced, withDatabase } from './list.js';
 export { acquireSendLock } from './lock.js';
+export type { Frequency, Preferences } from './preferences.js';
+export { FREQUENCIES, setPreferences, topicsOf } from './preferences.js';
 export { readerStore } from './readers.js';
 export type { ReportKind, ReportOutcome, ReportTarget } from './reports.js';
 export { applyReport, deliveryByMessageId, issueKeys, latestDelivery, reportSeen } from './reports.js';

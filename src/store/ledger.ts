@@ -29,17 +29,52 @@ export interface IssueRef {
 }
 
 /**
+ * Who an issue is for: the readers of its edition (every issue, or the
+ * weekly roll-up) whose topics meet its topics, or who chose none.
+ */
+export interface Audience {
+  edition: 'daily' | 'weekly';
+  /** The topics the issue covers; undefined when the list has no topics (everyone of the edition). */
+  topics?: readonly string[] | undefined;
+}
+
+/** Every reader of every issue: a list without topics, before roll-ups. */
+export const EVERYONE: Audience = { edition: 'daily' };
+
+/** The readers an issue is for, among those not yet tried. */
+function audienceWhere(audience: Audience): RawBuilder<unknown> {
+  const chose = sql`EXISTS (SELECT 1 FROM subscriber_topics st WHERE st.subscriber_id = s.id)`;
+  const topics = audience.topics;
+  const meets =
+    topics === undefined
+      ? sql``
+      : topics.length
+        ? sql` AND (NOT ${chose} OR EXISTS (SELECT 1 FROM subscriber_topics st WHERE st.subscriber_id = s.id AND st.topic IN (${sql.join([...topics])})))`
+        : sql` AND NOT ${chose}`;
+  return sql`s.frequency = ${audience.edition}${meets}`;
+}
+
+/**
  * An issue's audience is fixed when its first send begins (`issues.first_sent_at`):
  * a subscriber is owed it when a delivery of it is under way or deferred, or when
  * none was tried yet and they were subscribed by then. Readers who join later
  * start with the next issue; resumed runs and retries keep the audience.
  */
-const owedWhere = (issueId: string): RawBuilder<unknown> => sql`s.status = 'subscribed' AND (d.state IN ('sending', 'deferred')
-         OR (d.state IS NULL AND COALESCE(s.subscribed_at, s.created_at) <= COALESCE((SELECT first_sent_at FROM issues WHERE key = ${issueId}), '9999')))`;
+const owedWhere = (issueId: string, audience: Audience): RawBuilder<unknown> => sql`s.status = 'subscribed' AND (d.state IN ('sending', 'deferred')
+         OR (d.state IS NULL AND COALESCE(s.subscribed_at, s.created_at) <= COALESCE((SELECT first_sent_at FROM issues WHERE key = ${issueId}), '9999')
+             AND ${audienceWhere(audience)}))`;
 
-export async function recordIssue(db: Q, issue: IssueRef): Promise<void> {
-  await sql`INSERT INTO issues (key, slug, title, feed_id, first_sent_at) VALUES (${issue.key}, ${issue.slug}, ${issue.title}, ${issue.id}, ${now()})
-     ON CONFLICT (key) DO UPDATE SET slug = excluded.slug, title = excluded.title, feed_id = excluded.feed_id`.execute(db);
+export async function recordIssue(db: Q, issue: IssueRef, audience: Audience = EVERYONE): Promise<void> {
+  const topics = audience.topics === undefined ? null : audience.topics.join(' ');
+  await sql`INSERT INTO issues (key, slug, title, feed_id, first_sent_at, edition, topics)
+     VALUES (${issue.key}, ${issue.slug}, ${issue.title}, ${issue.id}, ${now()}, ${audience.edition}, ${topics})
+     ON CONFLICT (key) DO UPDATE SET slug = excluded.slug, title = excluded.title, feed_id = excluded.feed_id,
+       edition = excluded.edition, topics = excluded.topics`.execute(db);
+}
+
+/** The audience an issue was recorded with (for `status`). */
+function recordedAudience(row: { edition: string; topics: string | null }): Audience {
+  return { edition: row.edition === 'weekly' ? 'weekly' : 'daily', topics: row.topics === null ? undefined : row.topics.split(' ').filter(Boolean) };
 }
 
 export interface SentIssue {
@@ -70,7 +105,7 @@ export async function lookalikeIssue(db: Q, issue: IssueRef): Promise<SentIssue 
  * in its audience, and with no `sent` or `failed` delivery. `retry` limits
  * it to the deferred.
  */
-export function owedBatch(db: Q, issueId: string, after: number, limit: number, retry: boolean): Promise<Recipient[]> {
+export function owedBatch(db: Q, issueId: string, after: number, limit: number, retry: boolean, audience: Audience = EVERYONE): Promise<Recipient[]> {
   if (retry)
     return all(
       db,
@@ -83,20 +118,39 @@ export function owedBatch(db: Q, issueId: string, after: number, limit: number, 
     db,
     sql<Recipient>`SELECT s.id, s.email, s.name, s.email_key FROM subscribers s
        LEFT JOIN deliveries d ON d.issue = ${issueId} AND d.subscriber_id = s.id
-       WHERE s.id > ${after} AND ${owedWhere(issueId)}
+       WHERE s.id > ${after} AND ${owedWhere(issueId, audience)}
        ORDER BY s.id LIMIT ${limit}`,
   );
 }
 
 /** How many subscribers are still owed this issue. */
-export async function owedCount(db: Q, issueId: string): Promise<number> {
+export async function owedCount(db: Q, issueId: string, audience: Audience = EVERYONE): Promise<number> {
   const row = await one(
     db,
     sql<{ n: number }>`SELECT COUNT(*) AS n FROM subscribers s
        LEFT JOIN deliveries d ON d.issue = ${issueId} AND d.subscriber_id = s.id
-       WHERE ${owedWhere(issueId)}`,
+       WHERE ${owedWhere(issueId, audience)}`,
   );
   return row!.n;
+}
+
+/**
+ * The readers owed an issue, by the topic that brings it to them: each of
+ * the issue's topics (a reader who chose two is counted under both), and
+ * `''` for those who chose none (everything).
+ */
+export async function owedByTopic(db: Q, issueId: string, audience: Audience): Promise<Record<string, number>> {
+  const topics = audience.topics ?? [];
+  const counts: Record<string, number> = Object.fromEntries([...topics, ''].map((t) => [t, 0]));
+  const rows = await all(
+    db,
+    sql<{ topic: string; n: number }>`SELECT COALESCE(st.topic, '') AS topic, COUNT(*) AS n FROM subscribers s
+       LEFT JOIN deliveries d ON d.issue = ${issueId} AND d.subscriber_id = s.id
+       LEFT JOIN subscriber_topics st ON st.subscriber_id = s.id AND st.topic IN (${sql.join([...topics, ''])})
+       WHERE ${owedWhere(issueId, audience)} GROUP BY COALESCE(st.topic, '')`,
+  );
+  for (const row of rows) counts[row.topic] = row.n;
+  return counts;
 }
 
 /**
@@ -117,6 +171,7 @@ export async function claimBatch(
   which: ClaimKind,
   until: Date,
   at = new Date(),
+  audience: Audience = EVERYONE,
 ): Promise<Recipient[]> {
   const now = at.toISOString();
   return transact(db, async (trx) => {
@@ -124,8 +179,8 @@ export async function claimBatch(
       which === 'deferred'
         ? sql`s.status = 'subscribed' AND d.state = 'deferred'`
         : which === 'fresh'
-          ? sql`${owedWhere(issueId)} AND (d.state IS NULL OR d.state <> 'deferred')`
-          : owedWhere(issueId);
+          ? sql`${owedWhere(issueId, audience)} AND (d.state IS NULL OR d.state <> 'deferred')`
+          : owedWhere(issueId, audience);
     const skipLocked = onPostgres(trx) ? sql`FOR UPDATE OF s SKIP LOCKED` : sql``;
     const candidates = await all(
       trx,
@@ -237,7 +292,7 @@ export async function finishDelivery(db: Q, issueId: string, subscriberId: numbe
  * send/store.ts), for one worker (`host:pid:random`): on PostgreSQL several
  * share an issue, each working on the subscribers it claimed.
  */
-export function ledger(db: Q, worker = '') {
+export function ledger(db: Q, worker = '', audience: Audience = EVERYONE) {
   const clock = serverClock(db);
   return {
     worker,
@@ -245,12 +300,12 @@ export function ledger(db: Q, worker = '') {
     shared: onPostgres(db),
     recordIssue: async (issue: IssueRef) => {
       await clock.sync();
-      await recordIssue(db, issue);
+      await recordIssue(db, issue, audience);
     },
-    owedCount: (issueId: string) => owedCount(db, issueId),
-    owedBatch: (issueId: string, after: number, limit: number, retry: boolean) => owedBatch(db, issueId, after, limit, retry),
+    owedCount: (issueId: string) => owedCount(db, issueId, audience),
+    owedBatch: (issueId: string, after: number, limit: number, retry: boolean) => owedBatch(db, issueId, after, limit, retry, audience),
     claimBatch: (issueId: string, after: number, limit: number, which: ClaimKind, until: Date) =>
-      claimBatch(db, issueId, worker, after, limit, which, clock.toServer(until), clock.now()),
+      claimBatch(db, issueId, worker, after, limit, which, clock.toServer(until), clock.now(), audience),
     renewClaims: async (issueId: string, until: Date) => {
       await clock.sync();
       await renewClaims(db, issueId, worker, clock.toServer(until));
@@ -328,17 +383,18 @@ export interface IssueStatus {
 
 /** Delivery counts per issue sent (newest first), or for the issue with this slug. */
 export async function deliveryStatus(db: Q, slug?: string): Promise<IssueStatus[]> {
-  type Row = Pick<IssueStatus, 'key' | 'slug' | 'title' | 'first_sent_at'>;
+  type Row = Pick<IssueStatus, 'key' | 'slug' | 'title' | 'first_sent_at'> & { edition: string; topics: string | null };
   const issues = await all(db, slug ? sql<Row>`SELECT * FROM issues WHERE slug = ${slug}` : sql<Row>`SELECT * FROM issues ORDER BY first_sent_at DESC`);
   const statuses: IssueStatus[] = [];
   for (const issue of issues) {
+    const { edition, topics, ...fields } = issue;
     const status: IssueStatus = {
-      ...issue,
+      ...fields,
       sent: 0,
       deferred: 0,
       failed: 0,
       sending: 0,
-      owed: await owedCount(db, issue.key),
+      owed: await owedCount(db, issue.key, recordedAudience({ edition, topics })),
       ...(await reportFigures(db, issue.key)),
       delivered: 0,
       hardRate: 0,

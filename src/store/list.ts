@@ -8,6 +8,7 @@ import { readUserText } from '../util/user-files.js';
 import { openStore } from './connect.js';
 import { now } from './db.js';
 import { type ImportOptions, type ImportResult, importCsv } from './import.js';
+import { type Preferences, samePreferences, setPreferences, topicsOf } from './preferences.js';
 import { all, changes, type Q, transact } from './sql.js';
 import {
   allSubscribers,
@@ -52,13 +53,15 @@ export type AddOutcome = 'added' | 'updated' | 'unchanged';
  */
 export async function addSubscriber(
   db: Q,
-  input: { email: string; name?: string | undefined; force?: boolean | undefined },
+  input: { email: string; name?: string | undefined; force?: boolean | undefined; preferences?: Partial<Preferences> | undefined },
 ): Promise<{ outcome: AddOutcome; email: string }> {
   const address = parseAddress(input.email);
   const name = input.name === undefined ? undefined : plainLine(input.name);
   const existing = await findSubscriber(db, address);
+  const wanted = input.preferences;
   if (!existing) {
-    await insertSubscriber(db, { email: address, ...(name ? { name } : {}), status: 'subscribed', source: 'cli' });
+    const row = await insertSubscriber(db, { email: address, ...(name ? { name } : {}), status: 'subscribed', source: 'cli' });
+    if (wanted) await setPreferences(db, row.id, { topics: wanted.topics ?? [], frequency: wanted.frequency ?? 'daily' });
     return { outcome: 'added', email: address };
   }
   if (complained(existing)) {
@@ -75,7 +78,14 @@ export async function addSubscriber(
   }
   if (existing.status !== 'subscribed') await setStatus(db, existing.id, 'subscribed');
   if (name && name !== existing.name) await setName(db, existing.id, name);
-  const unchanged = existing.status === 'subscribed' && (!name || name === existing.name);
+  let chose = false;
+  if (wanted) {
+    const before = { topics: (await topicsOf(db, [existing.id])).get(existing.id) ?? [], frequency: existing.frequency };
+    const after = { topics: wanted.topics ?? before.topics, frequency: wanted.frequency ?? before.frequency };
+    chose = !samePreferences(before, after);
+    if (chose) await setPreferences(db, existing.id, after);
+  }
+  const unchanged = existing.status === 'subscribed' && (!name || name === existing.name) && !chose;
   return { outcome: unchanged ? 'unchanged' : 'updated', email: existing.email };
 }
 
@@ -94,18 +104,51 @@ export function parseStatus(value: string): Status {
   return value as Status;
 }
 
+/** A subscriber with the topics they chose (none: everything). */
+export type ListedSubscriber = SubscriberRow & { topics: string[] };
+
+/** Every subscriber with their topics, in the order they joined, a thousand at a time. */
+async function* everyoneWithTopics(db: Q): AsyncGenerator<ListedSubscriber> {
+  let batch: SubscriberRow[] = [];
+  const flush = async () => {
+    const topics = await topicsOf(
+      db,
+      batch.map((s) => s.id),
+    );
+    const rows = batch.map((s) => ({ ...s, topics: topics.get(s.id) ?? [] }));
+    batch = [];
+    return rows;
+  };
+  for await (const s of allSubscribers(db)) {
+    batch.push(s);
+    if (batch.length >= 1000) yield* await flush();
+  }
+  yield* await flush();
+}
+
 /** Every subscriber (with this status), in the order they joined. */
-export async function* listSubscribers(db: Q, status?: Status): AsyncGenerator<SubscriberRow> {
-  for await (const s of allSubscribers(db)) if (!status || s.status === status) yield s;
+export async function* listSubscribers(db: Q, status?: Status): AsyncGenerator<ListedSubscriber> {
+  for await (const s of everyoneWithTopics(db)) if (!status || s.status === status) yield s;
 }
 
 /** Import a CSV file (UTF-8, or UTF-16 with a BOM), read as a stream. */
-export function importFile(db: Q, file: string, handlers: Pick<ImportOptions, 'onProblem' | 'onDuplicate' | 'status'>): Promise<ImportResult> {
+export function importFile(db: Q, file: string, handlers: Pick<ImportOptions, 'onProblem' | 'onDuplicate' | 'status' | 'topics'>): Promise<ImportResult> {
   const open = () => readUserText(file, 'INPUT', 'the CSV file', 'no such file', 'export the CSV as UTF-8');
   return importCsv(db, open, { file, source: `import:${path.basename(file)}`, ...handlers });
 }
 
-const EXPORT_COLUMNS = ['email', 'name', 'status', 'source', 'created_at', 'subscribed_at', 'unsubscribed_at', 'unsubscribed_how'] as const;
+const EXPORT_COLUMNS = [
+  'email',
+  'name',
+  'status',
+  'source',
+  'created_at',
+  'subscribed_at',
+  'unsubscribed_at',
+  'unsubscribed_how',
+  'topics',
+  'frequency',
+] as const;
 
 /**
  * Every subscriber as CSV lines (header first), written by csv-stringify:
@@ -116,8 +159,19 @@ const EXPORT_COLUMNS = ['email', 'name', 'status', 'source', 'created_at', 'subs
 export async function* exportCsv(db: Q): AsyncGenerator<string> {
   const line = (cells: readonly string[]) => stringify([cells], { escape_formulas: true, record_delimiter: '' });
   yield line(EXPORT_COLUMNS);
-  for await (const s of allSubscribers(db)) {
-    yield line([s.email, s.name, s.status, s.source, s.created_at, s.subscribed_at ?? '', s.unsubscribed_at ?? '', s.unsubscribed_how ?? '']);
+  for await (const s of everyoneWithTopics(db)) {
+    yield line([
+      s.email,
+      s.name,
+      s.status,
+      s.source,
+      s.created_at,
+      s.subscribed_at ?? '',
+      s.unsubscribed_at ?? '',
+      s.unsubscribed_how ?? '',
+      s.topics.join(' '),
+      s.frequency,
+    ]);
   }
 }
 

@@ -24,6 +24,10 @@ export interface SubscriberRow {
   unsubscribed_how: LeftHow | null;
   /** When a confirmation was last mailed to them. */
   confirm_sent_at: string | null;
+  /** Every issue (`daily`), or the weekly roll-up. */
+  frequency: 'daily' | 'weekly';
+  /** When they last chose their topics or frequency. */
+  preferences_at: string | null;
 }
 
 /** How a subscriber left the list. */

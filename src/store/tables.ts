@@ -18,7 +18,10 @@ export interface Tables {
     unsubscribed_at: string | null;
     unsubscribed_how: string | null;
     confirm_sent_at: string | null;
+    frequency: Generated<'daily' | 'weekly'>;
+    preferences_at: string | null;
   };
+  subscriber_topics: { subscriber_id: number; topic: string };
   deliveries: {
     issue: string;
     subscriber_id: number;
@@ -37,7 +40,7 @@ export interface Tables {
     sent_by: string | null;
     relay: string | null;
   };
-  issues: { key: string; slug: string; title: string; feed_id: string; first_sent_at: string };
+  issues: { key: string; slug: string; title: string; feed_id: string; first_sent_at: string; edition: Generated<'daily' | 'weekly'>; topics: string | null };
   quota_hits: { key: string; bucket: number; hits: number };
   send_lock: { id: number; pid: number; host: string; started_at: string; beat_at: string | null };
   reports: {

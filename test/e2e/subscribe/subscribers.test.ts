@@ -138,7 +138,7 @@ describe('gazette subscribers', () => {
     expect((await cli(config, 'add', 'zoe@example.org', '--force')).code).toBe(0);
     await cli(config, 'add', 'quote@example.org', '--name', 'Say "hi", please');
     const exported = (await cli(config, 'export')).stdout.split('\n');
-    expect(exported[0]).toBe('email,name,status,source,created_at,subscribed_at,unsubscribed_at,unsubscribed_how');
+    expect(exported[0]).toBe('email,name,status,source,created_at,subscribed_at,unsubscribed_at,unsubscribed_how,topics,frequency');
     expect(exported[1]).toMatch(/^zoe@example\.org,Zoë,subscribed,cli,/);
     expect(exported[2]).toMatch(/^quote@example\.org,"Say ""hi"", please",subscribed,cli,/);
     expect((await cli(config, 'remove', 'nobody@example.org')).code).toBe(1);
@@ -192,7 +192,7 @@ describe('gazette subscribers', () => {
     expect((await cli(b.config, 'import', file)).code).toBe(0);
     const firstThree = (list: string) => list.replace(/^((?:[^\t]*\t){2}[^\t]*).*$/gm, '$1');
     expect(firstThree((await cli(b.config, 'list')).stdout)).toBe(firstThree((await cli(a.config, 'list')).stdout));
-    expect((await cli(a.config, 'list')).stdout).toMatch(/y@example\.org\tunsubscribed\t\t\S+\t\S+ \(command\)/);
+    expect((await cli(a.config, 'list')).stdout).toMatch(/y@example\.org\tunsubscribed\t\t\S+\teverything\tdaily\t\S+ \(command\)/);
   });
 
   it('rejects a CSV without an email column, a missing file and a non-UTF-8 file, importing nothing', async () => {
