@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/index.js';
 import { bundleResources, type Issue } from '../content/index.js';
-import { type EmailTemplate, loadTemplate, personalizeHtml, personalizeText, previewUnsubscribeUrl, type RenderedEmail } from '../email/index.js';
+import { type EmailTemplate, loadTemplate, personalizeHtml, personalizeText, previewLinks, type RenderedEmail } from '../email/index.js';
 import { GazetteError } from '../errors.js';
 import { FEED_FILES, FEED_STYLESHEET, renderAtom, renderJsonFeed, renderRss } from '../feeds/index.js';
 import {
@@ -221,7 +221,7 @@ function planTags(out: OutputPlan, issues: Issue[]): void {
 
 /** Each previewed email, as HTML and as text, addressed to a sample reader. */
 function planEmailPreviews(out: OutputPlan, emails: PlannedEmails): void {
-  const sample = { unsubscribeUrl: previewUnsubscribeUrl(out.config), email: 'reader@example.com' };
+  const sample = { ...previewLinks(out.config), email: 'reader@example.com' };
   const emailOf = async (issue: Issue) => (await emails.rendered).get(issue)!;
   for (const issue of emails.issues) {
     const email = emails.keys?.get(issue);

@@ -9,9 +9,10 @@ import { loadTemplate, templatePath } from './template.js';
 /** Up to this many emails go to a prestarted MJML worker; more get a pool of their own. */
 const FEW_EMAILS = 50;
 
-/** The unsubscribe link shown in `out/email/` previews: it unsubscribes no one. */
-export function previewUnsubscribeUrl(config: Pick<Config, 'server' | 'site'>): string {
-  return new URL('unsubscribe?token=preview', config.server.publicUrl ?? config.site.baseUrl).href;
+/** The footer's links in `out/email/` previews and test copies: they unsubscribe no one and open nobody's preferences. */
+export function previewLinks(config: Pick<Config, 'server' | 'site'>): { unsubscribeUrl: string; preferencesUrl: string } {
+  const base = config.server.publicUrl ?? config.site.baseUrl;
+  return { unsubscribeUrl: new URL('unsubscribe?token=preview', base).href, preferencesUrl: new URL('preferences?token=preview', base).href };
 }
 
 /** Start loading the renderer's modules (unified, MJML's helpers) now, for a render that will likely follow. */

@@ -1,6 +1,6 @@
 export { ShellCache } from './cache.js';
 export { renderConfirmation } from './confirm.js';
-export { preloadEmailRenderer, previewUnsubscribeUrl, renderEmails } from './emails.js';
+export { preloadEmailRenderer, previewLinks, renderEmails } from './emails.js';
 export { prestartMjml } from './mjml.js';
 export { personalizeHtml, personalizeText } from './personalize.js';
 export type { RenderedEmail } from './render.js';

@@ -12,6 +12,7 @@ import { escapeHtml } from '../util/html.js';
  */
 export interface Markers {
   unsubscribeUrl: string;
+  preferencesUrl: string;
   confirmUrl: string;
   name: string;
   email: string;
@@ -25,6 +26,7 @@ export function newNonce(): string {
 export function markersFor(nonce: string): Markers {
   return {
     unsubscribeUrl: `GAZETTE_${nonce}_UNSUBSCRIBE_URL_`,
+    preferencesUrl: `GAZETTE_${nonce}_PREFERENCES_URL_`,
     confirmUrl: `GAZETTE_${nonce}_CONFIRM_URL_`,
     name: `GAZETTE_${nonce}_NAME_`,
     email: `GAZETTE_${nonce}_EMAIL_`,
@@ -34,6 +36,8 @@ export function markersFor(nonce: string): Markers {
 /** The values filled in for one reader. */
 export interface Personal {
   unsubscribeUrl: string;
+  /** The reader's preferences page (an issue's footer). */
+  preferencesUrl?: string;
   /** The confirmation link, in a confirmation email. */
   confirmUrl?: string;
   name?: string;
@@ -46,7 +50,7 @@ export interface Marked {
 }
 
 /** Any marker; only those carrying the rendering's own nonce are filled in. One pattern, whatever the nonce. */
-const MARKER = /GAZETTE_([0-9A-F]{16})_(UNSUBSCRIBE_URL|CONFIRM_URL|NAME|EMAIL)_/g;
+const MARKER = /GAZETTE_([0-9A-F]{16})_(UNSUBSCRIBE_URL|PREFERENCES_URL|CONFIRM_URL|NAME|EMAIL)_/g;
 
 function fill(text: string, nonce: string, personal: Personal, encode: (s: string) => string): string {
   return text.replace(MARKER, (marker, markerNonce: string, field: string) => {
@@ -54,6 +58,8 @@ function fill(text: string, nonce: string, personal: Personal, encode: (s: strin
     switch (field) {
       case 'UNSUBSCRIBE_URL':
         return encode(personal.unsubscribeUrl);
+      case 'PREFERENCES_URL':
+        return encode(personal.preferencesUrl ?? '');
       case 'CONFIRM_URL':
         return encode(personal.confirmUrl ?? '');
       case 'NAME':

@@ -78,6 +78,7 @@ export function templateContext(issue: Issue, config: Pick<Config, 'email' | 'si
     email: { postal_address: config.email.postalAddress },
     labels,
     unsubscribe_url: markers.unsubscribeUrl,
+    preferences_url: markers.preferencesUrl,
     subscriber: { name: markers.name, email: markers.email },
   };
 }
@@ -86,6 +87,7 @@ function textPart(issue: Issue, tree: ParsedBody['tree'], config: Pick<Config, '
   const body = markdownToText(tree, { base: issue.url, linksLabel: labels.links, footnotesLabel: labels.footnotes });
   const footer = [
     `${labels.view_in_browser}: ${issue.url}`,
+    `${labels.preferences}: ${markers.preferencesUrl}`,
     `${labels.unsubscribe}: ${markers.unsubscribeUrl}`,
     labels.reason,
     config.email.postalAddress,

@@ -35,6 +35,8 @@ export function footnoteLabels(language: string): { label: string; back: string 
 export interface Labels {
   view_in_browser: string;
   unsubscribe: string;
+  /** The footer's link to the reader's preferences page (topics, how often). */
+  preferences: string;
   /** Why the reader gets this email; `{site}` is the newsletter's title. */
   reason: string;
   links: string;
@@ -45,24 +47,28 @@ const LABELS: Record<string, Omit<Labels, 'footnotes'>> = {
   en: {
     view_in_browser: 'View in browser',
     unsubscribe: 'Unsubscribe',
+    preferences: 'Preferences',
     reason: 'You are receiving this email because you subscribed to {site}.',
     links: 'Links',
   },
   zh: {
     view_in_browser: '在浏览器中查看',
     unsubscribe: '退订',
+    preferences: '订阅设置',
     reason: '你收到这封邮件，是因为你订阅了「{site}」。',
     links: '链接',
   },
   'zh-Hant': {
     view_in_browser: '在瀏覽器中查看',
     unsubscribe: '取消訂閱',
+    preferences: '訂閱設定',
     reason: '你收到這封郵件，是因為你訂閱了「{site}」。',
     links: '連結',
   },
   ja: {
     view_in_browser: 'ブラウザで表示',
     unsubscribe: '配信停止',
+    preferences: '配信設定',
     reason: '「{site}」を購読しているため、このメールをお送りしています。',
     links: 'リンク',
   },
@@ -124,6 +130,17 @@ export interface ReaderWords {
   invite_mail_lead: string;
   invite_text_lead: string;
   invite_mail_ignore: string;
+  /** The preferences page (a reader's topics and how often). */
+  preferences_title: string;
+  preferences_lead: string;
+  topics_label: string;
+  topics_hint: string;
+  frequency_label: string;
+  frequency_daily: string;
+  frequency_weekly: string;
+  preferences_button: string;
+  preferences_saved: string;
+  leave_button: string;
 }
 
 const READER_WORDS: Record<string, ReaderWords> = {
@@ -171,6 +188,16 @@ const READER_WORDS: Record<string, ReaderWords> = {
     invite_mail_lead: '{site} has moved to a new home, and your address came with its list. To keep receiving it, confirm below.',
     invite_text_lead: '{site} has moved to a new home, and your address came with its list. To keep receiving it, open this link:',
     invite_mail_ignore: 'If you do nothing, you will not hear from us again. The link works for 7 days.',
+    preferences_title: 'Your {site} preferences',
+    preferences_lead: 'What {email} receives. Change it any time; the next issue follows your choice.',
+    topics_label: 'Topics',
+    topics_hint: 'Choose none to receive everything.',
+    frequency_label: 'How often',
+    frequency_daily: 'Every issue',
+    frequency_weekly: 'One weekly roll-up',
+    preferences_button: 'Save my choice',
+    preferences_saved: 'Saved: {email} will receive what you chose from the next issue on.',
+    leave_button: 'Unsubscribe from everything',
   },
   zh: {
     subscribe_title: '订阅「{site}」',
@@ -215,6 +242,16 @@ const READER_WORDS: Record<string, ReaderWords> = {
     invite_mail_lead: '「{site}」搬了新家，你的地址随订阅名单一起迁了过来。如果还想继续接收，请在下面确认。',
     invite_text_lead: '「{site}」搬了新家，你的地址随订阅名单一起迁了过来。如果还想继续接收，请打开下面的链接：',
     invite_mail_ignore: '如果你什么都不做，我们不会再给你发信。链接 7 天内有效。',
+    preferences_title: '「{site}」订阅设置',
+    preferences_lead: '{email} 接收的内容。随时可以修改，下一期起按你的选择发送。',
+    topics_label: '主题',
+    topics_hint: '一个都不选，就接收全部内容。',
+    frequency_label: '接收频率',
+    frequency_daily: '每期都收',
+    frequency_weekly: '每周一封合集',
+    preferences_button: '保存设置',
+    preferences_saved: '已保存：从下一期起，{email} 将按你的选择接收。',
+    leave_button: '全部退订',
   },
   'zh-Hant': {
     subscribe_title: '訂閱「{site}」',
@@ -259,6 +296,16 @@ const READER_WORDS: Record<string, ReaderWords> = {
     invite_mail_lead: '「{site}」搬了新家，你的地址隨訂閱名單一起遷了過來。如果還想繼續接收，請在下面確認。',
     invite_text_lead: '「{site}」搬了新家，你的地址隨訂閱名單一起遷了過來。如果還想繼續接收，請打開下面的連結：',
     invite_mail_ignore: '如果你什麼都不做，我們不會再寄信給你。連結 7 天內有效。',
+    preferences_title: '「{site}」訂閱設定',
+    preferences_lead: '{email} 接收的內容。隨時可以修改，下一期起依你的選擇寄送。',
+    topics_label: '主題',
+    topics_hint: '一個都不選，就接收全部內容。',
+    frequency_label: '接收頻率',
+    frequency_daily: '每期都收',
+    frequency_weekly: '每週一封合輯',
+    preferences_button: '儲存設定',
+    preferences_saved: '已儲存：從下一期起，{email} 將依你的選擇接收。',
+    leave_button: '全部取消訂閱',
   },
   ja: {
     subscribe_title: '「{site}」を購読する',
@@ -305,6 +352,16 @@ const READER_WORDS: Record<string, ReaderWords> = {
     invite_text_lead:
       '「{site}」は新しい場所に移りました。あなたのアドレスも購読者リストと一緒に移されています。受信を続ける場合は、下のリンクを開いてください：',
     invite_mail_ignore: '何もしなければ、今後メールをお送りすることはありません。リンクの有効期限は 7 日です。',
+    preferences_title: '「{site}」の配信設定',
+    preferences_lead: '{email} が受け取る内容です。いつでも変更でき、次の号からあなたの選択どおりに届きます。',
+    topics_label: 'トピック',
+    topics_hint: '何も選ばなければ、すべてを受け取ります。',
+    frequency_label: '頻度',
+    frequency_daily: '毎号',
+    frequency_weekly: '週に一度のまとめ',
+    preferences_button: '設定を保存',
+    preferences_saved: '保存しました：次の号から、{email} にはあなたの選択どおりに届きます。',
+    leave_button: 'すべての配信を停止',
   },
 };
 

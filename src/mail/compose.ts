@@ -16,6 +16,8 @@ export interface ComposeInput {
   to: Pick<Recipient, 'email' | 'name'>;
   /** This subscriber's personal one-click unsubscribe URL. */
   unsubscribeUrl: string;
+  /** This subscriber's preferences page (the footer's link). */
+  preferencesUrl?: string;
   /** Defaults to now. */
   date?: Date;
   /** The envelope sender (VERP, `bounces+…@return_path_domain`); default the From address. */
@@ -63,9 +65,9 @@ export function listId(config: MailConfig): { url: string; comment: string } {
  * part first; one-click unsubscribe headers (RFC 2369, RFC 8058).
  */
 export function composeMessage(input: ComposeInput): SendMailOptions {
-  const { config, email, to, unsubscribeUrl } = input;
+  const { config, email, to, unsubscribeUrl, preferencesUrl } = input;
   return {
-    ...personalMessage(config, email, to, { unsubscribeUrl }, input.date),
+    ...personalMessage(config, email, to, { unsubscribeUrl, ...(preferencesUrl ? { preferencesUrl } : {}) }, input.date),
     messageId: input.messageId ?? randomMessageId(config),
     list: {
       id: listId(config),
@@ -89,12 +91,13 @@ function personalMessage(
   config: MailConfig,
   email: RenderedEmail,
   to: Pick<Recipient, 'email' | 'name'>,
-  links: { unsubscribeUrl?: string; confirmUrl?: string },
+  links: { unsubscribeUrl?: string; preferencesUrl?: string; confirmUrl?: string },
   date = new Date(),
 ): SendMailOptions {
   const from = need(config, 'email.from');
   const personal = {
     unsubscribeUrl: links.unsubscribeUrl ?? '',
+    ...(links.preferencesUrl ? { preferencesUrl: links.preferencesUrl } : {}),
     ...(links.confirmUrl ? { confirmUrl: links.confirmUrl } : {}),
     name: to.name,
     email: to.email,

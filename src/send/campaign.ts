@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { type Config, need, placeholderProblems } from '../config/index.js';
 import { createIssueCache, type Issue, loadIssues, topicsOfIssue } from '../content/index.js';
-import { previewUnsubscribeUrl, type RenderedEmail, renderEmails } from '../email/index.js';
+import { previewLinks, type RenderedEmail, renderEmails } from '../email/index.js';
 import { GazetteError } from '../errors.js';
 import { type Carrier, composeMessage, describeRelays, openRelays, outboxDir, type Relay, sendOne } from '../mail/index.js';
 import {
@@ -165,7 +165,7 @@ export async function sendTestCopy(
   const checked = checkEmail(options.to);
   if ('reason' in checked) throw new GazetteError('ADDRESS', `--to: ${checked.reason}`);
   const { issue, email, warnings } = await issueAndEmail(config, options.issue, options.dryRun);
-  const message = composeMessage({ config, email, to: { email: checked.email, name: '' }, unsubscribeUrl: previewUnsubscribeUrl(config) });
+  const message = composeMessage({ config, email, to: { email: checked.email, name: '' }, ...previewLinks(config) });
   const sent = await sendOne(config, { dryRun: options.dryRun, outboxDir: outboxDir(config, issue.slug) }, message);
   return { issue, to: checked.email, via: sent.via, kind: sent.kind, warnings };
 }

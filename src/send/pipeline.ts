@@ -3,7 +3,7 @@ import type { Issue } from '../content/index.js';
 import type { RenderedEmail } from '../email/index.js';
 import { type Classified, classify, composeMessage, type Relay, senderDomain, transferEncoding, type Verdict } from '../mail/index.js';
 import type { ClaimKind, Outcome, Recipient } from '../store/index.js';
-import { deliveryMessageId, returnPath, unsubscribeToken, unsubscribeUrl } from '../tokens/index.js';
+import { deliveryMessageId, preferencesToken, preferencesUrl, returnPath, unsubscribeToken, unsubscribeUrl } from '../tokens/index.js';
 import { drain } from '../util/pool.js';
 import { countInProcess, rateSlot } from './pace.js';
 import { relayPicker } from './relays.js';
@@ -175,6 +175,7 @@ export async function sendIssue(run: SendRun): Promise<SendResult> {
       email,
       to: recipient,
       unsubscribeUrl: unsubscribeUrl(config, unsubscribeToken(secret, recipient)),
+      preferencesUrl: preferencesUrl(config, preferencesToken(secret, recipient)),
       returnPath: returnPath(config, secret, recipient, issue.key),
       textEncoding,
       messageId: id,

@@ -6,6 +6,7 @@ import { BODY_LIMIT, html, routeContext } from './context.js';
 import type { ServeDeps } from './deps.js';
 import { sharedLimitStore } from './limits.js';
 import { messagePage, STYLE_HASH } from './pages.js';
+import { preferencesRoutes } from './preferences-routes.js';
 import { subscribeRoutes } from './subscribe-routes.js';
 import { unsubscribeRoutes } from './unsubscribe-routes.js';
 import { webhookRoutes } from './webhooks.js';
@@ -67,6 +68,7 @@ export async function createApp(deps: ServeDeps): Promise<{ app: FastifyInstance
 
   subscribeRoutes(app, routes);
   await unsubscribeRoutes(app, routes);
+  preferencesRoutes(app, routes);
 
   // A known path with another method: 405, saying which methods it takes.
   const methods: Record<string, string[]> = {

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { readerWords } from '../i18n/index.js';
 import type { SubscriberRow } from '../store/index.js';
-import { verifyConfirmToken, verifyToken, verifyUndoToken } from '../tokens/index.js';
+import { verifyConfirmToken, verifyPreferencesToken, verifyToken, verifyUndoToken } from '../tokens/index.js';
 import type { ServeDeps } from './deps.js';
 import { messagePage, type PageContext } from './pages.js';
 
@@ -47,18 +47,23 @@ export function routeContext(deps: ServeDeps) {
   const badLink = (reply: FastifyReply, expired = false) =>
     html(reply, 400, messagePage(ctx, words.bad_link_title, expired ? words.expired_link : words.bad_link));
 
-  /** The subscriber an unsubscribe token names, or undefined (a forged or damaged token): one lookup, the MAC checked against its row. */
-  const unsubscriber = async (token: string): Promise<SubscriberRow | undefined> => {
-    let row: SubscriberRow | undefined;
-    const id = await verifyToken(secret, token, async (n) => {
-      row = await lookup(n);
-      return row;
-    });
-    return id === undefined ? undefined : row;
-  };
+  /** The subscriber a lasting token names (`verify`: an unsubscribe or a preferences token), or undefined: one lookup, the MAC checked against its row. */
+  const readerOf =
+    (verify: typeof verifyToken) =>
+    async (token: string): Promise<SubscriberRow | undefined> => {
+      let row: SubscriberRow | undefined;
+      const id = await verify(secret, token, async (n) => {
+        row = await lookup(n);
+        return row;
+      });
+      return id === undefined ? undefined : row;
+    };
+  const unsubscriber = readerOf(verifyToken);
+  const preferencesReader = readerOf(verifyPreferencesToken);
   /** Whether the request carries a token Gazette signed for this route: then no rate limit applies to it. */
   const genuine: Record<string, (token: string) => Promise<boolean>> = {
     unsubscribe: async (token) => (await unsubscriber(token)) !== undefined,
+    preferences: async (token) => (await preferencesReader(token)) !== undefined,
     confirm: async (token) => !('problem' in (await verifyConfirmToken(secret, token, lookup, now()))),
     resubscribe: async (token) => !('problem' in (await verifyUndoToken(secret, token, lookup, now()))),
   };
@@ -67,5 +72,22 @@ export function routeContext(deps: ServeDeps) {
     config: { rateLimit: { max: CLICKS_PER_MINUTE, timeWindow: '1 minute', allowList: (request: FastifyRequest) => genuine[route]!(tokenOf(request)) } },
   });
 
-  return { deps, config, store, secret, now, prefix, ctx, words, inFlight, wantsJson, lookup, tokenOf, badLink, unsubscriber, limitedUnlessSigned };
+  return {
+    deps,
+    config,
+    store,
+    secret,
+    now,
+    prefix,
+    ctx,
+    words,
+    inFlight,
+    wantsJson,
+    lookup,
+    tokenOf,
+    badLink,
+    unsubscriber,
+    preferencesReader,
+    limitedUnlessSigned,
+  };
 }

@@ -1,7 +1,7 @@
 import type { SendMailOptions } from 'nodemailer';
 import type { Config } from '../config/index.js';
 import type { RenderedEmail } from '../email/index.js';
-import type { ConfirmationCaps, ConfirmationSlot, LeftHow, Q, SubscribeRequest, SubscriberRow } from '../store/index.js';
+import type { ConfirmationCaps, ConfirmationSlot, LeftHow, Preferences, Q, SubscribeRequest, SubscriberRow } from '../store/index.js';
 
 /**
  * What `serve`'s routes need of the subscriber store, owned here as the
@@ -18,6 +18,10 @@ export interface ReaderStore {
   confirm(id: number): Promise<'subscribed' | 'already'>;
   leave(id: number, how: LeftHow): Promise<'unsubscribed' | 'already'>;
   undoLeave(id: number): Promise<'subscribed' | 'unchanged'>;
+  /** What a reader chose: topics (none: everything) and how often. */
+  preferences(id: number): Promise<Preferences>;
+  /** Record a reader's choice, with its time. */
+  setPreferences(id: number, preferences: Preferences, at: Date): Promise<void>;
   /** Take a provider's event once: false when it was taken before (within its replay window). */
   claimEvent(id: string, at: Date, keepUntil: Date | undefined): Promise<boolean>;
   /** Give an event back when applying it failed, so that the provider's retry is taken. */

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Config } from '../config/index.js';
 import type { ReaderWords } from '../i18n/index.js';
 import { subscribeFields } from '../pages/index.js';
+import type { Preferences } from '../store/index.js';
 import { escapeHtml as e } from '../util/html.js';
 import { fillIn } from '../util/text.js';
 
@@ -18,7 +19,10 @@ a{color:var(--accent)}.site{color:var(--muted);font-weight:600;text-decoration:n
 label{display:block;margin:.75rem 0 .25rem;font-weight:600}
 input[type=email],input[type=text]{box-sizing:border-box;width:100%;padding:.6rem;font:inherit;color:inherit;background:transparent;border:1px solid var(--line);border-radius:6px}
 button{margin-top:1rem;padding:.6rem 1.2rem;font:inherit;font-weight:600;color:#fff;background:var(--accent);border:0;border-radius:6px;cursor:pointer}
-.hp{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}`;
+.hp{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}
+fieldset{border:1px solid var(--line);border-radius:6px;margin:1rem 0;padding:.5rem 1rem}legend{font-weight:600}
+label.choice{font-weight:400;margin:.35rem 0}.hint{color:var(--muted);font-size:.9rem;margin:.25rem 0}
+button.leave{background:transparent;color:var(--accent);border:1px solid var(--line)}`;
 
 /** The Content-Security-Policy hash of the one inline style: no other style or script may run. */
 export const STYLE_HASH = `'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`;
@@ -102,6 +106,56 @@ export function subscribePage(ctx: PageContext, title: string, message: string):
     `<p>${e(message)}</p>
 <form method="post" action="subscribe">
 ${subscribeFields(ctx.words, true)}
+</form>`,
+  );
+}
+
+/**
+ * The preferences page: the topics (when the list has some) as boxes to
+ * tick, how often as a choice of two, a button that saves; then a button
+ * to leave everything (the unsubscribe form, its own token). `saved`: the
+ * line said after a save.
+ */
+export function preferencesPage(
+  ctx: PageContext,
+  email: string,
+  chosen: Preferences,
+  tokens: { preferences: string; unsubscribe: string },
+  saved = false,
+): string {
+  const { words, config } = ctx;
+  const topics = config.topics.length
+    ? `<fieldset><legend>${e(words.topics_label)}</legend>
+${config.topics
+  .map(
+    (t) =>
+      `<label class="choice"><input type="checkbox" name="topic" value="${e(t.key)}"${chosen.topics.includes(t.key) ? ' checked' : ''}> ${e(t.label)}</label>`,
+  )
+  .join('\n')}
+<p class="hint">${e(words.topics_hint)}</p>
+</fieldset>
+`
+    : '';
+  const frequency = (['daily', 'weekly'] as const)
+    .map(
+      (f) =>
+        `<label class="choice"><input type="radio" name="frequency" value="${f}"${chosen.frequency === f ? ' checked' : ''}> ${e(f === 'daily' ? words.frequency_daily : words.frequency_weekly)}</label>`,
+    )
+    .join('\n');
+  return page(
+    ctx,
+    words.preferences_title,
+    `<p>${fill(saved ? words.preferences_saved : words.preferences_lead, email)}</p>
+<form method="post" action="preferences">
+<input type="hidden" name="token" value="${e(tokens.preferences)}">
+${topics}<fieldset><legend>${e(words.frequency_label)}</legend>
+${frequency}
+</fieldset>
+<button type="submit">${e(words.preferences_button)}</button>
+</form>
+<form method="post" action="unsubscribe?token=${e(encodeURIComponent(tokens.unsubscribe))}">
+<input type="hidden" name="token" value="${e(tokens.unsubscribe)}">
+<button type="submit" class="leave">${e(words.leave_button)}</button>
 </form>`,
   );
 }

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { claimEvent, countHit, releaseEvent } from './events.js';
+import { type Preferences, setPreferences, topicsOf } from './preferences.js';
 import { onPostgres, type Q } from './sql.js';
 import { getSubscriber, type LeftHow } from './subscribers.js';
 import { type ConfirmationCaps, type ConfirmationSlot, confirmSubscription, leave, releaseSlot, requestSubscription, undoLeave } from './subscriptions.js';
@@ -17,6 +18,12 @@ export function readerStore(db: Q) {
     confirm: (id: number) => confirmSubscription(db, id),
     leave: (id: number, how: LeftHow) => leave(db, id, how),
     undoLeave: (id: number) => undoLeave(db, id),
+    /** What a reader chose (topics, none: everything; how often). */
+    preferences: async (id: number): Promise<Preferences> => {
+      const row = await getSubscriber(db, id);
+      return { topics: (await topicsOf(db, [id])).get(id) ?? [], frequency: row?.frequency ?? 'daily' };
+    },
+    setPreferences: (id: number, preferences: Preferences, at: Date) => setPreferences(db, id, preferences, at.toISOString()),
     claimEvent: (id: string, at: Date, keepUntil: Date | undefined) => claimEvent(db, id, at, keepUntil),
     releaseEvent: (id: string) => releaseEvent(db, id),
     countHit: (key: string, windowMs: number, at: Date) => countHit(db, key, windowMs, at),

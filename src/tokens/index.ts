@@ -5,6 +5,8 @@ export {
   isDeliveryMessageId,
   issueTag,
   loadSecret,
+  preferencesToken,
+  preferencesUrl,
   readBounceAddress,
   returnPath,
   UNDO_TTL_MS,
@@ -12,6 +14,7 @@ export {
   unsubscribeToken,
   unsubscribeUrl,
   verifyConfirmToken,
+  verifyPreferencesToken,
   verifyToken,
   verifyUndoToken,
 } from './tokens.js';

@@ -93,13 +93,41 @@ export function unsubscribeToken(secret: Buffer, subscriber: { id: number; email
 }
 
 /** The subscriber id a token names, if the token is genuine for that subscriber's address. */
-export async function verifyToken(secret: Buffer, token: string, lookup: Lookup<{ email_key: string }>): Promise<number | undefined> {
+export function verifyToken(secret: Buffer, token: string, lookup: Lookup<{ email_key: string }>): Promise<number | undefined> {
+  return readLastingToken(token, lookup, (id, emailKey) => mac(secret, id, emailKey));
+}
+
+/** A `<id>.<MAC>` token's subscriber id, when the MAC `macOf` makes for that subscriber's address matches (in constant time). */
+async function readLastingToken(
+  token: string,
+  lookup: Lookup<{ email_key: string }>,
+  macOf: (id: number, emailKey: string) => string,
+): Promise<number | undefined> {
   const m = /^(\d{1,15})\.([A-Za-z0-9_-]{32})$/.exec(token);
   if (!m) return undefined;
   const id = Number(m[1]);
   const subscriber = await lookup(id);
   if (!subscriber) return undefined;
-  return sameMac(mac(secret, id, subscriber.email_key), m[2]!) ? id : undefined;
+  return sameMac(macOf(id, subscriber.email_key), m[2]!) ? id : undefined;
+}
+
+function preferencesMac(secret: Buffer, id: number, emailKey: string): string {
+  return createHmac('sha256', secret).update(`preferences\n${id}\n${emailKey}`).digest('base64url').slice(0, 32);
+}
+
+/**
+ * A subscriber's preferences token (the footer's link to choose topics and
+ * frequency): `<id>.<HMAC>`, bound to the subscriber, their address and the
+ * purpose, so neither an unsubscribe token nor a confirmation's opens the
+ * page, nor it theirs. Like the unsubscribe link, it keeps working.
+ */
+export function preferencesToken(secret: Buffer, subscriber: { id: number; email_key: string }): string {
+  return `${subscriber.id}.${preferencesMac(secret, subscriber.id, subscriber.email_key)}`;
+}
+
+/** The subscriber id a preferences token names, if it is genuine for that subscriber's address. */
+export function verifyPreferencesToken(secret: Buffer, token: string, lookup: Lookup<{ email_key: string }>): Promise<number | undefined> {
+  return readLastingToken(token, lookup, (id, emailKey) => preferencesMac(secret, id, emailKey));
 }
 
 /** How long a confirmation link works. */
@@ -187,7 +215,7 @@ export function verifyUndoToken(
 }
 
 /** A reader's link under `server.public_url`: `<public_url><route>?token=…`. */
-function readerLink(config: Pick<Config, 'file' | 'server'>, route: 'confirm' | 'unsubscribe', token: string): string {
+function readerLink(config: Pick<Config, 'file' | 'server'>, route: 'confirm' | 'unsubscribe' | 'preferences', token: string): string {
   const url = new URL(route, need(config, 'server.public_url'));
   url.searchParams.set('token', token);
   return url.href;
@@ -196,6 +224,11 @@ function readerLink(config: Pick<Config, 'file' | 'server'>, route: 'confirm' | 
 /** The link in a confirmation email. */
 export function confirmUrl(config: Pick<Config, 'file' | 'server'>, token: string): string {
   return readerLink(config, 'confirm', token);
+}
+
+/** A subscriber's preferences page. */
+export function preferencesUrl(config: Pick<Config, 'file' | 'server'>, token: string): string {
+  return readerLink(config, 'preferences', token);
 }
 
 /** A subscriber's one-click unsubscribe link. */
