@@ -286,7 +286,7 @@ export async function planOutput(
   warnings: string[] = [],
 ): Promise<Map<string, OutputFile>> {
   const layout = await loadTemplate(await pageTemplatePath(config), 'page template', config.neverPublished);
-  const pageOptions = { publicUrl: config.server.publicUrl, layout: (context: LayoutContext) => layout.fill(context) };
+  const pageOptions = { publicUrl: config.server.publicUrl, topics: config.topics, layout: (context: LayoutContext) => layout.fill(context) };
   const out = new OutputPlan(config, warnings, guardOf(config.neverPublished), await pagesKeyOf(config, layout), pageOptions);
   await planStatic(out);
   planFeeds(out, issues);

@@ -5,7 +5,7 @@ import { pageWords, readerWords } from '../i18n/index.js';
 import { escapeHtml as e } from '../util/html.js';
 import { fillIn } from '../util/text.js';
 import { longDate, rfc3339 } from '../util/time.js';
-import { subscribeForm } from './subscribe.js';
+import { subscribeForm, type TopicChoice } from './subscribe.js';
 
 type Site = Config['site'];
 
@@ -26,6 +26,8 @@ footer{margin-top:3rem;padding-bottom:2rem;color:var(--muted);font-size:.9em}
 .subscribe label{display:block;margin:.5rem 0 .25rem;font-size:.9em}.subscribe input[type=email]{box-sizing:border-box;width:100%;padding:.5rem;font:inherit;color:inherit;background:transparent;border:1px solid var(--line);border-radius:6px}
 .subscribe button{margin-top:.75rem;padding:.5rem 1rem;font:inherit;font-weight:600;color:#fff;background:var(--link);border:0;border-radius:6px}
 .hp{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}
+.subscribe fieldset{border:1px solid var(--line);border-radius:6px;margin:.75rem 0;padding:.25rem .75rem}.subscribe legend{font-size:.9em}
+.subscribe label.choice{display:block;margin:.25rem 0}.subscribe .hint{color:var(--muted);font-size:.85em}
 nav.pager{display:flex;justify-content:space-between;gap:1rem;margin:2rem 0}nav.pager a{max-width:48%}.tags a{color:var(--muted)}`;
 
 export interface PageOptions {
@@ -33,6 +35,8 @@ export interface PageOptions {
   layout: (context: LayoutContext) => string;
   /** Where readers subscribe: `gazette serve` at `server.public_url`, when it is set. */
   publicUrl?: string | undefined;
+  /** The topics the subscribe form offers (`[topics]`). */
+  topics?: readonly TopicChoice[] | undefined;
 }
 
 /** What the page template (`page-templates/layout.hbs`) is filled with. */
@@ -73,7 +77,7 @@ function layout(
     ],
     style: STYLE,
     main,
-    subscribe: options.publicUrl ? subscribeForm(readerWords(site.language, site.title), options.publicUrl) : '',
+    subscribe: options.publicUrl ? subscribeForm(readerWords(site.language, site.title), options.publicUrl, options.topics) : '',
     home,
   });
 }

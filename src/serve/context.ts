@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { readerWords } from '../i18n/index.js';
-import type { SubscriberRow } from '../store/index.js';
+import type { Preferences, SubscriberRow } from '../store/index.js';
 import { verifyConfirmToken, verifyPreferencesToken, verifyToken, verifyUndoToken } from '../tokens/index.js';
 import type { ServeDeps } from './deps.js';
 import { messagePage, type PageContext } from './pages.js';
@@ -19,6 +19,27 @@ export const field = (body: Body, name: string): string | undefined => {
   const value = body[name];
   return typeof value === 'string' ? value : undefined;
 };
+
+/** A form's repeated field (`topic=a&topic=b`): every string value. */
+const values = (body: Body, name: string): string[] => {
+  if (!body || typeof body !== 'object') return [];
+  const value = body[name];
+  return (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === 'string');
+};
+
+/**
+ * A form's topics and frequency (the subscribe form with `[topics]`, the
+ * preferences page): undefined when it sends neither, `invalid` for a value
+ * no form of Gazette's offers (a forged form, which changes nothing).
+ */
+export function formChoice(body: Body, known: ReadonlySet<string>): Preferences | undefined | 'invalid' {
+  const topics = values(body, 'topic');
+  const frequencies = values(body, 'frequency');
+  if (topics.length === 0 && frequencies.length === 0) return undefined;
+  const [frequency = 'daily', ...more] = frequencies;
+  if (topics.some((t) => !known.has(t)) || (frequency !== 'daily' && frequency !== 'weekly') || more.length) return 'invalid';
+  return { topics: [...new Set(topics)], frequency };
+}
 
 /** An HTML answer, never cached. */
 export const html = (reply: FastifyReply, status: number, body: string) =>

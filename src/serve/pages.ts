@@ -63,7 +63,7 @@ export function landingPage(ctx: PageContext): string {
     ctx.words.subscribe_title,
     `${description}<p>${e(ctx.words.subscribe_lead)}</p>
 <form method="post" action="subscribe">
-${subscribeFields(ctx.words, true)}
+${subscribeFields(ctx.words, true, ctx.config.topics)}
 </form>`,
   );
 }
@@ -105,7 +105,7 @@ export function subscribePage(ctx: PageContext, title: string, message: string):
     title,
     `<p>${e(message)}</p>
 <form method="post" action="subscribe">
-${subscribeFields(ctx.words, true)}
+${subscribeFields(ctx.words, true, ctx.config.topics)}
 </form>`,
   );
 }

@@ -2,15 +2,8 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { SubscriberRow } from '../store/index.js';
 import { unsubscribeToken } from '../tokens/index.js';
 import { fillIn } from '../util/text.js';
-import { type Body, html, type RouteContext } from './context.js';
+import { type Body, formChoice, html, type RouteContext } from './context.js';
 import { messagePage, preferencesPage } from './pages.js';
-
-/** A form's repeated field (`topic=a&topic=b`): every string value. */
-const values = (body: Body, name: string): string[] => {
-  if (!body || typeof body !== 'object') return [];
-  const value = body[name];
-  return (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === 'string');
-};
 
 /**
  * The preferences page, from every email's footer: a reader picks topics and
@@ -40,14 +33,10 @@ export function preferencesRoutes(app: FastifyInstance, routes: RouteContext): v
     const token = tokenOf(request);
     const row = await preferencesReader(token);
     if (!row) return badLink(reply);
-    const body = request.body as Body;
-    const topics = values(body, 'topic');
-    const [frequency = 'daily', ...more] = values(body, 'frequency');
-    // Only the choices the page offers: anything else is a forged form, and changes nothing.
-    if (topics.some((t) => !known.has(t)) || (frequency !== 'daily' && frequency !== 'weekly') || more.length) {
-      return html(reply, 400, messagePage(ctx, words.bad_link_title, words.bad_request));
-    }
-    if (row.status === 'subscribed' || row.status === 'pending') await store.setPreferences(row.id, { topics, frequency }, new Date(now()));
+    // Only the choices the page offers: anything else is a forged form, and changes nothing. Nothing ticked: everything, every issue.
+    const choice = formChoice(request.body as Body, known) ?? { topics: [], frequency: 'daily' };
+    if (choice === 'invalid') return html(reply, 400, messagePage(ctx, words.bad_link_title, words.bad_request));
+    if (row.status === 'subscribed' || row.status === 'pending') await store.setPreferences(row.id, choice, new Date(now()));
     return show(reply, row, token, true);
   });
 }

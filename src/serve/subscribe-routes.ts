@@ -3,7 +3,7 @@ import { composeConfirmation } from '../mail/index.js';
 import { type ConfirmationSlot, checkEmail, confirmationCaps, type SubscriberRow } from '../store/index.js';
 import { confirmToken, confirmUrl, returnPath, verifyConfirmToken } from '../tokens/index.js';
 import { fillIn, plainLine } from '../util/text.js';
-import { type Body, field, html, type RouteContext } from './context.js';
+import { type Body, field, formChoice, html, type RouteContext } from './context.js';
 import { buttonPage, donePage, landingPage, messagePage } from './pages.js';
 
 /** Subscribing requests a client may make, per minute. */
@@ -13,6 +13,7 @@ const SUBSCRIBES_PER_MINUTE = 10;
 export function subscribeRoutes(app: FastifyInstance, routes: RouteContext): void {
   const { deps, config, store, secret, now, prefix, ctx, words, inFlight, wantsJson, lookup, tokenOf, badLink, limitedUnlessSigned } = routes;
   const caps = confirmationCaps(config.server.confirmationsPerHour);
+  const known = new Set(config.topics.map((t) => t.key));
 
   const mailConfirmation = (row: SubscriberRow, slot: ConfirmationSlot | undefined) => {
     const job = (async () => {
@@ -51,6 +52,10 @@ export function subscribeRoutes(app: FastifyInstance, routes: RouteContext): voi
       return json ? reply.code(400).send({ ok: false, message }) : html(reply, 400, messagePage(ctx, words.bad_request, message));
     }
     const name = plainLine(field(body, 'name') ?? '').slice(0, 200) || undefined;
+    const choice = formChoice(body, known);
+    if (choice === 'invalid') {
+      return json ? reply.code(400).send({ ok: false, message: words.bad_request }) : html(reply, 400, messagePage(ctx, words.bad_request, words.bad_request));
+    }
     const asked = await store.requestSubscription(checked.email, name, caps, new Date(now()));
     if (asked.busy) {
       // The hour's confirmations are spent: the same answer for every address, known or not.
@@ -58,6 +63,9 @@ export function subscribeRoutes(app: FastifyInstance, routes: RouteContext): voi
         ? reply.code(429).header('Retry-After', '3600').send({ ok: false, message: words.busy })
         : html(reply.header('Retry-After', '3600'), 429, messagePage(ctx, words.bad_request, words.busy));
     }
+    // The form's choice of topics and frequency is kept for an address not yet confirmed only: a stranger's
+    // form never changes what a subscribed reader chose (that is the preferences page's, behind their token).
+    if (asked.mailTo?.status === 'pending' && choice) await store.setPreferences(asked.mailTo.id, choice, new Date(now()));
     // Mailed in the background: the answer, and its timing, are the same whether the address was known or not.
     if (asked.mailTo) mailConfirmation(asked.mailTo, asked.slot);
     return done();

@@ -93,6 +93,28 @@ onEachBackend('the preferences page', (backend) => {
   });
 });
 
+onEachBackend('the subscribe form with [topics]', (backend) => {
+  it('offers the topics and how often; keeps the choice of an address not yet confirmed, never of a subscribed one', async () => {
+    const { serve } = await setUp(backend);
+    const landing = await (await fetch(serve.url)).text();
+    expect(landing).toContain('<input type="checkbox" name="topic" value="tools">');
+    expect(landing).toContain('<input type="radio" name="frequency" value="weekly">');
+    const asked = await fetch(`${serve.url}subscribe`, form({ email: 'new@example.org', topic: 'tools', frequency: 'weekly' }));
+    expect(asked.status).toBe(200);
+    expect(await choice(serve.site.database, 'new@example.org')).toMatchObject({ topics: ['tools'], frequency: 'weekly' });
+    // A stranger's form for a subscribed reader changes nothing of theirs.
+    expect((await fetch(`${serve.url}subscribe`, form({ email: 'sub0@example.org', topic: 'models', frequency: 'weekly' }))).status).toBe(200);
+    expect(await choice(serve.site.database, 'sub0@example.org')).toMatchObject({ topics: [], frequency: 'daily', at: null });
+    // A choice no form offers: refused, and no reader is made.
+    expect((await fetch(`${serve.url}subscribe`, form({ email: 'odd@example.org', topic: 'sports' }))).status).toBe(400);
+    expect(await withList(serve.site.database, (db) => findSubscriber(db, 'odd@example.org'))).toBeUndefined();
+    // The site's own pages carry the same form.
+    expect((await gazetteWith({}, 'build', '--config', serve.site.config)).code).toBe(0);
+    const { readFile } = await import('node:fs/promises');
+    expect(await readFile(path.join(serve.site.dir, 'out', 'index.html'), 'utf8')).toContain('name="topic" value="models"');
+  });
+});
+
 describeWith(CHROMIUM, 'apt-get install chromium fonts-noto-cjk', 'a reader changes their preferences in a browser', () => {
   // The site is in Chinese (zh-CN): so is the page.
   it('between two sends: weekly from then on, or back to every issue with one topic; and leaving from the same page', async () => {
