@@ -102,6 +102,7 @@ function program(io: Io, setCode: (code: number) => void, sendEnv: SendEnv | und
     .option('--dry-run', 'write the messages to the outbox (data/outbox/<slug>/, beside the database) instead of sending; the ledger is unchanged', false)
     .option('--to <address>', 'send one test copy to this address; the ledger is unchanged')
     .option('--new-issue', 'send even though an issue with the same slug or title was sent under another id', false)
+    .option('--pending', 'send every published issue newer than the last one sent, oldest first (on a new list, the newest only); safe to run from cron', false)
     .action(async (flags) => {
       const m = await send();
       setCode(await m.sendCommand(flags, io, sendEnv ?? m.processSendEnv));

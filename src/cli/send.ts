@@ -1,8 +1,9 @@
-import { loadConfig } from '../config/index.js';
+import { type Config, loadConfig } from '../config/index.js';
 import { EXIT, GazetteError } from '../errors.js';
 import { cannotReach } from '../mail/index.js';
-import { prepareSend, type SendResult, sendTestCopy } from '../send/index.js';
+import { pendingSends, prepareSend, type SendOptions, type SendResult, sendTestCopy } from '../send/index.js';
 import { printable } from '../util/text.js';
+import { rfc3339 } from '../util/time.js';
 import { agreed, processSendEnv, type SendEnv } from './terminal.js';
 
 export { processSendEnv, type SendEnv } from './terminal.js';
@@ -18,6 +19,7 @@ export interface SendFlags {
   dryRun?: boolean;
   to?: string;
   newIssue?: boolean;
+  pending?: boolean;
 }
 
 /** `gazette send`: flags in, the campaign prepared and run by the send module, results out. */
@@ -35,6 +37,29 @@ export async function sendCommand(flags: SendFlags, io: Io, sendEnv: SendEnv = p
     return EXIT.ok;
   }
 
+  if (flags.pending) {
+    if (flags.issue || flags.latest) throw new GazetteError('USAGE', '--pending chooses the issues itself: use it without --issue or --latest');
+    const plan = await pendingSends(config);
+    if (plan.issues.length === 0) {
+      const last = plan.lastSent ? ` every published issue up to “${plan.lastSent.title}” has been sent` : ' there is no published issue';
+      const next = plan.waiting[0] ? `; next: “${plan.waiting[0].issue.title}” at ${rfc3339(plan.waiting[0].at, config.site.timezone)}` : '';
+      io.out(`Nothing to send:${last}${next}.`);
+      return EXIT.ok;
+    }
+    let code: number = EXIT.ok;
+    for (const issue of plan.issues) {
+      const one = await sendOneIssue(config, { issue: issue.slug, dryRun: flags.dryRun }, flags, io, sendEnv);
+      // A run that left readers deferred is run again next time; anything worse stops the rest.
+      if (one === EXIT.owed) code = EXIT.owed;
+      else if (one !== EXIT.ok) return one;
+    }
+    return code;
+  }
+  return sendOneIssue(config, options, flags, io, sendEnv);
+}
+
+/** One issue, prepared, confirmed, sent and summed up. */
+async function sendOneIssue(config: Config, options: SendOptions, flags: SendFlags, io: Io, sendEnv: SendEnv): Promise<number> {
   const campaign = await prepareSend(config, options);
   try {
     printWarnings(io, campaign.warnings);

@@ -1,7 +1,9 @@
 import { loadConfig } from '../config/index.js';
 import { EXIT, GazetteError } from '../errors.js';
+import { pendingSends } from '../send/index.js';
 import { sendStatus } from '../store/index.js';
 import { percent } from '../util/text.js';
+import { rfc3339 } from '../util/time.js';
 import { type Io, printWarnings } from './report.js';
 import { alignedTable } from './table.js';
 
@@ -15,11 +17,20 @@ export async function statusCommand(
   const { config, warnings } = await loadConfig(flags.config, 'status', { env });
   printWarnings(io, warnings);
   const { issues, list, warnings: health } = await sendStatus(config.subscribers.database, flags.issue);
+  // What `send --pending` would mail now, and what waits for its time (send_at, a future date). The ledger's
+  // figures stand without it: an issue file that cannot be read is a warning here, not a failure.
+  const plan = await pendingSends(config).catch((err: unknown) => {
+    io.err(`warning: cannot tell what is pending: ${err instanceof Error ? err.message : String(err)}`);
+    return undefined;
+  });
+  const when = (at: Date) => rfc3339(at, config.site.timezone);
+  const pending = plan?.issues.map((i) => ({ slug: i.slug, title: i.title })) ?? [];
+  const waiting = plan?.waiting.map((w) => ({ slug: w.issue.slug, title: w.issue.title, at: when(w.at) })) ?? [];
   if (issues.length === 0 && flags.issue) {
     throw new GazetteError('NO_ISSUE', `no issue with the slug ${JSON.stringify(flags.issue)} has been sent (gazette status lists those that have)`);
   }
   if (flags.json) {
-    io.out(JSON.stringify({ issues, list, warnings: health }, null, 2));
+    io.out(JSON.stringify({ issues, list, pending, waiting, warnings: health }, null, 2));
     return EXIT.ok;
   }
   if (issues.length === 0) io.out('No issue has been sent yet.');
@@ -67,6 +78,8 @@ export async function statusCommand(
       if (relays.length > 1) io.out(`${r.slug} went through ${relays.length} relays: ${relays.map(([relay, n]) => `${relay} ${n}`).join(', ')}`);
     }
   }
+  for (const p of pending) io.out(`Pending: “${p.title}” (${p.slug}) goes with the next \`gazette send --pending\`.`);
+  for (const w of waiting) io.out(`Waiting: “${w.title}” (${w.slug}) until ${w.at}.`);
   const recent = Object.entries(list.recent)
     .map(([outcome, n]) => `${n} ${outcome}`)
     .join(', ');

@@ -23,7 +23,7 @@ export const SECTIONS_USED = {
   subscribers: ['site', 'subscribers', 'topics'],
   'bounces import': BOUNCES_SECTIONS,
   'bounces fetch': BOUNCES_SECTIONS,
-  status: ['site', 'subscribers', 'topics'],
+  status: ['site', 'content', 'build', 'subscribers', 'topics'],
   'db copy': ['site', 'subscribers'],
 } as const satisfies Record<string, readonly string[]>;
 

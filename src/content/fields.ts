@@ -23,6 +23,7 @@ export interface Fields {
   date?: Date;
   updated?: Date;
   draft: boolean;
+  sendAt?: Date;
   slug?: string;
   /** An explicit identity for sending (see Issue.key). */
   id?: string;
@@ -69,6 +70,8 @@ export function readFields(fm: FrontMatter, config: Pick<Config, 'site'>, proble
   const dateKey = ['date', 'publishdate', 'pubdate', 'published'].find((k) => d[k] !== undefined) ?? 'date';
   out.date = date(dateKey, true);
   out.updated = d.lastmod !== undefined ? date('lastmod', false) : date('updated', false);
+  const sendAt = date('send_at', false);
+  if (sendAt) out.sendAt = sendAt;
 
   if (d.draft !== undefined) {
     // YAML 1.1 (older Hugo) wrote booleans as yes/no; accept them written as text.

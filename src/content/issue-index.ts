@@ -12,9 +12,10 @@ import type { RenderedMarkdown } from './markdown.js';
 import { type Context, normalize, parsedBody } from './parse.js';
 
 /** An Issue as the index keeps it: every field but the file's own text, dates as ISO strings. */
-export type IndexedIssue = Omit<Issue, 'file' | 'bundleDir' | 'date' | 'updated' | 'markdown' | 'html' | 'body' | 'fingerprint'> & {
+export type IndexedIssue = Omit<Issue, 'file' | 'bundleDir' | 'date' | 'updated' | 'sendAt' | 'markdown' | 'html' | 'body' | 'fingerprint'> & {
   date: string;
   updated: string;
+  sendAt?: string;
   /** Where the Markdown body starts in the file's normalized text. */
   bodyAt: number;
   /** The body cache's key for its HTML and summary. */
@@ -173,9 +174,17 @@ export class IssueIndex {
   }
 
   put(key: string, issue: Issue, bodyKey: string, bodyAt: number): void {
-    const { file: _file, bundleDir: _dir, date, updated, markdown: _markdown, html: _html, body: _body, fingerprint: _fingerprint, ...fields } = issue;
+    const { file: _file, bundleDir: _dir, date, updated, sendAt, markdown: _markdown, html: _html, body: _body, fingerprint: _fingerprint, ...fields } = issue;
     const offsets: [number, number] = [zoneOffset(date.getTime(), this.timeZone), zoneOffset(updated.getTime(), this.timeZone)];
-    const entry = { ...fields, date: date.toISOString(), updated: updated.toISOString(), bodyAt, bodyKey, offsets };
+    const entry = {
+      ...fields,
+      date: date.toISOString(),
+      updated: updated.toISOString(),
+      ...(sendAt ? { sendAt: sendAt.toISOString() } : {}),
+      bodyAt,
+      bodyKey,
+      offsets,
+    };
     this.used.set(key, entry);
     this.added.push(['e', key, entry]);
     this.changed = true;
@@ -273,6 +282,7 @@ export function issueFromIndex(entry: IndexedIssue, fingerprint: string, bytesOf
     date,
     updated,
     draft: entry.draft,
+    ...(typeof entry.sendAt === 'string' ? { sendAt: new Date(entry.sendAt) } : {}),
     ...(entry.description ? { description: entry.description } : {}),
     summary: entry.summary,
     tags: entry.tags,

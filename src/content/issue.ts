@@ -15,6 +15,8 @@ export interface Issue {
   /** `lastmod` / `updated` from front matter, else `date`. */
   updated: Date;
   draft: boolean;
+  /** `send_at` in front matter: `send --pending` holds the issue back until then (and `send` refuses it). */
+  sendAt?: Date;
   /** The author's own description, if any. */
   description?: string;
   /** `description`, or text derived from the body. Plain text. */

@@ -127,6 +127,7 @@ export async function parseSource(
     date,
     updated: fields.updated && fields.updated > date ? fields.updated : date,
     draft: fields.draft,
+    ...(fields.sendAt ? { sendAt: fields.sendAt } : {}),
     ...(description ? { description } : {}),
     summary: description ?? body.summary,
     tags: fields.tags,

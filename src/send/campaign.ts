@@ -16,6 +16,7 @@ import {
   owedByTopic,
   type SentIssue,
   type Store,
+  sentIssueKeys,
 } from '../store/index.js';
 import { loadSecret } from '../tokens/index.js';
 import { rfc3339 } from '../util/time.js';
@@ -57,6 +58,9 @@ export interface SendOptions {
   dryRun?: boolean | undefined;
 }
 
+/** Whether an issue may be mailed now: published (not a draft, its date passed) and not held back by `send_at`. */
+export const sendable = (issue: Issue, now: Date): boolean => !issue.draft && issue.date <= now && !(issue.sendAt && issue.sendAt > now);
+
 function pickIssue(issues: Issue[], slug: string | undefined): Issue {
   if (issues.length === 0) throw new GazetteError('NO_ISSUE', 'there is no published issue to send');
   if (!slug) return issues[0]!;
@@ -88,6 +92,14 @@ async function issueAndEmail(
   const all = (await loadIssues(config, { cache: createIssueCache(config), drafts: true, future: true })).issues;
   const now = new Date();
   const unpublished = slug ? all.find((i) => i.slug === slug && (i.draft || i.date > now)) : undefined;
+  const held = slug ? all.find((i) => i.slug === slug && !i.draft && i.date <= now && i.sendAt && i.sendAt > now) : undefined;
+  if (held) {
+    throw new GazetteError(
+      'NO_ISSUE',
+      `“${held.title}” is held until ${rfc3339(held.sendAt!, config.site.timezone)} (send_at): \`gazette send --pending\` sends it then; remove send_at to send it now`,
+      { file: held.file },
+    );
+  }
   if (unpublished) {
     throw new GazetteError(
       'NO_ISSUE',
@@ -98,15 +110,18 @@ async function issueAndEmail(
     );
   }
   const issue = pickIssue(
-    all.filter((i) => !i.draft && i.date <= now),
+    all.filter((i) => sendable(i, now)),
     slug,
   );
   // A plain send takes the newest published issue: say so when a newer one is waiting, unpublished.
   if (!slug) {
-    for (const newer of all.filter((i) => (i.draft || i.date > now) && i.date > issue.date).slice(0, 3)) {
-      warnings.push(
-        `${newer.file}: “${newer.title}” is newer than “${issue.title}” but ${newer.draft ? 'a draft (remove its draft line to publish it)' : `dated in the future (${rfc3339(newer.date, config.site.timezone)})`}, so it is not the one sent`,
-      );
+    for (const newer of all.filter((i) => !sendable(i, now) && i.date > issue.date).slice(0, 3)) {
+      const why = newer.draft
+        ? 'a draft (remove its draft line to publish it)'
+        : newer.date > now
+          ? `dated in the future (${rfc3339(newer.date, config.site.timezone)})`
+          : `held until ${rfc3339(newer.sendAt!, config.site.timezone)} (send_at)`;
+      warnings.push(`${newer.file}: “${newer.title}” is newer than “${issue.title}” but ${why}, so it is not the one sent`);
     }
   }
   const email = (await renderEmails(config, [issue], { warn: (w) => warnings.push(w), prune: false })).get(issue)!;
@@ -154,6 +169,41 @@ export async function prepareSend(config: Config, options: SendOptions): Promise
   } catch (err) {
     await close();
     throw err;
+  }
+}
+
+export interface PendingSends {
+  /** What `send --pending` mails now, oldest first: the last issue sent while anyone is still owed it, then every newer one. */
+  issues: Issue[];
+  /** Published issues held back by `send_at`, or dated in the future, with when they may go. */
+  waiting: Array<{ issue: Issue; at: Date }>;
+  /** The newest issue this list was sent, if any. */
+  lastSent?: Issue;
+}
+
+/**
+ * What `send --pending` would mail now: on a list that was sent an issue,
+ * the last one sent (if anyone is still owed it) and every sendable issue
+ * newer than it, oldest first; on a list never sent anything, the newest
+ * sendable issue only (never the archive). Drafts are never pending.
+ */
+export async function pendingSends(config: Config, now = new Date()): Promise<PendingSends> {
+  const all = (await loadIssues(config, { cache: createIssueCache(config), drafts: false, future: true })).issues;
+  const oldestFirst = [...all].sort((a, b) => a.date.getTime() - b.date.getTime());
+  const ready = oldestFirst.filter((i) => sendable(i, now));
+  const waiting = oldestFirst
+    .filter((i) => !sendable(i, now))
+    .map((issue) => ({ issue, at: new Date(Math.max(issue.date.getTime(), issue.sendAt?.getTime() ?? 0)) }));
+  const store = await openStore(config.subscribers.database);
+  try {
+    const sent = await sentIssueKeys(store.db);
+    const lastSent = [...ready].reverse().find((i) => sent.has(i.key));
+    if (!lastSent) return { issues: ready.slice(-1), waiting };
+    const newer = ready.filter((i) => i.date > lastSent.date && !sent.has(i.key));
+    const unfinished = (await ledger(store.db, '', audienceOf(lastSent, config)).owedCount(lastSent.key)) > 0;
+    return { issues: [...(unfinished ? [lastSent] : []), ...newer], waiting, lastSent };
+  } finally {
+    await store.close();
   }
 }
 

@@ -77,6 +77,11 @@ function recordedAudience(row: { edition: string; topics: string | null }): Audi
   return { edition: row.edition === 'weekly' ? 'weekly' : 'daily', topics: row.topics === null ? undefined : row.topics.split(' ').filter(Boolean) };
 }
 
+/** The send keys of every issue this list has begun to send. */
+export async function sentIssueKeys(db: Q): Promise<Set<string>> {
+  return new Set((await all(db, sql<{ key: string }>`SELECT key FROM issues`)).map((r) => r.key));
+}
+
 export interface SentIssue {
   key: string;
   slug: string;
