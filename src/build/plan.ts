@@ -3,7 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/index.js';
-import { bundleResources, type Issue } from '../content/index.js';
+import { bundleResources, type Issue, topicsOfIssue } from '../content/index.js';
 import { type EmailTemplate, loadTemplate, personalizeHtml, personalizeText, previewLinks, type RenderedEmail } from '../email/index.js';
 import { GazetteError } from '../errors.js';
 import { FEED_FILES, FEED_STYLESHEET, renderAtom, renderJsonFeed, renderRss } from '../feeds/index.js';
@@ -186,6 +186,28 @@ async function planListPages(out: OutputPlan, issues: Issue[]): Promise<void> {
   out.plan(FEED_STYLESHEET, { copyFrom: await pageTemplatePath(config, FEED_STYLESHEET) }, 'feed stylesheet');
 }
 
+/** RSS, Atom and JSON Feed per topic of `[topics]` (`topics/<key>/`): a feed reader's way to choose, as email readers do. */
+function planTopicFeeds(out: OutputPlan, issues: Issue[]): void {
+  const { config } = out;
+  const site = config.site;
+  for (const topic of config.topics) {
+    const covered = issues.filter((issue) => topicsOfIssue(issue, [topic]).length > 0).slice(0, config.feeds.limit);
+    const part = (file: string) => ({ title: topic.label, link: site.baseUrl, self: new URL(`topics/${topic.key}/${file}`, site.baseUrl).href });
+    const renderers = [
+      [FEED_FILES.rss, renderRss, 'RSS'],
+      [FEED_FILES.atom, renderAtom, 'Atom'],
+      [FEED_FILES.json, renderJsonFeed, 'JSON'],
+    ] as const;
+    for (const [file, render, kind] of renderers) {
+      out.plan(
+        `topics/${topic.key}/${file}`,
+        { text: () => render({ site, issues: covered, part: part(file) }), key: out.keyOf(`topic ${kind} ${topic.key} ${topic.label}`, covered) },
+        `${kind} feed of the topic ${topic.key}`,
+      );
+    }
+  }
+}
+
 /** A page and an RSS feed per tag (tags and categories alike), so readers can follow part of a digest. */
 function planTags(out: OutputPlan, issues: Issue[]): void {
   const { config, pageOptions } = out;
@@ -267,8 +289,8 @@ async function planIssuePages(out: OutputPlan, issues: Issue[]): Promise<void> {
 
 /** What every generated file is made from besides its issues (no secrets: SMTP and the send secret play no part). */
 async function pagesKeyOf(config: Config, layout: EmailTemplate): Promise<string> {
-  const { site, content, build: folders, feeds, server } = config;
-  return cacheKey(await codeVersion(...PAGE_CODE), layout.source, JSON.stringify({ site, content, folders, feeds, server }));
+  const { site, content, build: folders, feeds, server, topics } = config;
+  return cacheKey(await codeVersion(...PAGE_CODE), layout.source, JSON.stringify({ site, content, folders, feeds, server, topics }));
 }
 
 /**
@@ -292,6 +314,7 @@ export async function planOutput(
   planFeeds(out, issues);
   await planListPages(out, issues);
   planTags(out, issues);
+  planTopicFeeds(out, issues);
   planEmailPreviews(out, emails);
   await planIssuePages(out, issues);
   out.plan('sitemap.xml', { text: () => renderSitemap(out.sitemap), key: out.keyOf('sitemap', issues) }, 'sitemap');

@@ -7,7 +7,7 @@ function person(author: { name: string; email?: string }) {
 }
 
 /** Atom 1.0 (RFC 4287) with xml:lang, categories with term, and plain-text titles. */
-export function renderAtom({ site, issues }: FeedInput): string {
+export function renderAtom({ site, issues, part }: FeedInput): string {
   const tz = site.timezone;
   const entries = issues.map((issue) =>
     el('entry', {}, [
@@ -24,11 +24,12 @@ export function renderAtom({ site, issues }: FeedInput): string {
   );
   return xmlDocument(
     el('feed', { xmlns: 'http://www.w3.org/2005/Atom', 'xml:lang': site.language }, [
-      el('id', {}, site.baseUrl),
-      el('title', { type: 'text' }, site.title),
+      // A part's feed (a topic's) is a feed of its own: its own id, title and links.
+      el('id', {}, part?.self ?? site.baseUrl),
+      el('title', { type: 'text' }, part ? `${part.title} · ${site.title}` : site.title),
       ...(site.description ? [el('subtitle', { type: 'text' }, site.description)] : []),
-      el('link', { rel: 'alternate', type: 'text/html', href: site.baseUrl }),
-      el('link', { rel: 'self', type: 'application/atom+xml', href: feedUrl(site, 'atom') }),
+      el('link', { rel: 'alternate', type: 'text/html', href: part?.link ?? site.baseUrl }),
+      el('link', { rel: 'self', type: 'application/atom+xml', href: part?.self ?? feedUrl(site, 'atom') }),
       el('updated', {}, rfc3339(lastUpdated(issues), tz)),
       person(authorOf(undefined, site)),
       el('generator', { uri: GENERATOR.uri }, GENERATOR.name),

@@ -11,13 +11,13 @@ function jsonAuthor(author: { name: string; email?: string }): JsonAuthor {
 }
 
 /** JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/): `authors` arrays and `language`. */
-export function renderJsonFeed({ site, issues }: FeedInput): string {
+export function renderJsonFeed({ site, issues, part }: FeedInput): string {
   const tz = site.timezone;
   const feed = {
     version: 'https://jsonfeed.org/version/1.1',
-    title: site.title,
-    home_page_url: site.baseUrl,
-    feed_url: feedUrl(site, 'json'),
+    title: part ? `${part.title} · ${site.title}` : site.title,
+    home_page_url: part?.link ?? site.baseUrl,
+    feed_url: part?.self ?? feedUrl(site, 'json'),
     ...(site.description ? { description: site.description } : {}),
     language: site.language,
     authors: [jsonAuthor(authorOf(undefined, site))],

@@ -74,6 +74,12 @@ function layout(
       { type: 'application/rss+xml', label: 'RSS', url: feedUrl(site, 'rss') },
       { type: 'application/atom+xml', label: 'Atom', url: feedUrl(site, 'atom') },
       { type: 'application/feed+json', label: 'JSON Feed', url: feedUrl(site, 'json') },
+      // Each topic's feed (`[topics]`), so that a feed reader chooses too.
+      ...(options.topics ?? []).map((t) => ({
+        type: 'application/rss+xml',
+        label: `RSS · ${t.label}`,
+        url: new URL(`topics/${t.key}/rss.xml`, site.baseUrl).href,
+      })),
     ],
     style: STYLE,
     main,
