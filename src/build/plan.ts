@@ -3,7 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/index.js';
-import { bundleResources, type Issue, topicsOfIssue } from '../content/index.js';
+import { bundleResources, completeRollups, type Issue, rollupAsEntry, rollupFeedTitle, topicsOfIssue } from '../content/index.js';
 import { type EmailTemplate, loadTemplate, personalizeHtml, personalizeText, previewLinks, type RenderedEmail } from '../email/index.js';
 import { GazetteError } from '../errors.js';
 import { FEED_FILES, FEED_STYLESHEET, renderAtom, renderJsonFeed, renderRss } from '../feeds/index.js';
@@ -15,6 +15,7 @@ import {
   renderIndexPage,
   renderIssuePage,
   renderNotFoundPage,
+  renderRollupPage,
   renderSitemap,
   renderTagPage,
   tagKey,
@@ -208,6 +209,45 @@ function planTopicFeeds(out: OutputPlan, issues: Issue[]): void {
   }
 }
 
+/**
+ * The weekly roll-ups (every complete week with an issue): a page each
+ * (`weekly/<2026-w48>/`), and RSS, Atom and JSON Feed of them
+ * (`weekly/`), for readers who want the week at once.
+ */
+function planRollups(out: OutputPlan, issues: Issue[]): void {
+  const { config, pageOptions } = out;
+  const site = config.site;
+  const rollups = completeRollups(issues, config);
+  for (const rollup of rollups) {
+    out.plan(
+      `weekly/${rollup.slug}/index.html`,
+      { text: () => renderRollupPage(site, rollup, pageOptions), key: out.keyOf(`roll-up ${rollup.week} ${rollup.title}`, rollup.issues) },
+      `page of the roll-up ${rollup.week}`,
+    );
+    out.sitemap.push({ url: rollup.url, updated: rollup.end });
+  }
+  if (rollups.length === 0) return;
+  const entries = rollups.slice(0, config.feeds.limit).map((r) => rollupAsEntry(r, config));
+  const newest = rollups.slice(0, config.feeds.limit).flatMap((r) => r.issues);
+  const part = (file: string) => ({ title: rollupFeedTitle(site.language), link: site.baseUrl, self: new URL(`weekly/${file}`, site.baseUrl).href });
+  const feedKey = (kind: string) => out.keyOf(`roll-up feed ${kind} ${entries.map((r) => `${r.key} ${r.title}`).join(' ')}`, newest);
+  out.plan(
+    `weekly/${FEED_FILES.rss}`,
+    { text: () => renderRss({ site, issues: entries, part: part(FEED_FILES.rss) }), key: feedKey('rss') },
+    'RSS feed of the roll-ups',
+  );
+  out.plan(
+    `weekly/${FEED_FILES.atom}`,
+    { text: () => renderAtom({ site, issues: entries, part: part(FEED_FILES.atom) }), key: feedKey('atom') },
+    'Atom feed of the roll-ups',
+  );
+  out.plan(
+    `weekly/${FEED_FILES.json}`,
+    { text: () => renderJsonFeed({ site, issues: entries, part: part(FEED_FILES.json) }), key: feedKey('json') },
+    'JSON feed of the roll-ups',
+  );
+}
+
 /** A page and an RSS feed per tag (tags and categories alike), so readers can follow part of a digest. */
 function planTags(out: OutputPlan, issues: Issue[]): void {
   const { config, pageOptions } = out;
@@ -289,8 +329,8 @@ async function planIssuePages(out: OutputPlan, issues: Issue[]): Promise<void> {
 
 /** What every generated file is made from besides its issues (no secrets: SMTP and the send secret play no part). */
 async function pagesKeyOf(config: Config, layout: EmailTemplate): Promise<string> {
-  const { site, content, build: folders, feeds, server, topics } = config;
-  return cacheKey(await codeVersion(...PAGE_CODE), layout.source, JSON.stringify({ site, content, folders, feeds, server, topics }));
+  const { site, content, build: folders, feeds, server, topics, rollup } = config;
+  return cacheKey(await codeVersion(...PAGE_CODE), layout.source, JSON.stringify({ site, content, folders, feeds, server, topics, rollup }));
 }
 
 /**
@@ -315,6 +355,7 @@ export async function planOutput(
   await planListPages(out, issues);
   planTags(out, issues);
   planTopicFeeds(out, issues);
+  planRollups(out, issues);
   planEmailPreviews(out, emails);
   await planIssuePages(out, issues);
   out.plan('sitemap.xml', { text: () => renderSitemap(out.sitemap), key: out.keyOf('sitemap', issues) }, 'sitemap');

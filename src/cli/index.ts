@@ -13,6 +13,7 @@ const build = () => import('./build.js');
 const subscribers = () => import('./subscribers.js');
 const send = () => import('./send.js');
 const status = () => import('./status.js');
+const rollup = () => import('./rollup.js');
 const serve = () => import('./serve.js');
 const author = () => import('./author.js');
 const preview = () => import('./preview.js');
@@ -102,11 +103,17 @@ function program(io: Io, setCode: (code: number) => void, sendEnv: SendEnv | und
     .option('--dry-run', 'write the messages to the outbox (data/outbox/<slug>/, beside the database) instead of sending; the ledger is unchanged', false)
     .option('--to <address>', 'send one test copy to this address; the ledger is unchanged')
     .option('--new-issue', 'send even though an issue with the same slug or title was sent under another id', false)
+    .option('--rollup <week>', 'send the weekly roll-up of this ISO week (2026-W48) to the weekly readers')
     .option('--pending', 'send every published issue newer than the last one sent, oldest first (on a new list, the newest only); safe to run from cron', false)
     .action(async (flags) => {
       const m = await send();
       setCode(await m.sendCommand(flags, io, sendEnv ?? m.processSendEnv));
     });
+
+  withConfig(root.command('rollup'))
+    .description("show a week's roll-up (the last complete week's by default): its issues, its page, who it goes to; nothing is sent")
+    .option('--week <week>', 'the ISO week, e.g. 2026-W48')
+    .action(async (flags) => setCode(await (await rollup()).rollupCommand(flags, io, env)));
 
   withConfig(root.command('preview'))
     .description('build for local viewing and serve it, rebuilt and reloaded on every change, with each email beside its page (out/ is not touched)')

@@ -1,7 +1,7 @@
-import { type Config, loadConfig } from '../config/index.js';
+import { loadConfig } from '../config/index.js';
 import { EXIT, GazetteError } from '../errors.js';
 import { cannotReach } from '../mail/index.js';
-import { pendingSends, prepareSend, type SendOptions, type SendResult, sendTestCopy } from '../send/index.js';
+import { type Campaign, pendingSends, prepareRollupSend, prepareSend, type SendResult, sendTestCopy } from '../send/index.js';
 import { printable } from '../util/text.js';
 import { rfc3339 } from '../util/time.js';
 import { agreed, processSendEnv, type SendEnv } from './terminal.js';
@@ -20,6 +20,8 @@ export interface SendFlags {
   to?: string;
   newIssue?: boolean;
   pending?: boolean;
+  /** An ISO week, `2026-W48`: its roll-up to the weekly readers. */
+  rollup?: string;
 }
 
 /** `gazette send`: flags in, the campaign prepared and run by the send module, results out. */
@@ -37,30 +39,37 @@ export async function sendCommand(flags: SendFlags, io: Io, sendEnv: SendEnv = p
     return EXIT.ok;
   }
 
+  if (flags.rollup && (flags.issue || flags.latest || flags.pending || flags.to))
+    throw new GazetteError('USAGE', 'use --rollup WEEK alone, without --issue, --latest, --pending or --to');
+  if (flags.rollup) return sendOneIssue(() => prepareRollupSend(config, { week: flags.rollup!, dryRun: flags.dryRun }), flags, io, sendEnv);
   if (flags.pending) {
     if (flags.issue || flags.latest) throw new GazetteError('USAGE', '--pending chooses the issues itself: use it without --issue or --latest');
     const plan = await pendingSends(config);
-    if (plan.issues.length === 0) {
+    if (plan.issues.length === 0 && plan.rollups.length === 0) {
       const last = plan.lastSent ? ` every published issue up to “${plan.lastSent.title}” has been sent` : ' there is no published issue';
       const next = plan.waiting[0] ? `; next: “${plan.waiting[0].issue.title}” at ${rfc3339(plan.waiting[0].at, config.site.timezone)}` : '';
       io.out(`Nothing to send:${last}${next}.`);
       return EXIT.ok;
     }
     let code: number = EXIT.ok;
-    for (const issue of plan.issues) {
-      const one = await sendOneIssue(config, { issue: issue.slug, dryRun: flags.dryRun }, flags, io, sendEnv);
+    const sends = [
+      ...plan.issues.map((issue) => () => prepareSend(config, { issue: issue.slug, dryRun: flags.dryRun })),
+      ...plan.rollups.map((week) => () => prepareRollupSend(config, { week, dryRun: flags.dryRun })),
+    ];
+    for (const prepare of sends) {
+      const one = await sendOneIssue(prepare, flags, io, sendEnv);
       // A run that left readers deferred is run again next time; anything worse stops the rest.
       if (one === EXIT.owed) code = EXIT.owed;
       else if (one !== EXIT.ok) return one;
     }
     return code;
   }
-  return sendOneIssue(config, options, flags, io, sendEnv);
+  return sendOneIssue(() => prepareSend(config, options), flags, io, sendEnv);
 }
 
-/** One issue, prepared, confirmed, sent and summed up. */
-async function sendOneIssue(config: Config, options: SendOptions, flags: SendFlags, io: Io, sendEnv: SendEnv): Promise<number> {
-  const campaign = await prepareSend(config, options);
+/** One issue (or roll-up), prepared, confirmed, sent and summed up. */
+async function sendOneIssue(prepare: () => Promise<Campaign>, flags: SendFlags, io: Io, sendEnv: SendEnv): Promise<number> {
+  const campaign = await prepare();
   try {
     printWarnings(io, campaign.warnings);
     const { issue, owed } = campaign;
@@ -77,7 +86,9 @@ async function sendOneIssue(config: Config, options: SendOptions, flags: SendFla
       return EXIT.ok;
     }
     if (owed === 0) {
-      io.out(`Nobody is owed “${issue.title}”: every subscribed address has it (or has permanently failed).`);
+      // From cron, an issue nobody is owed (its readers all chose other topics, or weekly) still counts as sent.
+      if (flags.pending && campaign.mode === 'smtp') await campaign.record?.();
+      io.out(`Nobody is owed “${issue.title}”: every subscribed address has it (or has permanently failed, or chose otherwise).`);
       return EXIT.ok;
     }
     const lookalike = campaign.lookalike;

@@ -9,7 +9,7 @@ import {
   tokenSecretFrom,
   webhookSecretsFrom,
 } from './environment.js';
-import type { RawConfig } from './site-schema.js';
+import { type RawConfig, WEEKDAYS } from './site-schema.js';
 import { isPlaceholderUrl } from './uses.js';
 
 /**
@@ -92,6 +92,8 @@ const sections = {
       rateLimit: relay.rate_limit,
       dailyLimit: relay.daily_limit,
     })),
+  /** The weekly roll-up: its title pattern (the language's when unset), and when its weeks begin. */
+  rollup: (v) => ({ title: v.title || undefined, startsOn: WEEKDAYS.indexOf(v.starts_on as (typeof WEEKDAYS)[number]), hour: v.hour }),
   /** The topics readers may choose, in the config's order; empty: one list. */
   topics: (v) => Object.entries(v).map(([key, topic]) => ({ key, label: topic.label, tags: topic.tags.map((t) => t.toLowerCase()) })),
   send: (v) => ({

@@ -92,6 +92,22 @@ function above(min: number) {
   return (value: number): string | undefined => (value > min ? undefined : `must be more than ${min}, got ${value}`);
 }
 
+export const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'] as const;
+
+function weekday(value: string): string | undefined {
+  return (WEEKDAYS as readonly string[]).includes(value) ? undefined : `${JSON.stringify(value)} is not a day of the week (monday … sunday)`;
+}
+
+function hourOfDay(value: number): string | undefined {
+  return value >= 0 && value <= 23 ? undefined : `must be an hour from 0 to 23, got ${value}`;
+}
+
+function rollupTitle(value: string): string | undefined {
+  const unknown = value.match(/\{(?!site\}|week\}|from\}|to\})[^}]*\}/);
+  if (unknown) return `unknown placeholder ${unknown[0]} (use {site}, {week}, {from}, {to})`;
+  return value.trim() === '' ? 'must not be empty' : undefined;
+}
+
 function topicKey(value: string): string | undefined {
   return /^[a-z0-9][a-z0-9-]{0,31}$/.test(value)
     ? undefined
@@ -306,6 +322,25 @@ export const configSchema = {
         required: true,
         doc: 'The tags or categories of the issues this topic covers (`tags = ["models"]`): a reader who chose it gets those issues; one who chose no topic gets everything.',
       },
+    },
+  },
+  rollup: {
+    title: {
+      kind: 'string',
+      check: rollupTitle,
+      doc: 'The weekly roll-up\'s title and subject: `{site}`, `{week}` (2026-W48), `{from}` and `{to}` (its first and last day). Default, in the site\'s language: "{site}: the week of {from}".',
+    },
+    starts_on: {
+      kind: 'string',
+      default: 'monday',
+      check: weekday,
+      doc: "The day a roll-up's week begins (in `site.timezone`); it is named by the ISO week of that day.",
+    },
+    hour: {
+      kind: 'integer',
+      default: 0,
+      check: hourOfDay,
+      doc: 'The hour that day the week begins (0-23): a roll-up holds the issues dated from then, for seven days.',
     },
   },
   send: {

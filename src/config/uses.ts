@@ -5,7 +5,7 @@
  * would quietly do something else than the author asked (send nothing, mail
  * through the wrong server). Elsewhere it is a warning.
  */
-const SEND_SECTIONS = ['site', 'content', 'build', 'email', 'subscribers', 'server', 'smtp', 'send', 'dkim', 'bounces', 'topics'] as const;
+const SEND_SECTIONS = ['site', 'content', 'build', 'email', 'subscribers', 'server', 'smtp', 'send', 'dkim', 'bounces', 'topics', 'rollup'] as const;
 const INVITE_SECTIONS = ['site', 'email', 'subscribers', 'server', 'smtp', 'send', 'dkim', 'bounces'] as const;
 const BOUNCES_SECTIONS = ['site', 'subscribers', 'bounces'] as const;
 
@@ -13,8 +13,8 @@ export const SECTIONS_USED = {
   /** Commands that read no more than the config's paths. */
   init: [],
   new: ['site', 'content'],
-  build: ['site', 'content', 'build', 'feeds', 'email', 'topics'],
-  preview: ['site', 'content', 'build', 'feeds', 'email', 'topics'],
+  build: ['site', 'content', 'build', 'feeds', 'email', 'topics', 'rollup'],
+  preview: ['site', 'content', 'build', 'feeds', 'email', 'topics', 'rollup'],
   send: SEND_SECTIONS,
   'send --dry-run': SEND_SECTIONS,
   serve: ['site', 'email', 'subscribers', 'server', 'smtp', 'send', 'dkim', 'bounces', 'webhooks', 'topics'],
@@ -23,7 +23,8 @@ export const SECTIONS_USED = {
   subscribers: ['site', 'subscribers', 'topics'],
   'bounces import': BOUNCES_SECTIONS,
   'bounces fetch': BOUNCES_SECTIONS,
-  status: ['site', 'content', 'build', 'subscribers', 'topics'],
+  status: ['site', 'content', 'build', 'subscribers', 'topics', 'rollup'],
+  rollup: ['site', 'content', 'build', 'email', 'subscribers', 'topics', 'rollup'],
   'db copy': ['site', 'subscribers'],
 } as const satisfies Record<string, readonly string[]>;
 

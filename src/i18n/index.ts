@@ -1,2 +1,2 @@
-export type { Labels, ReaderWords } from './labels.js';
-export { emailLabels, footnoteLabels, pageWords, readerWords } from './labels.js';
+export type { Labels, ReaderWords, RollupWords } from './labels.js';
+export { emailLabels, footnoteLabels, pageWords, readerWords, rollupWords } from './labels.js';

@@ -429,3 +429,26 @@ const PAGE_WORDS: Record<string, PageWords> = {
 export function pageWords(language: string): PageWords {
   return PAGE_WORDS[languageKey(language)] ?? PAGE_WORDS.en!;
 }
+
+/** Words of the weekly roll-up (its email, page and feed). */
+export interface RollupWords {
+  /** The default title pattern (`[rollup] title` replaces it). */
+  title: string;
+  /** Above the list of issues: `{from}` and `{to}` filled in. */
+  lead: string;
+  /** The link to each issue. */
+  more: string;
+  /** The roll-ups' feed title. */
+  feed: string;
+}
+
+const ROLLUP_WORDS: Record<string, RollupWords> = {
+  en: { title: '{site}: the week of {from}', lead: 'The issues of the week, {from} to {to}:', more: 'Read the issue', feed: 'Weekly roll-up' },
+  zh: { title: '{site} · {from}–{to} 一周合集', lead: '本周各期（{from}–{to}）：', more: '阅读全文', feed: '每周合集' },
+  'zh-Hant': { title: '{site} · {from}–{to} 一週合輯', lead: '本週各期（{from}–{to}）：', more: '閱讀全文', feed: '每週合輯' },
+  ja: { title: '{site}：{from}からの一週間', lead: '今週の号（{from}〜{to}）：', more: '本文を読む', feed: '週刊まとめ' },
+};
+
+export function rollupWords(language: string): RollupWords {
+  return ROLLUP_WORDS[languageKey(language)] ?? ROLLUP_WORDS.en!;
+}

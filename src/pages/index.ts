@@ -5,6 +5,7 @@ export {
   renderIndexPage,
   renderIssuePage,
   renderNotFoundPage,
+  renderRollupPage,
   renderSitemap,
   renderTagPage,
   tagKey,

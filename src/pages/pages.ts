@@ -1,7 +1,7 @@
 import type { Config } from '../config/index.js';
-import type { Issue } from '../content/index.js';
+import type { Issue, Rollup } from '../content/index.js';
 import { escapeXmlText, feedUrl } from '../feeds/index.js';
-import { pageWords, readerWords } from '../i18n/index.js';
+import { pageWords, readerWords, rollupWords } from '../i18n/index.js';
 import { escapeHtml as e } from '../util/html.js';
 import { fillIn } from '../util/text.js';
 import { longDate, rfc3339 } from '../util/time.js';
@@ -194,6 +194,20 @@ export function renderTagPage(site: Site, tag: string, issues: Issue[], options:
 <p><a href="${e(feed)}">RSS</a></p>
 ${issueList(site, issues, false)}`;
   return layout(site, `${heading} · ${site.title}`, tagUrl(site, tag), heading, main, options);
+}
+
+/** A weekly roll-up's page (`weekly/<2026-w48>/`): its title, its lead, and each issue of the week with its summary. */
+export function renderRollupPage(site: Site, rollup: Rollup, options: PageOptions): string {
+  const words = rollupWords(site.language);
+  const lead = fillIn(words.lead, {
+    '{from}': longDate(rollup.start, site.language, site.timezone),
+    '{to}': longDate(new Date(rollup.end.getTime() - 1), site.language, site.timezone),
+  });
+  const feed = new URL('weekly/rss.xml', site.baseUrl).href;
+  const main = `<h1>${e(rollup.title)}</h1>
+<p>${e(lead)} <a href="${e(feed)}">RSS</a></p>
+${issueList(site, rollup.issues, true)}`;
+  return layout(site, `${rollup.title} · ${site.title}`, rollup.url, lead, main, options, 'article');
 }
 
 /** `404.html`, which static hosts serve for a missing page. */

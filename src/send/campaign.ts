@@ -16,7 +16,6 @@ import {
   owedByTopic,
   type SentIssue,
   type Store,
-  sentIssueKeys,
 } from '../store/index.js';
 import { loadSecret } from '../tokens/index.js';
 import { rfc3339 } from '../util/time.js';
@@ -48,6 +47,8 @@ export interface Campaign {
   /** Problems worth a look that did not stop anything (MJML's soft validation). */
   warnings: string[];
   run(options: { stop: { requested: boolean }; onProgress?: (p: Progress) => void }): Promise<SendResult>;
+  /** Record the issue as begun though nobody is owed it (`send --pending` then counts it sent). */
+  record?(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -164,46 +165,12 @@ export async function prepareSend(config: Config, options: SendOptions): Promise
       ...(record ? { lookalike: await lookalikeIssue(store.db, issue) } : {}),
       warnings,
       run: ({ stop, onProgress }) => sendIssue({ config, store: ledgerOf, issue, email, relays, secret, stop, owed, ...(onProgress ? { onProgress } : {}) }),
+      record: () => ledgerOf.recordIssue(issue),
       close,
     };
   } catch (err) {
     await close();
     throw err;
-  }
-}
-
-export interface PendingSends {
-  /** What `send --pending` mails now, oldest first: the last issue sent while anyone is still owed it, then every newer one. */
-  issues: Issue[];
-  /** Published issues held back by `send_at`, or dated in the future, with when they may go. */
-  waiting: Array<{ issue: Issue; at: Date }>;
-  /** The newest issue this list was sent, if any. */
-  lastSent?: Issue;
-}
-
-/**
- * What `send --pending` would mail now: on a list that was sent an issue,
- * the last one sent (if anyone is still owed it) and every sendable issue
- * newer than it, oldest first; on a list never sent anything, the newest
- * sendable issue only (never the archive). Drafts are never pending.
- */
-export async function pendingSends(config: Config, now = new Date()): Promise<PendingSends> {
-  const all = (await loadIssues(config, { cache: createIssueCache(config), drafts: false, future: true })).issues;
-  const oldestFirst = [...all].sort((a, b) => a.date.getTime() - b.date.getTime());
-  const ready = oldestFirst.filter((i) => sendable(i, now));
-  const waiting = oldestFirst
-    .filter((i) => !sendable(i, now))
-    .map((issue) => ({ issue, at: new Date(Math.max(issue.date.getTime(), issue.sendAt?.getTime() ?? 0)) }));
-  const store = await openStore(config.subscribers.database);
-  try {
-    const sent = await sentIssueKeys(store.db);
-    const lastSent = [...ready].reverse().find((i) => sent.has(i.key));
-    if (!lastSent) return { issues: ready.slice(-1), waiting };
-    const newer = ready.filter((i) => i.date > lastSent.date && !sent.has(i.key));
-    const unfinished = (await ledger(store.db, '', audienceOf(lastSent, config)).owedCount(lastSent.key)) > 0;
-    return { issues: [...(unfinished ? [lastSent] : []), ...newer], waiting, lastSent };
-  } finally {
-    await store.close();
   }
 }
 

@@ -34,7 +34,7 @@ export interface SendRun {
   store: SendStore;
   issue: Issue;
   email: RenderedEmail;
-  /** The relays, spread by weight (one, or an outbox, in the simple case); closed when the run ends. */
+  /** The relays, spread by weight (one, or an outbox, in the simple case); the caller closes them. */
   relays: Relay[];
   secret: Buffer;
   /** Set to stop taking new messages; those in flight finish and are recorded. */
@@ -302,7 +302,6 @@ export async function sendIssue(run: SendRun): Promise<SendResult> {
     heldBack = held.length;
   } finally {
     clearInterval(lease);
-    for (const relay of relays) relay.carrier.close();
     await store.releaseClaims(issue.key).catch(() => undefined);
   }
   const owed = await waitingOutBusyDatabase(() => store.owedCount(issue.key));

@@ -2,7 +2,7 @@ export type { Store } from './connect.js';
 export { openStore } from './connect.js';
 export { copyList } from './copy.js';
 export type { Audience, ClaimKind, IssueRef, Outcome, Recipient, SentIssue } from './ledger.js';
-export { EVERYONE, ledger, lookalikeIssue, owedByTopic, sentIssueKeys } from './ledger.js';
+export { EVERYONE, ledger, lookalikeIssue, owedByTopic, sentIssueKeys, topicSets } from './ledger.js';
 export { addSubscriber, exportCsv, importFile, listSubscribers, parseAddress, parseStatus, removeSubscriber, restoreBounced, withDatabase } from './list.js';
 export { acquireSendLock } from './lock.js';
 export type { Frequency, Preferences } from './preferences.js';

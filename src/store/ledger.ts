@@ -36,6 +36,8 @@ export interface Audience {
   edition: 'daily' | 'weekly';
   /** The topics the issue covers; undefined when the list has no topics (everyone of the edition). */
   topics?: readonly string[] | undefined;
+  /** Only the readers who chose exactly these topics (a roll-up's email differs by the topics chosen). Never recorded. */
+  exactly?: readonly string[] | undefined;
 }
 
 /** Every reader of every issue: a list without topics, before roll-ups. */
@@ -51,7 +53,41 @@ function audienceWhere(audience: Audience): RawBuilder<unknown> {
       : topics.length
         ? sql` AND (NOT ${chose} OR EXISTS (SELECT 1 FROM subscriber_topics st WHERE st.subscriber_id = s.id AND st.topic IN (${sql.join([...topics])})))`
         : sql` AND NOT ${chose}`;
-  return sql`s.frequency = ${audience.edition}${meets}`;
+  const exactly = audience.exactly;
+  const only =
+    exactly === undefined
+      ? sql``
+      : exactly.length
+        ? sql` AND NOT EXISTS (SELECT 1 FROM subscriber_topics st WHERE st.subscriber_id = s.id AND st.topic NOT IN (${sql.join([...exactly])}))
+               AND (SELECT COUNT(*) FROM subscriber_topics st WHERE st.subscriber_id = s.id) = ${exactly.length}`
+        : sql` AND NOT ${chose}`;
+  return sql`s.frequency = ${audience.edition}${meets}${only}`;
+}
+
+/** The distinct sets of topics the subscribed readers of an edition chose (`[]`: everything), a thousand readers at a time. */
+export async function topicSets(db: Q, edition: Audience['edition']): Promise<string[][]> {
+  const sets = new Map<string, string[]>();
+  let after = 0;
+  for (;;) {
+    const rows = await all(
+      db,
+      sql<{
+        id: number;
+        topic: string | null;
+      }>`SELECT s.id, st.topic FROM (SELECT id FROM subscribers WHERE status = 'subscribed' AND frequency = ${edition} AND id > ${after} ORDER BY id LIMIT 1000) s
+        LEFT JOIN subscriber_topics st ON st.subscriber_id = s.id ORDER BY s.id, st.topic`,
+    );
+    if (rows.length === 0) break;
+    const byReader = new Map<number, string[]>();
+    for (const row of rows) {
+      const chosen = byReader.get(row.id) ?? [];
+      if (row.topic !== null) chosen.push(row.topic);
+      byReader.set(row.id, chosen);
+    }
+    for (const chosen of byReader.values()) sets.set(chosen.join(' '), chosen);
+    after = rows.at(-1)!.id;
+  }
+  return [...sets.values()];
 }
 
 /**
