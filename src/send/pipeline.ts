@@ -186,6 +186,8 @@ export async function sendIssue(run: SendRun): Promise<SendResult> {
       try {
         const info = await relay.carrier.send(message);
         outcome = { state: 'sent', response: info.response, relay: relay.name };
+        // Sent, if by another relay than the one that refused it first.
+        verdict = 'sent';
         break;
       } catch (err) {
         const c = classify(err);
