@@ -4,7 +4,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/index.js';
 import { bundleResources, completeRollups, type Issue, rollupAsEntry, rollupFeedTitle, topicsOfIssue } from '../content/index.js';
-import { type EmailTemplate, loadTemplate, personalizeHtml, personalizeText, previewLinks, type RenderedEmail } from '../email/index.js';
+import {
+  type EmailTemplate,
+  loadTemplate,
+  personalizeHtml,
+  personalizeText,
+  previewLinks,
+  type RenderedEmail,
+  renderRollupEmail,
+  rollupTemplateSource,
+} from '../email/index.js';
 import { GazetteError } from '../errors.js';
 import { FEED_FILES, FEED_STYLESHEET, renderAtom, renderJsonFeed, renderRss } from '../feeds/index.js';
 import {
@@ -214,15 +223,31 @@ function planTopicFeeds(out: OutputPlan, issues: Issue[]): void {
  * (`weekly/<2026-w48>/`), and RSS, Atom and JSON Feed of them
  * (`weekly/`), for readers who want the week at once.
  */
-function planRollups(out: OutputPlan, issues: Issue[]): void {
+async function planRollups(out: OutputPlan, issues: Issue[]): Promise<void> {
   const { config, pageOptions } = out;
   const site = config.site;
   const rollups = completeRollups(issues, config);
+  const sample = { ...previewLinks(config), email: 'reader@example.com' };
+  // The template is part of each preview's key: an edit to it makes them anew.
+  const template = rollups.length
+    ? createHash('sha256')
+        .update(await rollupTemplateSource(config))
+        .digest('hex')
+    : '';
   for (const rollup of rollups) {
     out.plan(
       `weekly/${rollup.slug}/index.html`,
       { text: () => renderRollupPage(site, rollup, pageOptions), key: out.keyOf(`roll-up ${rollup.week} ${rollup.title}`, rollup.issues) },
       `page of the roll-up ${rollup.week}`,
+    );
+    // Its email as a reader of everything gets it (what `send --rollup` mails), beside its page.
+    out.plan(
+      `weekly/${rollup.slug}/email.html`,
+      {
+        text: async () => personalizeHtml(await renderRollupEmail(config, rollup, rollup.issues), sample),
+        key: out.keyOf(`roll-up email ${rollup.week} ${rollup.title} ${template}`, rollup.issues),
+      },
+      `email preview of the roll-up ${rollup.week}`,
     );
     out.sitemap.push({ url: rollup.url, updated: rollup.end });
   }
@@ -355,7 +380,7 @@ export async function planOutput(
   await planListPages(out, issues);
   planTags(out, issues);
   planTopicFeeds(out, issues);
-  planRollups(out, issues);
+  await planRollups(out, issues);
   planEmailPreviews(out, emails);
   await planIssuePages(out, issues);
   out.plan('sitemap.xml', { text: () => renderSitemap(out.sitemap), key: out.keyOf('sitemap', issues) }, 'sitemap');

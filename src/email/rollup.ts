@@ -9,6 +9,11 @@ import { markersFor, newNonce } from './personalize.js';
 import type { RenderedEmail } from './render.js';
 import { loadTemplate, templatePath } from './template.js';
 
+/** The roll-up template's text (the site's `email-templates/rollup.mjml`, or Gazette's). */
+export async function rollupTemplateSource(config: Config): Promise<string> {
+  return (await loadTemplate(await templatePath(config, 'rollup.mjml'), 'email template', config.neverPublished)).source;
+}
+
 /**
  * A weekly roll-up's email for readers of these issues (the week's, or
  * those of a reader's topics): each issue's title, summary and link, in

@@ -112,6 +112,10 @@ describe('a week of daily issues, sent on publish, then the weekly roll-up', () 
     expect(built.code, built.stderr).toBe(0);
     const page = await read(path.join(site.dir, 'out'), 'weekly/2026-w10/index.html');
     for (let d = 1; d <= 7; d++) expect(page).toContain(`Day ${d}`);
+    // And its email, as a reader of everything gets it, beside its page.
+    const email = await read(path.join(site.dir, 'out'), 'weekly/2026-w10/email.html');
+    for (let d = 1; d <= 7; d++) expect(email).toContain(`Day ${d}`);
+    expect(email).toContain('preferences?token=preview');
     const feed = readFeed(await read(path.join(site.dir, 'out'), 'weekly/rss.xml'));
     expect(feed.items.map((i) => i.url)).toEqual(['https://news.example.com/weekly/2026-w10/']);
   });
