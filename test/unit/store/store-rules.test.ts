@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { countHit } from '../../../src/store/events.js';
 import {
   acquireSendLock,
   applyReport,
@@ -11,7 +12,7 @@ import {
   reserveConfirmation,
   type Store,
 } from '../../../src/store/index.js';
-import { beginDelivery, finishDelivery, ledger, recordIssue } from '../../../src/store/ledger.js';
+import { beginDelivery, claimBatch, finishDelivery, ledger, otherWorkers, recordIssue, releaseClaims, renewClaims } from '../../../src/store/ledger.js';
 import { quotaSlot } from '../../../src/store/quotas.js';
 import { listHealth, type ReportRecord } from '../../../src/store/reports.js';
 import { insertSubscriber, setStatus } from '../../../src/store/subscribers.js';
@@ -293,6 +294,41 @@ onEachBackend('the store', (backend) => {
       expect((await firstRow(db, sql`SELECT bounce_status FROM deliveries WHERE subscriber_id = ${t.id}`))!.bounce_status).toBeNull();
     });
 
+    it("claims: a worker's readers are its own until its lease ends; renewed, given back, and taken over once it lapses", async () => {
+      const r = [await add('c1@example.org'), await add('c2@example.org'), await add('c3@example.org'), await add('c4@example.org')];
+      const issue = { key: 'k', slug: 'k', title: 'K', id: 'tag:x,2026:k' };
+      await recordIssue(db, issue);
+      const ids = (rows: Array<{ id: number }>) => rows.map((x) => x.id);
+      const t0 = new Date(Date.now());
+      const at = (s: number) => new Date(t0.getTime() + s * 1000);
+      // a claims two, until t0 + 60 s; b, at the same moment, gets the other two, never a's.
+      expect(ids(await claimBatch(db, 'k', 'a', 0, 2, 'owed', at(60), t0))).toEqual([r[0]!.id, r[1]!.id]);
+      expect(ids(await claimBatch(db, 'k', 'b', 0, 10, 'owed', at(60), t0))).toEqual([r[2]!.id, r[3]!.id]);
+      expect(await otherWorkers(db, 'k', 'a', at(30))).toBe(1);
+      expect(await otherWorkers(db, 'k', 'c', at(30))).toBe(2);
+      // b may not begin a's reader; a may.
+      expect(await beginDelivery(db, 'k', r[0]!.id, '<m@x>', 'b', at(30))).toBe(false);
+      expect(await beginDelivery(db, 'k', r[0]!.id, '<m@x>', 'a', at(30))).toBe(true);
+      await finishDelivery(db, 'k', r[0]!.id, { state: 'sent', response: '250' }, 'a');
+      // a renews to t0 + 120 s: at t0 + 90 s it still holds its reader; b's lapsed, so c takes b's.
+      await renewClaims(db, 'k', 'a', at(120));
+      expect(ids(await claimBatch(db, 'k', 'c', 0, 10, 'owed', at(150), at(90)))).toEqual([r[2]!.id, r[3]!.id]);
+      expect(await otherWorkers(db, 'k', 'c', at(90))).toBe(1);
+      // A sent reader is never claimed again; a gives its claims back, and c takes what it left.
+      await releaseClaims(db, 'k', 'a', at(95));
+      expect(ids(await claimBatch(db, 'k', 'c', 0, 10, 'owed', at(150), at(95)))).toEqual([r[1]!.id, r[2]!.id, r[3]!.id]);
+      expect(await otherWorkers(db, 'k', 'c', at(95))).toBe(0);
+      // Only the deferred, or all but them: a deferred reader goes to a retry pass only.
+      await beginDelivery(db, 'k', r[1]!.id, '<m2@x>', 'c', at(96));
+      await finishDelivery(db, 'k', r[1]!.id, { state: 'deferred', response: '451' }, 'c');
+      await releaseClaims(db, 'k', 'c', at(97));
+      expect(ids(await claimBatch(db, 'k', 'd', 0, 10, 'deferred', at(200), at(98)))).toEqual([r[1]!.id]);
+      expect(ids(await claimBatch(db, 'k', 'e', 0, 10, 'fresh', at(200), at(98)))).toEqual([r[2]!.id, r[3]!.id]);
+      // The claims of a worker whose lease ran out go when anyone gives theirs back.
+      await releaseClaims(db, 'k', 'z', at(500));
+      expect(await firstRow(db, sql`SELECT COUNT(*) AS n FROM claims`)).toEqual({ n: 0 });
+    });
+
     // Workers on several machines share leases only on PostgreSQL; on SQLite every worker is this machine.
     it.skipIf(backend.name === 'SQLite')("a worker whose clock is ten minutes ahead reads others' leases by the server's clock", async () => {
       const readers = [await add('r1@example.org'), await add('r2@example.org'), await add('r3@example.org')];
@@ -349,6 +385,19 @@ onEachBackend('the store', (backend) => {
       const release = await acquireSendLock(db, 'the list');
       expect(await firstRow(db, sql`SELECT pid, host FROM send_lock`)).toEqual({ pid: process.pid, host: hostname() });
       await release();
+    });
+  });
+
+  describe('shared request and message counts (countHit)', () => {
+    it('counts hits in a window that begins with the first and starts afresh once it is a window old; keys apart', async () => {
+      const t = (ms: number) => new Date(T0.getTime() + ms);
+      expect(await countHit(db, 'k', 1000, t(0))).toEqual({ hits: 1, start: t(0) });
+      expect(await countHit(db, 'k', 1000, t(500))).toEqual({ hits: 2, start: t(0) });
+      expect(await countHit(db, 'k', 1000, t(999))).toEqual({ hits: 3, start: t(0) });
+      expect(await countHit(db, 'other', 1000, t(999))).toEqual({ hits: 1, start: t(999) });
+      // A window old: a new one begins.
+      expect(await countHit(db, 'k', 1000, t(1000))).toEqual({ hits: 1, start: t(1000) });
+      expect(await countHit(db, 'k', 1000, t(1001))).toEqual({ hits: 2, start: t(1000) });
     });
   });
 
