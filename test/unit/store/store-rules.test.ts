@@ -12,7 +12,23 @@ import {
   reserveConfirmation,
   type Store,
 } from '../../../src/store/index.js';
-import { beginDelivery, claimBatch, finishDelivery, ledger, otherWorkers, recordIssue, releaseClaims, renewClaims } from '../../../src/store/ledger.js';
+import {
+  type Audience,
+  beginDelivery,
+  claimBatch,
+  deliveryStatus,
+  finishDelivery,
+  ledger,
+  otherWorkers,
+  owedBatch,
+  owedByTopic,
+  owedCount,
+  recordIssue,
+  releaseClaims,
+  renewClaims,
+  topicSets,
+} from '../../../src/store/ledger.js';
+import { setPreferences } from '../../../src/store/preferences.js';
 import { quotaSlot } from '../../../src/store/quotas.js';
 import { listHealth, type ReportRecord } from '../../../src/store/reports.js';
 import { insertSubscriber, setStatus } from '../../../src/store/subscribers.js';
@@ -385,6 +401,72 @@ onEachBackend('the store', (backend) => {
       const release = await acquireSendLock(db, 'the list');
       expect(await firstRow(db, sql`SELECT pid, host FROM send_lock`)).toEqual({ pid: process.pid, host: hostname() });
       await release();
+    });
+  });
+
+  describe("who an issue is for: readers' topics and frequency", () => {
+    const issue = (key: string) => ({ key, slug: key, title: key, id: `tag:x,2026:${key}` });
+    const emails = (rows: Array<{ email: string }>) => rows.map((r) => r.email).sort();
+    async function readers() {
+      const all = await add('all@example.org');
+      const models = await add('models@example.org');
+      const both = await add('both@example.org');
+      const weekly = await add('weekly@example.org');
+      const weeklyModels = await add('weekly-models@example.org');
+      await setPreferences(db, models.id, { topics: ['models'], frequency: 'daily' });
+      await setPreferences(db, both.id, { topics: ['tools', 'models', 'models'], frequency: 'daily' });
+      await setPreferences(db, weekly.id, { topics: [], frequency: 'weekly' });
+      await setPreferences(db, weeklyModels.id, { topics: ['models'], frequency: 'weekly' });
+      return { all, models, both, weekly, weeklyModels };
+    }
+
+    it('an issue goes to the daily readers whose topics it covers, or who chose none; the weekly readers only get roll-ups', async () => {
+      await readers();
+      const owed = (key: string, audience: Audience) => owedBatch(db, key, 0, 100, false, audience);
+      expect(emails(await owed('a', { edition: 'daily', topics: ['models'] }))).toEqual(['all@example.org', 'both@example.org', 'models@example.org']);
+      expect(emails(await owed('b', { edition: 'daily', topics: ['tools'] }))).toEqual(['all@example.org', 'both@example.org']);
+      expect(emails(await owed('c', { edition: 'daily', topics: [] }))).toEqual(['all@example.org']);
+      // A list without topics: every daily reader, whatever they once chose.
+      expect(emails(await owed('d', { edition: 'daily' }))).toEqual(['all@example.org', 'both@example.org', 'models@example.org']);
+      expect(emails(await owed('w', { edition: 'weekly', topics: ['models'] }))).toEqual(['weekly-models@example.org', 'weekly@example.org']);
+      expect(emails(await owed('w', { edition: 'weekly', topics: ['tools'] }))).toEqual(['weekly@example.org']);
+      // Exactly a set of topics: a roll-up's group.
+      expect(emails(await owed('w', { edition: 'weekly', topics: ['models'], exactly: [] }))).toEqual(['weekly@example.org']);
+      expect(emails(await owed('w', { edition: 'weekly', topics: ['models'], exactly: ['models'] }))).toEqual(['weekly-models@example.org']);
+      expect(emails(await owed('a', { edition: 'daily', topics: ['models'], exactly: ['models'] }))).toEqual(['models@example.org']);
+      expect(emails(await owed('a', { edition: 'daily', topics: ['models'], exactly: ['models', 'tools'] }))).toEqual(['both@example.org']);
+      expect(await owedCount(db, 'a', { edition: 'daily', topics: ['models'] })).toBe(3);
+      // By the topic that brings it: a reader of two topics counts under each.
+      expect(await owedByTopic(db, 'e', { edition: 'daily', topics: ['models', 'tools'] })).toEqual({ models: 2, tools: 1, '': 1 });
+      expect(await owedByTopic(db, 'f', { edition: 'daily', topics: ['tools'] })).toEqual({ tools: 1, '': 1 });
+      // The distinct sets the weekly readers chose (the roll-up's groups), and the daily ones'.
+      expect((await topicSets(db, 'weekly')).map((t) => t.join(' ')).sort()).toEqual(['', 'models']);
+      expect((await topicSets(db, 'daily')).map((t) => t.join(' ')).sort()).toEqual(['', 'models', 'models tools']);
+    });
+
+    it('the audience is recorded with the issue: status counts who it was for', async () => {
+      const { all, weekly } = await readers();
+      await recordIssue(db, issue('w'), { edition: 'weekly', topics: ['tools'] });
+      await recordIssue(db, issue('d'), { edition: 'daily', topics: ['models'] });
+      await recordIssue(db, issue('e'));
+      expect(await firstRow(db, sql`SELECT edition, topics FROM issues WHERE key = 'w'`)).toEqual({ edition: 'weekly', topics: 'tools' });
+      expect(await firstRow(db, sql`SELECT edition, topics FROM issues WHERE key = 'e'`)).toEqual({ edition: 'daily', topics: null });
+      const owedOf = async (key: string) => (await deliveryStatus(db, key)).find((s) => s.key === key)!.owed;
+      expect(await owedOf('w')).toBe(1);
+      expect(await owedOf('d')).toBe(3);
+      expect(await owedOf('e')).toBe(3);
+      // The relay and the worker of each message sent, and who sent how much (unnamed ones apart).
+      await beginDelivery(db, 'e', all.id, '<m@x>', 'host:1');
+      await finishDelivery(db, 'e', all.id, { state: 'sent', response: '250', relay: 'spare' }, 'host:1');
+      const t = await add('t@example.org');
+      await beginDelivery(db, 'e', t.id, '<m2@x>');
+      await finishDelivery(db, 'e', t.id, { state: 'sent', response: '250' });
+      expect(await firstRow(db, sql`SELECT relay, sent_by FROM deliveries WHERE subscriber_id = ${all.id}`)).toEqual({ relay: 'spare', sent_by: 'host:1' });
+      expect(await firstRow(db, sql`SELECT relay, sent_by FROM deliveries WHERE subscriber_id = ${t.id}`)).toEqual({ relay: null, sent_by: null });
+      const status = (await deliveryStatus(db, 'e')).find((s) => s.key === 'e')!;
+      expect(status.relays).toEqual({ spare: 1, unrecorded: 1 });
+      expect(status.senders).toEqual({ 'host:1': 1, unrecorded: 1 });
+      expect(weekly.id).toBeGreaterThan(0);
     });
   });
 

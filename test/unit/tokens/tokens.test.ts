@@ -4,10 +4,13 @@ import {
   confirmUrl,
   deliveryMessageId,
   isDeliveryMessageId,
+  preferencesToken,
+  preferencesUrl,
   readBounceAddress,
   undoToken,
   unsubscribeToken,
   verifyConfirmToken,
+  verifyPreferencesToken,
   verifyToken,
   verifyUndoToken,
 } from '../../../src/tokens/index.js';
@@ -23,6 +26,26 @@ describe('every token is bound to the subscriber, their address and its purpose'
     expect(await verifyToken(secret, unsubscribeToken(secret, ann), lookup)).toBe(7);
     expect(await verifyToken(secret, unsubscribeToken(secret, { id: 7, email_key: 'mallory@example.org' }), lookup)).toBeUndefined();
     expect(await verifyToken(Buffer.from('another-secret-0123456789'), unsubscribeToken(secret, ann), lookup)).toBeUndefined();
+  });
+
+  it('a preferences token opens the page of its subscriber and address only, and no other purpose takes it', async () => {
+    const now = Date.parse('2026-12-02T00:00:00Z');
+    const token = preferencesToken(secret, ann);
+    expect(token).toMatch(/^7\.[A-Za-z0-9_-]{32}$/);
+    expect(await verifyPreferencesToken(secret, token, lookup)).toBe(7);
+    // Each purpose signs differently: neither an unsubscribe nor a confirmation token opens the page, nor it theirs.
+    expect(token).not.toBe(unsubscribeToken(secret, ann));
+    expect(await verifyPreferencesToken(secret, unsubscribeToken(secret, ann), lookup)).toBeUndefined();
+    expect(await verifyPreferencesToken(secret, confirmToken(secret, ann, now), lookup)).toBeUndefined();
+    expect(await verifyToken(secret, token, lookup)).toBeUndefined();
+    expect(await verifyConfirmToken(secret, token, lookup, now)).toEqual({ problem: 'invalid' });
+    // Bound to the address and the secret.
+    expect(await verifyPreferencesToken(secret, preferencesToken(secret, { id: 7, email_key: 'mallory@example.org' }), lookup)).toBeUndefined();
+    expect(await verifyPreferencesToken(Buffer.from('another-secret-0123456789'), token, lookup)).toBeUndefined();
+    expect(await verifyPreferencesToken(secret, `${token}x`, lookup)).toBeUndefined();
+    expect(await verifyPreferencesToken(secret, token.replace(/^7/, '8'), lookup)).toBeUndefined();
+    const config = { file: 'gazette.toml', server: { publicUrl: 'https://news.example.com/n/' } } as Parameters<typeof preferencesUrl>[0];
+    expect(preferencesUrl(config, token)).toBe(`https://news.example.com/n/preferences?token=${encodeURIComponent(token)}`);
   });
 
   it('a confirmation token made for another address, or expired, is refused', async () => {
