@@ -1,8 +1,7 @@
 import type { Config } from '../config/index.js';
-import { GazetteError } from '../errors.js';
 import { readerWords } from '../i18n/index.js';
 import { fillIn, plainLine } from '../util/text.js';
-import { inProcessMjml } from './mjml.js';
+import { compileInProcess } from './mjml.js';
 import { markersFor, newNonce } from './personalize.js';
 import type { RenderedEmail } from './render.js';
 import { loadTemplate, templatePath } from './template.js';
@@ -37,12 +36,7 @@ export async function renderConfirmation(config: Config, kind: 'subscribe' | 'in
     confirm_url: markers.confirmUrl,
     email: { postal_address: config.email.postalAddress },
   });
-  let html: string;
-  try {
-    html = (await inProcessMjml.compile(mjml, { validationLevel: 'soft', filePath: template.file, keepComments: false, fonts: {} })).html;
-  } catch (err) {
-    throw new GazetteError('TEMPLATE', `email template: MJML: ${(err as Error).message.split('\n')[0]}`, { file: template.file });
-  }
+  const html = await compileInProcess(mjml, template.file);
   const text = `${[words.confirm_subject, words.confirm_text_lead, markers.confirmUrl, words.confirm_mail_ignore, '--', [config.site.title, config.email.postalAddress].filter(Boolean).join('\n')].join('\n\n')}\n`;
   return { subject: plainLine(words.confirm_subject), html, text, nonce };
 }

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type { MjmlError, MjmlOptions, MjmlResult } from 'mjml';
+import { GazetteError } from '../errors.js';
 import { createWorkerPool, workerCount } from '../util/workers.js';
 
 /** Turns MJML into HTML; fails like mjml2html (an Error with `errors` for strict validation). */
@@ -25,6 +26,15 @@ export const inProcessMjml: MjmlCompiler = {
  * CPU-bound, about 9 ms an email). Runs from the compiled code only; from
  * TypeScript sources (tests) it is the in-process compiler.
  */
+/** One email's MJML compiled in this process (a confirmation, a roll-up): its HTML, or a TEMPLATE error naming the template. */
+export async function compileInProcess(mjml: string, file: string): Promise<string> {
+  try {
+    return (await inProcessMjml.compile(mjml, { validationLevel: 'soft', filePath: file, keepComments: false, fonts: {} })).html;
+  } catch (err) {
+    throw new GazetteError('TEMPLATE', `email template: MJML: ${(err as Error).message.split('\n')[0]}`, { file });
+  }
+}
+
 export function createMjmlCompiler(jobs: number, runtime: { workers?: number | undefined; debug: boolean }): MjmlCompiler {
   // Each worker loads MJML (most of a second): only worth it for many emails.
   const size = workerCount(jobs, 50, import.meta.url, runtime.workers);

@@ -1,10 +1,9 @@
 import type { Config } from '../config/index.js';
 import type { Issue, Rollup } from '../content/index.js';
-import { GazetteError } from '../errors.js';
 import { emailLabels, rollupWords } from '../i18n/index.js';
 import { fillIn, plainLine } from '../util/text.js';
 import { longDate } from '../util/time.js';
-import { inProcessMjml } from './mjml.js';
+import { compileInProcess } from './mjml.js';
 import { markersFor, newNonce } from './personalize.js';
 import type { RenderedEmail } from './render.js';
 import { loadTemplate, templatePath } from './template.js';
@@ -41,12 +40,7 @@ export async function renderRollupEmail(config: Config, rollup: Rollup, issues: 
     preferences_url: markers.preferencesUrl,
     email: { postal_address: config.email.postalAddress },
   });
-  let html: string;
-  try {
-    html = (await inProcessMjml.compile(mjml, { validationLevel: 'soft', filePath: template.file, keepComments: false, fonts: {} })).html;
-  } catch (err) {
-    throw new GazetteError('TEMPLATE', `email template: MJML: ${(err as Error).message.split('\n')[0]}`, { file: template.file });
-  }
+  const html = await compileInProcess(mjml, template.file);
   const list = entries.map((e) => [e.title, e.date, e.summary, e.url].filter(Boolean).join('\n'));
   const footer = [
     `${labels.view_in_browser}: ${rollup.url}`,

@@ -20,7 +20,7 @@ import {
 import { loadSecret } from '../tokens/index.js';
 import { rfc3339 } from '../util/time.js';
 import { type Progress, type SendResult, sendIssue } from './pipeline.js';
-import { readOnlyStore } from './store.js';
+import { readOnlyStore, type SendStore } from './store.js';
 
 /**
  * One run of `gazette send`, prepared: the issue and its email, the
@@ -134,11 +134,30 @@ export function audienceOf(issue: Issue, config: Pick<Config, 'topics'>): Audien
   return { edition: 'daily', topics: config.topics.length ? topicsOfIssue(issue, config.topics) : undefined };
 }
 
-/** Get everything ready for a send; nothing is mailed until `run`. */
-export async function prepareSend(config: Config, options: SendOptions): Promise<Campaign> {
-  const { issue, email, warnings } = await issueAndEmail(config, options.issue, options.dryRun);
-  const secret = loadSecret(config);
-  const relays: Relay[] = await openRelays(config, { dryRun: options.dryRun, outboxDir: outboxDir(config, issue.slug) });
+/** What every campaign opens (an issue's, a roll-up's), and closes whatever happens. */
+export interface CampaignBase {
+  relays: Relay[];
+  store: Store;
+  /** Delivering and keeping the ledger (SMTP), or writing the outbox (a dry run, the ledger untouched). */
+  record: boolean;
+  /** The ledger of this worker for an audience (read-only on a dry run). */
+  ledgerFor(audience: Audience): SendStore;
+  close(): Promise<void>;
+}
+
+/**
+ * Open a campaign's relays (or the outbox `outboxName` on a dry run) and
+ * its list, taking the send lock on SQLite (on PostgreSQL every send of an
+ * issue joins the campaign as a worker), then `use` them; everything is
+ * closed if `use` throws.
+ */
+export async function withCampaignBase<T>(
+  config: Config,
+  dryRun: boolean | undefined,
+  outboxName: string,
+  use: (base: CampaignBase) => Promise<T>,
+): Promise<T> {
+  const relays: Relay[] = await openRelays(config, { dryRun, outboxDir: outboxDir(config, outboxName) });
   let store: Store | undefined;
   let release: (() => Promise<void>) | undefined;
   const close = async () => {
@@ -148,12 +167,25 @@ export async function prepareSend(config: Config, options: SendOptions): Promise
   };
   try {
     store = await openStore(config.subscribers.database);
-    // On SQLite, one send at a time (the lock); on PostgreSQL every send of the issue joins the campaign as a worker.
     if (store.dialect === 'sqlite') release = await acquireSendLock(store.db, store.where);
+    const db = store.db;
     const record = relays[0]!.carrier.kind === 'smtp';
     const worker = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    const ledgerFor = (audience: Audience): SendStore => (record ? ledger(db, worker, audience) : readOnlyStore(ledger(db, worker, audience)));
+    return await use({ relays, store, record, ledgerFor, close });
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+/** Get everything ready for a send; nothing is mailed until `run`. */
+export async function prepareSend(config: Config, options: SendOptions): Promise<Campaign> {
+  const { issue, email, warnings } = await issueAndEmail(config, options.issue, options.dryRun);
+  const secret = loadSecret(config);
+  return withCampaignBase(config, options.dryRun, issue.slug, async ({ relays, store, record, ledgerFor, close }) => {
     const audience = audienceOf(issue, config);
-    const ledgerOf = record ? ledger(store.db, worker, audience) : readOnlyStore(ledger(store.db, worker, audience));
+    const ledgerOf = ledgerFor(audience);
     const owed = await ledgerOf.owedCount(issue.key);
     return {
       issue,
@@ -168,10 +200,7 @@ export async function prepareSend(config: Config, options: SendOptions): Promise
       record: () => ledgerOf.recordIssue(issue),
       close,
     };
-  } catch (err) {
-    await close();
-    throw err;
-  }
+  });
 }
 
 /** `send --to`: one copy of the issue to one address, the ledger untouched. */

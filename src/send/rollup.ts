@@ -1,16 +1,13 @@
-import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { type Config, need, placeholderProblems } from '../config/index.js';
 import { completeRollups, createIssueCache, type Issue, loadIssues, type Rollup, rollupAsEntry, rollupOfWeek, topicsOfIssue } from '../content/index.js';
 import { type RenderedEmail, renderRollupEmail } from '../email/index.js';
 import { GazetteError } from '../errors.js';
-import { describeRelays, openRelays, outboxDir, type Relay } from '../mail/index.js';
-import { type Audience, acquireSendLock, countByStatus, ledger, openStore, type Store, topicSets } from '../store/index.js';
+import { describeRelays } from '../mail/index.js';
+import { type Audience, countByStatus, ledger, openStore, topicSets } from '../store/index.js';
 import { loadSecret } from '../tokens/index.js';
 import { rfc3339 } from '../util/time.js';
-import { type Campaign, sendable } from './campaign.js';
+import { type Campaign, sendable, withCampaignBase } from './campaign.js';
 import { type SendResult, sendIssue } from './pipeline.js';
-import { readOnlyStore } from './store.js';
 
 /** The issues a roll-up may list: those that may be mailed now (published, not held back). */
 async function sendableIssues(config: Config, now: Date): Promise<Issue[]> {
@@ -53,21 +50,8 @@ export async function prepareRollupSend(config: Config, options: { week: string;
   const entry = rollupAsEntry(rollup, config);
   const audience = audienceOfRollup(rollup, config);
   const secret = loadSecret(config);
-  const relays: Relay[] = await openRelays(config, { dryRun: options.dryRun, outboxDir: outboxDir(config, `weekly-${rollup.slug}`) });
-  let store: Store | undefined;
-  let release: (() => Promise<void>) | undefined;
-  const close = async () => {
-    for (const relay of relays) relay.carrier.close();
-    await release?.();
-    await store?.close();
-  };
-  try {
-    store = await openStore(config.subscribers.database);
-    if (store.dialect === 'sqlite') release = await acquireSendLock(store.db, store.where);
+  return withCampaignBase(config, options.dryRun, `weekly-${rollup.slug}`, async ({ relays, store, record, ledgerFor, close }) => {
     const db = store.db;
-    const record = relays[0]!.carrier.kind === 'smtp';
-    const worker = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-    const ledgerFor = (a: Audience) => (record ? ledger(db, worker, a) : readOnlyStore(ledger(db, worker, a)));
     // One email per set of topics chosen (everything: the whole week), for the readers who chose exactly that.
     const groups: Array<{ exactly: string[]; email: RenderedEmail }> = [];
     for (const chosen of await topicSets(db, 'weekly')) {
@@ -106,10 +90,7 @@ export async function prepareRollupSend(config: Config, options: { week: string;
       record: () => ledgerFor(audience).recordIssue(entry),
       close,
     };
-  } catch (err) {
-    await close();
-    throw err;
-  }
+  });
 }
 
 function sumResults(a: SendResult, b: SendResult): SendResult {
