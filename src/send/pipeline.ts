@@ -242,7 +242,9 @@ export async function sendIssue(run: SendRun): Promise<SendResult> {
         if (exhausted) return undefined;
         batch = await waitingOutBusyDatabase(() => store.claimBatch(issue.key, after, batchSize, which, leaseEnd()));
         index = 0;
-        exhausted = batch.length < batchSize;
+        // Alone, a short batch is the last. Sharing the campaign, a claim skips what another worker is claiming at
+        // that moment (SKIP LOCKED) and may come back short with more behind it: only an empty one ends the pass.
+        exhausted = store.shared ? batch.length === 0 : batch.length < batchSize;
         if (batch.length === 0) return undefined;
         after = batch.at(-1)!.id;
       }
