@@ -30,6 +30,8 @@ export default defineConfig({
       'test/unit/util/files.test.ts',
       'test/unit/serve/routes.test.ts',
       'test/unit/store/store-rules.test.ts',
+      'test/e2e/subscribe/preferences.test.ts',
+      'test/e2e/send/relays.test.ts',
     ],
     // Measures the whole process's memory, which Stryker's instrumentation inflates: no mutant's signal there.
     exclude: ['test/e2e/trust/trust-bounce-size.test.ts'],

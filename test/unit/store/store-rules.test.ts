@@ -439,6 +439,8 @@ onEachBackend('the store', (backend) => {
       // By the topic that brings it: a reader of two topics counts under each.
       expect(await owedByTopic(db, 'e', { edition: 'daily', topics: ['models', 'tools'] })).toEqual({ models: 2, tools: 1, '': 1 });
       expect(await owedByTopic(db, 'f', { edition: 'daily', topics: ['tools'] })).toEqual({ tools: 1, '': 1 });
+      // A topic nobody chose is counted, as none.
+      expect(await owedByTopic(db, 'g', { edition: 'daily', topics: ['nobody'] })).toEqual({ nobody: 0, '': 1 });
       // The distinct sets the weekly readers chose (the roll-up's groups), and the daily ones'.
       expect((await topicSets(db, 'weekly')).map((t) => t.join(' ')).sort()).toEqual(['', 'models']);
       expect((await topicSets(db, 'daily')).map((t) => t.join(' ')).sort()).toEqual(['', 'models', 'models tools']);
