@@ -10,6 +10,7 @@ export default defineConfig({
   test: {
     include: [
       'test/unit/tokens/tokens.test.ts',
+      'test/unit/tokens/secret.test.ts',
       'test/unit/mail/classify.test.ts',
       'test/e2e/trust/trust-*.test.ts',
       'test/e2e/bounces/bounces.test.ts',
@@ -32,6 +33,7 @@ export default defineConfig({
       'test/unit/store/store-rules.test.ts',
       'test/e2e/subscribe/preferences.test.ts',
       'test/e2e/send/relays.test.ts',
+      'test/unit/send/relay-picker.test.ts',
     ],
     // Measures the whole process's memory, which Stryker's instrumentation inflates: no mutant's signal there.
     exclude: ['test/e2e/trust/trust-bounce-size.test.ts'],

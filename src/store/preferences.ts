@@ -41,5 +41,6 @@ export async function setPreferences(db: Q, id: number, preferences: Preferences
 
 /** Whether a reader's recorded choice is this one. */
 export function samePreferences(a: Preferences, b: Preferences): boolean {
-  return a.frequency === b.frequency && [...new Set(a.topics)].sort().join(' ') === [...new Set(b.topics)].sort().join(' ');
+  const topics = (p: Preferences) => JSON.stringify([...new Set(p.topics)].sort());
+  return a.frequency === b.frequency && topics(a) === topics(b);
 }

@@ -7,8 +7,9 @@ import { readerWords } from '../../../src/i18n/index.js';
 import { createApp } from '../../../src/serve/app.js';
 import type { ReaderStore } from '../../../src/serve/deps.js';
 import { openStore, readerStore, type Store } from '../../../src/store/index.js';
+import { topicsOf } from '../../../src/store/preferences.js';
 import { findSubscriber, insertSubscriber, setStatus } from '../../../src/store/subscribers.js';
-import { confirmToken, UNDO_TTL_MS, undoToken, unsubscribeToken } from '../../../src/tokens/index.js';
+import { confirmToken, preferencesToken, UNDO_TTL_MS, undoToken, unsubscribeToken } from '../../../src/tokens/index.js';
 import { SECRET, sendConfig } from '../../helpers/send.js';
 import { makeSite } from '../../helpers/site.js';
 
@@ -26,8 +27,8 @@ afterEach(async () => {
   opened = undefined;
 });
 
-async function setup(options: { store?: (store: ReaderStore) => Partial<ReaderStore>; mail?: (m: SendMailOptions) => Promise<unknown> } = {}) {
-  const dir = await makeSite({}, sendConfig());
+async function setup(options: { store?: (store: ReaderStore) => Partial<ReaderStore>; mail?: (m: SendMailOptions) => Promise<unknown>; config?: string } = {}) {
+  const dir = await makeSite({}, sendConfig(options.config));
   const { config } = await loadConfig(path.join(dir, 'gazette.toml'), 'serve', { env: { GAZETTE_SECRET: SECRET } });
   opened = await openStore(config.subscribers.database);
   const db = opened.db;
@@ -291,5 +292,85 @@ describe('leaving', () => {
     expect(late.statusCode).toBe(400);
     expect(late.body).not.toContain(s.words.bad_link);
     expect(late.body).toContain(s.words.undo_expired.replace('{site}', '「Test Digest」').slice(0, 10));
+  });
+});
+
+describe('the preferences page', () => {
+  const TOPICS = '[topics.models]\nlabel = "Models"\ntags = ["models"]\n\n[topics.tools]\nlabel = "Tools"\ntags = ["tools"]\n';
+  const chosen = async (s: Awaited<ReturnType<typeof setup>>, email: string) => {
+    const row = (await findSubscriber(s.db, email))!;
+    return { topics: (await topicsOf(s.db, [row.id])).get(row.id), frequency: row.frequency, at: row.preferences_at };
+  };
+
+  it('shows the reader’s choice and changes nothing on GET; a POST saves it, with the clock’s time, and shows it saved', async () => {
+    const s = await setup({ config: TOPICS });
+    const ann = await s.add('ann@example.org');
+    const token = preferencesToken(s.secret, ann);
+    const page = await s.request('GET', `preferences?token=${token}`);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('ann@example.org');
+    expect(page.body).toContain('<input type="radio" name="frequency" value="daily" checked>');
+    expect(page.body).toContain(`value="${token}"`);
+    // The unsubscribe button on the page carries the reader’s own unsubscribe token.
+    expect(page.body).toContain(unsubscribeToken(s.secret, ann));
+    expect(await chosen(s, 'ann@example.org')).toEqual({ topics: [], frequency: 'daily', at: null });
+    s.clock.now = T0 + 5000;
+    const saved = await s.request('POST', 'preferences', { form: { token, topic: 'tools', frequency: 'weekly' } });
+    expect(saved.statusCode).toBe(200);
+    expect(saved.body).toContain('<input type="checkbox" name="topic" value="tools" checked>');
+    expect(saved.body).toContain('<input type="checkbox" name="topic" value="models">');
+    expect(saved.body).toContain('<input type="radio" name="frequency" value="weekly" checked>');
+    expect(await chosen(s, 'ann@example.org')).toEqual({ topics: ['tools'], frequency: 'weekly', at: new Date(T0 + 5000).toISOString() });
+    // Nothing ticked: everything, every issue.
+    const reset = await s.request('POST', 'preferences', { form: { token } });
+    expect(reset.statusCode).toBe(200);
+    expect((await chosen(s, 'ann@example.org')).topics).toEqual([]);
+    expect((await chosen(s, 'ann@example.org')).frequency).toBe('daily');
+  });
+
+  it('refuses a topic the page does not offer, two frequencies, and a token of another reader’s purpose; nothing saved', async () => {
+    const s = await setup({ config: TOPICS });
+    const ann = await s.add('ann@example.org');
+    const token = preferencesToken(s.secret, ann);
+    for (const form of <Array<Record<string, string>>>[
+      { token, topic: 'sports' },
+      { token, topic: 'tools', frequency: 'monthly' },
+    ]) {
+      const refused = await s.request('POST', 'preferences', { form });
+      expect(refused.statusCode).toBe(400);
+      expect(refused.body).toContain(s.words.bad_request);
+    }
+    const twice = await s.request('POST', 'preferences', {
+      body: `token=${token}&frequency=daily&frequency=weekly`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(twice.statusCode).toBe(400);
+    for (const bad of [unsubscribeToken(s.secret, ann), `${token}x`, '']) {
+      expect((await s.request('GET', `preferences?token=${encodeURIComponent(bad)}`)).statusCode).toBe(400);
+      expect((await s.request('POST', 'preferences', { form: { token: bad, topic: 'tools' } })).statusCode).toBe(400);
+    }
+    expect(await chosen(s, 'ann@example.org')).toEqual({ topics: [], frequency: 'daily', at: null });
+  });
+
+  it('keeps the choice of a reader not yet confirmed; one who left sees that they left, and nothing of theirs changes', async () => {
+    const s = await setup({ config: TOPICS });
+    const pending = await s.add('pending@example.org', 'pending');
+    const kept = await s.request('POST', 'preferences', { form: { token: preferencesToken(s.secret, pending), topic: 'models' } });
+    expect(kept.statusCode).toBe(200);
+    expect((await chosen(s, 'pending@example.org')).topics).toEqual(['models']);
+    for (const status of ['unsubscribed', 'bounced'] as const) {
+      const gone = await s.add(`${status}@example.org`);
+      await setStatus(s.db, gone.id, status, status === 'bounced' ? 'bounce' : 'page');
+      const token = preferencesToken(s.secret, gone);
+      for (const answer of [
+        await s.request('GET', `preferences?token=${token}`),
+        await s.request('POST', 'preferences', { form: { token, topic: 'models', frequency: 'weekly' } }),
+      ]) {
+        expect(answer.statusCode).toBe(200);
+        expect(answer.body).toContain(`${status}@example.org`);
+        expect(answer.body).not.toContain('name="topic"');
+      }
+      expect(await chosen(s, `${status}@example.org`)).toEqual({ topics: [], frequency: 'daily', at: null });
+    }
   });
 });

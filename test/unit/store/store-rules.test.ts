@@ -28,7 +28,7 @@ import {
   renewClaims,
   topicSets,
 } from '../../../src/store/ledger.js';
-import { setPreferences } from '../../../src/store/preferences.js';
+import { samePreferences, setPreferences, topicsOf } from '../../../src/store/preferences.js';
 import { quotaSlot } from '../../../src/store/quotas.js';
 import { listHealth, type ReportRecord } from '../../../src/store/reports.js';
 import { insertSubscriber, setStatus } from '../../../src/store/subscribers.js';
@@ -340,6 +340,8 @@ onEachBackend('the store', (backend) => {
       await releaseClaims(db, 'k', 'c', at(97));
       expect(ids(await claimBatch(db, 'k', 'd', 0, 10, 'deferred', at(200), at(98)))).toEqual([r[1]!.id]);
       expect(ids(await claimBatch(db, 'k', 'e', 0, 10, 'fresh', at(200), at(98)))).toEqual([r[2]!.id, r[3]!.id]);
+      // Once d's and e's leases lapse, a claim of every owed reader takes the deferred one with the rest.
+      expect(ids(await claimBatch(db, 'k', 'f', 0, 10, 'owed', at(300), at(201)))).toEqual([r[1]!.id, r[2]!.id, r[3]!.id]);
       // The claims of a worker whose lease ran out go when anyone gives theirs back.
       await releaseClaims(db, 'k', 'z', at(500));
       expect(await firstRow(db, sql`SELECT COUNT(*) AS n FROM claims`)).toEqual({ n: 0 });
@@ -469,6 +471,37 @@ onEachBackend('the store', (backend) => {
       expect(status.relays).toEqual({ spare: 1, unrecorded: 1 });
       expect(status.senders).toEqual({ 'host:1': 1, unrecorded: 1 });
       expect(weekly.id).toBeGreaterThan(0);
+    });
+  });
+
+  describe("a reader's preferences", () => {
+    it('are replaced as a whole, topics once each in order, with the time they were chosen; another reader’s stay', async () => {
+      const ann = await add('ann@example.org');
+      const bob = await add('bob@example.org');
+      await setPreferences(db, bob.id, { topics: ['tools'], frequency: 'daily' }, T0.toISOString());
+      await setPreferences(db, ann.id, { topics: ['tools', 'models', 'tools'], frequency: 'weekly' }, T0.toISOString());
+      expect(await topicsOf(db, [ann.id, bob.id])).toEqual(
+        new Map([
+          [ann.id, ['models', 'tools']],
+          [bob.id, ['tools']],
+        ]),
+      );
+      expect(await getSubscriber(db, ann.id)).toMatchObject({ frequency: 'weekly', preferences_at: T0.toISOString(), updated_at: T0.toISOString() });
+      await setPreferences(db, ann.id, { topics: [], frequency: 'daily' }, later(1000).toISOString());
+      expect((await topicsOf(db, [ann.id])).get(ann.id)).toEqual([]);
+      expect(await getSubscriber(db, ann.id)).toMatchObject({ frequency: 'daily', preferences_at: later(1000).toISOString() });
+      expect((await topicsOf(db, [bob.id])).get(bob.id)).toEqual(['tools']);
+      // No readers asked: none looked up; a reader with no row of topics: none.
+      expect(await topicsOf(db, [])).toEqual(new Map());
+      expect(await topicsOf(db, [999])).toEqual(new Map([[999, []]]));
+    });
+
+    it('are the same choice whatever the order or repeats of the topics, not when a topic or the frequency differs', () => {
+      expect(samePreferences({ topics: ['a', 'b'], frequency: 'daily' }, { topics: ['b', 'a', 'b'], frequency: 'daily' })).toBe(true);
+      expect(samePreferences({ topics: [], frequency: 'daily' }, { topics: [], frequency: 'daily' })).toBe(true);
+      expect(samePreferences({ topics: ['a'], frequency: 'daily' }, { topics: ['a'], frequency: 'weekly' })).toBe(false);
+      expect(samePreferences({ topics: ['a'], frequency: 'daily' }, { topics: ['a', 'b'], frequency: 'daily' })).toBe(false);
+      expect(samePreferences({ topics: ['a b'], frequency: 'daily' }, { topics: ['a', 'b'], frequency: 'daily' })).toBe(false);
     });
   });
 

@@ -128,6 +128,21 @@ describe('every token is bound to the subscriber, their address and its purpose'
     expect(await readBounceAddress(secret, 'bounces@bounces.example.com', lookup)).toBeUndefined();
   });
 
+  it('a VERP address is exactly its shape: nothing before it, one domain after it, an id of at most 11 digits', async () => {
+    const verp = bounceAddress(secret, 'bounces.example.com', ann, 'issue-one');
+    expect(await readBounceAddress(secret, `x${verp}`, lookup)).toBeUndefined();
+    expect(await readBounceAddress(secret, `${verp}@evil.example`, lookup)).toBeUndefined();
+    expect(await readBounceAddress(secret, `${verp} x`, lookup)).toBeUndefined();
+    // Upper case, as some relays rewrite it: still ours.
+    expect(await readBounceAddress(secret, verp.toUpperCase(), lookup)).toMatchObject({ id: 7, tag: expect.any(String) });
+    const long = { id: 36 ** 10, email_key: 'long@example.org' };
+    const eleven = bounceAddress(secret, 'b.example', long, 'i');
+    expect(eleven).toMatch(/^bounces\+10{10}-/);
+    expect(await readBounceAddress(secret, eleven, (id) => (id === long.id ? long : undefined))).toMatchObject({ id: long.id });
+    // Twelve digits: not a shape Gazette makes (not even looked up as a forgery).
+    expect(await readBounceAddress(secret, eleven.replace('bounces+1', 'bounces+10'), () => long)).toBeUndefined();
+  });
+
   it('links need server.public_url', async () => {
     const config = { server: { publicUrl: undefined } } as unknown as Parameters<typeof confirmUrl>[0];
     expect(() => confirmUrl(config, 'x')).toThrow(/server\.public_url is not set/);
