@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { GazetteError, isGazetteError } from '../../../src/errors.js';
 import { loadSecret } from '../../../src/tokens/index.js';
 
@@ -33,9 +33,6 @@ beforeEach(() => {
     race.before = undefined;
     rmSync(dir, { recursive: true, force: true });
   };
-});
-afterEach(() => {
-  race.before = undefined;
 });
 
 const configFor = (file: string | undefined, given = false) => ({
