@@ -317,6 +317,9 @@ describe('the preferences page', () => {
     s.clock.now = T0 + 5000;
     const saved = await s.request('POST', 'preferences', { form: { token, topic: 'tools', frequency: 'weekly' } });
     expect(saved.statusCode).toBe(200);
+    const savedWords = s.words.preferences_saved.split('{email}')[0]!;
+    expect(saved.body).toContain(savedWords);
+    expect(page.body).not.toContain(savedWords);
     expect(saved.body).toContain('<input type="checkbox" name="topic" value="tools" checked>');
     expect(saved.body).toContain('<input type="checkbox" name="topic" value="models">');
     expect(saved.body).toContain('<input type="radio" name="frequency" value="weekly" checked>');
@@ -328,14 +331,15 @@ describe('the preferences page', () => {
     expect((await chosen(s, 'ann@example.org')).frequency).toBe('daily');
   });
 
-  it('refuses a topic the page does not offer, two frequencies, and a token of another reader’s purpose; nothing saved', async () => {
+  it('refuses a topic the page does not offer, two frequencies, a token of another purpose and a damaged one; nothing saved', async () => {
     const s = await setup({ config: TOPICS });
     const ann = await s.add('ann@example.org');
     const token = preferencesToken(s.secret, ann);
-    for (const form of <Array<Record<string, string>>>[
+    const offered: Array<Record<string, string>> = [
       { token, topic: 'sports' },
       { token, topic: 'tools', frequency: 'monthly' },
-    ]) {
+    ];
+    for (const form of offered) {
       const refused = await s.request('POST', 'preferences', { form });
       expect(refused.statusCode).toBe(400);
       expect(refused.body).toContain(s.words.bad_request);
