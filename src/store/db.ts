@@ -188,6 +188,8 @@ export const SHARED_MIGRATIONS: string[] = [
   'ALTER TABLE subscribers ADD COLUMN preferences_at TEXT',
   "ALTER TABLE issues ADD COLUMN edition TEXT NOT NULL DEFAULT 'daily'",
   'ALTER TABLE issues ADD COLUMN topics TEXT',
+  // 19: request counts a day old are pruned whenever a client's window begins (store/events.ts): found by start.
+  'CREATE INDEX rate_limits_start ON rate_limits (window_start)',
 ];
 
 const SQLITE_ONLY = MIGRATIONS.length;

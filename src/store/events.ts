@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
 import { changes, one, type Q } from './sql.js';
 
+const DAY = 86_400_000;
+
 /**
  * Provider events already taken, by identity (a Mailgun signature's token,
  * an SNS MessageId, a Postmark event ID): a webhook replayed, by an
@@ -26,8 +28,9 @@ export async function claimEvent(db: Q, id: string, at: Date, keepUntil: Date | 
 /**
  * Count a request against a limit shared by every `serve` of the list:
  * the hits of `key` in the window that began at `start` (a new window
- * begins when the last is `windowMs` old). Rows a day old are pruned now
- * and then.
+ * begins when the last is `windowMs` old). Each window that begins prunes
+ * the rows whose window began a day before (an index on the start finds
+ * them), so the table holds about a day's clients.
  */
 export async function countHit(db: Q, key: string, windowMs: number, at: Date): Promise<{ hits: number; start: Date }> {
   const now = at.toISOString();
@@ -40,7 +43,7 @@ export async function countHit(db: Q, key: string, windowMs: number, at: Date): 
         window_start = CASE WHEN rate_limits.window_start > ${cutoff} THEN rate_limits.window_start ELSE excluded.window_start END
       RETURNING hits, window_start`,
   );
-  if (Math.random() < 0.001) await sql`DELETE FROM rate_limits WHERE window_start < ${new Date(at.getTime() - 86_400_000).toISOString()}`.execute(db);
+  if (row!.hits === 1) await sql`DELETE FROM rate_limits WHERE window_start < ${new Date(at.getTime() - DAY).toISOString()}`.execute(db);
   return { hits: row!.hits, start: new Date(row!.window_start) };
 }
 

@@ -516,6 +516,22 @@ onEachBackend('the store', (backend) => {
       expect(await countHit(db, 'k', 1000, t(1000))).toEqual({ hits: 1, start: t(1000) });
       expect(await countHit(db, 'k', 1000, t(1001))).toEqual({ hits: 2, start: t(1000) });
     });
+
+    it('a window that begins prunes the windows begun a day before it, and only those', async () => {
+      const DAY = 86_400_000;
+      const t = (ms: number) => new Date(T0.getTime() + ms);
+      await countHit(db, 'old', 1000, t(0));
+      await countHit(db, 'recent', 1000, t(DAY));
+      // A hit inside a window begins nothing and prunes nothing.
+      await countHit(db, 'recent', 1000, t(DAY + 500));
+      const keys = () => firstRow(db, sql`SELECT COUNT(*) AS n FROM rate_limits`);
+      expect(await keys()).toEqual({ n: 2 });
+      // A day and a moment on, a new client's window begins: the one begun a day before it goes, the others stay.
+      await countHit(db, 'new', 1000, t(DAY + 1));
+      expect(await firstRow(db, sql`SELECT COUNT(*) AS n FROM rate_limits WHERE key = 'old'`)).toEqual({ n: 0 });
+      expect(await keys()).toEqual({ n: 2 });
+      expect(await countHit(db, 'recent', 1000, t(DAY + 900))).toEqual({ hits: 3, start: t(DAY) });
+    });
   });
 
   describe("a relay's daily limit", () => {
@@ -546,6 +562,27 @@ onEachBackend('the store', (backend) => {
       // Hours past the count are forgotten when a new hour begins.
       expect(await quotaSlot(db, 'relay a', 5, new Date(hour0 + 60 * HOUR))).toBeUndefined();
       expect(await firstRow(db, sql`SELECT COUNT(*) AS n FROM quota_hits WHERE key = 'relay a'`)).toEqual({ n: 1 });
+    });
+
+    it('the first message of an hour forgets the hours past the count, and keeps those in it', async () => {
+      const hour0 = Math.floor(T0.getTime() / HOUR) * HOUR;
+      const buckets = () => firstRow(db, sql`SELECT COUNT(*) AS n FROM quota_hits WHERE key = 'relay a'`);
+      await quotaSlot(db, 'relay a', 100, new Date(hour0));
+      await quotaSlot(db, 'relay a', 100, new Date(hour0 + 20 * HOUR));
+      // The second message of an hour forgets nothing: hour 0 is still in the count at hour 20.
+      await quotaSlot(db, 'relay a', 100, new Date(hour0 + 20 * HOUR));
+      expect(await buckets()).toEqual({ n: 2 });
+      // At hour 30, hour 0 is past the count, hour 20 in it.
+      await quotaSlot(db, 'relay a', 100, new Date(hour0 + 30 * HOUR));
+      expect(await firstRow(db, sql`SELECT COUNT(*) AS n FROM quota_hits WHERE key = 'relay a' AND bucket = ${hour0 / HOUR}`)).toEqual({ n: 0 });
+      expect(await buckets()).toEqual({ n: 2 });
+    });
+
+    it('a limit lowered below the count already taken frees a slot only when enough hours have left', async () => {
+      const hour0 = Math.floor(T0.getTime() / HOUR) * HOUR;
+      for (const h of [0, 1, 2]) expect(await quotaSlot(db, 'relay a', 3, new Date(hour0 + h * HOUR))).toBeUndefined();
+      // Three taken, the limit now two: hours 0 and 1 must both leave (hour 1 leaves the count at hour 26).
+      expect(await quotaSlot(db, 'relay a', 2, new Date(hour0 + 3 * HOUR))).toEqual(new Date(hour0 + 26 * HOUR));
     });
   });
 });
