@@ -6,6 +6,7 @@ import { renderConfirmation } from '../../../src/email/index.js';
 import { readerWords } from '../../../src/i18n/index.js';
 import { createApp } from '../../../src/serve/app.js';
 import type { ReaderStore } from '../../../src/serve/deps.js';
+import { STYLE_HASH } from '../../../src/serve/pages.js';
 import { openStore, readerStore, type Store } from '../../../src/store/index.js';
 import { topicsOf } from '../../../src/store/preferences.js';
 import { findSubscriber, insertSubscriber, setStatus } from '../../../src/store/subscribers.js';
@@ -83,6 +84,29 @@ describe('every answer', () => {
     expect(wrong.headers.allow).toBe('GET, HEAD, POST');
     expect(wrong.body).toContain(s.words.wrong_method);
     expect((await s.request('GET', 'subscribe')).headers.allow).toBe('POST');
+    for (const [route, allowed] of [
+      ['', 'GET, HEAD'],
+      ['healthz', 'GET, HEAD'],
+      ['confirm', 'GET, HEAD, POST'],
+      ['resubscribe', 'POST'],
+    ]) {
+      const answer = await s.request('PUT', route!);
+      expect([answer.statusCode, answer.headers.allow], route).toEqual([405, allowed]);
+    }
+  });
+
+  it('allows the page its own style and nothing else: no scripts, frames, base or other forms', async () => {
+    const s = await setup();
+    const page = await s.request('GET', '');
+    expect(page.headers['content-security-policy']).toBe(
+      `default-src 'none';style-src ${STYLE_HASH};form-action 'self';frame-ancestors 'none';base-uri 'none'`,
+    );
+  });
+
+  it('limits no page that takes no token: a thousand and one front pages in a minute are all answered', async () => {
+    const s = await setup();
+    const answers = await Promise.all(Array.from({ length: 1001 }, () => s.request('GET', '')));
+    expect(answers.filter((a) => a.statusCode !== 200)).toEqual([]);
   });
 
   it('an error is a page in its words: too large, not understood, too many; a fault of ours is a 500, logged', async () => {
@@ -111,9 +135,22 @@ describe('every answer', () => {
       expect(failed.statusCode).toBe(500);
       expect(failed.body).toContain(`<h1>${s.words.failed}</h1>`);
       expect(failed.body).not.toContain(words);
+      expect(failed.body).not.toContain(s.words.bad_request);
       expect(s.logs.at(-1)).toBe(`error: ${words}`);
     }
     expect(s.logs).toHaveLength(3);
+  });
+
+  it('an error that says it is a server’s (a 503 from a plugin) is a 500 page of ours, logged; its words stay out', async () => {
+    const s = await setup();
+    s.app.get('/down', async () => {
+      throw Object.assign(new Error('upstream is down'), { statusCode: 503 });
+    });
+    const answer = await s.app.inject({ method: 'GET', url: '/down' });
+    expect(answer.statusCode).toBe(500);
+    expect(answer.body).toContain(`<h1>${s.words.failed}</h1>`);
+    expect(answer.body).not.toContain('upstream');
+    expect(s.logs).toEqual(['error: upstream is down']);
   });
 });
 
@@ -240,6 +277,16 @@ describe('limits', () => {
     const guesses = await Promise.all(Array.from({ length: 61 }, () => s.request('POST', 'resubscribe', { form: { token: `${bob.id}.x.${'A'.repeat(32)}` } })));
     expect(guesses.filter((r) => r.statusCode === 429)).toHaveLength(1);
   });
+
+  it('the preferences page likewise: its own token always passes, sixty guesses a minute', async () => {
+    const s = await setup();
+    const ann = await s.add('ann@example.org');
+    const token = preferencesToken(s.secret, ann);
+    for (let i = 0; i < 65; i++) expect((await s.request('GET', `preferences?token=${token}`)).statusCode, `valid ${i}`).toBe(200);
+    // Another purpose's token is no key to this page.
+    const others = await Promise.all(Array.from({ length: 61 }, () => s.request('GET', `preferences?token=${unsubscribeToken(s.secret, ann)}`)));
+    expect(others.filter((r) => r.statusCode === 429)).toHaveLength(1);
+  });
 });
 
 describe('leaving', () => {
@@ -329,6 +376,18 @@ describe('the preferences page', () => {
     expect(reset.statusCode).toBe(200);
     expect((await chosen(s, 'ann@example.org')).topics).toEqual([]);
     expect((await chosen(s, 'ann@example.org')).frequency).toBe('daily');
+  });
+
+  it('the subscribe form: its choice is kept for a new reader; a form without one records no choice; a subscribed reader’s is theirs', async () => {
+    const s = await setup({ config: TOPICS });
+    await s.request('POST', 'subscribe', { form: { email: 'plain@example.org' } });
+    expect(await chosen(s, 'plain@example.org')).toEqual({ topics: [], frequency: 'daily', at: null });
+    s.clock.now = T0 + 7000;
+    await s.request('POST', 'subscribe', { form: { email: 'picky@example.org', topic: 'models', frequency: 'weekly' } });
+    expect(await chosen(s, 'picky@example.org')).toEqual({ topics: ['models'], frequency: 'weekly', at: new Date(T0 + 7000).toISOString() });
+    await s.add('ann@example.org');
+    await s.request('POST', 'subscribe', { form: { email: 'ann@example.org', topic: 'tools' } });
+    expect(await chosen(s, 'ann@example.org')).toEqual({ topics: [], frequency: 'daily', at: null });
   });
 
   it('refuses a topic the page does not offer, two frequencies, a token of another purpose and a damaged one; nothing saved', async () => {
