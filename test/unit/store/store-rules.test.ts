@@ -310,6 +310,23 @@ onEachBackend('the store', (backend) => {
       expect((await firstRow(db, sql`SELECT bounce_status FROM deliveries WHERE subscriber_id = ${t.id}`))!.bounce_status).toBeNull();
     });
 
+    it('one process’s ledger: a message sent is stamped with no worker; a deferred one is not sent; a retry pass reads the deferred only', async () => {
+      const [sent, deferred, fresh] = [await add('s@example.org'), await add('d@example.org'), await add('f@example.org')];
+      const one = ledger(db);
+      await one.recordIssue({ key: 'k', slug: 'k', title: 'K', id: 'tag:x,2026:k' });
+      for (const r of [sent, deferred]) expect(await one.beginDelivery('k', r.id, `<${r.id}@x>`)).toBe(true);
+      await one.finishDelivery('k', sent.id, { state: 'sent', response: '250' });
+      await one.finishDelivery('k', deferred.id, { state: 'deferred', response: '451 later' });
+      expect(await firstRow(db, sql`SELECT state, sent_by, sent_at FROM deliveries WHERE subscriber_id = ${deferred.id}`)).toEqual({
+        state: 'deferred',
+        sent_by: null,
+        sent_at: null,
+      });
+      expect(await firstRow(db, sql`SELECT state, sent_by FROM deliveries WHERE subscriber_id = ${sent.id}`)).toEqual({ state: 'sent', sent_by: null });
+      expect((await one.owedBatch('k', 0, 10, true)).map((r) => r.id)).toEqual([deferred.id]);
+      expect((await one.owedBatch('k', 0, 10, false)).map((r) => r.id)).toEqual([deferred.id, fresh.id]);
+    });
+
     it("claims: a worker's readers are its own until its lease ends; renewed, given back, and taken over once it lapses", async () => {
       const r = [await add('c1@example.org'), await add('c2@example.org'), await add('c3@example.org'), await add('c4@example.org')];
       const issue = { key: 'k', slug: 'k', title: 'K', id: 'tag:x,2026:k' };
@@ -448,17 +465,27 @@ onEachBackend('the store', (backend) => {
       expect((await topicSets(db, 'daily')).map((t) => t.join(' ')).sort()).toEqual(['', 'models', 'models tools']);
     });
 
+    it('tells apart sets of topics whose keys run together (ab, and a with b)', async () => {
+      const [ab, aAndB] = [await add('ab@example.org'), await add('a-b@example.org')];
+      await setPreferences(db, ab.id, { topics: ['ab'], frequency: 'weekly' });
+      await setPreferences(db, aAndB.id, { topics: ['a', 'b'], frequency: 'weekly' });
+      expect((await topicSets(db, 'weekly')).sort()).toEqual([['a', 'b'], ['ab']]);
+    });
+
     it('the audience is recorded with the issue: status counts who it was for', async () => {
       const { all, weekly } = await readers();
       await recordIssue(db, issue('w'), { edition: 'weekly', topics: ['tools'] });
       await recordIssue(db, issue('d'), { edition: 'daily', topics: ['models'] });
       await recordIssue(db, issue('e'));
+      await recordIssue(db, issue('two'), { edition: 'daily', topics: ['tools', 'models'] });
       expect(await firstRow(db, sql`SELECT edition, topics FROM issues WHERE key = 'w'`)).toEqual({ edition: 'weekly', topics: 'tools' });
       expect(await firstRow(db, sql`SELECT edition, topics FROM issues WHERE key = 'e'`)).toEqual({ edition: 'daily', topics: null });
       const owedOf = async (key: string) => (await deliveryStatus(db, key)).find((s) => s.key === key)!.owed;
       expect(await owedOf('w')).toBe(1);
       expect(await owedOf('d')).toBe(3);
       expect(await owedOf('e')).toBe(3);
+      // Two topics: the readers of either, and those who chose none.
+      expect(await owedOf('two')).toBe(3);
       // The relay and the worker of each message sent, and who sent how much (unnamed ones apart).
       await beginDelivery(db, 'e', all.id, '<m@x>', 'host:1');
       await finishDelivery(db, 'e', all.id, { state: 'sent', response: '250', relay: 'spare' }, 'host:1');
