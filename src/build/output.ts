@@ -97,6 +97,8 @@ export async function writeOutput(
 ): Promise<void> {
   const manifests = options.manifests ? new Manifests(options.manifests, outDir) : undefined;
   await checkReplaceable(outDir);
+  // A planned path that would leave the folder is refused before anything is written, naming the folder.
+  for (const planned of files.keys()) if (!plainRelative(planned)) safeJoin(outDir, planned);
   await removeLeftovers(outDir);
   const parent = path.dirname(outDir);
   const tag = `${process.pid}-${randomBytes(4).toString('hex')}`;
@@ -178,7 +180,7 @@ async function syncFolder(dir: string, files: Map<string, OutputFile>, before: F
   /** Folders (relative, '' for `dir`) whose entries may differ from what the manifest lists. */
   const unlisted = new Set<string>(['']);
   /** Folders whose entries this sync changed: their identity is taken again at the end. */
-  const touched = new Set<string>(['']);
+  const touched = new Set<string>();
   const seen = new Map<string, Stats | undefined>();
   const touch = (rel: string) => touched.add(parentOf(rel));
   const ensureDir = (rel: string) => {

@@ -48,6 +48,17 @@ describe('writing the output folder when the file system fails', () => {
     expect(siblings(dir)).toEqual([]);
   });
 
+  it('cannot move the last output aside: names that fault, and the last output stays as it was', async () => {
+    const dir = realpathSync(await makeSite({}));
+    const out = path.join(dir, 'out');
+    await writeOutput(out, page('one'));
+    faults.rename = (from, to) => from === out && to.includes('.out.old-');
+    const err = await failure(writeOutput(out, page('two')));
+    expect(err.message).toBe('cannot write the output folder: EXDEV: injected');
+    expect(readFileSync(path.join(out, 'index.html'), 'utf8')).toBe('one');
+    expect(siblings(dir)).toEqual([]);
+  });
+
   it('names the fault itself when the first output cannot take its place (there is no last output to put back)', async () => {
     const dir = realpathSync(await makeSite({}));
     const out = path.join(dir, 'out');

@@ -80,6 +80,7 @@ describe('writing the output folder', () => {
     const err = await failure(writeOutput(out, texts({ 'a/page.html': 'p', 'a/../../escape.html': 'x' })));
     expect(err.message).toBe('output path "a/../../escape.html" is outside the output folder');
     expect(err.code).toBe('OUTPUT');
+    expect(err.place.file).toBe(out);
     expect(tree(out)).toEqual({ [OUTPUT_MARKER]: MARKER_TEXT, 'index.html': 'home' });
     expect(existsSync(path.join(dir, 'escape.html'))).toBe(false);
     expect(siblings(dir)).toEqual([]);
@@ -124,6 +125,50 @@ describe('writing the output folder', () => {
     expect(siblings(dir).sort()).toEqual(
       [`.out.tmp-${dead}-00000000`, `.out.tmp-${dead}-0123abcg`, `.out.tmp-${process.pid}-11111111`, `.outx.tmp-${dead}-0123abcd`].sort(),
     );
+  });
+});
+
+describe('writing the output folder, the places around it', () => {
+  it('takes a dot in the folder’s name as a dot when it looks for what a killed build left', async () => {
+    const dir = await place();
+    const dead = deadPid();
+    for (const name of [`.out.v2.tmp-${dead}-0123abcd`, `.outXv2.tmp-${dead}-0123abcd`]) {
+      mkdirSync(path.join(dir, name));
+      writeFileSync(path.join(dir, name, OUTPUT_MARKER), MARKER_TEXT);
+    }
+    await writeOutput(path.join(dir, 'out.v2'), texts({ 'index.html': 'home' }));
+    expect(readdirSync(dir).filter((n) => n.startsWith('.out'))).toEqual([`.outXv2.tmp-${dead}-0123abcd`]);
+  });
+
+  it('makes the folders above the output when they are not there yet', async () => {
+    const dir = await place();
+    const out = path.join(dir, 'public', 'www', 'out');
+    await writeOutput(out, texts({ 'index.html': 'home' }));
+    expect(tree(out)).toEqual({ [OUTPUT_MARKER]: MARKER_TEXT, 'index.html': 'home' });
+  });
+
+  it('never takes a link in the spare’s place as its spare, even to a folder Gazette wrote: it writes nothing through it', async () => {
+    const dir = await place();
+    const elsewhere = path.join(dir, 'elsewhere');
+    await writeOutput(elsewhere, texts({ 'theirs.html': 'theirs' }));
+    symlinkSync(elsewhere, path.join(dir, '.out.spare'));
+    const out = path.join(dir, 'out');
+    for (let i = 1; i <= 3; i++) await writeOutput(out, texts({ 'index.html': `home ${i}` }));
+    expect(tree(out)).toEqual({ [OUTPUT_MARKER]: MARKER_TEXT, 'index.html': 'home 3' });
+    expect(tree(elsewhere)).toEqual({ [OUTPUT_MARKER]: MARKER_TEXT, 'theirs.html': 'theirs' });
+    expect(lstatSync(path.join(dir, '.out.spare')).isSymbolicLink()).toBe(true);
+  });
+
+  it('two builds at once each write a whole output of their own; the last one to finish is the output', async () => {
+    const dir = await place();
+    const out = path.join(dir, 'out');
+    await writeOutput(out, texts({ 'index.html': 'home 0' }));
+    const plan = (n: number) => texts(Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`p/${i}.html`, `${n}:${i}`])));
+    await Promise.all([writeOutput(out, plan(1)), writeOutput(out, plan(2))]);
+    const pages = tree(out);
+    const n = pages['p/0.html']!.split(':')[0];
+    expect(pages).toEqual({ [OUTPUT_MARKER]: MARKER_TEXT, p: '/', ...Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`p/${i}.html`, `${n}:${i}`])) });
+    expect(siblings(dir)).toEqual(['.out.spare']);
   });
 });
 
@@ -246,6 +291,30 @@ describe('building again from the spare', () => {
     await writeOutput(out, new Map([['p.html', page('k2')]]), { manifests });
     expect(made).toBe(3);
     expect(readFileSync(path.join(out, 'p.html'), 'utf8')).toBe('made with k2');
+  });
+
+  it('copies a file again only when its source changed, as the manifest tells; a link as what it points at', async () => {
+    const dir = await place();
+    const out = path.join(dir, 'out');
+    const manifests = path.join(dir, 'manifests');
+    const logo = path.join(dir, 'logo.svg');
+    writeFileSync(logo, 'logo 1');
+    symlinkSync(logo, path.join(dir, 'link.svg'));
+    const plan = new Map<string, OutputFile>([
+      ['img/logo.svg', { copyFrom: logo }],
+      ['img/link.svg', { copyFrom: path.join(dir, 'link.svg') }],
+    ]);
+    const changed = () => statSync(path.join(out, 'img', 'logo.svg')).ctimeMs;
+    for (let i = 0; i < 3; i++) await writeOutput(out, plan, { manifests });
+    const third = changed();
+    await writeOutput(out, plan, { manifests });
+    await writeOutput(out, plan, { manifests });
+    // The fifth output is the third's folder again, and its copy was not made again.
+    expect(changed()).toBe(third);
+    expect(lstatSync(path.join(out, 'img', 'link.svg')).isSymbolicLink()).toBe(false);
+    writeFileSync(logo, 'logo 2, longer');
+    await writeOutput(out, plan, { manifests });
+    expect(tree(out)).toEqual({ [OUTPUT_MARKER]: MARKER_TEXT, img: '/', 'img/logo.svg': 'logo 2, longer', 'img/link.svg': 'logo 2, longer' });
   });
 
   it('leaves something else in the spare’s place alone, and no old folder behind', async () => {
