@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { actionKind, failureKind } from '../../../src/bounces/classify.js';
-import { classify } from '../../../src/mail/index.js';
+import { cannotReach, classify } from '../../../src/mail/index.js';
 
 /** An SMTP error as nodemailer raises it. */
 const smtp = (responseCode: number | undefined, command: string, response: string, extra: Record<string, unknown> = {}) => ({
@@ -56,6 +56,17 @@ describe('what an SMTP failure means (mail/classify.ts)', () => {
     ['no status, policy words but a dead address', smtp(550, 'RCPT TO', '550 sender ok, user unknown'), 'recipient'],
     ['no status, plain refusal at RCPT', smtp(550, 'RCPT TO', '550 no'), 'recipient'],
     ['no status, plain refusal at DATA', smtp(554, 'DATA', '554 no'), 'message'],
+    // Words of a policy without a status: written together or apart.
+    ['ratelimit, written as one word', smtp(550, 'DATA', '550 ratelimit exceeded'), 'fatal'],
+    ['rate-limited', smtp(550, 'DATA', '550 rate-limited'), 'fatal'],
+    ['blacklisted', smtp(550, 'DATA', '550 your IP is blacklisted'), 'fatal'],
+    ['black-listed', smtp(550, 'DATA', '550 black-listed'), 'fatal'],
+    // Policy words beside a dead address's: the address, each way a server words it.
+    ['mailbox unavailable', smtp(550, 'RCPT TO', '550 sender ok, mailbox unavailable'), 'recipient'],
+    ['mailbox is unavailable', smtp(550, 'RCPT TO', '550 sender ok, mailbox is unavailable'), 'recipient'],
+    ['recipient rejected', smtp(550, 'RCPT TO', '550 sender ok, recipient rejected'), 'recipient'],
+    ['account disabled', smtp(550, 'RCPT TO', '550 sender ok, account disabled'), 'recipient'],
+    ['mailbox full', smtp(550, 'RCPT TO', '550 sender ok, mailbox full'), 'recipient'],
   ] as const)('%s', (_what, error, verdict) => {
     expect(classify(error).verdict).toBe(verdict);
   });
@@ -69,6 +80,23 @@ describe('what an SMTP failure means (mail/classify.ts)', () => {
     expect(classify(smtp(550, 'DATA', '550 blocked')).reason).toBe('refused the message by policy: 550 blocked');
     expect(classify(smtp(550, 'MAIL FROM', '550 no')).reason).toBe('refused the sender: 550 no');
     expect(classify(smtp(535, 'AUTH', '535 no', { code: 'EAUTH' })).reason).toBe('refused the login: 535 no');
+  });
+
+  it('says in words why a server could not be reached, and what to check', () => {
+    for (const [response, words] of [
+      ['connect ECONNREFUSED 127.0.0.1:25', 'connection refused: nothing listens on that port'],
+      ['getaddrinfo ENOTFOUND smtp.example.invalid', 'the host name does not resolve'],
+      ['getaddrinfo EAI_AGAIN smtp.example.com', 'the host name does not resolve'],
+      ['connect EHOSTUNREACH 10.0.0.1:25', 'no route to the host'],
+      ['connect ENETUNREACH 10.0.0.1:25', 'no route to the host'],
+      ['Greeting never received', 'no answer in time'],
+      ['ETLS: wrong version number', 'TLS could not be set up'],
+    ]) {
+      expect(cannotReach('relay a', response!)).toBe(
+        `cannot send through relay a: ${words} (${response}); check smtp.host and smtp.port in gazette.toml, or GAZETTE_SMTP_URL, which overrides them`,
+      );
+    }
+    expect(cannotReach('relay a', 'odd')).toMatch(/^cannot send through relay a: odd; check/);
   });
 
   it("puts the server's reply on one line", () => {
@@ -114,6 +142,18 @@ describe('hard or soft, from a report (bounces/classify.ts)', () => {
     [undefined, 'id450 user unknown', 'hard'],
     ['5.3.4', 'user unknown', 'soft'],
     ['5.7.4', undefined, 'soft'],
+    // 5.0.x says nothing either: the words decide.
+    ['5.0.5', 'user unknown', 'hard'],
+    // Each way a dead address is worded (no status: the words decide), and a full or blocked one.
+    [undefined, "550 user doesn't exist", 'hard'],
+    [undefined, "550 mailbox ann@example.org doesn't exist", 'hard'],
+    [undefined, '550 recipient rejected', 'hard'],
+    [undefined, '550 account disabled', 'hard'],
+    [undefined, '550 account has been closed', 'hard'],
+    [undefined, '550 address no longer valid', 'hard'],
+    [undefined, '550 mailbox unavailable: mailbox full', 'soft'],
+    [undefined, '550 user unknown (blocklist)', 'soft'],
+    [undefined, '550 user unknown (blacklist)', 'soft'],
   ] as const)('status %s, %s: %s', (status, diagnostic, kind) => {
     expect(failureKind(status, diagnostic)).toBe(kind);
   });

@@ -113,10 +113,13 @@ describe('every token is bound to the subscriber, their address and its purpose'
     const made = Date.parse('2026-12-01T08:00:00Z');
     const confirm = confirmToken(secret, ann, made);
     const confirmEnds = Number.parseInt(confirm.split('.')[1]!, 36) * 1000;
+    // A week for a confirmation, a quarter of an hour for the undo button.
+    expect(await verifyConfirmToken(secret, confirm, lookup, made + 7 * 24 * 3600_000 - 1000)).toEqual({ id: 7 });
     expect(await verifyConfirmToken(secret, confirm, lookup, confirmEnds)).toEqual({ id: 7 });
     expect(await verifyConfirmToken(secret, confirm, lookup, confirmEnds + 1)).toEqual({ problem: 'expired' });
     const undo = undoToken(secret, ann, made);
     const undoEnds = Number.parseInt(undo.split('.')[1]!, 36) * 1000;
+    expect(await verifyUndoToken(secret, undo, lookup, made + 15 * 60_000 - 1000)).toEqual({ id: 7 });
     expect(await verifyUndoToken(secret, undo, lookup, undoEnds)).toEqual({ id: 7 });
     expect(await verifyUndoToken(secret, undo, lookup, undoEnds + 1)).toEqual({ problem: 'expired' });
   });
