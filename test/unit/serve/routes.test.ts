@@ -242,10 +242,14 @@ describe('subscribing', () => {
     expect(done.statusCode).toBe(200);
     expect((await findSubscriber(s.db, 'ann@example.org'))!.status).toBe('subscribed');
     for (const bad of [`${ann.id}.${'A'.repeat(32)}`, 'nonsense']) {
-      const refused = await s.request('GET', `confirm?token=${encodeURIComponent(bad)}`);
-      expect(refused.statusCode).toBe(400);
-      expect(refused.body).toContain(s.words.bad_link);
-      expect(refused.body).not.toContain(s.words.expired_link);
+      for (const refused of [
+        await s.request('GET', `confirm?token=${encodeURIComponent(bad)}`),
+        await s.request('POST', 'confirm', { form: { token: bad } }),
+      ]) {
+        expect(refused.statusCode).toBe(400);
+        expect(refused.body).toContain(s.words.bad_link);
+        expect(refused.body).not.toContain(s.words.expired_link);
+      }
     }
     s.clock.now = T0 + 8 * 24 * 3600_000;
     const expired = await s.request('POST', 'confirm', { form: { token } });
@@ -307,6 +311,19 @@ describe('leaving', () => {
     await s.request('POST', `unsubscribe?token=${unsubscribeToken(s.secret, bob)}`, { form: { token: unsubscribeToken(s.secret, bob) } });
     expect((await findSubscriber(s.db, 'ann@example.org'))!.unsubscribed_how).toBe('one-click');
     expect((await findSubscriber(s.db, 'bob@example.org'))!.unsubscribed_how).toBe('page');
+    // A client that labels its body JSON or plain text, whatever it holds: the token in the URL is what counts.
+    for (const [email, type] of [
+      ['carol@example.org', 'application/json'],
+      ['dan@example.org', 'text/plain'],
+    ] as const) {
+      const reader = await s.add(email);
+      const answer = await s.request('POST', `unsubscribe?token=${unsubscribeToken(s.secret, reader)}`, {
+        headers: { 'content-type': type },
+        body: 'List-Unsubscribe=One-Click',
+      });
+      expect(answer.statusCode, type).toBe(200);
+      expect((await findSubscriber(s.db, email))!.status).toBe('unsubscribed');
+    }
   });
 
   it('offers the undo button for 15 minutes after leaving, to a repeat too; never to a reader who bounced', async () => {
@@ -388,6 +405,10 @@ describe('the preferences page', () => {
     await s.add('ann@example.org');
     await s.request('POST', 'subscribe', { form: { email: 'ann@example.org', topic: 'tools' } });
     expect(await chosen(s, 'ann@example.org')).toEqual({ topics: [], frequency: 'daily', at: null });
+    // A topic the form does not offer: refused, as JSON when asked, and nobody is added.
+    const forged = await s.request('POST', 'subscribe', { form: { email: 'forged@example.org', topic: 'sports' }, headers: { accept: 'application/json' } });
+    expect([forged.statusCode, forged.json()]).toEqual([400, { ok: false, message: s.words.bad_request }]);
+    expect(await findSubscriber(s.db, 'forged@example.org')).toBeUndefined();
   });
 
   it('refuses a topic the page does not offer, two frequencies, a token of another purpose and a damaged one; nothing saved', async () => {

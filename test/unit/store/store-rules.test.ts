@@ -248,6 +248,19 @@ onEachBackend('the store', (backend) => {
       expect(await applyReport(db, report('s2', 'soft'), { subscriberId: s.id, issue: 'i2' }, 2)).toBe('bounced');
     });
 
+    it('on one delivery a hard bounce outranks a soft one, never the other way; a second soft one keeps the first', async () => {
+      const s = await add('rank@example.org');
+      await sent(s.id);
+      const target = { subscriberId: s.id, issue: ISSUE.key };
+      await applyReport(db, report('k1', 'soft', { status: '4.2.2', diagnostic: 'first' }), target, 10);
+      await applyReport(db, report('k2', 'soft', { status: '4.4.1', diagnostic: 'second' }), target, 10);
+      expect(await delivery(s.id)).toMatchObject({ bounce: 'soft', bounce_status: '4.2.2', bounce_diagnostic: 'first' });
+      await applyReport(db, report('k3', 'hard', { status: '5.1.1', diagnostic: 'gone' }), target, 10);
+      expect(await delivery(s.id)).toMatchObject({ bounce: 'hard', bounce_status: '5.1.1', bounce_diagnostic: 'gone' });
+      await applyReport(db, report('k4', 'soft', { status: '4.2.2', diagnostic: 'late' }), target, 10);
+      expect(await delivery(s.id)).toMatchObject({ bounce: 'hard', bounce_status: '5.1.1', bounce_diagnostic: 'gone' });
+    });
+
     it('latestDelivery: the issue last sent before the report was written, else the newest', async () => {
       const s = await add('l@example.org');
       for (const [key, time] of [
@@ -460,16 +473,19 @@ onEachBackend('the store', (backend) => {
       expect(await owedByTopic(db, 'f', { edition: 'daily', topics: ['tools'] })).toEqual({ tools: 1, '': 1 });
       // A topic nobody chose is counted, as none.
       expect(await owedByTopic(db, 'g', { edition: 'daily', topics: ['nobody'] })).toEqual({ nobody: 0, '': 1 });
+      // A list without topics: every daily reader under none.
+      expect(await owedByTopic(db, 'h', { edition: 'daily' })).toEqual({ '': 3 });
       // The distinct sets the weekly readers chose (the roll-up's groups), and the daily ones'.
       expect((await topicSets(db, 'weekly')).map((t) => t.join(' ')).sort()).toEqual(['', 'models']);
       expect((await topicSets(db, 'daily')).map((t) => t.join(' ')).sort()).toEqual(['', 'models', 'models tools']);
     });
 
     it('tells apart sets of topics whose keys run together (ab, and a with b)', async () => {
-      const [ab, aAndB] = [await add('ab@example.org'), await add('a-b@example.org')];
+      const [ab, aAndB, c] = [await add('ab@example.org'), await add('a-b@example.org'), await add('c@example.org')];
       await setPreferences(db, ab.id, { topics: ['ab'], frequency: 'weekly' });
       await setPreferences(db, aAndB.id, { topics: ['a', 'b'], frequency: 'weekly' });
-      expect((await topicSets(db, 'weekly')).sort()).toEqual([['a', 'b'], ['ab']]);
+      await setPreferences(db, c.id, { topics: ['c'], frequency: 'weekly' });
+      expect((await topicSets(db, 'weekly')).sort()).toEqual([['a', 'b'], ['ab'], ['c']]);
     });
 
     it('the audience is recorded with the issue: status counts who it was for', async () => {
