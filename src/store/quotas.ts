@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { all, LOCKS, onPostgres, type Q, transact } from './sql.js';
+import { all, LOCKS, one, onPostgres, type Q, transact } from './sql.js';
 
 const HOUR = 3_600_000;
 /** Hours a day's count spans: the current hour and the 24 before it, so a freed slot is always at least 24 hours old. */
@@ -30,10 +30,13 @@ export async function quotaSlot(db: Q, key: string, limit: number, at: Date): Pr
         if (used < limit) return new Date((Number(b.bucket) + SPAN + 1) * HOUR);
       }
     }
-    await sql`INSERT INTO quota_hits (key, bucket, hits) VALUES (${key}, ${hour}, 1)
-      ON CONFLICT (key, bucket) DO UPDATE SET hits = quota_hits.hits + 1`.execute(trx);
+    const taken = await one(
+      trx,
+      sql<{ hits: number }>`INSERT INTO quota_hits (key, bucket, hits) VALUES (${key}, ${hour}, 1)
+        ON CONFLICT (key, bucket) DO UPDATE SET hits = quota_hits.hits + 1 RETURNING hits`,
+    );
     // The first message of an hour forgets the hours no count reaches any more.
-    if (!buckets.some((b) => Number(b.bucket) === hour)) await sql`DELETE FROM quota_hits WHERE key = ${key} AND bucket < ${hour - SPAN}`.execute(trx);
+    if (Number(taken!.hits) === 1) await sql`DELETE FROM quota_hits WHERE key = ${key} AND bucket < ${hour - SPAN}`.execute(trx);
     return undefined;
   });
 }
