@@ -441,6 +441,7 @@ describe('the preferences page', () => {
     const pending = await s.add('pending@example.org', 'pending');
     const kept = await s.request('POST', 'preferences', { form: { token: preferencesToken(s.secret, pending), topic: 'models' } });
     expect(kept.statusCode).toBe(200);
+    expect(kept.body).toContain('<input type="checkbox" name="topic" value="models" checked>');
     expect((await chosen(s, 'pending@example.org')).topics).toEqual(['models']);
     for (const status of ['unsubscribed', 'bounced'] as const) {
       const gone = await s.add(`${status}@example.org`);

@@ -377,6 +377,18 @@ onEachBackend('the store', (backend) => {
       expect(await firstRow(db, sql`SELECT COUNT(*) AS n FROM claims`)).toEqual({ n: 0 });
     });
 
+    it('a first pass claims the untried readers and those a killed run left mid-send, never the deferred', async () => {
+      const [deferred, sending, untried] = [await add('d@example.org'), await add('s@example.org'), await add('u@example.org')];
+      await recordIssue(db, { key: 'k', slug: 'k', title: 'K', id: 'tag:x,2026:k' });
+      await beginDelivery(db, 'k', deferred.id, '<d@x>');
+      await finishDelivery(db, 'k', deferred.id, { state: 'deferred', response: '451 later' });
+      // Begun, then the run was killed before it knew.
+      await beginDelivery(db, 'k', sending.id, '<s@x>');
+      const t = new Date();
+      const claimed = await claimBatch(db, 'k', 'w', 0, 10, 'fresh', new Date(t.getTime() + 60_000), t);
+      expect(claimed.map((r) => r.id)).toEqual([sending.id, untried.id]);
+    });
+
     // Workers on several machines share leases only on PostgreSQL; on SQLite every worker is this machine.
     it.skipIf(backend.name === 'SQLite')("a worker whose clock is ten minutes ahead reads others' leases by the server's clock", async () => {
       const readers = [await add('r1@example.org'), await add('r2@example.org'), await add('r3@example.org')];
