@@ -85,7 +85,7 @@ describeOnPostgres('a list on PostgreSQL', (server) => {
     return { kind: 'postgres' as const, url, where: shown.toString(), host: `${u.hostname}:${u.port}` };
   };
 
-  it('makes the tables of schema 18 on first use, once, however many processes open it at once', async () => {
+  it('makes the tables of schema 19 on first use, once, however many processes open it at once', async () => {
     const url = await server.createDatabase();
     const stores = await Promise.all([1, 2, 3].map(() => openStore(location(url))));
     try {
@@ -107,7 +107,7 @@ describeOnPostgres('a list on PostgreSQL', (server) => {
         'webhook_events',
       ]);
       const versions = await sql<{ version: number }>`SELECT version FROM gazette_schema`.execute(stores[1]!.db);
-      expect(versions.rows).toEqual([{ version: 18 }]);
+      expect(versions.rows).toEqual([{ version: 19 }]);
       // Ids and counts come back as numbers.
       await sql`INSERT INTO subscribers (email, email_key, status, created_at, updated_at) VALUES ('a@b.test', 'a@b.test', 'subscribed', 'now', 'now')`.execute(
         stores[2]!.db,
@@ -129,7 +129,7 @@ describeOnPostgres('a list on PostgreSQL', (server) => {
     await client.connect();
     await client.query('UPDATE gazette_schema SET version = 99');
     await client.end();
-    expect((await failure(openStore(location(url)))).message).toMatch(/^the subscriber database is from a newer Gazette \(schema 99, this one knows 18\)/);
+    expect((await failure(openStore(location(url)))).message).toMatch(/^the subscriber database is from a newer Gazette \(schema 99, this one knows 19\)/);
   });
 
   it('a wrong password or an unreachable server is one line naming the server, never the password', async () => {
